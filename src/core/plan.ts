@@ -1,0 +1,119 @@
+import {
+  type Action,
+  type Classification,
+  DELETABLE_VERDICTS,
+  type StackFacts,
+  type Verdict,
+} from './model.js';
+import type { Limits, Policy } from './policy.js';
+
+/** Where a stack stands in this run's plan. */
+export type PlanStatus =
+  /** Policy keeps it. */
+  | 'keep'
+  /** Reported for a human; never deleted by this run. */
+  | 'flag'
+  /** Due for deletion in this run. */
+  | 'due'
+  /** Will be due later: still inside grace or younger than `minAgeHours`. */
+  | 'waiting'
+  /** Was due, but a brake stopped every deletion of this run. */
+  | 'braked';
+
+/** One stack's entry in the plan. */
+export interface PlanItem {
+  stackId: string;
+  verdict: Verdict;
+  action: Action;
+  status: PlanStatus;
+  /** When deletion becomes allowed (ISO-8601); only for `delete` actions. */
+  deleteAfter?: string;
+  /** Why a `delete` is not due yet. */
+  waitingFor?: 'grace' | 'min-age';
+}
+
+/** Which brake engaged, with the figures behind it. */
+export interface Brake {
+  kind: 'max-deletions' | 'max-percent';
+  /** Deletions the plan wanted. */
+  due: number;
+  /** In-scope stacks the percentage is taken of. */
+  inScope: number;
+  /** The configured limit (count or percent). */
+  limit: number;
+}
+
+/** A whole run's plan. Serialises to JSON as is. */
+export interface Plan {
+  items: PlanItem[];
+  /** Stacks due for deletion (0 when a brake engaged). */
+  due: number;
+  brake: Brake | null;
+}
+
+/** Input of plan(): a classification with the stack it is about. */
+export interface PlanInput {
+  stack: StackFacts;
+  classification: Classification;
+}
+
+const HOUR_MS = 3_600_000;
+
+function deletable(verdict: Verdict): boolean {
+  return (DELETABLE_VERDICTS as readonly Verdict[]).includes(verdict);
+}
+
+/**
+ * Decides what happens to every in-scope stack (DESIGN §4, §5): policy action, grace counted from the
+ * verdict's evidence time, `minAgeHours` from the stack's last change, then both brakes on the whole plan.
+ * A brake cancels every deletion of the run, never a subset. Pure and deterministic: items are ordered
+ * by stack id whatever the input order.
+ */
+export function plan(inputs: PlanInput[], policy: Policy, limits: Limits, now: number): Plan {
+  const items: PlanItem[] = [];
+  const sorted = [...inputs].sort((a, b) =>
+    a.stack.stackId < b.stack.stackId ? -1 : a.stack.stackId > b.stack.stackId ? 1 : 0,
+  );
+  for (const { stack, classification } of sorted) {
+    const { verdict } = classification;
+    const configured = policy.actions[verdict];
+    // The config refuses `delete` for other verdicts; this guard keeps the invariant even if it did not.
+    const action: Action = configured === 'delete' && !deletable(verdict) ? 'flag' : configured;
+    const item: PlanItem = {
+      stackId: stack.stackId,
+      verdict,
+      action,
+      status: action === 'delete' ? 'due' : action,
+    };
+    if (action === 'delete') {
+      const lastChange = Math.max(
+        Date.parse(stack.createdAt),
+        Date.parse(stack.updatedAt ?? stack.createdAt),
+      );
+      const minAgeAt = lastChange + policy.minAgeHours * HOUR_MS;
+      const since = classification.since !== undefined ? Date.parse(classification.since) : Number.NaN;
+      // No evidence time means no clock to count grace from: start it now, never in the past.
+      const graceAt = (Number.isNaN(since) ? now : since) + (policy.graceMs[verdict] ?? 0);
+      const after = Math.max(graceAt, Number.isNaN(minAgeAt) ? now : minAgeAt);
+      item.deleteAfter = new Date(after).toISOString();
+      if (now < after) {
+        item.status = 'waiting';
+        item.waitingFor = graceAt >= minAgeAt ? 'grace' : 'min-age';
+      }
+    }
+    items.push(item);
+  }
+
+  const due = items.filter((i) => i.status === 'due').length;
+  const inScope = items.length;
+  let brake: Brake | null = null;
+  if (due > limits.maxDeletionsPerRun) {
+    brake = { kind: 'max-deletions', due, inScope, limit: limits.maxDeletionsPerRun };
+  } else if (due > 0 && due * 100 > limits.maxDeletionPercent * inScope) {
+    brake = { kind: 'max-percent', due, inScope, limit: limits.maxDeletionPercent };
+  }
+  if (brake) {
+    for (const item of items) if (item.status === 'due') item.status = 'braked';
+  }
+  return { items, due: brake ? 0 : due, brake };
+}
