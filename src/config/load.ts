@@ -35,11 +35,15 @@ export function deepMerge(
   return out;
 }
 
-function issuesOf(error: z.ZodError, prefix = ''): ConfigIssue[] {
-  return error.issues.map((i) => ({
-    path: prefix + i.path.map(String).join('.'),
-    message: i.message,
-  }));
+function issuesOf(error: z.ZodError): ConfigIssue[] {
+  return error.issues.flatMap((i) => {
+    const path = i.path.map(String);
+    // A typo is reported at the key itself, so the message points where the fix goes.
+    if (i.code === 'unrecognized_keys') {
+      return i.keys.map((k) => ({ path: [...path, k].join('.'), message: 'unknown key' }));
+    }
+    return [{ path: path.join('.'), message: i.message }];
+  });
 }
 
 /** Reads and parses a YAML config file; YAML syntax errors become config issues with line numbers. */
