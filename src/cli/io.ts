@@ -4,4 +4,6 @@ export interface CliIo {
   stdout: (text: string) => void;
   /** Human messages that are not logs (usage and config errors). */
   stderr: (text: string) => void;
+  /** Whether stdout/stderr are terminals (colour, progress line). */
+  isTTY?: { stdout: boolean; stderr: boolean };
 }

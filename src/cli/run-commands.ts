@@ -1,13 +1,139 @@
-import { UsageError } from '../errors/errors.js';
+import { VERDICTS, type Verdict } from '../core/model.js';
+import { EXIT, UsageError } from '../errors/errors.js';
+import { buildReport, type Report } from '../report/json-report.js';
+import { parseOutputs, writeReports } from '../report/output.js';
+import { audit, type RunResult } from '../run/audit.js';
+import { newRunId } from '../run/run-id.js';
+import { buildContext } from './context.js';
 import type { CliIo } from './io.js';
 import type { GlobalOptions } from './program.js';
 
-export async function auditCommand(_o: GlobalOptions, _io: CliIo): Promise<number> {
-  throw new UsageError('audit is not implemented yet');
+function colourAllowed(io: CliIo): boolean {
+  if (io.env.NO_COLOR !== undefined && io.env.NO_COLOR !== '') return false;
+  if (io.env.FORCE_COLOR !== undefined && io.env.FORCE_COLOR !== '0') return true;
+  return io.isTTY?.stdout === true;
 }
-export async function reapCommand(_o: GlobalOptions, _io: CliIo): Promise<number> {
-  throw new UsageError('reap is not implemented yet');
+
+function parseFailOn(text: unknown): Set<Verdict> {
+  if (typeof text !== 'string' || text === '') return new Set();
+  const out = new Set<Verdict>();
+  for (const v of text.split(',').map((s) => s.trim())) {
+    if (!(VERDICTS as readonly string[]).includes(v))
+      throw new UsageError(`--fail-on: unknown verdict "${v}" (one of ${VERDICTS.join(', ')})`);
+    out.add(v as Verdict);
+  }
+  return out;
 }
-export async function explainCommand(_o: GlobalOptions, _a: string[], _io: CliIo): Promise<number> {
-  throw new UsageError('explain is not implemented yet');
+
+async function emit(
+  report: Report,
+  run: RunResult,
+  opts: GlobalOptions,
+  formats: string[],
+  dir: string | undefined,
+  io: CliIo,
+) {
+  await writeReports(report, {
+    formats: opts.quiet ? [] : formats,
+    outputs: parseOutputs(opts.output),
+    dir,
+    stdout: io.stdout,
+    colour: colourAllowed(io),
+    now: run.now,
+  });
+}
+
+/** `env-reaper audit`: read-only; exit 0, 1 (lookups failed), 2 (usage/config) or 4 (--fail-on matched). */
+export async function auditCommand(opts: GlobalOptions & { failOn?: unknown }, io: CliIo): Promise<number> {
+  // Usage errors surface before any network call.
+  const failOn = parseFailOn(opts.failOn);
+  parseOutputs(opts.output);
+  const ctx = await buildContext(opts, io);
+  const run = await audit(ctx.config, ctx.deps, { runId: newRunId(Date.now()), mode: 'dry-run' });
+  const report = buildReport(run, ctx.stats.snapshot());
+  await emit(report, run, opts, opts.format ?? ctx.config.report.formats, ctx.config.report.dir, io);
+  ctx.logger.info({ runId: run.runId, ...report.summary }, 'audit finished');
+  if (run.errors.length > 0) return EXIT.partial;
+  if (report.environments.some((e) => failOn.has(e.verdict))) return EXIT.failOn;
+  return EXIT.ok;
+}
+
+/** `env-reaper explain <stack>`: the whole evidence chain for one stack. */
+export async function explainCommand(opts: GlobalOptions, args: string[], io: CliIo): Promise<number> {
+  const target = args[0];
+  if (!target) throw new UsageError('explain needs a stack name or ARN');
+  const ctx = await buildContext(opts, io);
+  const run = await audit(ctx.config, ctx.deps, {
+    runId: newRunId(Date.now()),
+    mode: 'dry-run',
+    onlyStack: target,
+  });
+  const record = run.environments[0];
+  const formats = opts.format ?? ['table'];
+  if (!record) {
+    const unmanaged = run.unmanaged.find((u) => u.name === target || u.stackId === target);
+    io.stderr(
+      unmanaged
+        ? `${target}: unmanaged — no ownership tag and no stack-name pattern match; env-reaper never touches it\n`
+        : `${target}: no such live stack in the scanned accounts and regions\n`,
+    );
+    return unmanaged ? EXIT.ok : EXIT.partial;
+  }
+  if (formats.includes('json')) {
+    io.stdout(`${JSON.stringify({ ...record, errors: run.errors }, null, 2)}\n`);
+  } else {
+    const lines: string[] = [];
+    const s = record.stack;
+    lines.push(`stack       ${s.name}`, `id          ${s.stackId}`, `where       ${s.account} ${s.region}`);
+    lines.push(`status      ${s.status}${s.statusReason ? ` (${s.statusReason})` : ''}`);
+    lines.push(`created     ${s.createdAt}${s.updatedAt ? `, updated ${s.updatedAt}` : ''}`);
+    lines.push(`protection  termination protection ${s.terminationProtection ? 'on' : 'off'}`);
+    lines.push(
+      `tags        ${
+        Object.entries(s.tags)
+          .map(([k, v]) => `${k}=${v}`)
+          .join(', ') || '(none)'
+      }`,
+    );
+    const o = record.owner;
+    lines.push('', `owner (by ${o.matchedBy})`);
+    for (const [k, v] of Object.entries(o))
+      if (k !== 'matchedBy') lines.push(`  ${k.padEnd(12)}${String(v)}`);
+    lines.push('', 'evidence');
+    for (const [k, v] of Object.entries(record.evidence)) {
+      if (!v) continue;
+      lines.push(
+        `  ${k.padEnd(14)}${v.ok ? JSON.stringify(v.value) : `ERROR ${v.error.code}: ${v.error.message}`}`,
+      );
+    }
+    lines.push('', `verdict     ${record.classification.verdict}`);
+    for (const r of record.classification.reasons)
+      lines.push(`  ${r.code.padEnd(24)}${r.detail}${r.at ? ` (${r.at})` : ''}`);
+    const p = record.plan;
+    lines.push(
+      '',
+      `action      ${p.action} → ${p.status}${p.deleteAfter ? `, not before ${p.deleteAfter}` : ''}${p.waitingFor ? ` (waiting for ${p.waitingFor})` : ''}`,
+    );
+    if (run.plan.brake) lines.push(`brake       ${run.plan.brake.kind} engaged for this run`);
+    io.stdout(`${lines.join('\n')}\n`);
+  }
+  return run.errors.length > 0 ? EXIT.partial : EXIT.ok;
+}
+
+/** `env-reaper reap`: implemented with the executor (issue #5). */
+export async function reapCommand(opts: GlobalOptions & { apply?: boolean }, io: CliIo): Promise<number> {
+  if (opts.apply)
+    throw new UsageError('reap --apply is not available in this version; run `reap` for the plan');
+  const ctx = await buildContext(opts, io);
+  const run = await audit(ctx.config, ctx.deps, { runId: newRunId(Date.now()), mode: 'dry-run' });
+  const report = buildReport(run, ctx.stats.snapshot());
+  for (const e of report.environments.filter((x) => x.plan.status === 'due' || x.plan.status === 'braked')) {
+    ctx.logger.info(
+      { stack: e.stack.name, stackId: e.stack.id, verdict: e.verdict },
+      'DRY-RUN: would delete stack',
+    );
+  }
+  await emit(report, run, opts, opts.format ?? ctx.config.report.formats, ctx.config.report.dir, io);
+  if (run.plan.brake) return EXIT.brake;
+  return run.errors.length > 0 ? EXIT.partial : EXIT.ok;
 }

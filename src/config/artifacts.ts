@@ -1,4 +1,5 @@
 import { stringify } from 'yaml';
+import { reportJsonSchema } from '../report/json-report.js';
 import { type ConfigKey, configJsonSchema, configKeys } from './env.js';
 
 /**
@@ -99,6 +100,7 @@ export function configurationMarkdown(keys: ConfigKey[] = configKeys()): string 
 export function generatedFiles(): GeneratedFile[] {
   return [
     { path: 'config/env-reaper.schema.json', content: `${JSON.stringify(configJsonSchema(), null, 2)}\n` },
+    { path: 'config/report.schema.json', content: `${JSON.stringify(reportJsonSchema(), null, 2)}\n` },
     { path: 'config/env-reaper.example.yaml', content: exampleYaml() },
     { path: 'docs/configuration.md', content: configurationMarkdown() },
   ];

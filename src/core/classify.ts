@@ -199,12 +199,12 @@ function refState(
       ref,
       verdict: 'abandoned',
       reasons: [
-        { code: 'BRANCH_EXISTS', detail: `branch ${ref} exists` },
         {
           code: 'MR_CLOSED',
           detail: `${closed.map(mrRef).join(', ')} closed without merge`,
           ...(lastClosed !== undefined ? { at: lastClosed } : {}),
         },
+        { code: 'BRANCH_EXISTS', detail: `branch ${ref} exists` },
       ],
       ...(lastClosed !== undefined ? { since: lastClosed } : {}),
     };
@@ -231,8 +231,8 @@ function refState(
       ref,
       verdict: 'idle',
       reasons: [
-        ...life,
         { code: 'IDLE', detail: `no activity for ${days} days`, at: lastActivity as string },
+        ...life,
       ],
       since: iso(lastMs + idleMs),
     };
@@ -248,6 +248,14 @@ function refState(
  * evidence never leads towards deletion: it yields `unknown`.
  */
 export function classify(snapshot: StackSnapshot, policy: Policy, now: number): Classification {
+  const c = decide(snapshot, policy, now);
+  // An expired keep tag explains why a once-kept stack is now judged like any other.
+  const keep = keepTagReason(snapshot.stack.tags[policy.ownership.tags.keep], now);
+  if (keep?.code === 'KEEP_TAG_EXPIRED') c.reasons.push(keep);
+  return c;
+}
+
+function decide(snapshot: StackSnapshot, policy: Policy, now: number): Classification {
   const { stack, owner, gitlab } = snapshot;
 
   const protectedBy = protectedReasons(snapshot, policy, now);

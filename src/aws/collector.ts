@@ -1,0 +1,210 @@
+import { CloudFormationClient, paginateDescribeStacks, type Stack } from '@aws-sdk/client-cloudformation';
+import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
+import { fromTemporaryCredentials } from '@aws-sdk/credential-providers';
+import pLimit from 'p-limit';
+import type { StackFacts } from '../core/model.js';
+import type { Logger } from '../log/logger.js';
+import type { ApiStats } from '../util/api-stats.js';
+
+/**
+ * The AWS read side: who the credentials belong to, and every stack of an account × region in one
+ * paginated `DescribeStacks` listing (DESIGN §8). `DescribeStacks` without a name returns tags,
+ * termination protection and `ParentId` for every stack, so one listing is all a run needs; see
+ * docs/design-notes.md for why the tagging API is not used for discovery.
+ */
+
+/** One account to scan, as configured (or the ambient one). */
+export interface AccountTarget {
+  /** Configured id; `undefined` for the ambient account (whatever the credentials say). */
+  id?: string | undefined;
+  roleArn?: string | undefined;
+  externalId?: string | undefined;
+  regions: string[];
+}
+
+/** The AWS read side; tests swap it. */
+export interface AwsReader {
+  /** The account id the credentials of this target belong to (STS GetCallerIdentity). */
+  callerAccount(target: AccountTarget): Promise<string>;
+  /** Every live stack of the account × region. */
+  listStacks(target: AccountTarget, account: string, region: string): Promise<StackFacts[]>;
+}
+
+/** Options for the SDK-backed reader. */
+export interface AwsClientOptions {
+  stats: ApiStats;
+  logger: Logger;
+  /** SDK retry attempts (the SDK's own backoff handles `Throttling`). */
+  maxAttempts?: number;
+}
+
+/** Counts every attempt, retries included: they cost rate limit too. */
+function instrument<T extends { middlewareStack: { add: (...a: never[]) => void } }>(
+  client: T,
+  stats: ApiStats,
+  service: string,
+): T {
+  (client.middlewareStack as unknown as { add: (mw: unknown, opts: unknown) => void }).add(
+    (next: (args: unknown) => Promise<unknown>, context: { commandName?: string }) =>
+      async (args: unknown) => {
+        const op = (context.commandName ?? 'unknown').replace(/Command$/, '');
+        try {
+          const out = await next(args);
+          stats.call(service, op);
+          return out;
+        } catch (error) {
+          stats.call(service, op, true);
+          throw error;
+        }
+      },
+    { step: 'finalizeRequest', name: 'envReaperApiStats', priority: 'low' },
+  );
+  return client;
+}
+
+export function toStackFacts(s: Stack, account: string, region: string): StackFacts {
+  const facts: StackFacts = {
+    account,
+    region,
+    stackId: s.StackId ?? '',
+    name: s.StackName ?? '',
+    status: s.StackStatus ?? 'UNKNOWN',
+    createdAt: (s.CreationTime ?? new Date(0)).toISOString(),
+    tags: Object.fromEntries((s.Tags ?? []).map((t) => [t.Key ?? '', t.Value ?? ''])),
+    terminationProtection: s.EnableTerminationProtection === true,
+  };
+  if (s.StackStatusReason) facts.statusReason = s.StackStatusReason;
+  if (s.LastUpdatedTime) facts.updatedAt = s.LastUpdatedTime.toISOString();
+  if (s.ParentId) facts.parentId = s.ParentId;
+  if (s.RootId) facts.rootId = s.RootId;
+  return facts;
+}
+
+/** The SDK-backed reader. Endpoints and credentials come from the standard AWS environment. */
+export function createAwsReader(options: AwsClientOptions): AwsReader {
+  const credentialsFor = new Map<string, ReturnType<typeof fromTemporaryCredentials> | undefined>();
+  const creds = (target: AccountTarget) => {
+    const key = target.roleArn ?? '';
+    if (!credentialsFor.has(key)) {
+      credentialsFor.set(
+        key,
+        target.roleArn
+          ? fromTemporaryCredentials({
+              params: {
+                RoleArn: target.roleArn,
+                RoleSessionName: 'env-reaper',
+                ...(target.externalId ? { ExternalId: target.externalId } : {}),
+              },
+            })
+          : undefined,
+      );
+    }
+    return credentialsFor.get(key);
+  };
+  const common = (target: AccountTarget, region: string) => {
+    const c = creds(target);
+    return { region, maxAttempts: options.maxAttempts ?? 5, ...(c ? { credentials: c } : {}) };
+  };
+  const cfn = new Map<string, CloudFormationClient>();
+  return {
+    async callerAccount(target) {
+      const sts = instrument(
+        new STSClient(common(target, target.regions[0] ?? 'us-east-1')),
+        options.stats,
+        'sts',
+      );
+      const out = await sts.send(new GetCallerIdentityCommand({}));
+      return out.Account ?? '';
+    },
+    async listStacks(target, account, region) {
+      const key = `${target.roleArn ?? ''}|${region}`;
+      let client = cfn.get(key);
+      if (!client) {
+        client = instrument(
+          new CloudFormationClient(common(target, region)),
+          options.stats,
+          'cloudformation',
+        );
+        cfn.set(key, client);
+      }
+      const out: StackFacts[] = [];
+      for await (const page of paginateDescribeStacks({ client }, {})) {
+        for (const s of page.Stacks ?? []) out.push(toStackFacts(s, account, region));
+      }
+      return out;
+    },
+  };
+}
+
+/** What the AWS side of a run found. */
+export interface AwsCollection {
+  stacks: StackFacts[];
+  /** Accounts × regions read. */
+  scanned: { account: string; region: string }[];
+  errors: { scope: string; code: string; message: string }[];
+}
+
+function awsErrorCode(error: unknown): string {
+  const e = error as { name?: string; Code?: string };
+  return e?.Code ?? e?.name ?? 'AWS_ERROR';
+}
+
+/**
+ * Lists the stacks of every target × region. The account guard runs first: credentials that belong to
+ * another account than configured skip that account with an error (DESIGN §5), before anything is read.
+ */
+export async function collectAws(
+  targets: AccountTarget[],
+  reader: AwsReader,
+  options: { concurrency: number; logger: Logger },
+): Promise<AwsCollection> {
+  const stacks: StackFacts[] = [];
+  const scanned: AwsCollection['scanned'] = [];
+  const errors: AwsCollection['errors'] = [];
+  const limit = pLimit(options.concurrency);
+  await Promise.all(
+    targets.map(async (target) => {
+      let account: string;
+      try {
+        account = await limit(() => reader.callerAccount(target));
+      } catch (error) {
+        errors.push({
+          scope: `aws:account ${target.id ?? 'ambient'}`,
+          code: awsErrorCode(error),
+          message: (error as Error).message,
+        });
+        return;
+      }
+      if (target.id !== undefined && account !== target.id) {
+        errors.push({
+          scope: `aws:account ${target.id}`,
+          code: 'ACCOUNT_MISMATCH',
+          message: `credentials${target.roleArn ? ` of ${target.roleArn}` : ''} belong to account ${account}, expected ${target.id}: account skipped`,
+        });
+        return;
+      }
+      await Promise.all(
+        target.regions.map((region) =>
+          limit(async () => {
+            try {
+              const found = await reader.listStacks(target, account, region);
+              stacks.push(...found);
+              scanned.push({ account, region });
+              options.logger.debug({ account, region, stacks: found.length }, 'aws region listed');
+            } catch (error) {
+              errors.push({
+                scope: `aws:${account}/${region}`,
+                code: awsErrorCode(error),
+                message: (error as Error).message,
+              });
+            }
+          }),
+        ),
+      );
+    }),
+  );
+  // Deterministic order whatever the completion order.
+  stacks.sort((a, b) => (a.stackId < b.stackId ? -1 : a.stackId > b.stackId ? 1 : 0));
+  scanned.sort((a, b) => `${a.account}/${a.region}`.localeCompare(`${b.account}/${b.region}`));
+  return { stacks, scanned, errors };
+}

@@ -1,0 +1,194 @@
+import { z } from 'zod';
+import { REASON_CODES, VERDICTS } from '../core/model.js';
+import type { RunResult } from '../run/audit.js';
+
+/**
+ * The versioned JSON report (DESIGN §6). This zod schema is the contract: the JSON Schema in
+ * `config/report.schema.json` is generated from it, and tests validate real CLI output against that file.
+ * Bump `schemaVersion` on any incompatible change.
+ */
+
+const verdict = z.enum(VERDICTS);
+const action = z.enum(['keep', 'flag', 'delete']);
+
+const reason = z.object({
+  code: z.enum(REASON_CODES),
+  detail: z.string(),
+  at: z.string().optional(),
+});
+
+const environment = z.object({
+  stack: z.object({
+    name: z.string(),
+    id: z.string(),
+    account: z.string(),
+    region: z.string(),
+    status: z.string(),
+    statusReason: z.string().optional(),
+    createdAt: z.string(),
+    updatedAt: z.string().optional(),
+  }),
+  owner: z.object({
+    projectId: z.number().int().optional(),
+    projectPath: z.string().optional(),
+    ref: z.string().optional(),
+    refSlug: z.string().optional(),
+    environment: z.string().optional(),
+    mrIid: z.number().int().optional(),
+    matchedBy: z.enum(['tags', 'name-pattern']),
+  }),
+  verdict,
+  reasons: z.array(reason),
+  action,
+  /** planned: due now (dry-run) · deleted/failed/cancelled: what apply did · skipped: not deleted this run. */
+  result: z.enum(['planned', 'deleted', 'failed', 'skipped', 'cancelled']),
+  plan: z.object({
+    status: z.enum(['keep', 'flag', 'due', 'waiting', 'braked']),
+    deleteAfter: z.string().optional(),
+    waitingFor: z.enum(['grace', 'min-age']).optional(),
+  }),
+  error: z.object({ code: z.string(), message: z.string() }).nullable(),
+});
+
+const counts = z.record(z.string(), z.number().int());
+
+/** The JSON report schema. */
+export const reportSchema = z
+  .object({
+    schemaVersion: z.literal(1),
+    runId: z.string(),
+    generatedAt: z.string(),
+    mode: z.enum(['dry-run', 'apply']),
+    summary: z.object({
+      stacksScanned: z.number().int(),
+      inScope: z.number().int(),
+      unmanaged: z.number().int(),
+      nested: z.number().int(),
+      byVerdict: counts,
+      byAction: counts,
+      due: z.number().int(),
+      deleted: z.number().int(),
+      failed: z.number().int(),
+      brake: z
+        .object({
+          kind: z.enum(['max-deletions', 'max-percent']),
+          due: z.number().int(),
+          inScope: z.number().int(),
+          limit: z.number(),
+        })
+        .nullable(),
+      apiCalls: counts,
+    }),
+    scanned: z.array(z.object({ account: z.string(), region: z.string() })),
+    environments: z.array(environment),
+    unmanaged: z.array(
+      z.object({ name: z.string(), id: z.string(), account: z.string(), region: z.string() }),
+    ),
+    errors: z.array(z.object({ scope: z.string(), code: z.string(), message: z.string() })),
+    apiCalls: z.object({ calls: z.record(z.string(), counts), errors: z.record(z.string(), counts) }),
+  })
+  .meta({
+    title: 'env-reaper report',
+    description: 'The JSON report of one env-reaper run (schemaVersion 1).',
+  });
+
+/** The JSON report. */
+export type Report = z.output<typeof reportSchema>;
+/** One environment of the report. */
+export type ReportEnvironment = Report['environments'][number];
+
+/** The JSON Schema of the report, as committed in `config/report.schema.json`. */
+export function reportJsonSchema(): Record<string, unknown> {
+  return z.toJSONSchema(reportSchema, { target: 'draft-2020-12' }) as Record<string, unknown>;
+}
+
+/** Outcome of the executor for one stack, when `reap --apply` ran. */
+export interface ExecutionOutcome {
+  result: 'deleted' | 'failed' | 'cancelled' | 'skipped';
+  error?: { code: string; message: string };
+}
+
+function tally(values: string[]): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const v of values) out[v] = (out[v] ?? 0) + 1;
+  return out;
+}
+
+/** Builds the report from a run (and the executor's outcomes, after `reap --apply`). */
+export function buildReport(
+  run: RunResult,
+  apiCalls: Report['apiCalls'],
+  outcomes: Map<string, ExecutionOutcome> = new Map(),
+): Report {
+  const environments: ReportEnvironment[] = run.environments.map((e) => {
+    const { stack, owner, classification, plan } = e;
+    const outcome = outcomes.get(stack.stackId);
+    // Show the path GitLab gave when the stack was tagged with the id only.
+    const projectPath =
+      owner.projectPath ?? (e.evidence.project?.ok ? e.evidence.project.value?.path : undefined);
+    const env: ReportEnvironment = {
+      stack: {
+        name: stack.name,
+        id: stack.stackId,
+        account: stack.account,
+        region: stack.region,
+        status: stack.status,
+        createdAt: stack.createdAt,
+        ...(stack.statusReason ? { statusReason: stack.statusReason } : {}),
+        ...(stack.updatedAt ? { updatedAt: stack.updatedAt } : {}),
+      },
+      owner: {
+        matchedBy: owner.matchedBy,
+        ...(owner.projectId !== undefined ? { projectId: owner.projectId } : {}),
+        ...(projectPath !== undefined ? { projectPath } : {}),
+        ...(owner.ref !== undefined ? { ref: owner.ref } : {}),
+        ...(owner.refSlug !== undefined ? { refSlug: owner.refSlug } : {}),
+        ...(owner.environment !== undefined ? { environment: owner.environment } : {}),
+        ...(owner.mrIid !== undefined ? { mrIid: owner.mrIid } : {}),
+      },
+      verdict: classification.verdict,
+      reasons: classification.reasons,
+      action: plan.action,
+      result: outcome?.result ?? (plan.status === 'due' ? 'planned' : 'skipped'),
+      plan: {
+        status: plan.status,
+        ...(plan.deleteAfter ? { deleteAfter: plan.deleteAfter } : {}),
+        ...(plan.waitingFor ? { waitingFor: plan.waitingFor } : {}),
+      },
+      error: outcome?.error ?? null,
+    };
+    return env;
+  });
+  const totals: Record<string, number> = {};
+  for (const [service, ops] of Object.entries(apiCalls.calls))
+    totals[service] = Object.values(ops).reduce((a, b) => a + b, 0);
+  return {
+    schemaVersion: 1,
+    runId: run.runId,
+    generatedAt: run.generatedAt,
+    mode: run.mode,
+    summary: {
+      stacksScanned: run.stacksScanned,
+      inScope: run.environments.length,
+      unmanaged: run.unmanaged.length,
+      nested: run.nested,
+      byVerdict: tally(environments.map((e) => e.verdict)),
+      byAction: tally(environments.map((e) => e.action)),
+      due: run.plan.due,
+      deleted: environments.filter((e) => e.result === 'deleted').length,
+      failed: environments.filter((e) => e.result === 'failed').length,
+      brake: run.plan.brake,
+      apiCalls: totals,
+    },
+    scanned: run.scanned,
+    environments,
+    unmanaged: run.unmanaged.map((u) => ({
+      name: u.name,
+      id: u.stackId,
+      account: u.account,
+      region: u.region,
+    })),
+    errors: run.errors,
+    apiCalls,
+  };
+}

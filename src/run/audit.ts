@@ -1,0 +1,182 @@
+import { type AccountTarget, type AwsReader, collectAws } from '../aws/collector.js';
+import { limitsFromConfig, policyFromConfig } from '../config/load.js';
+import type { Config } from '../config/schema.js';
+import { classify } from '../core/classify.js';
+import { isRootStack, matchOwner } from '../core/match.js';
+import type {
+  Classification,
+  GitLabEvidence,
+  Owner,
+  StackFacts,
+  StackSnapshot,
+  Verdict,
+} from '../core/model.js';
+import { type Plan, type PlanItem, plan } from '../core/plan.js';
+import { UsageError } from '../errors/errors.js';
+import { collectGitLab, type OwnedStack } from '../gitlab/collector.js';
+import type { GitLabReader } from '../gitlab/reader.js';
+import type { Logger } from '../log/logger.js';
+import type { ApiStats } from '../util/api-stats.js';
+
+/** Everything a run needs from the outside world: swapped whole in tests. */
+export interface RunDeps {
+  aws: AwsReader;
+  gitlab: GitLabReader;
+  logger: Logger;
+  stats: ApiStats;
+  /** The run's clock: read once, so classification and plan share one `now`. */
+  now: () => number;
+  env: NodeJS.ProcessEnv;
+  /** First-seen times per stack and verdict, from state (grace clocks). */
+  firstSeen?: (stackId: string) => Partial<Record<Verdict, string>> | undefined;
+  /** Progress callback (TTY progress line or periodic log lines). */
+  progress?: (event: { phase: 'aws' | 'gitlab'; done: number; total: number }) => void;
+}
+
+/** One in-scope stack with everything known about it. */
+export interface EnvironmentRecord {
+  stack: StackFacts;
+  owner: Owner;
+  evidence: GitLabEvidence;
+  classification: Classification;
+  plan: PlanItem;
+}
+
+/** A run's complete result; reports render it, the executor acts on it. */
+export interface RunResult {
+  runId: string;
+  generatedAt: string;
+  now: number;
+  mode: 'dry-run' | 'apply';
+  scanned: { account: string; region: string }[];
+  stacksScanned: number;
+  nested: number;
+  unmanaged: { name: string; stackId: string; account: string; region: string }[];
+  environments: EnvironmentRecord[];
+  plan: Plan;
+  errors: { scope: string; code: string; message: string }[];
+}
+
+/** The account × region targets a config describes. */
+export function targetsOf(config: Config, env: NodeJS.ProcessEnv): AccountTarget[] {
+  const fallback =
+    config.aws.regions.length > 0 ? config.aws.regions : env.AWS_REGION ? [env.AWS_REGION] : [];
+  const targets: AccountTarget[] =
+    config.aws.accounts.length === 0
+      ? [{ regions: fallback }]
+      : config.aws.accounts.map((a) => ({
+          id: a.id,
+          roleArn: a.roleArn,
+          externalId: a.externalId,
+          regions: a.regions ?? fallback,
+        }));
+  if (targets.some((t) => t.regions.length === 0)) {
+    throw new UsageError('no AWS region to scan: set aws.regions, --region or AWS_REGION');
+  }
+  return targets;
+}
+
+/** Options of one audit. */
+export interface AuditOptions {
+  runId: string;
+  mode: 'dry-run' | 'apply';
+  /** Restrict to one stack (name or ARN), for `explain`. */
+  onlyStack?: string;
+}
+
+/**
+ * collect → match → classify → plan (DESIGN §2), read-only. Everything after collection is pure and
+ * uses one `now`, so the same world gives the same result.
+ */
+export async function audit(config: Config, deps: RunDeps, options: AuditOptions): Promise<RunResult> {
+  const now = deps.now();
+  const policy = policyFromConfig(config);
+  const targets = targetsOf(config, deps.env);
+  deps.logger.info({ runId: options.runId, targets: targets.length, mode: options.mode }, 'run started');
+
+  const aws = await collectAws(targets, deps.aws, {
+    concurrency: config.aws.concurrency,
+    logger: deps.logger,
+  });
+  let stacks = aws.stacks.filter((s) => s.status !== 'DELETE_COMPLETE');
+  if (options.onlyStack !== undefined) {
+    const only = options.onlyStack;
+    stacks = stacks.filter((s) => s.name === only || s.stackId === only);
+  }
+  const roots = stacks.filter(isRootStack);
+  const owned: OwnedStack[] = [];
+  const unmanaged: RunResult['unmanaged'] = [];
+  const owners = new Map<string, Owner>();
+  for (const stack of roots) {
+    const owner = matchOwner(stack, policy.ownership);
+    if (!owner) {
+      unmanaged.push({
+        name: stack.name,
+        stackId: stack.stackId,
+        account: stack.account,
+        region: stack.region,
+      });
+      continue;
+    }
+    owners.set(stack.stackId, owner);
+    owned.push({ stackId: stack.stackId, owner });
+  }
+  deps.progress?.({
+    phase: 'aws',
+    done: aws.scanned.length,
+    total: targets.reduce((n, t) => n + t.regions.length, 0),
+  });
+  deps.logger.info(
+    { stacks: stacks.length, inScope: owned.length, unmanaged: unmanaged.length },
+    'stacks listed',
+  );
+
+  const gitlab = await collectGitLab(owned, deps.gitlab, {
+    projectConcurrency: config.gitlab.concurrency,
+    logger: deps.logger,
+    onProject: (done, total) => deps.progress?.({ phase: 'gitlab', done, total }),
+  });
+
+  const inputs = roots
+    .filter((s) => owners.has(s.stackId))
+    .map((stack) => {
+      const snapshot: StackSnapshot = {
+        stack,
+        owner: owners.get(stack.stackId) as Owner,
+        gitlab: gitlab.evidence.get(stack.stackId) ?? {},
+      };
+      const seen = deps.firstSeen?.(stack.stackId);
+      if (seen) snapshot.firstSeen = seen;
+      return { snapshot, classification: classify(snapshot, policy, now) };
+    });
+  const thePlan = plan(
+    inputs.map((i) => ({ stack: i.snapshot.stack, classification: i.classification })),
+    policy,
+    limitsFromConfig(config),
+    now,
+  );
+  const items = new Map(thePlan.items.map((i) => [i.stackId, i]));
+  const environments: EnvironmentRecord[] = inputs
+    .map((i) => ({
+      stack: i.snapshot.stack,
+      owner: i.snapshot.owner as Owner,
+      evidence: i.snapshot.gitlab,
+      classification: i.classification,
+      plan: items.get(i.snapshot.stack.stackId) as PlanItem,
+    }))
+    .sort((a, b) => (a.stack.stackId < b.stack.stackId ? -1 : 1));
+
+  return {
+    runId: options.runId,
+    generatedAt: new Date(now).toISOString(),
+    now,
+    mode: options.mode,
+    scanned: aws.scanned,
+    stacksScanned: stacks.length,
+    nested: stacks.length - roots.length,
+    unmanaged,
+    environments,
+    plan: thePlan,
+    errors: [...aws.errors, ...gitlab.errors],
+  };
+}
