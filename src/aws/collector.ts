@@ -80,22 +80,43 @@ export function toStackFacts(s: Stack, account: string, region: string): StackFa
   return facts;
 }
 
+type CredentialProvider = ReturnType<typeof fromTemporaryCredentials>;
+
+/**
+ * One AssumeRole per role and run, shared by every client of the account (STS, each region's
+ * CloudFormation), refreshed five minutes before expiry.
+ */
+function shared(provider: CredentialProvider): CredentialProvider {
+  let pending: ReturnType<CredentialProvider> | undefined;
+  let expiresAt = 0;
+  return (async () => {
+    if (!pending || Date.now() > expiresAt - 300_000) {
+      pending = provider();
+      const creds = await pending;
+      expiresAt = creds.expiration?.getTime() ?? Number.POSITIVE_INFINITY;
+    }
+    return pending;
+  }) as CredentialProvider;
+}
+
 /** The SDK-backed reader. Endpoints and credentials come from the standard AWS environment. */
 export function createAwsReader(options: AwsClientOptions): AwsReader {
-  const credentialsFor = new Map<string, ReturnType<typeof fromTemporaryCredentials> | undefined>();
+  const credentialsFor = new Map<string, CredentialProvider | undefined>();
   const creds = (target: AccountTarget) => {
     const key = target.roleArn ?? '';
     if (!credentialsFor.has(key)) {
       credentialsFor.set(
         key,
         target.roleArn
-          ? fromTemporaryCredentials({
-              params: {
-                RoleArn: target.roleArn,
-                RoleSessionName: 'env-reaper',
-                ...(target.externalId ? { ExternalId: target.externalId } : {}),
-              },
-            })
+          ? shared(
+              fromTemporaryCredentials({
+                params: {
+                  RoleArn: target.roleArn,
+                  RoleSessionName: 'env-reaper',
+                  ...(target.externalId ? { ExternalId: target.externalId } : {}),
+                },
+              }),
+            )
           : undefined,
       );
     }

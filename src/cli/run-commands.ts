@@ -114,7 +114,7 @@ export async function explainCommand(opts: GlobalOptions, args: string[], io: Cl
       '',
       `action      ${p.action} → ${p.status}${p.deleteAfter ? `, not before ${p.deleteAfter}` : ''}${p.waitingFor ? ` (waiting for ${p.waitingFor})` : ''}`,
     );
-    if (run.plan.brake) lines.push(`brake       ${run.plan.brake.kind} engaged for this run`);
+    lines.push('brakes      evaluated on a whole run, not here: see `env-reaper reap`');
     io.stdout(`${lines.join('\n')}\n`);
   }
   return run.errors.length > 0 ? EXIT.partial : EXIT.ok;

@@ -47,16 +47,7 @@ const tags = z
       description: 'Tag a human sets to `true` (never reap) or `YYYY-MM-DD` (not before that date).',
     }),
   })
-  .default({
-    projectId: 'gitlab:project-id',
-    projectPath: 'gitlab:project-path',
-    ref: 'gitlab:ref',
-    refSlug: 'gitlab:ref-slug',
-    environment: 'gitlab:environment',
-    environmentSlug: 'gitlab:environment-slug',
-    mrIid: 'gitlab:mr-iid',
-    keep: 'env-reaper:keep',
-  })
+  .prefault({})
   .meta({ description: 'Stack tag keys that tie a stack to GitLab (DESIGN §3).' });
 
 const namePattern = z.strictObject({
@@ -109,19 +100,7 @@ const actions = z
     idle: anyAction.default('flag').meta({ description: 'No activity for idleAfterDays.' }),
     active: keepOrFlag.default('keep').meta({ description: 'Everything else.' }),
   })
-  .default({
-    protected: 'keep',
-    busy: 'keep',
-    'delete-failed': 'flag',
-    unknown: 'keep',
-    unowned: 'flag',
-    'project-gone': 'flag',
-    merged: 'delete',
-    'branch-deleted': 'delete',
-    abandoned: 'flag',
-    idle: 'flag',
-    active: 'keep',
-  })
+  .prefault({})
   .meta({
     description:
       'Verdict → keep | flag | delete. delete is accepted only for merged, branch-deleted, abandoned, idle, project-gone, unowned, delete-failed.',
@@ -143,15 +122,7 @@ const grace = z
       .default('0s')
       .meta({ description: 'Wait after the failed deletion before retrying.' }),
   })
-  .default({
-    merged: '1h',
-    branchDeleted: '2h',
-    abandoned: '7d',
-    idle: '0s',
-    projectGone: '1d',
-    unowned: '1d',
-    deleteFailed: '0s',
-  })
+  .prefault({})
   .meta({ description: 'Grace periods, counted from the evidence time of each verdict.' });
 
 const protect = z
@@ -175,7 +146,7 @@ const protect = z
       .default(['production', 'staging'])
       .meta({ description: 'GitLab environment tiers that are never reaped.' }),
   })
-  .default({ stackNames: [], branches: [], tiers: ['production', 'staging'] })
+  .prefault({})
   .meta({ description: 'What is protected beyond keep tags and termination protection.' });
 
 const account = z.strictObject({
@@ -224,11 +195,11 @@ export const configSchema = z
           .default(8)
           .meta({ description: 'Requests in flight to GitLab at once.' }),
         timeout: duration().default('30s').meta({ description: 'Per-request timeout.' }),
-        maxRetries: z.number().int().min(0).max(20).default(6).meta({
+        maxRetries: z.number().int().min(0).max(20).default(4).meta({
           description: 'Retries on 429/5xx/timeouts, honouring Retry-After; then the evidence is unknown.',
         }),
       })
-      .default({ requestsPerMinute: 1500, concurrency: 8, timeout: '30s', maxRetries: 6 })
+      .prefault({})
       .meta({
         description:
           'GitLab connection. The token comes from $GITLAB_TOKEN (else $CI_JOB_TOKEN), never from this file.',
@@ -262,7 +233,7 @@ export const configSchema = z
           .default(4)
           .meta({ description: 'Account × region listings in flight at once.' }),
       })
-      .default({ regions: [], accounts: [], concurrency: 4 })
+      .prefault({})
       .meta({ description: 'Where to look for stacks.' }),
     ownership: z
       .strictObject({
@@ -276,13 +247,13 @@ export const configSchema = z
           }),
         projects: z
           .record(z.string(), z.union([z.string(), z.number().int()]))
-          .default({})
+          .prefault({})
           .meta({
             description: 'Maps the `project` group of a name pattern to a project path or id.',
             examples: [{ shop: 'acme/shop' }],
           }),
       })
-      .default({ tags: tags.parse(undefined), stackNamePatterns: [], projects: {} })
+      .prefault({})
       .meta({ description: 'How stacks are tied to GitLab projects and branches.' }),
     policy: z
       .strictObject({
@@ -304,15 +275,7 @@ export const configSchema = z
           .meta({ description: 'Delete (not only stop) the GitLab environment after the stack is gone.' }),
         protect,
       })
-      .default({
-        actions: actions.parse(undefined),
-        grace: grace.parse(undefined),
-        idleAfterDays: 14,
-        minAgeHours: 1,
-        onDeleteFailed: 'report',
-        deleteEnvironments: false,
-        protect: protect.parse(undefined),
-      })
+      .prefault({})
       .meta({ description: 'What happens to each verdict, and when.' }),
     limits: z
       .strictObject({
@@ -336,7 +299,7 @@ export const configSchema = z
           description: 'Per-stack deadline for DELETE_COMPLETE; then the deletion counts as failed.',
         }),
       })
-      .default({ maxDeletionsPerRun: 10, maxDeletionPercent: 25, concurrency: 4, deleteTimeout: '30m' })
+      .prefault({})
       .meta({ description: 'Brakes and bounds on writes.' }),
     state: z
       .strictObject({
@@ -354,7 +317,7 @@ export const configSchema = z
           .default('env-reaper/state.json')
           .meta({ description: 'S3 object key for the s3 backend.' }),
       })
-      .default({ backend: 'file', path: '.env-reaper/state.json', key: 'env-reaper/state.json' })
+      .prefault({})
       .meta({ description: 'Run state: first-seen times (grace clocks), attempts, notes posted.' }),
     report: z
       .strictObject({
@@ -367,14 +330,14 @@ export const configSchema = z
           .optional()
           .meta({ description: 'Directory for report files (report.<ext>); stdout when unset.' }),
       })
-      .default({ formats: ['table'] })
+      .prefault({})
       .meta({ description: 'Report output.' }),
     schedule: z
       .strictObject({
         cron: z.string().default('0 * * * *').meta({ description: 'Cron expression for `daemon`.' }),
         timezone: z.string().default('UTC').meta({ description: 'Time zone of the cron expression.' }),
       })
-      .default({ cron: '0 * * * *', timezone: 'UTC' })
+      .prefault({})
       .meta({ description: "The daemon's schedule." }),
     notify: z
       .strictObject({
@@ -383,7 +346,7 @@ export const configSchema = z
           .default(true)
           .meta({ description: 'Leave a note on the MR after its environment was reaped.' }),
       })
-      .default({ mergeRequestNotes: true })
+      .prefault({})
       .meta({ description: 'Feedback through GitLab.' }),
     log: z
       .strictObject({
@@ -392,7 +355,7 @@ export const configSchema = z
           .default('info')
           .meta({ description: 'Log level (stderr).' }),
       })
-      .default({ level: 'info' })
+      .prefault({})
       .meta({ description: 'Logging.' }),
   })
   .meta({ title: 'env-reaper configuration', description: 'env-reaper configuration file (YAML).' });

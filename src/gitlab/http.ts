@@ -145,7 +145,7 @@ export function createGitLabRequestHandler(options: GitLabHttpOptions) {
           return { request, error: error as Error };
         }
       });
-      const backoff = Math.min(MAX_WAIT_MS, 500 * 2 ** attempt) * (0.5 + Math.random() / 2);
+      const backoff = Math.min(MAX_WAIT_MS, 250 * 2 ** attempt) * (0.5 + Math.random() / 2);
       if ('error' in outcome) {
         if (attempt === options.maxRetries) {
           const name = outcome.error?.name;

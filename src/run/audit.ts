@@ -149,10 +149,15 @@ export async function audit(config: Config, deps: RunDeps, options: AuditOptions
       if (seen) snapshot.firstSeen = seen;
       return { snapshot, classification: classify(snapshot, policy, now) };
     });
+  // Brakes judge a whole run: a one-stack explain would always trip the percentage, so it plans without them.
+  const limits =
+    options.onlyStack === undefined
+      ? limitsFromConfig(config)
+      : { maxDeletionsPerRun: Number.POSITIVE_INFINITY, maxDeletionPercent: 100 };
   const thePlan = plan(
     inputs.map((i) => ({ stack: i.snapshot.stack, classification: i.classification })),
     policy,
-    limitsFromConfig(config),
+    limits,
     now,
   );
   const items = new Map(thePlan.items.map((i) => [i.stackId, i]));

@@ -27,8 +27,6 @@ interface Ctx {
   res: ServerResponse;
 }
 
-const RATE_WINDOW_MS = 60_000;
-
 export class GitLabSandbox {
   constructor(
     private readonly world: World,
@@ -114,6 +112,7 @@ export class GitLabSandbox {
     const limit = this.world.scenario.gitlab.requestsPerMinute;
     if (limit <= 0) return;
     const now = Date.now();
+    const RATE_WINDOW_MS = this.world.scenario.gitlab.rateLimitWindowSeconds * 1000;
     let win = this.world.rateWindows.get(token);
     if (!win || now - win.windowStart >= RATE_WINDOW_MS) {
       win = { windowStart: now, count: 0 };

@@ -166,9 +166,16 @@ export const scenarioSchema = z.object({
       tokens: z.array(z.string()).default(['glpat-sandbox-token']),
       /** Authenticated requests per minute per token before 429; 0 = unlimited. */
       requestsPerMinute: z.number().int().default(0),
+      /** Length of the rate-limit window (GitLab uses one minute); shorter keeps tests fast. */
+      rateLimitWindowSeconds: z.number().default(60),
       projects: z.array(projectSchema).default([]),
     })
-    .default({ tokens: ['glpat-sandbox-token'], requestsPerMinute: 0, projects: [] }),
+    .default({
+      tokens: ['glpat-sandbox-token'],
+      requestsPerMinute: 0,
+      rateLimitWindowSeconds: 60,
+      projects: [],
+    }),
   latency: z
     .object({ aws: z.number().default(0), gitlab: z.number().default(0) })
     .default({ aws: 0, gitlab: 0 }),
