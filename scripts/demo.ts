@@ -1,4 +1,7 @@
 import { spawn } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { startSandbox } from '../test/sandbox/index.js';
 
 // `npm run demo`: the embedded sandbox on test/scenarios/demo.yaml, and the built CLI run against it with
@@ -6,6 +9,8 @@ import { startSandbox } from '../test/sandbox/index.js';
 const scenario = process.env.DEMO_SCENARIO ?? 'test/scenarios/demo.yaml';
 const config = process.env.DEMO_CONFIG ?? 'test/scenarios/demo.env-reaper.yaml';
 const sandbox = await startSandbox({ scenario });
+// State and audit log of this demo only, so demos never share grace clocks or locks.
+const work = mkdtempSync(join(tmpdir(), 'env-reaper-demo-'));
 
 function cli(args: string[]): Promise<number> {
   console.log(`\n$ env-reaper ${args.join(' ')}\n`);
@@ -25,14 +30,34 @@ function cli(args: string[]): Promise<number> {
 let code = 0;
 try {
   console.log(`sandbox: AWS ${sandbox.awsEndpoint}, GitLab ${sandbox.gitlabUrl} (scenario ${scenario})`);
-  code = await cli(['audit', '--config', config]);
+  const first = await cli(['audit', '--config', config]);
   console.log(
-    `\n(exit code ${code}: 1 means some GitLab lookups failed — acme/infra is set to answer 500 in this scenario)`,
+    `\n(audit exit code ${first}: 1 because acme/infra's GitLab answers 500 in this scenario, so its stacks are unknown)`,
+  );
+  const reaped = await cli(['reap', '--apply', '--config', config]);
+  console.log(
+    `\n(reap exit code ${reaped}: 1 again for acme/infra; review-shop-fix-typo is kept because a live stack imports its export)`,
+  );
+  code = await cli(['audit', '--config', config]);
+  const deletes = sandbox.world.writes
+    .filter((w) => w.operation === 'DeleteStack')
+    .map((w) => String(w.params?.name));
+  const gone = sandbox.world
+    .allStacks()
+    .filter((s) => s.status === 'DELETE_COMPLETE')
+    .map((s) => s.name);
+  console.log(`\nDeleteStack sent for: ${deletes.join(', ')}`);
+  console.log(`now DELETE_COMPLETE: ${gone.join(', ')}`);
+  console.log(
+    `GitLab writes: ${sandbox.world.writes
+      .filter((w) => w.service === 'gitlab')
+      .map((w) => `${w.operation} ${w.target}`)
+      .join(', ')}`,
   );
   const totals = Object.entries(sandbox.world.counts())
     .map(([service, ops]) => `${service} ${Object.values(ops).reduce((a, b) => a + b, 0)}`)
     .join(', ');
-  console.log(`API calls the sandbox served: ${totals}`);
+  console.log(`API calls the sandbox served in all three runs: ${totals}; state and audit log in ${work}`);
 } finally {
   await sandbox.close();
 }

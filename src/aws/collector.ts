@@ -99,13 +99,18 @@ function shared(provider: CredentialProvider): CredentialProvider {
   }) as CredentialProvider;
 }
 
-/** The SDK-backed reader. Endpoints and credentials come from the standard AWS environment. */
-export function createAwsReader(options: AwsClientOptions): AwsReader {
-  const credentialsFor = new Map<string, CredentialProvider | undefined>();
-  const creds = (target: AccountTarget) => {
+/** Clients per role and region, shared by the reader and the writer (one AssumeRole per role and run). */
+export class AwsClients {
+  private readonly credentialsFor = new Map<string, CredentialProvider | undefined>();
+  private readonly cfn = new Map<string, CloudFormationClient>();
+  private readonly sts = new Map<string, STSClient>();
+
+  constructor(private readonly options: AwsClientOptions) {}
+
+  private creds(target: AccountTarget): CredentialProvider | undefined {
     const key = target.roleArn ?? '';
-    if (!credentialsFor.has(key)) {
-      credentialsFor.set(
+    if (!this.credentialsFor.has(key)) {
+      this.credentialsFor.set(
         key,
         target.roleArn
           ? shared(
@@ -120,36 +125,58 @@ export function createAwsReader(options: AwsClientOptions): AwsReader {
           : undefined,
       );
     }
-    return credentialsFor.get(key);
-  };
-  const common = (target: AccountTarget, region: string) => {
-    const c = creds(target);
-    return { region, maxAttempts: options.maxAttempts ?? 5, ...(c ? { credentials: c } : {}) };
-  };
-  const cfn = new Map<string, CloudFormationClient>();
-  return {
-    async callerAccount(target) {
-      const sts = instrument(
-        new STSClient(common(target, target.regions[0] ?? 'us-east-1')),
-        options.stats,
+    return this.credentialsFor.get(key);
+  }
+
+  private config(target: AccountTarget, region: string) {
+    const c = this.creds(target);
+    return { region, maxAttempts: this.options.maxAttempts ?? 5, ...(c ? { credentials: c } : {}) };
+  }
+
+  /** The CloudFormation client of a target × region. */
+  cloudFormation(target: AccountTarget, region: string): CloudFormationClient {
+    const key = `${target.roleArn ?? ''}|${region}`;
+    let client = this.cfn.get(key);
+    if (!client) {
+      client = instrument(
+        new CloudFormationClient(this.config(target, region)),
+        this.options.stats,
+        'cloudformation',
+      );
+      this.cfn.set(key, client);
+    }
+    return client;
+  }
+
+  /** The STS client of a target. */
+  stsClient(target: AccountTarget): STSClient {
+    const key = target.roleArn ?? '';
+    let client = this.sts.get(key);
+    if (!client) {
+      client = instrument(
+        new STSClient(this.config(target, target.regions[0] ?? 'us-east-1')),
+        this.options.stats,
         'sts',
       );
-      const out = await sts.send(new GetCallerIdentityCommand({}));
+      this.sts.set(key, client);
+    }
+    return client;
+  }
+}
+
+/** The SDK-backed reader. Endpoints and credentials come from the standard AWS environment. */
+export function createAwsReader(options: AwsClientOptions, clients = new AwsClients(options)): AwsReader {
+  return {
+    async callerAccount(target) {
+      const out = await clients.stsClient(target).send(new GetCallerIdentityCommand({}));
       return out.Account ?? '';
     },
     async listStacks(target, account, region) {
-      const key = `${target.roleArn ?? ''}|${region}`;
-      let client = cfn.get(key);
-      if (!client) {
-        client = instrument(
-          new CloudFormationClient(common(target, region)),
-          options.stats,
-          'cloudformation',
-        );
-        cfn.set(key, client);
-      }
       const out: StackFacts[] = [];
-      for await (const page of paginateDescribeStacks({ client }, {})) {
+      for await (const page of paginateDescribeStacks(
+        { client: clients.cloudFormation(target, region) },
+        {},
+      )) {
         for (const s of page.Stacks ?? []) out.push(toStackFacts(s, account, region));
       }
       return out;

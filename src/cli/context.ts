@@ -1,9 +1,11 @@
-import { createAwsReader } from '../aws/collector.js';
+import { AwsClients, createAwsReader } from '../aws/collector.js';
+import { type AwsWriter, createAwsWriter } from '../aws/writer.js';
 import { loadConfig } from '../config/load.js';
 import type { Config } from '../config/schema.js';
 import { parseDuration } from '../core/duration.js';
 import { UsageError } from '../errors/errors.js';
-import { createGitLabReader } from '../gitlab/reader.js';
+import { createGitLabReader, type GitLabClientOptions } from '../gitlab/reader.js';
+import { createGitLabWriter, type GitLabWriter } from '../gitlab/writer.js';
 import { createLogger, type Logger } from '../log/logger.js';
 import type { RunDeps } from '../run/audit.js';
 import { ApiStats } from '../util/api-stats.js';
@@ -16,6 +18,9 @@ export interface CommandContext {
   logger: Logger;
   stats: ApiStats;
   deps: RunDeps;
+  /** Write sides: only the executor (src/reap) uses them. */
+  awsWriter: AwsWriter;
+  gitlabWriter: GitLabWriter;
 }
 
 /** GitLab credentials from the environment (DESIGN §6): never from the config file. */
@@ -53,7 +58,7 @@ export async function buildContext(opts: GlobalOptions, io: CliIo): Promise<Comm
   const stats = new ApiStats();
   if (!config.gitlab.url) throw new UsageError('no GitLab URL: set gitlab.url, GITLAB_URL or CI_SERVER_URL');
   const auth = gitlabAuth(io.env);
-  const gitlab = createGitLabReader({
+  const gitlabOptions: GitLabClientOptions = {
     url: config.gitlab.url,
     ...auth,
     requestsPerMinute: config.gitlab.requestsPerMinute,
@@ -62,8 +67,10 @@ export async function buildContext(opts: GlobalOptions, io: CliIo): Promise<Comm
     maxRetries: config.gitlab.maxRetries,
     logger,
     stats,
-  });
-  const aws = createAwsReader({ stats, logger });
+  };
+  const gitlab = createGitLabReader(gitlabOptions);
+  const clients = new AwsClients({ stats, logger });
+  const aws = createAwsReader({ stats, logger }, clients);
   const progress = progressReporter(io, logger, opts.quiet === true);
   const deps: RunDeps = {
     aws,
@@ -74,5 +81,12 @@ export async function buildContext(opts: GlobalOptions, io: CliIo): Promise<Comm
     env: io.env,
     ...(progress ? { progress } : {}),
   };
-  return { config, logger, stats, deps };
+  return {
+    config,
+    logger,
+    stats,
+    deps,
+    awsWriter: createAwsWriter(clients),
+    gitlabWriter: createGitLabWriter(gitlabOptions),
+  };
 }

@@ -3,7 +3,9 @@ import { EXIT, UsageError } from '../errors/errors.js';
 import { buildReport, type Report } from '../report/json-report.js';
 import { parseOutputs, writeReports } from '../report/output.js';
 import { audit, type RunResult } from '../run/audit.js';
+import { reap } from '../run/reap.js';
 import { newRunId } from '../run/run-id.js';
+import { FileStateStore, LockHeldError } from '../state/file-store.js';
 import { buildContext } from './context.js';
 import type { CliIo } from './io.js';
 import type { GlobalOptions } from './program.js';
@@ -120,20 +122,34 @@ export async function explainCommand(opts: GlobalOptions, args: string[], io: Cl
   return run.errors.length > 0 ? EXIT.partial : EXIT.ok;
 }
 
-/** `env-reaper reap`: implemented with the executor (issue #5). */
-export async function reapCommand(opts: GlobalOptions & { apply?: boolean }, io: CliIo): Promise<number> {
-  if (opts.apply)
-    throw new UsageError('reap --apply is not available in this version; run `reap` for the plan');
+/** `env-reaper reap [--apply]`: exit 0, 1 (failures or lock held), 2 (usage/config), 3 (brake). */
+export async function reapCommand(
+  opts: GlobalOptions & { apply?: boolean; waitLock?: boolean },
+  io: CliIo,
+): Promise<number> {
+  parseOutputs(opts.output);
   const ctx = await buildContext(opts, io);
-  const run = await audit(ctx.config, ctx.deps, { runId: newRunId(Date.now()), mode: 'dry-run' });
-  const report = buildReport(run, ctx.stats.snapshot());
-  for (const e of report.environments.filter((x) => x.plan.status === 'due' || x.plan.status === 'braked')) {
-    ctx.logger.info(
-      { stack: e.stack.name, stackId: e.stack.id, verdict: e.verdict },
-      'DRY-RUN: would delete stack',
+  const apply = opts.apply === true || ctx.config.mode === 'apply';
+  const store = new FileStateStore(ctx.config.state.path);
+  let result: Awaited<ReturnType<typeof reap>>;
+  try {
+    result = await reap(
+      ctx.config,
+      { ...ctx.deps, awsWriter: ctx.awsWriter, gitlabWriter: ctx.gitlabWriter, store },
+      { runId: newRunId(Date.now()), apply, waitLock: opts.waitLock === true },
     );
+  } catch (error) {
+    if (error instanceof LockHeldError) {
+      io.stderr(`env-reaper: ${error.message}\n`);
+      return EXIT.partial;
+    }
+    throw error;
   }
+  const { run, outcomes } = result;
+  const report = buildReport(run, ctx.stats.snapshot(), outcomes);
   await emit(report, run, opts, opts.format ?? ctx.config.report.formats, ctx.config.report.dir, io);
+  ctx.logger.info({ runId: run.runId, ...report.summary }, 'reap finished');
   if (run.plan.brake) return EXIT.brake;
-  return run.errors.length > 0 ? EXIT.partial : EXIT.ok;
+  const failed = [...outcomes.values()].some((o) => o.result === 'failed');
+  return failed || run.errors.length > 0 ? EXIT.partial : EXIT.ok;
 }

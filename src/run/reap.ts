@@ -1,0 +1,146 @@
+import type { AccountTarget } from '../aws/collector.js';
+import type { AwsWriter } from '../aws/writer.js';
+import { policyFromConfig } from '../config/load.js';
+import type { Config } from '../config/schema.js';
+import { classify } from '../core/classify.js';
+import { parseDuration } from '../core/duration.js';
+import type { Verdict } from '../core/model.js';
+import { plan } from '../core/plan.js';
+import { collectGitLab } from '../gitlab/collector.js';
+import type { GitLabWriter } from '../gitlab/writer.js';
+import { execute, type Recheck } from '../reap/executor.js';
+import type { ExecutionOutcome } from '../report/json-report.js';
+import { JsonLinesLog } from '../state/file-store.js';
+import { STATE_RETENTION_MS, type State, type StateStore } from '../state/state.js';
+import { audit, type RunDeps, type RunResult, targetsOf } from './audit.js';
+
+/** What `reap` needs beyond an audit. */
+export interface ReapDeps extends RunDeps {
+  awsWriter: AwsWriter;
+  gitlabWriter: GitLabWriter;
+  store: StateStore;
+  shouldStop?: () => boolean;
+}
+
+/** Result of one reap run. */
+export interface ReapResult {
+  run: RunResult;
+  outcomes: Map<string, ExecutionOutcome>;
+}
+
+/** Records the verdicts of this run: first-seen clocks and last-seen times; forgets long-gone stacks. */
+export function recordVerdicts(state: State, run: RunResult): void {
+  const at = new Date(run.now).toISOString();
+  for (const e of run.environments) {
+    const s = state.stacks[e.stack.stackId] ?? { name: e.stack.name, firstSeen: {}, lastSeen: at };
+    s.firstSeen[e.classification.verdict] ??= at;
+    s.lastVerdict = e.classification.verdict;
+    s.lastSeen = at;
+    state.stacks[e.stack.stackId] = s;
+  }
+  for (const [id, s] of Object.entries(state.stacks)) {
+    if (run.now - Date.parse(s.lastSeen) > STATE_RETENTION_MS && s.deletion?.status !== 'started')
+      delete state.stacks[id];
+  }
+}
+
+/**
+ * `reap`: lock → load state → audit (grace clocks from state) → record verdicts → execute (dry-run
+ * or apply, decided in the executor) → save state. The lock is held throughout, so runs never overlap.
+ */
+export async function reap(
+  config: Config,
+  deps: ReapDeps,
+  options: { runId: string; apply: boolean; waitLock?: boolean },
+): Promise<ReapResult> {
+  const lock = await deps.store.lock({ runId: options.runId }, { wait: options.waitLock === true });
+  try {
+    const state = await deps.store.load();
+    // The grace clocks as they stood before this run: the plan and every re-check must read the same ones.
+    const clocks = structuredClone(
+      Object.fromEntries(Object.entries(state.stacks).map(([id, s]) => [id, s.firstSeen])),
+    );
+    const firstSeen = (stackId: string) => clocks[stackId] as Partial<Record<Verdict, string>> | undefined;
+    const run = await audit(
+      config,
+      { ...deps, firstSeen },
+      { runId: options.runId, mode: options.apply ? 'apply' : 'dry-run' },
+    );
+    recordVerdicts(state, run);
+    await deps.store.save(state);
+
+    const policy = policyFromConfig(config);
+    const targets = targetsOf(config, deps.env);
+    const targetOf = (account: string): AccountTarget =>
+      targets.find((t) => t.id === account) ??
+      targets.find((t) => t.id === undefined) ?? { id: account, regions: [] };
+    const recheck = async (
+      record: RunResult['environments'][number],
+      fresh: RunResult['environments'][number]['stack'],
+    ): Promise<Recheck> => {
+      const gitlab = await collectGitLab(
+        [{ stackId: record.stack.stackId, owner: record.owner }],
+        deps.gitlab,
+        {
+          projectConcurrency: 1,
+          logger: deps.logger,
+        },
+      );
+      const now = deps.now();
+      const snapshot = {
+        stack: fresh,
+        owner: record.owner,
+        gitlab: gitlab.evidence.get(record.stack.stackId) ?? {},
+      };
+      const seen = firstSeen(record.stack.stackId);
+      const c = classify(seen ? { ...snapshot, firstSeen: seen } : snapshot, policy, now);
+      // Brakes were judged on the whole plan; this only re-asks "is this one still due?".
+      const item = plan(
+        [{ stack: fresh, classification: c }],
+        policy,
+        { maxDeletionsPerRun: 1, maxDeletionPercent: 100 },
+        now,
+      ).items[0];
+      return { verdict: c.verdict, status: item?.status ?? 'keep', reasons: c.reasons };
+    };
+    const outcomes = await execute(
+      run,
+      {
+        aws: deps.awsWriter,
+        gitlab: deps.gitlabWriter,
+        logger: deps.logger,
+        auditLog: new JsonLinesLog(config.state.auditLog),
+        state,
+        saveState: () => deps.store.save(state),
+        recheck,
+        targetOf,
+      },
+      {
+        apply: options.apply,
+        runId: options.runId,
+        concurrency: config.limits.concurrency,
+        deleteTimeoutMs: parseDuration(config.limits.deleteTimeout) ?? 1_800_000,
+        onDeleteFailed: config.policy.onDeleteFailed,
+        deleteEnvironments: config.policy.deleteEnvironments,
+        mergeRequestNotes: config.notify.mergeRequestNotes,
+        ...(deps.shouldStop ? { shouldStop: deps.shouldStop } : {}),
+      },
+    );
+    state.lastRun = {
+      runId: run.runId,
+      at: new Date(run.now).toISOString(),
+      mode: run.mode,
+      summary: {
+        inScope: run.environments.length,
+        due: run.plan.due,
+        brake: run.plan.brake,
+        deleted: [...outcomes.values()].filter((o) => o.result === 'deleted').length,
+        failed: [...outcomes.values()].filter((o) => o.result === 'failed').length,
+      },
+    };
+    await deps.store.save(state);
+    return { run, outcomes };
+  } finally {
+    await lock.release();
+  }
+}
