@@ -231,7 +231,7 @@ export async function execute(
   }
   const pending = due.filter((e) => !refused.has(e.stack.account));
   const results = await Promise.all(pending.map((e) => runTask(e.stack.stackId)));
-  pending.forEach((e, i) => outcomes.set(e.stack.stackId, results[i] as ExecutionOutcome));
+  for (const [i, e] of pending.entries()) outcomes.set(e.stack.stackId, results[i] as ExecutionOutcome);
   await save();
   return outcomes;
 }
