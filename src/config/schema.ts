@@ -316,13 +316,10 @@ export const configSchema = z
           .string()
           .default('env-reaper/state.json')
           .meta({ description: 'S3 object key for the s3 backend.' }),
-        auditLog: z
-          .string()
-          .default('.env-reaper/audit.jsonl')
-          .meta({
-            description:
-              'Audit log: one JSON line per write attempt and outcome (run id, stack, evidence, result).',
-          }),
+        auditLog: z.string().default('.env-reaper/audit.jsonl').meta({
+          description:
+            'Audit log: one JSON line per write attempt and outcome (run id, stack, evidence, result).',
+        }),
       })
       .prefault({})
       .meta({ description: 'Run state: first-seen times (grace clocks), attempts, notes posted.' }),

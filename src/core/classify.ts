@@ -1,14 +1,15 @@
-import type {
-  BranchFacts,
-  Classification,
-  EnvironmentFacts,
-  Evidence,
-  MergeRequestFacts,
-  Owner,
-  ProjectFacts,
-  Reason,
-  StackSnapshot,
-  Verdict,
+import {
+  type BranchFacts,
+  type Classification,
+  DELETABLE_VERDICTS,
+  type EnvironmentFacts,
+  type Evidence,
+  type MergeRequestFacts,
+  type Owner,
+  type ProjectFacts,
+  type Reason,
+  type StackSnapshot,
+  type Verdict,
 } from './model.js';
 import { globToRegExp, type Policy } from './policy.js';
 import { refSlug } from './slug.js';
@@ -249,6 +250,11 @@ function refState(
  */
 export function classify(snapshot: StackSnapshot, policy: Policy, now: number): Classification {
   const c = decide(snapshot, policy, now);
+  // Verdicts without an evidence time of their own (project-gone, unowned, delete-failed without an update
+  // time) count their grace from the first run that saw them, else from now.
+  if (c.since === undefined && (DELETABLE_VERDICTS as readonly Verdict[]).includes(c.verdict)) {
+    c.since = snapshot.firstSeen?.[c.verdict] ?? iso(now);
+  }
   // An expired keep tag explains why a once-kept stack is now judged like any other.
   const keep = keepTagReason(snapshot.stack.tags[policy.ownership.tags.keep], now);
   if (keep?.code === 'KEEP_TAG_EXPIRED') c.reasons.push(keep);

@@ -263,7 +263,7 @@ async function poll(
   now: () => number,
 ): Promise<PollResult> {
   const deadline = now() + options.deleteTimeoutMs;
-  let wait = options.pollMinMs ?? 1_000;
+  let wait = options.pollMinMs ?? 500;
   let last = 'DELETE_IN_PROGRESS';
   for (;;) {
     const s = await deps.aws.describeStack(target, region, stackId);

@@ -33,7 +33,8 @@ export function recordVerdicts(state: State, run: RunResult): void {
   const at = new Date(run.now).toISOString();
   for (const e of run.environments) {
     const s = state.stacks[e.stack.stackId] ?? { name: e.stack.name, firstSeen: {}, lastSeen: at };
-    s.firstSeen[e.classification.verdict] ??= at;
+    // The clock this run used is the one every later run must use: persist it, not just "now".
+    s.firstSeen[e.classification.verdict] ??= e.classification.since ?? at;
     s.lastVerdict = e.classification.verdict;
     s.lastSeen = at;
     state.stacks[e.stack.stackId] = s;

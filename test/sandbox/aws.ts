@@ -203,14 +203,15 @@ export class AwsSandbox {
       if (!bucket || bucket.second !== second) w.cfnBuckets.set(key, { second, count: 1 });
       else if (++bucket.count > limit) throw new AwsError(400, throttleCode, 'Rate exceeded');
     }
-    const f = w.fault('aws', op, ['error', 'throttle', 'hang']);
+    const f = w.fault('aws', op, ['error', 'throttle', 'hang', 'hold']);
     if (!f) return;
+    if (f.kind === 'hold') return w.hold(op);
     if (f.kind === 'throttle') throw new AwsError(400, throttleCode, 'Rate exceeded');
     if (f.kind === 'hang') await new Promise((r) => setTimeout(r, 600_000).unref());
     throw new AwsError(
       f.status,
-      f.status >= 500 ? 'InternalFailure' : 'ValidationError',
-      'injected fault',
+      f.code ?? (f.status >= 500 ? 'InternalFailure' : 'ValidationError'),
+      f.message ?? 'injected fault',
       f.status >= 500 ? 'Receiver' : 'Sender',
     );
   }

@@ -57,7 +57,8 @@ export class GitLabSandbox {
         throw new HttpError(401, { message: '401 Unauthorized' });
       }
       this.rateLimit(token, res);
-      const f = w.fault('gitlab', path, ['error', 'throttle', 'hang']);
+      const f = w.fault('gitlab', path, ['error', 'throttle', 'hang', 'hold']);
+      if (f?.kind === 'hold') await w.hold(`${method} ${path}`);
       if (f?.kind === 'hang') await new Promise((r) => setTimeout(r, 600_000).unref());
       if (f?.kind === 'throttle') {
         res.setHeader('Retry-After', '1');

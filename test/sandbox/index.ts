@@ -80,6 +80,13 @@ function control(world: World, req: IncomingMessage, res: ServerResponse, body: 
     world.revokedTokens.add(String(input.token));
     return sendJson(res, 200, {});
   }
+  if (req.method === 'POST' && path === '/release') return sendJson(res, 200, { released: world.release() });
+  if (req.method === 'GET' && path === '/held')
+    return sendJson(
+      res,
+      200,
+      world.held.map((h) => h.operation),
+    );
   if (req.method === 'POST' && path === '/reset-logs') {
     world.requests.length = 0;
     return sendJson(res, 200, {});
@@ -156,6 +163,7 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
       GITLAB_TOKEN: gitlabToken,
     }),
     close: async () => {
+      world.release();
       for (const s of [awsServer, gitlabServer]) {
         s.closeAllConnections();
         await new Promise<void>((resolve) => s.close(() => resolve()));

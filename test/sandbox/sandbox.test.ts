@@ -215,6 +215,7 @@ describe('sandbox: AWS through the real SDK', () => {
       kind: 'throttle',
       status: 400,
       count: 2,
+      after: 0,
       latencyMs: 0,
       pages: 1,
       hits: 0,

@@ -124,10 +124,16 @@ export const faultSchema = z.object({
   service: z.enum(['aws', 'gitlab']),
   /** AWS: operation name (`DescribeStacks`) or `*`; GitLab: a regex over the path (`/projects/103/`). */
   match: z.string().default('*'),
-  kind: z.enum(['error', 'throttle', 'latency', 'hang', 'truncate', 'revoke']),
+  /** hold: the request waits until `POST /__sandbox/release` (to act between two steps of a client). */
+  kind: z.enum(['error', 'throttle', 'latency', 'hang', 'truncate', 'revoke', 'hold']),
   status: z.number().int().default(500),
-  /** Apply to the first N matching requests only. */
+  /** Apply to the first N matching requests only (after `after`). */
   count: z.number().int().optional(),
+  /** Let this many matching requests through first. */
+  after: z.number().int().default(0),
+  /** error: the AWS error code and message to answer with (default InternalFailure / ValidationError). */
+  code: z.string().optional(),
+  message: z.string().optional(),
   /** Apply with this probability (seeded, deterministic). */
   probability: z.number().min(0).max(1).optional(),
   latencyMs: z.number().default(0),

@@ -164,7 +164,9 @@ export class World {
   readonly roles = new Map<string, string>();
   readonly requests: RequestRecord[] = [];
   readonly writes: WriteRecord[] = [];
-  faults: (Fault & { hits: number })[] = [];
+  faults: (Fault & { hits: number; seen?: number })[] = [];
+  /** Requests parked by `hold` faults, released by `release()`. */
+  held: { operation: string; release: () => void }[] = [];
   readonly rng: () => number;
   readonly gitlabTokens: Set<string>;
   revokedTokens = new Set<string>();
@@ -354,12 +356,26 @@ export class World {
       const matches =
         service === 'aws' ? f.match === '*' || f.match === subject : new RegExp(f.match).test(subject);
       if (!matches) continue;
+      f.seen = (f.seen ?? 0) + 1;
+      if (f.seen <= f.after) continue;
       if (f.count !== undefined && f.hits >= f.count) continue;
       if (f.probability !== undefined && this.rng() >= f.probability) continue;
       f.hits++;
       return f;
     }
     return undefined;
+  }
+
+  /** Parks a request until release(). */
+  hold(operation: string): Promise<void> {
+    return new Promise((resolve) => this.held.push({ operation, release: resolve }));
+  }
+
+  /** Lets every held request go on. */
+  release(): number {
+    const n = this.held.length;
+    for (const h of this.held.splice(0)) h.release();
+    return n;
   }
 
   /** Moves a deleting stack on, lazily, according to the clock: no timers to leak. */
