@@ -1,0 +1,26 @@
+# env-reaper container: multi-stage, production dependencies only, non-root.
+# Build: docker build -t env-reaper .   Run: docker run --rm -e GITLAB_URL -e GITLAB_TOKEN -e AWS_REGION env-reaper audit
+FROM node:20-bookworm-slim AS build
+WORKDIR /app
+COPY package.json package-lock.json ./
+RUN npm ci --no-audit --no-fund
+COPY tsconfig.json tsconfig.build.json ./
+COPY src ./src
+RUN npm run build && npm prune --omit=dev
+
+FROM node:20-bookworm-slim
+ENV NODE_ENV=production \
+    AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED=true \
+    ENV_REAPER_STATE_PATH=/var/lib/env-reaper/state.json \
+    ENV_REAPER_STATE_AUDIT_LOG=/var/lib/env-reaper/audit.jsonl
+WORKDIR /app
+COPY --from=build /app/node_modules ./node_modules
+COPY --from=build /app/dist ./dist
+COPY package.json ./
+COPY config ./config
+RUN ln -s /app/dist/cli/main.js /usr/local/bin/env-reaper \
+ && mkdir -p /var/lib/env-reaper && chown node:node /var/lib/env-reaper
+USER node
+VOLUME ["/var/lib/env-reaper"]
+ENTRYPOINT ["env-reaper"]
+CMD ["audit"]
