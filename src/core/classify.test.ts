@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { ago, branch, defaultPolicy, env, mr, NOW, project, snapshot } from '../../test/helpers/fixtures.js';
 import { classify } from './classify.js';
-import type { ReasonCode, Verdict } from './model.js';
+import { REASON_CODES, type ReasonCode, VERDICTS, type Verdict } from './model.js';
 
 const policy = defaultPolicy();
 const codes = (c: { reasons: { code: ReasonCode }[] }) => c.reasons.map((r) => r.code);
@@ -176,10 +176,53 @@ describe('classify: one row per verdict', () => {
     expect(c.verdict).toBe(verdict);
     expect(codes(c)).toContain(code);
   });
+
+  it('covers every verdict, and every reason code is produced by some case of this file', () => {
+    expect(new Set(cases.map((c) => c.verdict))).toEqual(new Set(VERDICTS));
+    const produced = new Set(cases.flatMap((c) => codes(classify(c.s, policy, NOW))));
+    for (const extra of edgeSnapshots())
+      for (const code of codes(classify(extra, policy, NOW))) produced.add(code);
+    const byName = { ...policy, protect: { ...policy.protect, stackNames: ['^review-'] } };
+    for (const code of codes(classify(snapshot(), byName, NOW))) produced.add(code);
+    expect([...REASON_CODES].filter((code) => !produced.has(code))).toEqual([]);
+  });
 });
+
+/** Snapshots for the reason codes no single-row case produces. */
+function edgeSnapshots() {
+  return [
+    snapshot({
+      stack: {
+        tags: { 'gitlab:project-id': '101', 'gitlab:ref': 'feature/x', 'env-reaper:keep': '2026-01-01' },
+      },
+      gitlab: { branches: { ok: true, value: [] } },
+    }),
+    snapshot({
+      owner: { matchedBy: 'tags', projectId: 101, refSlug: 'feature-x' },
+      gitlab: { branches: { ok: true, value: [branch('feature/x'), branch('feature-x')] } },
+    }),
+    snapshot({
+      gitlab: {
+        branches: { ok: true, value: [] },
+        mergeRequests: { ok: true, value: [mr(3, 'feature/x', { state: 'closed', closedAt: ago(9) })] },
+      },
+    }),
+  ];
+}
 
 describe('classify: edge cases', () => {
   it('a keep tag with a past date no longer protects', () => {
+    const expired = classify(
+      snapshot({
+        stack: {
+          tags: { 'gitlab:project-id': '101', 'gitlab:ref': 'feature/x', 'env-reaper:keep': '2026-01-01' },
+        },
+        gitlab: { branches: { ok: true, value: [] } },
+      }),
+      policy,
+      NOW,
+    );
+    expect(codes(expired)).toContain('KEEP_TAG_EXPIRED');
     const c = classify(
       snapshot({
         stack: {

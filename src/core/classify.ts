@@ -140,6 +140,28 @@ function environmentError({ owner, gitlab }: StackSnapshot): Reason | undefined 
   return gitlabError('environment', gitlab.environment);
 }
 
+/**
+ * Every fact that is needed and could not be read. With a project that answers 404 nothing else is
+ * readable, so only facts that were read and failed count; otherwise branches, MRs and the environment
+ * (when named or read) are all needed.
+ */
+function unreadableFacts(snapshot: StackSnapshot): Reason[] {
+  const { gitlab } = snapshot;
+  const projectErr = gitlabError('project', gitlab.project);
+  if (projectErr) return [projectErr];
+  const present = (k: 'branches' | 'mergeRequests' | 'environment') =>
+    gitlab[k] !== undefined ? gitlabError(k, gitlab[k]) : undefined;
+  const reasons =
+    value(gitlab.project) === null
+      ? [present('branches'), present('mergeRequests'), present('environment')]
+      : [
+          gitlabError('branches', gitlab.branches),
+          gitlabError('merge requests', gitlab.mergeRequests),
+          environmentError(snapshot),
+        ];
+  return reasons.filter((r): r is Reason => r !== undefined);
+}
+
 /** The life state of one candidate ref, before the candidates are combined. */
 interface RefState {
   ref: string;
@@ -272,14 +294,7 @@ function decide(snapshot: StackSnapshot, policy: Policy, now: number): Classific
   }
   if (stack.status === 'DELETE_FAILED') {
     // delete-failed may carry `delete`: only when protection could be ruled out (fail closed).
-    const unreadable =
-      owner && !owner.unresolved
-        ? [
-            gitlabError('project', gitlab.project),
-            value(gitlab.project) === null ? undefined : gitlabError('branches', gitlab.branches),
-            environmentError(snapshot),
-          ].filter((r): r is Reason => r !== undefined)
-        : [];
+    const unreadable = owner && !owner.unresolved ? unreadableFacts(snapshot) : [];
     if (unreadable.length > 0) return result(snapshot, 'unknown', unreadable);
     const detail = stack.statusReason ? `DELETE_FAILED: ${stack.statusReason}` : 'stack status DELETE_FAILED';
     return result(snapshot, 'delete-failed', [{ code: 'STACK_DELETE_FAILED', detail }], stack.updatedAt);
@@ -294,11 +309,10 @@ function decide(snapshot: StackSnapshot, policy: Policy, now: number): Classific
   if (projectErr) return result(snapshot, 'unknown', [projectErr]);
   const project = value(gitlab.project) as ProjectFacts | null;
   if (project === null) {
-    // Nothing is readable in a project that answers 404, so an unread environment is not missing evidence;
-    // one that was read and failed still fails closed.
-    const envFailed =
-      gitlab.environment !== undefined ? gitlabError('environment', gitlab.environment) : undefined;
-    if (envFailed) return result(snapshot, 'unknown', [envFailed]);
+    // Nothing is readable in a project that answers 404, so unread facts are not missing evidence;
+    // a fact that was read and failed still fails closed.
+    const failed = unreadableFacts(snapshot);
+    if (failed.length > 0) return result(snapshot, 'unknown', failed);
     const who = owner.projectId ?? owner.projectPath;
     return result(snapshot, 'project-gone', [
       {

@@ -390,6 +390,21 @@ describe('audit e2e: the built CLI against the sandbox', () => {
     expect(failOn.stdout).toBe('');
   });
 
+  it('config validate accepts the example config and config schema prints the committed schema', async () => {
+    const ok = await runCli(['config', 'validate', '--config', 'config/env-reaper.example.yaml'], {});
+    expect(ok.code).toBe(0);
+    const schema = await runCli(['config', 'schema'], {});
+    expect(JSON.parse(schema.stdout)).toEqual(
+      JSON.parse(await readFile('config/env-reaper.schema.json', 'utf8')),
+    );
+    const bad = await runCli(
+      ['config', 'validate', '--config', await configFile({ limits: { maxDeletionsPerRun: 'ten' } })],
+      {},
+    );
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toMatch(/limits\.maxDeletionsPerRun:/);
+  });
+
   it('refuses an invalid config before any network call, listing every problem (exit 2)', async () => {
     const sb = await sandbox('test/scenarios/demo.yaml');
     const file = await configFile({

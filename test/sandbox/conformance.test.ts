@@ -136,6 +136,62 @@ describe.skipIf(!haveClients)('sandbox conformance with real third-party clients
     );
   });
 
+  it('aws s3api put/head/get-object with ETag preconditions (the state backend protocol)', async () => {
+    const { writeFile } = await import('node:fs/promises');
+    await writeFile('/tmp/env-reaper-conformance-body.json', '{"version":1}');
+    const put = await aws(
+      's3api',
+      'put-object',
+      '--bucket',
+      'reaper-state',
+      '--key',
+      'env-reaper/state.json',
+      '--body',
+      '/tmp/env-reaper-conformance-body.json',
+    );
+    expect(String(put.ETag)).toMatch(/^"[0-9a-f]{32}"$/);
+    const head = await aws(
+      's3api',
+      'head-object',
+      '--bucket',
+      'reaper-state',
+      '--key',
+      'env-reaper/state.json',
+    );
+    expect(head.ETag).toBe(put.ETag);
+    await expect(
+      aws(
+        's3api',
+        'head-object',
+        '--bucket',
+        'reaper-state',
+        '--key',
+        'env-reaper/state.json',
+        '--if-match',
+        '"0000"',
+      ),
+    ).rejects.toThrow(/412|Precondition/);
+    await expect(
+      aws('s3api', 'get-object', '--bucket', 'reaper-state', '--key', 'missing', '/tmp/x'),
+    ).rejects.toThrow(/NoSuchKey/);
+  });
+
+  it('aws ce get-cost-and-usage grouped by a tag', async () => {
+    const out = (await aws(
+      'ce',
+      'get-cost-and-usage',
+      '--time-period',
+      'Start=2026-10-01,End=2026-11-01',
+      '--granularity',
+      'MONTHLY',
+      '--metrics',
+      'UnblendedCost',
+      '--group-by',
+      'Type=TAG,Key=i',
+    )) as { ResultsByTime: { Groups: { Keys: string[] }[] }[] };
+    expect(out.ResultsByTime[0]?.Groups.map((g) => g.Keys[0])).toContain('i$1');
+  });
+
   it('python-gitlab: all 250 branches, MRs by state, environment stop', async () => {
     const script = `
 import json, sys, gitlab

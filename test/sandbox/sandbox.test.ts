@@ -183,6 +183,40 @@ describe('sandbox: AWS through the real SDK', () => {
     expect(arns.some((a) => a.includes('stack/protected/'))).toBe(true);
   });
 
+  it('keeps returning a deleted stack from the tagging API while told to', async () => {
+    const stale = await startSandbox({
+      scenario: {
+        aws: {
+          deleteSeconds: 0,
+          taggingStaleSeconds: 60,
+          accounts: [
+            {
+              id: '111111111111',
+              regions: { 'eu-west-1': { stacks: [{ name: 'ghost', tags: { a: '1' } }] } },
+            },
+          ],
+        },
+      },
+    });
+    try {
+      const c = new CloudFormationClient({ region: 'eu-west-1', endpoint: stale.awsEndpoint, credentials });
+      await c.send(new DeleteStackCommand({ StackName: 'ghost' }));
+      await until(
+        async () => (await c.send(new DescribeStacksCommand({}))).Stacks?.length,
+        (n) => n === 0,
+      );
+      const tagging = new ResourceGroupsTaggingAPIClient({
+        region: 'eu-west-1',
+        endpoint: stale.awsEndpoint,
+        credentials,
+      });
+      const hits = await tagging.send(new GetResourcesCommand({ TagFilters: [{ Key: 'a' }] }));
+      expect(hits.ResourceTagMappingList?.map((r) => r.ResourceARN?.split('/')[1])).toEqual(['ghost']);
+    } finally {
+      await stale.close();
+    }
+  });
+
   it('answers STS with the account of the credentials and of an assumed role', async () => {
     const sts = new STSClient({ region: 'eu-west-1', endpoint: sb.awsEndpoint, credentials });
     expect((await sts.send(new GetCallerIdentityCommand({}))).Account).toBe('111111111111');
@@ -229,6 +263,36 @@ describe('sandbox: AWS through the real SDK', () => {
     const out = await retrying.send(new DescribeStacksCommand({ StackName: 's2' }));
     expect(out.$metadata.attempts).toBe(3);
     expect(out.$metadata.requestId).toBeTruthy();
+  });
+});
+
+describe('sandbox: standalone', () => {
+  it('npm run sandbox prints one JSON line when ready and stops on SIGTERM', async () => {
+    const { spawn } = await import('node:child_process');
+    const child = spawn(process.execPath, [
+      '--import',
+      'tsx',
+      'test/sandbox/cli.ts',
+      '--scenario',
+      'test/scenarios/demo.yaml',
+    ]);
+    const line = await new Promise<string>((resolve, reject) => {
+      let out = '';
+      child.stdout.on('data', (d: Buffer) => {
+        out += d.toString();
+        if (out.includes('\n')) resolve(out.split('\n')[0] as string);
+      });
+      child.on('exit', (code) => reject(new Error(`sandbox exited ${code}`)));
+    });
+    const ready = JSON.parse(line) as { awsEndpoint: string; gitlabUrl: string; gitlabToken: string };
+    expect(ready.awsEndpoint).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
+    const project = await fetch(`${ready.gitlabUrl}/api/v4/projects/acme%2Fshop`, {
+      headers: { 'PRIVATE-TOKEN': ready.gitlabToken },
+    });
+    expect(((await project.json()) as { id: number }).id).toBe(101);
+    const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+    child.kill('SIGTERM');
+    expect(await exited).toBe(0);
   });
 });
 
@@ -299,6 +363,21 @@ describe('sandbox: GitLab through @gitbeaker/rest', () => {
     expect((full.last_deployment as { ref?: string } | undefined)?.ref).toBe('feature/a');
     const stopped = await api.Environments.stop(7, env?.id as number, { force: 'true' });
     expect(stopped.state).toBe('stopped');
+  });
+
+  it('creates, edits and lists issues and labels', async () => {
+    const issue = await api.Issues.create(7, 'env-reaper dashboard', {
+      description: 'v1',
+      labels: 'env-reaper',
+    });
+    await api.Issues.edit(7, issue.iid, { description: 'v2' });
+    const listed = await api.Issues.all({ projectId: 7, labels: 'env-reaper' });
+    expect(listed.map((i) => [i.iid, i.description])).toEqual([[issue.iid, 'v2']]);
+    await api.ProjectLabels.create(7, 'env-reaper::keep', '#FF0000');
+    expect((await api.ProjectLabels.all(7)).map((l) => l.name)).toEqual(['env-reaper::keep']);
+    expect(sb.world.writes.map((w) => w.operation)).toEqual(
+      expect.arrayContaining(['CreateIssue', 'UpdateIssue', 'CreateLabel']),
+    );
   });
 
   it('answers 401 without a token', async () => {
