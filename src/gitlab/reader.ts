@@ -9,9 +9,7 @@ import type {
   ProjectFacts,
 } from '../core/model.js';
 import { ExternalServiceError } from '../errors/errors.js';
-import type { Logger } from '../log/logger.js';
-import type { ApiStats } from '../util/api-stats.js';
-import { createGitLabRequestHandler } from './http.js';
+import { createGitLabRequestHandler, type GitLabHttpOptions } from './http.js';
 import {
   branchSchema,
   environmentSchema,
@@ -55,17 +53,11 @@ export interface GitLabReader {
 /** Page size for every listing: GitLab's maximum. */
 export const PER_PAGE = 100;
 
-/** Options for the gitbeaker-backed reader. */
-export interface GitLabClientOptions {
+/** Options for the gitbeaker-backed reader and writer: where, who, and the HTTP layer's bounds. */
+export interface GitLabClientOptions extends GitLabHttpOptions {
   url: string;
   token?: string | undefined;
   jobToken?: string | undefined;
-  requestsPerMinute: number;
-  concurrency: number;
-  timeoutMs: number;
-  maxRetries: number;
-  logger: Logger;
-  stats: ApiStats;
 }
 
 /** HTTP status of a gitbeaker error, if it has one. */

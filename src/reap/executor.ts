@@ -84,6 +84,16 @@ function noteBody(d: DeletionRecord, stackId: string, runId: string): string {
   ].join('\n');
 }
 
+/** Everything the per-stack steps share within one execution. */
+interface Ctx {
+  deps: ExecutorDeps;
+  options: ExecutorOptions;
+  save: () => Promise<void>;
+  audit: (entry: Record<string, unknown>) => Promise<void>;
+  sleep: (ms: number) => Promise<void>;
+  now: () => number;
+}
+
 interface StackTask {
   record: EnvironmentRecord;
   importers: string[];
@@ -134,8 +144,9 @@ export async function execute(
     return saving;
   };
   const audit = (entry: Record<string, unknown>) => deps.auditLog.append({ runId: options.runId, ...entry });
+  const ctx: Ctx = { deps, options, save, audit, sleep, now };
 
-  await resumeUnfinished(run, deps, options, outcomes, save, audit, sleep, now);
+  await resumeUnfinished(run, ctx, outcomes);
 
   // Account guard: the credentials must still belong to the account before anything is written there.
   const accounts = [...new Set(due.map((e) => e.stack.account))];
@@ -210,7 +221,7 @@ export async function execute(
       }
       const why = blocked.get(stackId);
       if (why) return { result: 'cancelled', error: { code: 'EXPORT_IN_USE', message: why } };
-      return limit(() => deleteOne(task.record, deps, options, save, audit, sleep, now));
+      return limit(() => deleteOne(task.record, ctx));
     })().catch((error: unknown) => ({
       result: 'failed' as const,
       error: { code: 'EXECUTOR_ERROR', message: (error as Error).message },
@@ -253,15 +264,8 @@ function changed(before: StackFacts, after: StackFacts): string | undefined {
   return undefined;
 }
 
-async function poll(
-  deps: ExecutorDeps,
-  target: AccountTarget,
-  region: string,
-  stackId: string,
-  options: ExecutorOptions,
-  sleep: (ms: number) => Promise<void>,
-  now: () => number,
-): Promise<PollResult> {
+async function poll(ctx: Ctx, target: AccountTarget, region: string, stackId: string): Promise<PollResult> {
+  const { deps, options, sleep, now } = ctx;
   const deadline = now() + options.deleteTimeoutMs;
   let wait = options.pollMinMs ?? 500;
   let last = 'DELETE_IN_PROGRESS';
@@ -282,15 +286,8 @@ async function poll(
   }
 }
 
-async function deleteOne(
-  record: EnvironmentRecord,
-  deps: ExecutorDeps,
-  options: ExecutorOptions,
-  save: () => Promise<void>,
-  audit: (e: Record<string, unknown>) => Promise<void>,
-  sleep: (ms: number) => Promise<void>,
-  now: () => number,
-): Promise<ExecutionOutcome> {
+async function deleteOne(record: EnvironmentRecord, ctx: Ctx): Promise<ExecutionOutcome> {
+  const { deps, options, save, audit, now } = ctx;
   const { stack } = record;
   const log = deps.logger.child({ stack: stack.name, stackId: stack.stackId });
   const target = deps.targetOf(stack.account);
@@ -363,18 +360,12 @@ async function deleteOne(
     await deps.aws.deleteStack(target, stack.region, stack.stackId, { token });
   } catch (error) {
     const e = error as { name?: string; message?: string };
-    return finish(
-      deletion,
-      deps,
-      save,
-      audit,
-      stack,
-      'failed',
-      { code: e.name ?? 'DELETE_ERROR', message: e.message ?? '' },
-      now,
-    );
+    return finish(ctx, deletion, stack, 'failed', {
+      code: e.name ?? 'DELETE_ERROR',
+      message: e.message ?? '',
+    });
   }
-  let result = await poll(deps, target, stack.region, stack.stackId, options, sleep, now);
+  let result = await poll(ctx, target, stack.region, stack.stackId);
 
   if (result.kind === 'failed' && options.onDeleteFailed !== 'report') {
     const failed = await deps.aws
@@ -396,11 +387,11 @@ async function deleteOne(
     log.warn({ failed, mode: options.onDeleteFailed }, 'DELETE_FAILED: retrying');
     deletion.attempts++;
     await deps.aws.deleteStack(target, stack.region, stack.stackId, { token: retryToken, ...retry });
-    result = await poll(deps, target, stack.region, stack.stackId, options, sleep, now);
+    result = await poll(ctx, target, stack.region, stack.stackId);
   }
   if (result.kind === 'deleted') {
-    const out = await finish(deletion, deps, save, audit, stack, 'deleted', undefined, now);
-    await gitlabSide(stack.stackId, deletion, deps, options, save, audit, log);
+    const out = await finish(ctx, deletion, stack, 'deleted');
+    await gitlabSide(ctx, stack.stackId, deletion, log);
     return out;
   }
   if (result.kind === 'failed') {
@@ -411,16 +402,7 @@ async function deleteOne(
       failed.map((f) => `${f.logicalId} (${f.type}): ${f.reason}`).join('; ') ||
       result.reason ||
       'DELETE_FAILED';
-    return finish(
-      deletion,
-      deps,
-      save,
-      audit,
-      stack,
-      'failed',
-      { code: 'DELETE_FAILED', message: detail },
-      now,
-    );
+    return finish(ctx, deletion, stack, 'failed', { code: 'DELETE_FAILED', message: detail });
   }
   if (result.kind === 'rolled-back') {
     const inUse = /in use by/i.test(result.reason ?? '');
@@ -428,33 +410,22 @@ async function deleteOne(
       code: inUse ? 'EXPORT_IN_USE' : 'DELETE_ROLLED_BACK',
       message: result.reason ?? `back to ${result.status}`,
     };
-    return finish(deletion, deps, save, audit, stack, 'failed', error, now);
+    return finish(ctx, deletion, stack, 'failed', error);
   }
-  return finish(
-    deletion,
-    deps,
-    save,
-    audit,
-    stack,
-    'failed',
-    {
-      code: 'DELETE_TIMEOUT',
-      message: `still ${result.status} after ${Math.round(options.deleteTimeoutMs / 1000)} s`,
-    },
-    now,
-  );
+  return finish(ctx, deletion, stack, 'failed', {
+    code: 'DELETE_TIMEOUT',
+    message: `still ${result.status} after ${Math.round(options.deleteTimeoutMs / 1000)} s`,
+  });
 }
 
 async function finish(
+  ctx: Ctx,
   deletion: DeletionRecord,
-  deps: ExecutorDeps,
-  save: () => Promise<void>,
-  audit: (e: Record<string, unknown>) => Promise<void>,
   stack: { stackId: string; name: string },
   result: 'deleted' | 'failed',
-  error: { code: string; message: string } | undefined,
-  now: () => number,
+  error?: { code: string; message: string },
 ): Promise<ExecutionOutcome> {
+  const { deps, save, audit, now } = ctx;
   deletion.status = result;
   deletion.finishedAt = new Date(now()).toISOString();
   if (error) deletion.error = error;
@@ -474,15 +445,8 @@ async function finish(
 }
 
 /** After DELETE_COMPLETE: stop (and maybe delete) the environment, note the MR. Each step idempotent. */
-async function gitlabSide(
-  stackId: string,
-  d: DeletionRecord,
-  deps: ExecutorDeps,
-  options: ExecutorOptions,
-  save: () => Promise<void>,
-  audit: (e: Record<string, unknown>) => Promise<void>,
-  log: Logger,
-): Promise<void> {
+async function gitlabSide(ctx: Ctx, stackId: string, d: DeletionRecord, log: Logger): Promise<void> {
+  const { deps, options, save, audit } = ctx;
   if (d.projectId === undefined) return;
   const pid = d.projectId;
   try {
@@ -530,14 +494,10 @@ async function gitlabSide(
  */
 async function resumeUnfinished(
   run: RunResult,
-  deps: ExecutorDeps,
-  options: ExecutorOptions,
+  ctx: Ctx,
   outcomes: Map<string, ExecutionOutcome>,
-  save: () => Promise<void>,
-  audit: (e: Record<string, unknown>) => Promise<void>,
-  sleep: (ms: number) => Promise<void>,
-  now: () => number,
 ): Promise<void> {
+  const { deps, options } = ctx;
   const due = new Set(run.environments.filter((e) => e.plan.status === 'due').map((e) => e.stack.stackId));
   for (const [stackId, s] of Object.entries(deps.state.stacks)) {
     const d = s.deletion;
@@ -551,7 +511,7 @@ async function resumeUnfinished(
       log.info({ runId: d.runId }, 'resuming a deletion an earlier run did not finish');
       let result: PollResult;
       try {
-        result = await poll(deps, deps.targetOf(d.account), d.region, stackId, options, sleep, now);
+        result = await poll(ctx, ctx.deps.targetOf(d.account), d.region, stackId);
       } catch (error) {
         log.warn({ err: (error as Error).message }, 'could not resume deletion');
         continue;
@@ -568,18 +528,9 @@ async function resumeUnfinished(
                     : 'DELETE_TIMEOUT',
               message: result.status,
             };
-      const out = await finish(
-        d,
-        deps,
-        save,
-        audit,
-        { stackId, name: d.name },
-        error ? 'failed' : 'deleted',
-        error,
-        now,
-      );
+      const out = await finish(ctx, d, { stackId, name: d.name }, error ? 'failed' : 'deleted', error);
       if (run.environments.some((e) => e.stack.stackId === stackId)) outcomes.set(stackId, out);
     }
-    if (d.status === 'deleted') await gitlabSide(stackId, d, deps, options, save, audit, log);
+    if (d.status === 'deleted') await gitlabSide(ctx, stackId, d, log);
   }
 }

@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { environmentSlug } from '../../src/core/slug.js';
 import { type Fault, resolveTime, type Scenario, type ScenarioStack } from './scenario.js';
 
 /** One request the sandbox served. */
@@ -143,16 +144,7 @@ function stackArn(account: string, region: string, name: string): string {
 
 /** GitLab's environment slug, as the API would store it for a new environment. */
 function envSlug(name: string): string {
-  let s = name.toLowerCase().replace(/[^a-z0-9]/gu, '-');
-  if (!/^[a-z]/.test(s)) s = `env-${s}`;
-  s = s.replace(/-{2,}/g, '-');
-  if (s.length > 24 || s !== name) {
-    let slug = s.slice(0, 17);
-    if (!slug.endsWith('-')) slug += '-';
-    const hex = createHash('sha256').update(name).digest('hex');
-    return slug + BigInt(`0x${hex}`).toString(36).slice(-6);
-  }
-  return s.replace(/-$/, '');
+  return environmentSlug(name, createHash('sha256').update(name).digest('hex'));
 }
 
 /** The sandbox's whole mutable state, shared by both servers and readable in-process by tests. */
