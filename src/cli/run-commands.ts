@@ -5,7 +5,8 @@ import { parseOutputs, writeReports } from '../report/output.js';
 import { audit, type RunResult } from '../run/audit.js';
 import { reap } from '../run/reap.js';
 import { newRunId } from '../run/run-id.js';
-import { FileStateStore, LockHeldError } from '../state/file-store.js';
+import { LockHeldError } from '../state/file-store.js';
+import { createStateStore } from '../state/index.js';
 import { buildContext } from './context.js';
 import type { CliIo } from './io.js';
 import type { GlobalOptions } from './program.js';
@@ -130,7 +131,7 @@ export async function reapCommand(
   parseOutputs(opts.output);
   const ctx = await buildContext(opts, io);
   const apply = opts.apply === true || ctx.config.mode === 'apply';
-  const store = new FileStateStore(ctx.config.state.path);
+  const store = createStateStore(ctx.config);
   let result: Awaited<ReturnType<typeof reap>>;
   try {
     result = await reap(

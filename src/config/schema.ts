@@ -316,12 +316,25 @@ export const configSchema = z
           .string()
           .default('env-reaper/state.json')
           .meta({ description: 'S3 object key for the s3 backend.' }),
+        forcePathStyle: z
+          .boolean()
+          .default(false)
+          .meta({ description: 'Path-style S3 URLs, for S3-compatible endpoints (MinIO, the sandbox).' }),
+        lockTtl: duration()
+          .default('6h')
+          .meta({
+            description: 'The s3 lock of a run killed without releasing it is taken over after this long.',
+          }),
         auditLog: z.string().default('.env-reaper/audit.jsonl').meta({
           description:
             'Audit log: one JSON line per write attempt and outcome (run id, stack, evidence, result).',
         }),
       })
       .prefault({})
+      .refine((st) => st.backend !== 's3' || (st.bucket !== undefined && st.bucket !== ''), {
+        error: 'state.backend s3 needs state.bucket',
+        path: ['bucket'],
+      })
       .meta({ description: 'Run state: first-seen times (grace clocks), attempts, notes posted.' }),
     report: z
       .strictObject({

@@ -2,13 +2,14 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { UsageError } from '../errors/errors.js';
 import type { Report } from './json-report.js';
+import { renderJunit } from './junit.js';
 import { renderMarkdown, renderTable } from './text.js';
 
 /** Report formats this build renders. */
-export const FORMATS = ['table', 'json', 'markdown'] as const;
+export const FORMATS = ['table', 'json', 'markdown', 'junit'] as const;
 export type Format = (typeof FORMATS)[number];
 
-const EXTENSION: Record<Format, string> = { table: 'txt', json: 'json', markdown: 'md' };
+const EXTENSION: Record<Format, string> = { table: 'txt', json: 'json', markdown: 'md', junit: 'junit.xml' };
 
 /** Parses `--output json=report.json` pairs. */
 export function parseOutputs(pairs: string[] = []): Map<string, string> {
@@ -30,6 +31,8 @@ export function render(report: Report, format: string, options: { colour: boolea
       return `${JSON.stringify(report, null, 2)}\n`;
     case 'markdown':
       return renderMarkdown(report, options);
+    case 'junit':
+      return renderJunit(report);
     default:
       throw new UsageError(
         `report format "${format}" is not available in this version (use ${FORMATS.join(', ')})`,
