@@ -15,6 +15,7 @@ function esc(text: string): string {
       .replace(/>/g, '&gt;')
       .replace(/"/g, '&quot;')
       // XML 1.0 cannot carry most control characters, even escaped.
+      // biome-ignore lint/suspicious/noControlCharactersInRegex: matching them is the point here.
       .replace(/[\u0000-\u0008\u000B\u000C\u000E-\u001F]/g, '')
   );
 }
