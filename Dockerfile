@@ -1,5 +1,7 @@
 # env-reaper container: multi-stage, production dependencies only, non-root.
-# Build: docker build -t env-reaper .   Run: docker run --rm -e GITLAB_URL -e GITLAB_TOKEN -e AWS_REGION env-reaper audit
+# Build: docker build -t env-reaper .
+# Run:   docker run -e GITLAB_URL -e GITLAB_TOKEN -e AWS_REGION -v reaper-state:/var/lib/env-reaper env-reaper
+#        (the daemon; `... env-reaper audit` for a one-off report). Config: mount a file and pass --config, or ENV_REAPER_*.
 FROM node:20-bookworm-slim AS build
 WORKDIR /app
 COPY package.json package-lock.json ./
@@ -22,5 +24,9 @@ RUN ln -s /app/dist/cli/main.js /usr/local/bin/env-reaper \
  && mkdir -p /var/lib/env-reaper && chown node:node /var/lib/env-reaper
 USER node
 VOLUME ["/var/lib/env-reaper"]
+EXPOSE 9464
+# The slim image has no curl: Node's fetch asks the daemon's own health endpoint.
+HEALTHCHECK --interval=60s --timeout=5s --start-period=30s --retries=3 \
+  CMD ["node", "-e", "fetch('http://127.0.0.1:9464/healthz').then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))"]
 ENTRYPOINT ["env-reaper"]
-CMD ["audit"]
+CMD ["daemon"]

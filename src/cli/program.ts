@@ -128,6 +128,18 @@ export async function run(argv: string[], io: CliIo): Promise<number> {
       .argument('<stack>', 'stack name or ARN'),
   ).action(withHandler('explain'));
 
+  addGlobalOptions(
+    program
+      .command('daemon')
+      .description('run on schedule.cron in-process, serve /healthz and /metrics, stop cleanly on SIGTERM')
+      .option('--run-now', 'run once immediately, then on schedule')
+      .option('--apply', 'delete (default: config mode, dry-run unless mode: apply)'),
+  ).action(async (_o: unknown, cmd: Command) => {
+    const { runDaemon } = await import('../schedule/daemon.js');
+    const o = cmd.optsWithGlobals() as GlobalOptions & { runNow?: boolean; apply?: boolean };
+    exitCode = await runDaemon(o, io, { runNow: o.runNow === true, apply: o.apply === true });
+  });
+
   const config = program.command('config').description('configuration tools');
   addGlobalOptions(
     config.command('validate').description('validate a config file: every problem at once'),

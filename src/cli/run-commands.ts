@@ -123,26 +123,31 @@ export async function explainCommand(opts: GlobalOptions, args: string[], io: Cl
   return run.errors.length > 0 ? EXIT.partial : EXIT.ok;
 }
 
-/** `env-reaper reap [--apply]`: exit 0, 1 (failures or lock held), 2 (usage/config), 3 (brake). */
-export async function reapCommand(
-  opts: GlobalOptions & { apply?: boolean; waitLock?: boolean },
+/** One reap run, for the `reap` command and each daemon tick. */
+export async function reapOnce(
+  opts: GlobalOptions,
   io: CliIo,
-): Promise<number> {
-  parseOutputs(opts.output);
+  options: { apply: boolean; waitLock?: boolean; shouldStop?: () => boolean },
+): Promise<{ code: number; report?: Report }> {
   const ctx = await buildContext(opts, io);
-  const apply = opts.apply === true || ctx.config.mode === 'apply';
-  const store = createStateStore(ctx.config);
+  const apply = options.apply || ctx.config.mode === 'apply';
   let result: Awaited<ReturnType<typeof reap>>;
   try {
     result = await reap(
       ctx.config,
-      { ...ctx.deps, awsWriter: ctx.awsWriter, gitlabWriter: ctx.gitlabWriter, store },
-      { runId: newRunId(Date.now()), apply, waitLock: opts.waitLock === true },
+      {
+        ...ctx.deps,
+        awsWriter: ctx.awsWriter,
+        gitlabWriter: ctx.gitlabWriter,
+        store: createStateStore(ctx.config),
+        ...(options.shouldStop ? { shouldStop: options.shouldStop } : {}),
+      },
+      { runId: newRunId(Date.now()), apply, waitLock: options.waitLock === true },
     );
   } catch (error) {
     if (error instanceof LockHeldError) {
       io.stderr(`env-reaper: ${error.message}\n`);
-      return EXIT.partial;
+      return { code: EXIT.partial };
     }
     throw error;
   }
@@ -150,7 +155,16 @@ export async function reapCommand(
   const report = buildReport(run, ctx.stats.snapshot(), outcomes);
   await emit(report, run, opts, opts.format ?? ctx.config.report.formats, ctx.config.report.dir, io);
   ctx.logger.info({ runId: run.runId, ...report.summary }, 'reap finished');
-  if (run.plan.brake) return EXIT.brake;
+  if (run.plan.brake) return { code: EXIT.brake, report };
   const failed = [...outcomes.values()].some((o) => o.result === 'failed');
-  return failed || run.errors.length > 0 ? EXIT.partial : EXIT.ok;
+  return { code: failed || run.errors.length > 0 ? EXIT.partial : EXIT.ok, report };
+}
+
+/** `env-reaper reap [--apply]`: exit 0, 1 (failures or lock held), 2 (usage/config), 3 (brake). */
+export async function reapCommand(
+  opts: GlobalOptions & { apply?: boolean; waitLock?: boolean },
+  io: CliIo,
+): Promise<number> {
+  parseOutputs(opts.output);
+  return (await reapOnce(opts, io, { apply: opts.apply === true, waitLock: opts.waitLock === true })).code;
 }

@@ -1,3 +1,4 @@
+import { validate } from 'node-cron';
 import { z } from 'zod';
 import { DURATION_PATTERN } from '../core/duration.js';
 
@@ -320,11 +321,9 @@ export const configSchema = z
           .boolean()
           .default(false)
           .meta({ description: 'Path-style S3 URLs, for S3-compatible endpoints (MinIO, the sandbox).' }),
-        lockTtl: duration()
-          .default('6h')
-          .meta({
-            description: 'The s3 lock of a run killed without releasing it is taken over after this long.',
-          }),
+        lockTtl: duration().default('6h').meta({
+          description: 'The s3 lock of a run killed without releasing it is taken over after this long.',
+        }),
         auditLog: z.string().default('.env-reaper/audit.jsonl').meta({
           description:
             'Audit log: one JSON line per write attempt and outcome (run id, stack, evidence, result).',
@@ -351,7 +350,13 @@ export const configSchema = z
       .meta({ description: 'Report output.' }),
     schedule: z
       .strictObject({
-        cron: z.string().default('0 * * * *').meta({ description: 'Cron expression for `daemon`.' }),
+        cron: z
+          .string()
+          .refine((c) => validate(c), {
+            error: 'expected a cron expression like "0 * * * *" (5 fields, or 6 with seconds)',
+          })
+          .default('0 * * * *')
+          .meta({ description: 'Cron expression for `daemon`.' }),
         timezone: z.string().default('UTC').meta({ description: 'Time zone of the cron expression.' }),
       })
       .prefault({})
@@ -365,6 +370,29 @@ export const configSchema = z
       })
       .prefault({})
       .meta({ description: 'Feedback through GitLab.' }),
+    daemon: z
+      .strictObject({
+        port: z
+          .number()
+          .int()
+          .min(0)
+          .max(65535)
+          .default(9464)
+          .meta({
+            description: 'Port of /healthz and /metrics (9464 is the Prometheus exporter convention).',
+          }),
+        host: z
+          .string()
+          .default('0.0.0.0')
+          .meta({ description: 'Address the health and metrics server listens on.' }),
+        shutdownTimeout: duration()
+          .default('60s')
+          .meta({
+            description: 'On SIGTERM, how long a run in progress may take to finish its current step.',
+          }),
+      })
+      .prefault({})
+      .meta({ description: 'The long-running daemon (`env-reaper daemon`).' }),
     log: z
       .strictObject({
         level: z
