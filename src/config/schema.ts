@@ -372,24 +372,16 @@ export const configSchema = z
       .meta({ description: 'Feedback through GitLab.' }),
     daemon: z
       .strictObject({
-        port: z
-          .number()
-          .int()
-          .min(0)
-          .max(65535)
-          .default(9464)
-          .meta({
-            description: 'Port of /healthz and /metrics (9464 is the Prometheus exporter convention).',
-          }),
+        port: z.number().int().min(0).max(65535).default(9464).meta({
+          description: 'Port of /healthz and /metrics (9464 is the Prometheus exporter convention).',
+        }),
         host: z
           .string()
           .default('0.0.0.0')
           .meta({ description: 'Address the health and metrics server listens on.' }),
-        shutdownTimeout: duration()
-          .default('60s')
-          .meta({
-            description: 'On SIGTERM, how long a run in progress may take to finish its current step.',
-          }),
+        shutdownTimeout: duration().default('60s').meta({
+          description: 'On SIGTERM, how long a run in progress may take to finish its current step.',
+        }),
       })
       .prefault({})
       .meta({ description: 'The long-running daemon (`env-reaper daemon`).' }),
