@@ -5,6 +5,7 @@ import pLimit from 'p-limit';
 import type { StackFacts } from '../core/model.js';
 import type { Logger } from '../log/logger.js';
 import type { ApiStats } from '../util/api-stats.js';
+import { RequestPacer } from '../util/pacer.js';
 
 /**
  * The AWS read side: who the credentials belong to, and every stack of an account × region in one
@@ -36,6 +37,8 @@ export interface AwsClientOptions {
   logger: Logger;
   /** SDK retry attempts (the SDK's own backoff handles `Throttling`). */
   maxAttempts?: number;
+  /** CloudFormation requests per second per account × region (its API throttles at a few per second). */
+  cloudFormationRps?: number;
 }
 
 /** Counts every attempt, retries included: they cost rate limit too. */
@@ -43,6 +46,7 @@ function instrument<T extends { middlewareStack: { add: (...a: never[]) => void 
   client: T,
   stats: ApiStats,
   service: string,
+  pacer?: RequestPacer,
 ): T {
   (client.middlewareStack as unknown as { add: (mw: unknown, opts: unknown) => void }).add(
     (next: (args: unknown) => Promise<unknown>, context: { commandName?: string }) =>
@@ -138,10 +142,13 @@ export class AwsClients {
     const key = `${target.roleArn ?? ''}|${region}`;
     let client = this.cfn.get(key);
     if (!client) {
+      const rps = this.options.cloudFormationRps ?? 4;
+      const pacer = new RequestPacer(Math.ceil(1000 / rps), (ms) => new Promise((r) => setTimeout(r, ms)));
       client = instrument(
         new CloudFormationClient(this.config(target, region)),
         this.options.stats,
         'cloudformation',
+        pacer,
       );
       this.cfn.set(key, client);
     }

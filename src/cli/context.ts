@@ -69,7 +69,11 @@ export async function buildContext(opts: GlobalOptions, io: CliIo): Promise<Comm
     stats,
   };
   const gitlab = createGitLabReader(gitlabOptions);
-  const clients = new AwsClients({ stats, logger });
+  const clients = new AwsClients({
+    stats,
+    logger,
+    cloudFormationRps: config.aws.cloudFormationRequestsPerSecond,
+  });
   const aws = createAwsReader({ stats, logger }, clients);
   const progress = progressReporter(io, logger, opts.quiet === true);
   const deps: RunDeps = {

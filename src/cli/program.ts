@@ -12,6 +12,18 @@ export interface GlobalOptions {
   region?: string[];
   quiet?: boolean;
   logLevel?: string;
+  shard?: string;
+}
+
+/** Parses `--shard i/n` (1-based). */
+export function parseShard(text: string | undefined): { index: number; count: number } | undefined {
+  if (text === undefined) return undefined;
+  const m = /^(\d+)\/(\d+)$/.exec(text);
+  const index = Number(m?.[1]);
+  const count = Number(m?.[2]);
+  if (!m || count < 1 || index < 1 || index > count)
+    throw new UsageError(`--shard expects i/n with 1 ≤ i ≤ n, got "${text}"`);
+  return { index, count };
 }
 
 const collect = (value: string, previous: string[] = []) => [...previous, value];
@@ -36,6 +48,7 @@ function addGlobalOptions(cmd: Command): Command {
     )
     .option('-r, --region <region>', 'AWS region to scan (repeatable)', collect)
     .option('-q, --quiet', 'print nothing but errors')
+    .option('--shard <i/n>', 'handle only shard i of n (stable hash by project; merge with `report merge`)')
     .addOption(
       new Option('--log-level <level>', 'log level').choices([
         'trace',
@@ -139,6 +152,22 @@ export async function run(argv: string[], io: CliIo): Promise<number> {
     const o = cmd.optsWithGlobals() as GlobalOptions & { runNow?: boolean; apply?: boolean };
     exitCode = await runDaemon(o, io, { runNow: o.runNow === true, apply: o.apply === true });
   });
+
+  const report = program.command('report').description('report tools');
+  report
+    .command('merge')
+    .description('merge shard JSON reports into one whose totals equal an unsharded run')
+    .argument('<files...>', 'JSON reports (--format json) of the shards')
+    .option(
+      '-f, --format <format>',
+      'output format: json|table|markdown|junit (repeatable; default json)',
+      collect,
+    )
+    .option('-o, --output <format=path>', 'write a format to a file (repeatable)', collect)
+    .action(async (files: string[], o: { format?: string[]; output?: string[] }) => {
+      const { mergeCommand } = await import('./run-commands.js');
+      exitCode = await mergeCommand(files, o, io);
+    });
 
   const config = program.command('config').description('configuration tools');
   addGlobalOptions(

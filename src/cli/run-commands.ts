@@ -1,6 +1,8 @@
+import { readFile } from 'node:fs/promises';
 import { VERDICTS, type Verdict } from '../core/model.js';
 import { EXIT, UsageError } from '../errors/errors.js';
-import { buildReport, type Report } from '../report/json-report.js';
+import { buildReport, type Report, reportSchema } from '../report/json-report.js';
+import { mergeReports } from '../report/merge.js';
 import { parseOutputs, writeReports } from '../report/output.js';
 import { audit, type RunResult } from '../run/audit.js';
 import { reap } from '../run/reap.js';
@@ -9,7 +11,7 @@ import { LockHeldError } from '../state/file-store.js';
 import { createStateStore } from '../state/index.js';
 import { buildContext } from './context.js';
 import type { CliIo } from './io.js';
-import type { GlobalOptions } from './program.js';
+import { type GlobalOptions, parseShard } from './program.js';
 
 function colourAllowed(io: CliIo): boolean {
   if (io.env.NO_COLOR !== undefined && io.env.NO_COLOR !== '') return false;
@@ -52,10 +54,17 @@ export async function auditCommand(opts: GlobalOptions & { failOn?: unknown }, i
   const failOn = parseFailOn(opts.failOn);
   parseOutputs(opts.output);
   const ctx = await buildContext(opts, io);
-  const run = await audit(ctx.config, ctx.deps, { runId: newRunId(Date.now()), mode: 'dry-run' });
+  const run = await audit(ctx.config, ctx.deps, {
+    runId: newRunId(Date.now()),
+    mode: 'dry-run',
+    shard: parseShard(opts.shard),
+  });
   const report = buildReport(run, ctx.stats.snapshot());
   await emit(report, run, opts, opts.format ?? ctx.config.report.formats, ctx.config.report.dir, io);
-  ctx.logger.info({ runId: run.runId, ...report.summary }, 'audit finished');
+  ctx.logger.info(
+    { runId: run.runId, ...report.summary, maxRssKb: process.resourceUsage().maxRSS },
+    'audit finished',
+  );
   if (run.errors.length > 0) return EXIT.partial;
   if (report.environments.some((e) => failOn.has(e.verdict))) return EXIT.failOn;
   return EXIT.ok;
@@ -142,7 +151,12 @@ export async function reapOnce(
         store: createStateStore(ctx.config),
         ...(options.shouldStop ? { shouldStop: options.shouldStop } : {}),
       },
-      { runId: newRunId(Date.now()), apply, waitLock: options.waitLock === true },
+      {
+        runId: newRunId(Date.now()),
+        apply,
+        waitLock: options.waitLock === true,
+        shard: parseShard(opts.shard),
+      },
     );
   } catch (error) {
     if (error instanceof LockHeldError) {
@@ -154,7 +168,10 @@ export async function reapOnce(
   const { run, outcomes } = result;
   const report = buildReport(run, ctx.stats.snapshot(), outcomes);
   await emit(report, run, opts, opts.format ?? ctx.config.report.formats, ctx.config.report.dir, io);
-  ctx.logger.info({ runId: run.runId, ...report.summary }, 'reap finished');
+  ctx.logger.info(
+    { runId: run.runId, ...report.summary, maxRssKb: process.resourceUsage().maxRSS },
+    'reap finished',
+  );
   if (run.plan.brake) return { code: EXIT.brake, report };
   const failed = [...outcomes.values()].some((o) => o.result === 'failed');
   return { code: failed || run.errors.length > 0 ? EXIT.partial : EXIT.ok, report };
@@ -167,4 +184,35 @@ export async function reapCommand(
 ): Promise<number> {
   parseOutputs(opts.output);
   return (await reapOnce(opts, io, { apply: opts.apply === true, waitLock: opts.waitLock === true })).code;
+}
+
+/** `env-reaper report merge <files...>`: one report from the shards' JSON reports. */
+export async function mergeCommand(
+  files: string[],
+  o: { format?: string[]; output?: string[] },
+  io: CliIo,
+): Promise<number> {
+  const outputs = parseOutputs(o.output);
+  const reports: Report[] = [];
+  for (const file of files) {
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(await readFile(file, 'utf8'));
+    } catch (error) {
+      throw new UsageError(`${file}: not a readable JSON report (${(error as Error).message})`);
+    }
+    const checked = reportSchema.safeParse(parsed);
+    if (!checked.success)
+      throw new UsageError(`${file}: not an env-reaper report: ${checked.error.issues[0]?.message ?? ''}`);
+    reports.push(checked.data);
+  }
+  const merged = mergeReports(reports);
+  await writeReports(merged, {
+    formats: o.format ?? (outputs.size > 0 ? [] : ['json']),
+    outputs,
+    stdout: io.stdout,
+    colour: colourAllowed(io),
+    now: Date.parse(merged.generatedAt),
+  });
+  return EXIT.ok;
 }

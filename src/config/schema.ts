@@ -196,6 +196,10 @@ export const configSchema = z
           .default(8)
           .meta({ description: 'Requests in flight to GitLab at once.' }),
         timeout: duration().default('30s').meta({ description: 'Per-request timeout.' }),
+        fetchStrategy: z.enum(['auto', 'per-stack']).default('auto').meta({
+          description:
+            'auto: each project read once per run, listing or per-ref lookups by cost. per-stack: one lookup chain per stack (the naive baseline, for benchmarks).',
+        }),
         maxRetries: z.number().int().min(0).max(20).default(4).meta({
           description: 'Retries on 429/5xx/timeouts, honouring Retry-After; then the evidence is unknown.',
         }),
@@ -233,6 +237,10 @@ export const configSchema = z
           .max(32)
           .default(4)
           .meta({ description: 'Account × region listings in flight at once.' }),
+        cloudFormationRequestsPerSecond: z.number().positive().default(4).meta({
+          description:
+            'Pace of CloudFormation calls per account × region; its API throttles at a few per second.',
+        }),
       })
       .prefault({})
       .meta({ description: 'Where to look for stacks.' }),

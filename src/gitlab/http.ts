@@ -6,6 +6,7 @@ import {
 import pLimit, { type LimitFunction } from 'p-limit';
 import type { Logger } from '../log/logger.js';
 import type { ApiStats } from '../util/api-stats.js';
+import { RequestPacer } from '../util/pacer.js';
 
 /**
  * The HTTP layer under @gitbeaker/rest. Gitbeaker 43.8 retries 429/502 ten times within ~0.25 s and never
@@ -43,42 +44,6 @@ export function routeOf(method: string, url: URL): string {
     'groups',
   ]);
   return `${method} /${parts.map((p, i) => (i > 0 && collections.has(parts[i - 1] as string) ? ':id' : p)).join('/')}`;
-}
-
-/**
- * Spaces request starts to stay within a per-minute budget and pauses when GitLab says the budget is spent.
- * Hand-written: the libraries we know (bottleneck, p-throttle) do not read server-side RateLimit headers.
- */
-export class RequestPacer {
-  private nextStart = 0;
-  private pausedUntil = 0;
-
-  constructor(
-    private readonly intervalMs: number,
-    private readonly sleep: (ms: number) => Promise<void>,
-  ) {}
-
-  /** Waits for this request's slot. */
-  async acquire(): Promise<void> {
-    const now = Date.now();
-    const start = Math.max(now, this.nextStart, this.pausedUntil);
-    this.nextStart = start + this.intervalMs;
-    if (start > now) await this.sleep(start - now);
-  }
-
-  /** Reads `RateLimit-Remaining`/`-Reset`; at zero, nobody starts before the reset. */
-  observe(headers: Headers): void {
-    const remaining = Number(headers.get('ratelimit-remaining'));
-    const reset = Number(headers.get('ratelimit-reset'));
-    if (headers.has('ratelimit-remaining') && remaining <= 0 && reset > 0) {
-      this.pausedUntil = Math.max(this.pausedUntil, reset * 1000);
-    }
-  }
-
-  /** Holds every request back for `ms` (after a 429). */
-  pause(ms: number): void {
-    this.pausedUntil = Math.max(this.pausedUntil, Date.now() + ms);
-  }
 }
 
 async function processBody(response: Response): Promise<unknown> {

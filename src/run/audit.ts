@@ -1,15 +1,18 @@
+import { createHash } from 'node:crypto';
+import pLimit from 'p-limit';
 import { type AccountTarget, type AwsReader, collectAws } from '../aws/collector.js';
 import { limitsFromConfig, policyFromConfig } from '../config/load.js';
 import type { Config } from '../config/schema.js';
 import { classify } from '../core/classify.js';
 import { isRootStack, matchOwner } from '../core/match.js';
-import type {
-  Classification,
-  GitLabEvidence,
-  Owner,
-  StackFacts,
-  StackSnapshot,
-  Verdict,
+import {
+  type Classification,
+  type GitLabEvidence,
+  type Owner,
+  projectKey,
+  type StackFacts,
+  type StackSnapshot,
+  type Verdict,
 } from '../core/model.js';
 import { type Plan, type PlanItem, plan } from '../core/plan.js';
 import { UsageError } from '../errors/errors.js';
@@ -76,12 +79,46 @@ export function targetsOf(config: Config, env: NodeJS.ProcessEnv): AccountTarget
   return targets;
 }
 
+/**
+ * The naive baseline the benchmark compares against: every stack looks its own project, branch and
+ * MRs up, sharing nothing. Never the default.
+ */
+async function collectPerStack(owned: OwnedStack[], deps: RunDeps, concurrency: number) {
+  const evidence = new Map<string, GitLabEvidence>();
+  const errors: RunResult['errors'] = [];
+  const limit = pLimit(concurrency);
+  await Promise.all(
+    owned.map((s) =>
+      limit(async () => {
+        const one = await collectGitLab([s], deps.gitlab, {
+          projectConcurrency: 1,
+          lookupFirst: Number.POSITIVE_INFINITY,
+          logger: deps.logger,
+        });
+        evidence.set(s.stackId, one.evidence.get(s.stackId) ?? {});
+        errors.push(...one.errors);
+      }),
+    ),
+  );
+  return { evidence, errors };
+}
+
 /** Options of one audit. */
 export interface AuditOptions {
   runId: string;
   mode: 'dry-run' | 'apply';
   /** Restrict to one stack (name or ARN), for `explain`. */
   onlyStack?: string;
+  /** This process's share of the stacks: `{ index: 1..count, count }`. */
+  shard?: { index: number; count: number } | undefined;
+}
+
+/**
+ * Which shard a stack belongs to. Owned stacks hash by their project, so each project is read by exactly
+ * one shard (the GitLab cost does not grow with the shard count); the others hash by stack id.
+ */
+export function shardOf(key: string, count: number): number {
+  return (Number.parseInt(createHash('sha256').update(key).digest('hex').slice(0, 8), 16) % count) + 1;
 }
 
 /**
@@ -103,6 +140,14 @@ export async function audit(config: Config, deps: RunDeps, options: AuditOptions
     const only = options.onlyStack;
     stacks = stacks.filter((s) => s.name === only || s.stackId === only);
   }
+  const shard = options.shard;
+  const rootOf = new Map(stacks.map((s) => [s.stackId, s]));
+  const shardKey = (s: StackFacts): string => {
+    const root = s.rootId ? (rootOf.get(s.rootId) ?? s) : s;
+    const owner = isRootStack(root) ? matchOwner(root, policy.ownership) : undefined;
+    return owner && !owner.unresolved ? `project:${projectKey(owner)}` : `stack:${root.stackId}`;
+  };
+  if (shard) stacks = stacks.filter((s) => shardOf(shardKey(s), shard.count) === shard.index);
   const roots = stacks.filter(isRootStack);
   const owned: OwnedStack[] = [];
   const unmanaged: RunResult['unmanaged'] = [];
@@ -131,11 +176,14 @@ export async function audit(config: Config, deps: RunDeps, options: AuditOptions
     'stacks listed',
   );
 
-  const gitlab = await collectGitLab(owned, deps.gitlab, {
-    projectConcurrency: config.gitlab.concurrency,
-    logger: deps.logger,
-    onProject: (done, total) => deps.progress?.({ phase: 'gitlab', done, total }),
-  });
+  const gitlab =
+    config.gitlab.fetchStrategy === 'per-stack'
+      ? await collectPerStack(owned, deps, config.gitlab.concurrency)
+      : await collectGitLab(owned, deps.gitlab, {
+          projectConcurrency: config.gitlab.concurrency,
+          logger: deps.logger,
+          onProject: (done, total) => deps.progress?.({ phase: 'gitlab', done, total }),
+        });
 
   const inputs = roots
     .filter((s) => owners.has(s.stackId))

@@ -52,7 +52,12 @@ export function recordVerdicts(state: State, run: RunResult): void {
 export async function reap(
   config: Config,
   deps: ReapDeps,
-  options: { runId: string; apply: boolean; waitLock?: boolean },
+  options: {
+    runId: string;
+    apply: boolean;
+    waitLock?: boolean;
+    shard?: { index: number; count: number } | undefined;
+  },
 ): Promise<ReapResult> {
   const lock = await deps.store.lock({ runId: options.runId }, { wait: options.waitLock === true });
   try {
@@ -65,7 +70,7 @@ export async function reap(
     const run = await audit(
       config,
       { ...deps, firstSeen },
-      { runId: options.runId, mode: options.apply ? 'apply' : 'dry-run' },
+      { runId: options.runId, mode: options.apply ? 'apply' : 'dry-run', shard: options.shard },
     );
     recordVerdicts(state, run);
     await deps.store.save(state);

@@ -420,3 +420,43 @@ describe('audit e2e: the built CLI against the sandbox', () => {
     expect(sb.world.requests).toEqual([]);
   });
 });
+
+describe('sharding', () => {
+  it('three shards merged give the same totals as one unsharded run, each project read once', async () => {
+    const sb = await sandbox('test/scenarios/demo.yaml');
+    const config = 'test/scenarios/demo.env-reaper.yaml';
+    const whole = await auditJson(sb, config);
+    const dir = (await configFile({})).replace(/config\.yaml$/, '');
+    const projectReads = (r: Report) => r.apiCalls.calls.gitlab?.['GET /projects/:id'] ?? 0;
+    const shards: Report[] = [];
+    for (const i of [1, 2, 3]) {
+      const r = await runCli(
+        ['audit', '--config', config, '--shard', `${i}/3`, '--output', `json=${dir}shard-${i}.json`, '-q'],
+        sb.env(),
+      );
+      expect([0, 1]).toContain(r.code);
+      shards.push(JSON.parse(await readFile(`${dir}shard-${i}.json`, 'utf8')) as Report);
+    }
+    expect(shards.every((s) => s.environments.length < whole.report.environments.length)).toBe(true);
+    const merged = await runCli(
+      ['report', 'merge', `${dir}shard-1.json`, `${dir}shard-2.json`, `${dir}shard-3.json`],
+      {},
+    );
+    expect(merged.code).toBe(0);
+    const report = JSON.parse(merged.stdout) as Report;
+    expect(validateReport(report), JSON.stringify(validateReport.errors)).toBe(true);
+    const pick = (r: Report) => ({
+      stacksScanned: r.summary.stacksScanned,
+      inScope: r.summary.inScope,
+      unmanaged: r.summary.unmanaged,
+      nested: r.summary.nested,
+      byVerdict: r.summary.byVerdict,
+      byAction: r.summary.byAction,
+      ids: r.environments.map((e) => e.stack.id).sort(),
+    });
+    expect(pick(report)).toEqual(pick(whole.report));
+    expect(shards.reduce((n, s) => n + projectReads(s), 0)).toBe(projectReads(whole.report));
+    const bad = await runCli(['audit', '--config', config, '--shard', '4/3'], sb.env());
+    expect(bad.code).toBe(2);
+  }, 90_000);
+});
