@@ -52,6 +52,8 @@ function instrument<T extends { middlewareStack: { add: (...a: never[]) => void 
     (next: (args: unknown) => Promise<unknown>, context: { commandName?: string }) =>
       async (args: unknown) => {
         const op = (context.commandName ?? 'unknown').replace(/Command$/, '');
+        // Runs per attempt (after the SDK's retry middleware), so retries are paced too.
+        await pacer?.acquire();
         try {
           const out = await next(args);
           stats.call(service, op);
