@@ -23,19 +23,3 @@ export function parseDuration(text: string): number | undefined {
   }
   return total;
 }
-
-/** Formats milliseconds compactly (`2h`, `1d3h`), for reports. */
-export function formatDuration(ms: number): string {
-  if (ms <= 0) return '0s';
-  const parts: string[] = [];
-  let rest = ms;
-  for (const unit of ['d', 'h', 'm', 's'] as const) {
-    const size = UNIT_MS[unit] as number;
-    const n = Math.floor(rest / size);
-    if (n > 0) {
-      parts.push(`${n}${unit}`);
-      rest -= n * size;
-    }
-  }
-  return parts.length > 0 ? parts.join('') : '0s';
-}

@@ -61,13 +61,6 @@ export class ExternalServiceError extends ReaperError {
   }
 }
 
-/** The AWS credentials belong to another account than configured: nothing is read or written there. */
-export class AccountMismatchError extends ReaperError {
-  constructor(expected: string, actual: string) {
-    super('ACCOUNT_MISMATCH', `credentials belong to account ${actual}, expected ${expected}`);
-  }
-}
-
 /** Exit codes (DESIGN §6). */
 export const EXIT = {
   ok: 0,

@@ -405,6 +405,20 @@ describe('audit e2e: the built CLI against the sandbox', () => {
     expect(bad.stderr).toMatch(/limits\.maxDeletionsPerRun:/);
   });
 
+  it('never prints the GitLab token or AWS secret, even at trace level', async () => {
+    const sb = await sandbox('test/scenarios/demo.yaml');
+    const env = { ...sb.env(), ENV_REAPER_LOG_LEVEL: 'trace' };
+    const r = await runCli(
+      ['audit', '--config', 'test/scenarios/demo.env-reaper.yaml', '--format', 'json'],
+      env,
+    );
+    expect(r.stderr.length).toBeGreaterThan(0);
+    for (const secret of [env.GITLAB_TOKEN, env.AWS_SECRET_ACCESS_KEY]) {
+      expect(r.stdout).not.toContain(secret);
+      expect(r.stderr).not.toContain(secret);
+    }
+  });
+
   it('refuses an invalid config before any network call, listing every problem (exit 2)', async () => {
     const sb = await sandbox('test/scenarios/demo.yaml');
     const file = await configFile({
