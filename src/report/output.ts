@@ -1,15 +1,22 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { UsageError } from '../errors/errors.js';
+import { renderHtml } from './html.js';
 import type { Report } from './json-report.js';
 import { renderJunit } from './junit.js';
 import { renderMarkdown, renderTable } from './text.js';
 
 /** Report formats this build renders. */
-export const FORMATS = ['table', 'json', 'markdown', 'junit'] as const;
+export const FORMATS = ['table', 'json', 'markdown', 'junit', 'html'] as const;
 export type Format = (typeof FORMATS)[number];
 
-const EXTENSION: Record<Format, string> = { table: 'txt', json: 'json', markdown: 'md', junit: 'junit.xml' };
+const EXTENSION: Record<Format, string> = {
+  table: 'txt',
+  json: 'json',
+  markdown: 'md',
+  junit: 'junit.xml',
+  html: 'html',
+};
 
 /** Parses `--output json=report.json` pairs. */
 export function parseOutputs(pairs: string[] = []): Map<string, string> {
@@ -33,6 +40,8 @@ export function render(report: Report, format: string, options: { colour: boolea
       return renderMarkdown(report, options);
     case 'junit':
       return renderJunit(report);
+    case 'html':
+      return renderHtml(report);
     default:
       throw new UsageError(
         `report format "${format}" is not available in this version (use ${FORMATS.join(', ')})`,

@@ -407,13 +407,13 @@ describe('audit e2e: the built CLI against the sandbox', () => {
 
   it('never prints the GitLab token or AWS secret, even at trace level', async () => {
     const sb = await sandbox('test/scenarios/demo.yaml');
-    const env = { ...sb.env(), ENV_REAPER_LOG_LEVEL: 'trace' };
+    const env: Record<string, string> = { ...sb.env(), ENV_REAPER_LOG_LEVEL: 'trace' };
     const r = await runCli(
       ['audit', '--config', 'test/scenarios/demo.env-reaper.yaml', '--format', 'json'],
       env,
     );
     expect(r.stderr.length).toBeGreaterThan(0);
-    for (const secret of [env.GITLAB_TOKEN, env.AWS_SECRET_ACCESS_KEY]) {
+    for (const secret of [String(env.GITLAB_TOKEN), String(env.AWS_SECRET_ACCESS_KEY)]) {
       expect(r.stdout).not.toContain(secret);
       expect(r.stderr).not.toContain(secret);
     }
