@@ -1,4 +1,5 @@
 import type { Verdict } from '../src/core/model.js';
+import { mulberry32 as rng } from '../test/sandbox/world.js';
 
 /**
  * Deterministic benchmark worlds (issue #7). Every stack's true verdict is decided here, so the
@@ -19,18 +20,6 @@ export const SIZES: Record<'S' | 'M' | 'L', Size> = {
 };
 
 export const REGIONS = ['eu-west-1', 'us-east-1'];
-
-/** A small seeded PRNG (mulberry32): reproducible worlds without a dependency. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** The generated world: a sandbox scenario, the truth, and what the lower bound needs to know. */
 export interface World {

@@ -125,7 +125,7 @@ export interface SandboxIssue {
 }
 
 /** A small seeded PRNG (mulberry32): faults must be deterministic, and no library is worth it here. */
-function mulberry32(seed: number): () => number {
+export function mulberry32(seed: number): () => number {
   let a = seed >>> 0;
   return () => {
     a = (a + 0x6d2b79f5) >>> 0;
