@@ -54,6 +54,19 @@ describe('classify: one row per verdict', () => {
       code: 'PROTECTED_TIER',
     },
     {
+      name: 'keep label on the MR',
+      s: snapshot({
+        gitlab: {
+          mergeRequests: {
+            ok: true,
+            value: [mr(42, 'feature/x', { state: 'merged', mergedAt: ago(5), labels: ['env-reaper::keep'] })],
+          },
+        },
+      }),
+      verdict: 'protected',
+      code: 'MR_KEEP_LABEL',
+    },
+    {
       name: 'update in progress',
       s: snapshot({ stack: { status: 'UPDATE_IN_PROGRESS' }, gitlab: { branches: { ok: true, value: [] } } }),
       verdict: 'busy',

@@ -119,6 +119,17 @@ function protectedReasons(snapshot: StackSnapshot, policy: Policy, now: number):
       reasons.push({ code: 'PROTECTED_BRANCH', detail: `${hit} matches protect.branches` });
     }
   }
+  const labelled = matches
+    ? (value(gitlab.mergeRequests) ?? []).find(
+        (m) => matches(m.sourceBranch) && (m.labels ?? []).some((l) => policy.protect.mrLabels.includes(l)),
+      )
+    : undefined;
+  if (labelled) {
+    reasons.push({
+      code: 'MR_KEEP_LABEL',
+      detail: `!${labelled.iid} carries a keep label (${policy.protect.mrLabels.join(', ')})`,
+    });
+  }
   if (env?.tier !== undefined && policy.protect.tiers.includes(env.tier)) {
     reasons.push({ code: 'PROTECTED_TIER', detail: `environment ${env.name} has tier ${env.tier}` });
   }

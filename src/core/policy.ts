@@ -33,6 +33,8 @@ export interface ProtectPolicy {
   branches: string[];
   /** GitLab environment tiers. */
   tiers: string[];
+  /** MR labels that keep the environment while present (`env-reaper::keep`). */
+  mrLabels: string[];
 }
 
 /** The decision policy: pure data derived from the config. */

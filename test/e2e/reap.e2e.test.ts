@@ -213,6 +213,26 @@ describe('reap e2e', () => {
     expect(statusOf(sb, 'review-merged')).toBe('CREATE_COMPLETE');
   });
 
+  it('an env-reaper::keep label put on the MR before the delete keeps the stack', async () => {
+    const { sb, file, env } = await setup({
+      ...world(MAIN.slice(0, 3)),
+      faults: [{ service: 'aws', match: 'GetCallerIdentity', kind: 'hold', after: 1 }],
+    });
+    const run = startCli(['reap', '--apply', '--config', file, '--format', 'json'], env);
+    await until(() => sb.world.held.length > 0, 'the executor to start');
+    const labelled = await fetch(`${sb.gitlabUrl}/api/v4/projects/1/merge_requests/2`, {
+      method: 'PUT',
+      headers: { 'PRIVATE-TOKEN': sb.gitlabToken, 'content-type': 'application/json' },
+      body: JSON.stringify({ labels: 'env-reaper::keep' }),
+    });
+    expect(labelled.status).toBe(200);
+    sb.world.release();
+    const envs = byName(JSON.parse((await run.done).stdout) as Report);
+    expect(envs['review-merged']).toMatchObject({ result: 'cancelled', error: { code: 'EVIDENCE_CHANGED' } });
+    expect(envs['review-merged']?.error?.message).toMatch(/protected.*MR_KEEP_LABEL/);
+    expect(deletesOf(sb)).toEqual(['review-gone']);
+  });
+
   it('detects the export-in-use fallback before the deadline, and never deletes an exporter whose importer lives', async () => {
     const stacks: StackSpec[] = [
       { name: 'review-exporter', ref: 'feature/exporter', extra: { exports: [{ name: 'shop-url' }] } },
