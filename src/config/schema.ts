@@ -146,12 +146,9 @@ const protect = z
       .array(z.string())
       .default(['production', 'staging'])
       .meta({ description: 'GitLab environment tiers that are never reaped.' }),
-    mrLabels: z
-      .array(z.string())
-      .default(['env-reaper::keep'])
-      .meta({
-        description: 'MR labels that keep the environment while present; re-read right before any deletion.',
-      }),
+    mrLabels: z.array(z.string()).default(['env-reaper::keep']).meta({
+      description: 'MR labels that keep the environment while present; re-read right before any deletion.',
+    }),
   })
   .prefault({})
   .meta({ description: 'What is protected beyond keep tags and termination protection.' });

@@ -347,6 +347,19 @@ describe('classify: edge cases', () => {
     expect(classify(s, policy, NOW).verdict).toBe('merged');
   });
 
+  it("the tagged MR's source branch stands in when no tag names the ref", () => {
+    const s = snapshot({
+      owner: { matchedBy: 'tags', projectId: 101, mrIid: 7 },
+      gitlab: {
+        taggedMergeRequest: { ok: true, value: mr(7, 'feature/x', { state: 'merged', mergedAt: ago(3) }) },
+        mergeRequests: { ok: true, value: [mr(7, 'feature/x', { state: 'merged', mergedAt: ago(3) })] },
+      },
+    });
+    expect(classify(s, policy, NOW).verdict).toBe('merged');
+    const failed = { ...s, gitlab: { ...s.gitlab, taggedMergeRequest: fail } };
+    expect(classify(failed, policy, NOW).verdict).toBe('unknown');
+  });
+
   it('an unparseable keep tag keeps the stack', () => {
     const s = snapshot({ stack: { tags: { 'gitlab:project-id': '101', 'env-reaper:keep': 'please' } } });
     expect(classify(s, policy, NOW).verdict).toBe('protected');

@@ -4,6 +4,7 @@ import {
   DELETABLE_VERDICTS,
   type EnvironmentFacts,
   type Evidence,
+  type GitLabEvidence,
   type MergeRequestFacts,
   type Owner,
   type ProjectFacts,
@@ -63,10 +64,7 @@ function keepTagReason(value: string | undefined, now: number): Reason | undefin
 }
 
 /** Is this branch name one the stack may belong to? Exact ref if known, else every branch of the slug. */
-function refMatcher(
-  owner: Owner,
-  env: EnvironmentFacts | null | undefined,
-): ((name: string) => boolean) | undefined {
+function refMatcher(owner: Owner, gitlab: GitLabEvidence): ((name: string) => boolean) | undefined {
   if (owner.ref !== undefined) {
     const ref = owner.ref;
     return (name) => name === ref;
@@ -75,7 +73,8 @@ function refMatcher(
     const slug = owner.refSlug;
     return (name) => refSlug(name) === slug;
   }
-  const deployed = env?.lastDeploymentRef;
+  const deployed =
+    value(gitlab.environment)?.lastDeploymentRef ?? value(gitlab.taggedMergeRequest)?.sourceBranch;
   if (deployed !== undefined) return (name) => name === deployed;
   return undefined;
 }
@@ -102,7 +101,7 @@ function protectedReasons(snapshot: StackSnapshot, policy: Policy, now: number):
   // An unresolved owner has no project: GitLab facts, if any, are not about this stack.
   if (!owner || owner.unresolved) return reasons;
   const env = value(gitlab.environment);
-  const matches = refMatcher(owner, env);
+  const matches = refMatcher(owner, gitlab);
   const project = value(gitlab.project);
   if (matches && project?.defaultBranch !== undefined && matches(project.defaultBranch)) {
     reasons.push({ code: 'DEFAULT_BRANCH', detail: `${project.defaultBranch} is the default branch` });
@@ -338,6 +337,9 @@ function decide(snapshot: StackSnapshot, policy: Policy, now: number): Classific
     gitlabError('branches', gitlab.branches),
     gitlabError('merge requests', gitlab.mergeRequests),
     environmentError(snapshot),
+    gitlab.taggedMergeRequest !== undefined
+      ? gitlabError('tagged merge request', gitlab.taggedMergeRequest)
+      : undefined,
   ].filter((r): r is Reason => r !== undefined);
   if (missing.length > 0) return result(snapshot, 'unknown', missing);
   if (project.archived) {
@@ -347,7 +349,7 @@ function decide(snapshot: StackSnapshot, policy: Policy, now: number): Classific
   }
 
   const env = value(gitlab.environment);
-  const matches = refMatcher(owner, env);
+  const matches = refMatcher(owner, gitlab);
   if (!matches) {
     return result(snapshot, 'unknown', [
       { code: 'REF_UNRESOLVED', detail: 'no ref, ref slug or deployed ref to look the branch up by' },
@@ -358,7 +360,13 @@ function decide(snapshot: StackSnapshot, policy: Policy, now: number): Classific
   const refs = [...new Set([...branches.map((b) => b.name), ...mrs.map((m) => m.sourceBranch)])].sort();
   if (refs.length === 0) {
     // Nothing in GitLab carries this ref any more: the branch is gone and no MR ever came from it.
-    refs.push(owner.ref ?? owner.refSlug ?? env?.lastDeploymentRef ?? '');
+    refs.push(
+      owner.ref ??
+        owner.refSlug ??
+        env?.lastDeploymentRef ??
+        value(gitlab.taggedMergeRequest)?.sourceBranch ??
+        '',
+    );
   }
   const states = refs.map((ref) =>
     refState(

@@ -190,6 +190,11 @@ export interface GitLabEvidence {
   mergeRequests?: Evidence<MergeRequestFacts[]>;
   /** The environment named by the stack's tag; `null` when it does not exist. */
   environment?: Evidence<EnvironmentFacts | null>;
+  /**
+   * The MR named by the `mr-iid` tag, read only when nothing else names the ref (no ref, ref slug or
+   * deployed ref): its source branch then stands in for the ref.
+   */
+  taggedMergeRequest?: Evidence<MergeRequestFacts | null>;
 }
 
 /** Everything known about one stack: the input to classify(). */

@@ -348,23 +348,31 @@ async function collectProject(
       e.environment =
         envListing.kind === 'error' ? fail(envListing.error) : (envByName.get(environment) ?? ok(null));
     }
-    // An owner with only an environment: the deployed ref stands in, so fetch its branch and MRs too.
-    if (
-      ref === undefined &&
-      slug === undefined &&
-      e.environment?.ok &&
-      e.environment.value?.lastDeploymentRef
-    ) {
-      const deployed = e.environment.value.lastDeploymentRef;
-      try {
-        const [branch, mrs] = await Promise.all([
-          reader.branch(pid, deployed),
-          allPages((page) => reader.mergeRequestsPage(pid, page, { sourceBranch: deployed })),
-        ]);
-        e.branches = ok(branch ? [branch] : []);
-        e.mergeRequests = ok(mrs);
-      } catch (error) {
-        e.branches = fail(toEvidenceError(error));
+    // An owner with no ref or slug: the environment's deployed ref, else the tagged MR's source branch,
+    // stands in; fetch that branch and its MRs too.
+    if (ref === undefined && slug === undefined) {
+      let standIn = e.environment?.ok ? e.environment.value?.lastDeploymentRef : undefined;
+      if (standIn === undefined && s.owner.mrIid !== undefined) {
+        try {
+          const tagged = await reader.mergeRequest(pid, s.owner.mrIid);
+          e.taggedMergeRequest = ok(tagged);
+          standIn = tagged?.sourceBranch;
+        } catch (error) {
+          e.taggedMergeRequest = fail(toEvidenceError(error));
+        }
+      }
+      if (standIn !== undefined) {
+        const deployed = standIn;
+        try {
+          const [branch, mrs] = await Promise.all([
+            reader.branch(pid, deployed),
+            allPages((page) => reader.mergeRequestsPage(pid, page, { sourceBranch: deployed })),
+          ]);
+          e.branches = ok(branch ? [branch] : []);
+          e.mergeRequests = ok(mrs);
+        } catch (error) {
+          e.branches = fail(toEvidenceError(error));
+        }
       }
     }
     evidence.set(s.stackId, e);

@@ -48,6 +48,8 @@ export interface GitLabReader {
   ): Promise<Page<EnvironmentFacts>>;
   /** The single GET, with `last_deployment`. */
   environment(projectId: number, environmentId: number): Promise<EnvironmentFacts>;
+  /** One MR by iid; `null` on 404. */
+  mergeRequest(projectId: number, iid: number): Promise<MergeRequestFacts | null>;
 }
 
 /** Page size for every listing: GitLab's maximum. */
@@ -150,6 +152,10 @@ export function createGitLabReader(options: GitLabClientOptions): GitLabReader {
       } as never);
       const p = pageOf(res as never, environmentSchema);
       return { ...p, items: p.items.map(toEnvironment) };
+    },
+    async mergeRequest(projectId, iid) {
+      const raw = await orNull(api.MergeRequests.show(projectId, iid));
+      return raw === null ? null : toMergeRequest(mergeRequestSchema.parse(raw));
     },
     async environment(projectId, environmentId) {
       return toEnvironment(environmentSchema.parse(await api.Environments.show(projectId, environmentId)));

@@ -133,6 +133,60 @@ describe('audit e2e: the built CLI against the sandbox', () => {
     );
   }, 90_000);
 
+  it('resolves every tag variant of DESIGN §3: path, ref, slug, environment only, MR iid only', async () => {
+    const sb = await sandbox({
+      aws: {
+        accounts: [
+          {
+            id: '111111111111',
+            regions: {
+              'eu-west-1': {
+                stacks: [
+                  {
+                    name: 'by-path',
+                    tags: { 'gitlab:project-path': 'acme/shop', 'gitlab:ref': 'feature/merged' },
+                  },
+                  {
+                    name: 'by-env',
+                    updated: '-1d',
+                    tags: { 'gitlab:project-id': '1', 'gitlab:environment': 'review/feature-env' },
+                  },
+                  { name: 'by-mr', tags: { 'gitlab:project-id': '1', 'gitlab:mr-iid': '3' } },
+                  { name: 'by-slug', tags: { 'gitlab:project-id': '1', 'gitlab:ref-slug': 'feature-live' } },
+                ],
+              },
+            },
+          },
+        ],
+      },
+      gitlab: {
+        projects: [
+          {
+            id: 1,
+            path: 'acme/shop',
+            branches: [
+              { name: 'main', protected: true },
+              { name: 'feature/live', committed: '-1h' },
+            ],
+            mergeRequests: [
+              { iid: 2, sourceBranch: 'feature/merged', state: 'merged', mergedAt: '-3h' },
+              { iid: 3, sourceBranch: 'feature/mr-only', state: 'merged', mergedAt: '-3h' },
+            ],
+            environments: [{ name: 'review/feature-env', lastDeployment: { ref: 'feature/env', at: '-2d' } }],
+          },
+        ],
+      },
+    });
+    const { code, verdicts } = await auditJson(sb, { aws: { regions: ['eu-west-1'] } });
+    expect(code).toBe(0);
+    expect(verdicts).toEqual({
+      'by-path': 'merged',
+      'by-env': 'branch-deleted',
+      'by-mr': 'merged',
+      'by-slug': 'active',
+    });
+  });
+
   it('reads a project with 12,000 branches and no x-total, and keeps stacks of live branches alive', async () => {
     const sb = await sandbox({
       aws: {
