@@ -118,6 +118,7 @@ export function policyFromConfig(config: Config): Policy {
     graceMs,
     idleAfterDays: config.policy.idleAfterDays,
     minAgeHours: config.policy.minAgeHours,
+    noticeMs: config.notify.mergeRequestNotices ? config.notify.beforeDeleteHours * 3_600_000 : 0,
   };
 }
 

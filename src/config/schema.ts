@@ -378,6 +378,14 @@ export const configSchema = z
           .boolean()
           .default(true)
           .meta({ description: 'Leave a note on the MR after its environment was reaped.' }),
+        mergeRequestNotices: z.boolean().default(true).meta({
+          description:
+            'Post one advance notice on the MR when a stack becomes reapable but waits (grace, min age or notice window): when, why, how to keep it.',
+        }),
+        beforeDeleteHours: z.number().min(0).default(0).meta({
+          description:
+            'Notice window: a stack with a known MR is deleted no sooner than this many hours after its notice (0: the notice does not delay).',
+        }),
       })
       .prefault({})
       .meta({ description: 'Feedback through GitLab.' }),

@@ -234,6 +234,39 @@ describe('core invariants (fast-check)', () => {
     );
   });
 
+  it('a notice window never makes a deletion due sooner', () => {
+    const postedArb = fc.option(time, { nil: undefined });
+    fc.assert(
+      fc.property(
+        snapshotArb,
+        policyArb,
+        fc.integer({ min: 1, max: 72 }),
+        postedArb,
+        (s, p, hours, postedAt) => {
+          const limits = { maxDeletionsPerRun: 100, maxDeletionPercent: 100 };
+          const c = classify(s, p, NOW);
+          const without = plan([{ stack: s.stack, classification: c }], p, limits, NOW).items[0];
+          const windowed = { ...p, noticeMs: hours * HOUR };
+          const withNotice = plan(
+            [{ stack: s.stack, classification: c, notice: postedAt ? { postedAt } : {} }],
+            windowed,
+            limits,
+            NOW,
+          ).items[0];
+          if (withNotice?.status === 'due') expect(without?.status).toBe('due');
+          if (without?.deleteAfter && withNotice?.deleteAfter) {
+            expect(Date.parse(withNotice.deleteAfter)).toBeGreaterThanOrEqual(
+              Date.parse(without.deleteAfter),
+            );
+          }
+          // Never posted: never due in this run.
+          if (!postedAt) expect(withNotice?.status).not.toBe('due');
+        },
+      ),
+      { numRuns },
+    );
+  });
+
   it('adding evidence of life never turns keep/flag into delete', () => {
     const lifeArb = fc.constantFrom('open-mr', 'fresh-commit', 'keep-tag');
     fc.assert(

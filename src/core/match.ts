@@ -1,4 +1,4 @@
-import type { Owner, StackFacts } from './model.js';
+import type { GitLabEvidence, Owner, StackFacts } from './model.js';
 import type { OwnershipPolicy } from './policy.js';
 
 /** Nested stacks inherit their root's tags and go with it: only roots are candidates (DESIGN §3). */
@@ -68,4 +68,15 @@ function fromName(stack: StackFacts, ownership: OwnershipPolicy): Owner | undefi
 export function matchOwner(stack: StackFacts, ownership: OwnershipPolicy): Owner | undefined {
   if (!isRootStack(stack)) return undefined;
   return fromTags(stack, ownership) ?? fromName(stack, ownership);
+}
+
+/**
+ * The MR a stack's notes go to: the tagged one, else the latest merged MR from its ref, else the latest
+ * closed one, else an open one.
+ */
+export function mergeRequestFor(owner: Owner, gitlab: GitLabEvidence): number | undefined {
+  if (owner.mrIid !== undefined) return owner.mrIid;
+  const mrs = gitlab.mergeRequests?.ok ? gitlab.mergeRequests.value : [];
+  const latest = (state: string) => mrs.filter((m) => m.state === state).sort((a, b) => b.iid - a.iid)[0];
+  return (latest('merged') ?? latest('closed') ?? latest('opened'))?.iid;
 }

@@ -29,7 +29,7 @@ export interface PlanItem {
   /** When deletion becomes allowed (ISO-8601); only for `delete` actions. */
   deleteAfter?: string;
   /** Why a `delete` is not due yet. */
-  waitingFor?: 'grace' | 'min-age';
+  waitingFor?: 'grace' | 'min-age' | 'notice';
 }
 
 /** Which brake engaged, with the figures behind it. */
@@ -55,6 +55,11 @@ export interface Plan {
 export interface PlanInput {
   stack: StackFacts;
   classification: Classification;
+  /**
+   * The advance notice on the MR, when the policy has a notice window and the stack has a known MR:
+   * deletion waits until `noticeMs` after the notice was posted (never before it is posted).
+   */
+  notice?: { postedAt?: string };
 }
 
 const HOUR_MS = 3_600_000;
@@ -74,7 +79,7 @@ export function plan(inputs: PlanInput[], policy: Policy, limits: Limits, now: n
   const sorted = [...inputs].sort((a, b) =>
     a.stack.stackId < b.stack.stackId ? -1 : a.stack.stackId > b.stack.stackId ? 1 : 0,
   );
-  for (const { stack, classification } of sorted) {
+  for (const { stack, classification, notice } of sorted) {
     const { verdict } = classification;
     const configured = policy.actions[verdict];
     // The config refuses `delete` for other verdicts; this guard keeps the invariant even if it did not.
@@ -94,11 +99,17 @@ export function plan(inputs: PlanInput[], policy: Policy, limits: Limits, now: n
       const since = classification.since !== undefined ? Date.parse(classification.since) : Number.NaN;
       // No evidence time means no clock to count grace from: start it now, never in the past.
       const graceAt = (Number.isNaN(since) ? now : since) + (policy.graceMs[verdict] ?? 0);
-      const after = Math.max(graceAt, Number.isNaN(minAgeAt) ? now : minAgeAt);
+      const minAge = Number.isNaN(minAgeAt) ? now : minAgeAt;
+      // Not posted yet: it is posted this run, so the window starts now (the time the notice announces).
+      const noticeAt =
+        notice && policy.noticeMs > 0
+          ? (notice.postedAt !== undefined ? Date.parse(notice.postedAt) : now) + policy.noticeMs
+          : Number.NEGATIVE_INFINITY;
+      const after = Math.max(graceAt, minAge, noticeAt);
       item.deleteAfter = new Date(after).toISOString();
       if (now < after) {
         item.status = 'waiting';
-        item.waitingFor = graceAt >= minAgeAt ? 'grace' : 'min-age';
+        item.waitingFor = after === noticeAt ? 'notice' : graceAt >= minAge ? 'grace' : 'min-age';
       }
     }
     items.push(item);

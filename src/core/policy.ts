@@ -46,6 +46,8 @@ export interface Policy {
   graceMs: Partial<Record<Verdict, number>>;
   idleAfterDays: number;
   minAgeHours: number;
+  /** Minimum time between the advance notice on the MR and the deletion, ms (0: no notice window). */
+  noticeMs: number;
 }
 
 /** Brakes checked on the whole plan before any write (DESIGN §5). */

@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import pLimit from 'p-limit';
 import type { AccountTarget } from '../aws/collector.js';
 import type { AwsWriter, FailedResource } from '../aws/writer.js';
+import { mergeRequestFor } from '../core/match.js';
 import type { Reason, StackFacts, Verdict } from '../core/model.js';
 import type { PlanStatus } from '../core/plan.js';
 import type { GitLabWriter } from '../gitlab/writer.js';
@@ -53,6 +54,10 @@ export interface ExecutorOptions {
   onDeleteFailed: 'report' | 'retain' | 'force';
   deleteEnvironments: boolean;
   mergeRequestNotes: boolean;
+  /** Advance notices on the MR for stacks that will be deleted later. */
+  mergeRequestNotices?: boolean;
+  /** The keep labels, for the notice text. */
+  keepLabels?: string[];
   /** Polling bounds (ms); tests shorten them. */
   pollMinMs?: number;
   pollMaxMs?: number;
@@ -69,6 +74,26 @@ export function requestToken(runId: string, stackId: string, suffix = ''): strin
 /** The hidden marker that makes MR notes idempotent. */
 export function noteMarker(stackId: string): string {
   return `<!-- env-reaper:deleted ${stackId} -->`;
+}
+
+/** The hidden marker of an advance notice: one per stack and verdict. */
+export function noticeMarker(stackId: string, verdict: string): string {
+  return `<!-- env-reaper:notice ${stackId} ${verdict} -->`;
+}
+
+function noticeBody(e: EnvironmentRecord, labels: string): string {
+  const evidence = e.classification.reasons
+    .map((r) => `- \`${r.code}\` ${r.detail}${r.at ? ` (${r.at})` : ''}`)
+    .join('\n');
+  return [
+    noticeMarker(e.stack.stackId, e.classification.verdict),
+    `**env-reaper**: the review environment stack \`${e.stack.name}\` (account ${e.stack.account}, ${e.stack.region}) will be deleted after **${e.plan.deleteAfter ?? 'its grace period'}**.`,
+    '',
+    `Verdict: **${e.classification.verdict}**. Evidence:`,
+    evidence,
+    '',
+    `To keep it, add the label ${labels} to this merge request (re-checked right before deletion), or tag the stack \`env-reaper:keep=true\` or \`env-reaper:keep=YYYY-MM-DD\`.`,
+  ].join('\n');
 }
 
 function noteBody(d: DeletionRecord, stackId: string, runId: string): string {
@@ -122,7 +147,19 @@ export async function execute(
   }
   const due = run.environments.filter((e) => e.plan.status === 'due');
 
+  const waiting = run.environments.filter(
+    (e) =>
+      e.plan.status === 'waiting' &&
+      options.mergeRequestNotices &&
+      mrOf(e) !== undefined &&
+      !deps.state.stacks[e.stack.stackId]?.notices?.[e.classification.verdict],
+  );
   if (!options.apply) {
+    for (const e of waiting)
+      log.info(
+        { stack: e.stack.name, mrIid: mrOf(e), deleteAfter: e.plan.deleteAfter },
+        'DRY-RUN: would post an advance notice',
+      );
     for (const e of due) {
       log.info(
         { stack: e.stack.name, stackId: e.stack.stackId, verdict: e.classification.verdict },
@@ -147,6 +184,7 @@ export async function execute(
   const ctx: Ctx = { deps, options, save, audit, sleep, now };
 
   await resumeUnfinished(run, ctx, outcomes);
+  for (const e of waiting) await postNotice(e, ctx);
 
   // Account guard: the credentials must still belong to the account before anything is written there.
   const accounts = [...new Set(due.map((e) => e.stack.account))];
@@ -248,11 +286,7 @@ export async function execute(
 }
 
 function mrOf(e: EnvironmentRecord): number | undefined {
-  if (e.owner.mrIid !== undefined) return e.owner.mrIid;
-  const mrs = e.evidence.mergeRequests?.ok ? e.evidence.mergeRequests.value : [];
-  const pick =
-    mrs.filter((m) => m.state === 'merged').at(-1) ?? mrs.filter((m) => m.state === 'closed').at(-1);
-  return pick?.iid;
+  return mergeRequestFor(e.owner, e.evidence);
 }
 
 function changed(before: StackFacts, after: StackFacts): string | undefined {
@@ -485,6 +519,40 @@ async function gitlabSide(ctx: Ctx, stackId: string, d: DeletionRecord, log: Log
       'GitLab follow-up after deletion failed; the next run retries it',
     );
     await audit({ event: 'gitlab-followup-failed', stackId, error: (error as Error).message });
+  }
+}
+
+/** One advance notice on the MR of a stack that will be deleted later; idempotent through its marker. */
+async function postNotice(e: EnvironmentRecord, ctx: Ctx): Promise<void> {
+  const { deps, options, save, audit } = ctx;
+  const pid = e.evidence.project?.ok ? e.evidence.project.value?.id : e.owner.projectId;
+  const mrIid = mrOf(e);
+  if (pid === undefined || mrIid === undefined) return;
+  const verdict = e.classification.verdict;
+  try {
+    const bodies = await deps.gitlab.mergeRequestNoteBodies(pid, mrIid);
+    if (!bodies.some((b) => b.includes(noticeMarker(e.stack.stackId, verdict)))) {
+      const labels = (options.keepLabels ?? ['env-reaper::keep']).map((l) => `~"${l}"`).join(' or ');
+      await deps.gitlab.createMergeRequestNote(pid, mrIid, noticeBody(e, labels));
+      await audit({
+        event: 'mr-notice-posted',
+        stackId: e.stack.stackId,
+        projectId: pid,
+        mrIid,
+        verdict,
+        deleteAfter: e.plan.deleteAfter,
+      });
+    }
+    const s = deps.state.stacks[e.stack.stackId];
+    if (s) {
+      s.notices = { ...s.notices, [verdict]: { at: new Date(ctx.now()).toISOString(), mrIid } };
+      await save();
+    }
+  } catch (error) {
+    deps.logger.warn(
+      { stack: e.stack.name, err: (error as Error).message },
+      'advance notice failed; the next run retries it',
+    );
   }
 }
 

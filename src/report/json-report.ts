@@ -45,7 +45,7 @@ const environment = z.object({
   plan: z.object({
     status: z.enum(['keep', 'flag', 'due', 'waiting', 'braked']),
     deleteAfter: z.string().optional(),
-    waitingFor: z.enum(['grace', 'min-age']).optional(),
+    waitingFor: z.enum(['grace', 'min-age', 'notice']).optional(),
   }),
   error: z.object({ code: z.string(), message: z.string() }).nullable(),
 });

@@ -4,7 +4,7 @@ import { type AccountTarget, type AwsReader, collectAws } from '../aws/collector
 import { limitsFromConfig, policyFromConfig } from '../config/load.js';
 import type { Config } from '../config/schema.js';
 import { classify } from '../core/classify.js';
-import { isRootStack, matchOwner } from '../core/match.js';
+import { isRootStack, matchOwner, mergeRequestFor } from '../core/match.js';
 import {
   type Classification,
   type GitLabEvidence,
@@ -14,7 +14,7 @@ import {
   type StackSnapshot,
   type Verdict,
 } from '../core/model.js';
-import { type Plan, type PlanItem, plan } from '../core/plan.js';
+import { type Plan, type PlanInput, type PlanItem, plan } from '../core/plan.js';
 import { UsageError } from '../errors/errors.js';
 import { collectGitLab, type OwnedStack } from '../gitlab/collector.js';
 import type { GitLabReader } from '../gitlab/reader.js';
@@ -32,6 +32,8 @@ export interface RunDeps {
   env: NodeJS.ProcessEnv;
   /** First-seen times per stack and verdict, from state (grace clocks). */
   firstSeen?: (stackId: string) => Partial<Record<Verdict, string>> | undefined;
+  /** When the advance notice for this stack and verdict was posted, from state. */
+  noticePostedAt?: (stackId: string, verdict: Verdict) => string | undefined;
   /** Progress callback (TTY progress line or periodic log lines). */
   progress?: (event: { phase: 'aws' | 'gitlab'; done: number; total: number }) => void;
 }
@@ -203,7 +205,18 @@ export async function audit(config: Config, deps: RunDeps, options: AuditOptions
       ? limitsFromConfig(config)
       : { maxDeletionsPerRun: Number.POSITIVE_INFINITY, maxDeletionPercent: 100 };
   const thePlan = plan(
-    inputs.map((i) => ({ stack: i.snapshot.stack, classification: i.classification })),
+    inputs.map((i) => {
+      const input: PlanInput = { stack: i.snapshot.stack, classification: i.classification };
+      // The notice window applies where a notice can be posted: a stack with a known MR.
+      if (
+        policy.noticeMs > 0 &&
+        mergeRequestFor(i.snapshot.owner as Owner, i.snapshot.gitlab) !== undefined
+      ) {
+        const postedAt = deps.noticePostedAt?.(i.snapshot.stack.stackId, i.classification.verdict);
+        input.notice = postedAt !== undefined ? { postedAt } : {};
+      }
+      return input;
+    }),
     policy,
     limits,
     now,

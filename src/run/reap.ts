@@ -5,7 +5,7 @@ import type { Config } from '../config/schema.js';
 import { classify } from '../core/classify.js';
 import { parseDuration } from '../core/duration.js';
 import type { Verdict } from '../core/model.js';
-import { plan } from '../core/plan.js';
+import { type PlanInput, plan } from '../core/plan.js';
 import { collectGitLab } from '../gitlab/collector.js';
 import type { GitLabWriter } from '../gitlab/writer.js';
 import { execute, type Recheck } from '../reap/executor.js';
@@ -67,9 +67,13 @@ export async function reap(
       Object.fromEntries(Object.entries(state.stacks).map(([id, s]) => [id, s.firstSeen])),
     );
     const firstSeen = (stackId: string) => clocks[stackId] as Partial<Record<Verdict, string>> | undefined;
+    const notices = structuredClone(
+      Object.fromEntries(Object.entries(state.stacks).map(([id, s]) => [id, s.notices ?? {}])),
+    );
+    const noticePostedAt = (stackId: string, verdict: Verdict) => notices[stackId]?.[verdict]?.at;
     const run = await audit(
       config,
-      { ...deps, firstSeen },
+      { ...deps, firstSeen, noticePostedAt },
       { runId: options.runId, mode: options.apply ? 'apply' : 'dry-run', shard: options.shard },
     );
     recordVerdicts(state, run);
@@ -101,12 +105,16 @@ export async function reap(
       const seen = firstSeen(record.stack.stackId);
       const c = classify(seen ? { ...snapshot, firstSeen: seen } : snapshot, policy, now);
       // Brakes were judged on the whole plan; this only re-asks "is this one still due?".
-      const item = plan(
-        [{ stack: fresh, classification: c }],
-        policy,
-        { maxDeletionsPerRun: 1, maxDeletionPercent: 100 },
-        now,
-      ).items[0];
+      // The same notice window as the plan: deletion still waits for it.
+      const input: PlanInput = { stack: fresh, classification: c };
+      if (
+        record.plan.waitingFor === 'notice' ||
+        noticePostedAt(record.stack.stackId, c.verdict) !== undefined
+      ) {
+        const postedAt = noticePostedAt(record.stack.stackId, c.verdict);
+        input.notice = postedAt !== undefined ? { postedAt } : {};
+      }
+      const item = plan([input], policy, { maxDeletionsPerRun: 1, maxDeletionPercent: 100 }, now).items[0];
       return { verdict: c.verdict, status: item?.status ?? 'keep', reasons: c.reasons };
     };
     const outcomes = await execute(
@@ -129,6 +137,8 @@ export async function reap(
         onDeleteFailed: config.policy.onDeleteFailed,
         deleteEnvironments: config.policy.deleteEnvironments,
         mergeRequestNotes: config.notify.mergeRequestNotes,
+        mergeRequestNotices: config.notify.mergeRequestNotices,
+        keepLabels: config.policy.protect.mrLabels,
         ...(deps.shouldStop ? { shouldStop: deps.shouldStop } : {}),
       },
     );

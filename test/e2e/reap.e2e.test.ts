@@ -233,6 +233,53 @@ describe('reap e2e', () => {
     expect(deletesOf(sb)).toEqual(['review-gone']);
   });
 
+  it('posts exactly one advance notice on the MR of a stack inside its grace, never again on reruns', async () => {
+    const { sb, reap } = await setup(world(MAIN.slice(0, 2)));
+    await reap();
+    await reap();
+    const notes = sb.world.projects.get(1)?.mergeRequests.find((m) => m.iid === 3)?.notes ?? [];
+    expect(notes).toHaveLength(1);
+    expect(notes[0]?.body).toMatch(
+      /<!-- env-reaper:notice arn:aws:cloudformation:eu-west-1:111111111111:stack\/review-fresh\/\S+ merged -->/,
+    );
+    expect(notes[0]?.body).toMatch(/will be deleted after \*\*\d{4}-\d\d-\d\dT/);
+    expect(notes[0]?.body).toMatch(/env-reaper::keep/);
+    expect(statusOf(sb, 'review-fresh')).toBe('CREATE_COMPLETE');
+  });
+
+  it('with a notice window: notice first, deletion only after the window, then the closing note; a keep label saves it', async () => {
+    const stacks = [
+      { name: 'review-merged', ref: 'feature/merged', tags: { 'gitlab:mr-iid': '2' } },
+      { name: 'review-failing', ref: 'feature/failing', tags: { 'gitlab:mr-iid': '4' } },
+    ];
+    const { sb, reap } = await setup(world(stacks), { notify: { beforeDeleteHours: 0.0005 } });
+    const first = JSON.parse((await reap()).stdout) as Report;
+    expect(byName(first)['review-merged']?.plan).toMatchObject({ status: 'waiting', waitingFor: 'notice' });
+    expect(deletesOf(sb)).toEqual([]);
+    const notesOf = (iid: number) =>
+      sb.world.projects.get(1)?.mergeRequests.find((m) => m.iid === iid)?.notes ?? [];
+    expect(notesOf(2)).toHaveLength(1);
+    expect(notesOf(4)).toHaveLength(1);
+    // The owner of !4 says "keep" within the window.
+    await fetch(`${sb.gitlabUrl}/api/v4/projects/1/merge_requests/4`, {
+      method: 'PUT',
+      headers: { 'PRIVATE-TOKEN': sb.gitlabToken, 'content-type': 'application/json' },
+      body: JSON.stringify({ labels: 'env-reaper::keep' }),
+    });
+    await until(
+      async () => {
+        await reap();
+        return statusOf(sb, 'review-merged') === 'DELETE_COMPLETE';
+      },
+      'the deletion after the notice window',
+      30_000,
+    );
+    expect(deletesOf(sb)).toEqual(['review-merged']);
+    expect(notesOf(2).map((n) => n.body.split(' ')[1])).toEqual(['env-reaper:notice', 'env-reaper:deleted']);
+    expect(notesOf(4)).toHaveLength(1);
+    expect(statusOf(sb, 'review-failing')).toBe('CREATE_COMPLETE');
+  }, 60_000);
+
   it('detects the export-in-use fallback before the deadline, and never deletes an exporter whose importer lives', async () => {
     const stacks: StackSpec[] = [
       { name: 'review-exporter', ref: 'feature/exporter', extra: { exports: [{ name: 'shop-url' }] } },
