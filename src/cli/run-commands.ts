@@ -165,8 +165,8 @@ export async function reapOnce(
     }
     throw error;
   }
-  const { run, outcomes } = result;
-  const report = buildReport(run, ctx.stats.snapshot(), outcomes);
+  const { run, outcomes, trend } = result;
+  const report = buildReport(run, ctx.stats.snapshot(), outcomes, trend);
   await emit(report, run, opts, opts.format ?? ctx.config.report.formats, ctx.config.report.dir, io);
   ctx.logger.info(
     { runId: run.runId, ...report.summary, maxRssKb: process.resourceUsage().maxRSS },

@@ -378,11 +378,12 @@ async function deleteOne(record: EnvironmentRecord, ctx: Ctx): Promise<Execution
     ...(env && env.state !== 'stopped' ? { environmentId: env.id } : {}),
     ...(mrIid !== undefined ? { mrIid } : {}),
   };
+  // Keep everything else this stack's state holds (clocks, notices, trend); only the deletion is new.
   deps.state.stacks[stack.stackId] = {
+    ...previous,
     name: stack.name,
     firstSeen: previous?.firstSeen ?? {},
     lastSeen: new Date(now()).toISOString(),
-    ...(previous?.lastVerdict ? { lastVerdict: previous.lastVerdict } : {}),
     deletion,
   };
   // Recorded before the write: a run killed after DeleteStack still knows what to finish.

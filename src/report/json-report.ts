@@ -86,6 +86,15 @@ export const reportSchema = z
     ),
     errors: z.array(z.object({ scope: z.string(), code: z.string(), message: z.string() })),
     apiCalls: z.object({ calls: z.record(z.string(), counts), errors: z.record(z.string(), counts) }),
+    /** Only from runs that keep state (`reap`, `daemon`): the comparison with the previous run. */
+    trend: z
+      .object({
+        previousRunId: z.string().nullable(),
+        new: z.array(z.string()),
+        resolved: z.array(z.string()),
+        stillFlagged: z.array(z.object({ name: z.string(), runs: z.number().int() })),
+      })
+      .optional(),
   })
   .meta({
     title: 'env-reaper report',
@@ -119,6 +128,7 @@ export function buildReport(
   run: RunResult,
   apiCalls: Report['apiCalls'],
   outcomes: Map<string, ExecutionOutcome> = new Map(),
+  trend?: Report['trend'],
 ): Report {
   const environments: ReportEnvironment[] = run.environments.map((e) => {
     const { stack, owner, classification, plan } = e;
@@ -190,5 +200,6 @@ export function buildReport(
     })),
     errors: run.errors,
     apiCalls,
+    ...(trend ? { trend } : {}),
   };
 }

@@ -141,6 +141,18 @@ export function renderMarkdown(report: Report, options: { now: number }): string
       );
     }
   }
+  if (report.trend) {
+    const t = report.trend;
+    const list = (names: string[]) => (names.length > 0 ? names.map((n) => `\`${n}\``).join(', ') : 'none');
+    lines.push(
+      '',
+      '### trend since the previous run',
+      '',
+      `- new: ${list(t.new)}`,
+      `- resolved: ${list(t.resolved)}`,
+      `- still flagged: ${t.stillFlagged.length > 0 ? t.stillFlagged.map((f) => `\`${f.name}\` (${f.runs} runs)`).join(', ') : 'none'}`,
+    );
+  }
   if (report.errors.length > 0) {
     lines.push('', `### errors (${report.errors.length})`, '', '| scope | code | message |', '|---|---|---|');
     for (const e of report.errors)

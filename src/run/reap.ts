@@ -26,23 +26,62 @@ export interface ReapDeps extends RunDeps {
 export interface ReapResult {
   run: RunResult;
   outcomes: Map<string, ExecutionOutcome>;
+  trend: Trend;
 }
 
-/** Records the verdicts of this run: first-seen clocks and last-seen times; forgets long-gone stacks. */
-export function recordVerdicts(state: State, run: RunResult): void {
+/** How this run compares with the previous one (issue #8's trend). */
+export interface Trend {
+  previousRunId: string | null;
+  /** Flagged or planned for deletion now, not in the previous run. */
+  new: string[];
+  /** Flagged or planned in the previous run, no longer (kept, deleted or gone). */
+  resolved: string[];
+  /** Flagged or planned for two runs or more in a row. */
+  stillFlagged: { name: string; runs: number }[];
+}
+
+/**
+ * Records the verdicts of this run: first-seen clocks, last-seen times and the flagged streak; forgets
+ * long-gone stacks; returns the trend against the previous run.
+ */
+export function recordVerdicts(state: State, run: RunResult): Trend {
   const at = new Date(run.now).toISOString();
+  const trend: Trend = {
+    previousRunId: state.lastRun?.runId ?? null,
+    new: [],
+    resolved: [],
+    stillFlagged: [],
+  };
+  const seen = new Set<string>();
   for (const e of run.environments) {
+    seen.add(e.stack.stackId);
     const s = state.stacks[e.stack.stackId] ?? { name: e.stack.name, firstSeen: {}, lastSeen: at };
     // The clock this run used is the one every later run must use: persist it, not just "now".
     s.firstSeen[e.classification.verdict] ??= e.classification.since ?? at;
     s.lastVerdict = e.classification.verdict;
     s.lastSeen = at;
+    const was = s.flaggedRuns ?? 0;
+    if (e.plan.action !== 'keep') {
+      s.flaggedRuns = was + 1;
+      if (was === 0) trend.new.push(e.stack.name);
+      else trend.stillFlagged.push({ name: e.stack.name, runs: s.flaggedRuns });
+    } else {
+      if (was > 0) trend.resolved.push(e.stack.name);
+      s.flaggedRuns = 0;
+    }
     state.stacks[e.stack.stackId] = s;
   }
   for (const [id, s] of Object.entries(state.stacks)) {
+    if (!seen.has(id) && (s.flaggedRuns ?? 0) > 0) {
+      trend.resolved.push(s.name);
+      s.flaggedRuns = 0;
+    }
     if (run.now - Date.parse(s.lastSeen) > STATE_RETENTION_MS && s.deletion?.status !== 'started')
       delete state.stacks[id];
   }
+  for (const list of [trend.new, trend.resolved]) list.sort();
+  trend.stillFlagged.sort((a, b) => b.runs - a.runs || a.name.localeCompare(b.name));
+  return trend;
 }
 
 /**
@@ -76,7 +115,7 @@ export async function reap(
       { ...deps, firstSeen, noticePostedAt },
       { runId: options.runId, mode: options.apply ? 'apply' : 'dry-run', shard: options.shard },
     );
-    recordVerdicts(state, run);
+    const trend = recordVerdicts(state, run);
     await deps.store.save(state);
 
     const policy = policyFromConfig(config);
@@ -155,7 +194,7 @@ export async function reap(
       },
     };
     await deps.store.save(state);
-    return { run, outcomes };
+    return { run, outcomes, trend };
   } finally {
     await lock.release();
   }

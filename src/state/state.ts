@@ -35,6 +35,8 @@ const stackStateSchema = z.object({
   firstSeen: z.record(z.string(), z.string()).default({}),
   lastVerdict: z.string().optional(),
   lastSeen: z.string(),
+  /** Consecutive runs in which the stack was flagged or planned for deletion (the trend). */
+  flaggedRuns: z.number().int().optional(),
   /** Advance notices posted on the MR, per verdict (one per stack per state change). */
   notices: z.record(z.string(), z.object({ at: z.string(), mrIid: z.number().int() })).optional(),
   deletion: deletionSchema.optional(),

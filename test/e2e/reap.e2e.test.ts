@@ -170,6 +170,23 @@ describe('reap e2e', () => {
     expect(sb.world.writes.length).toBe(writes);
   }, 60_000);
 
+  it('reports the trend against the previous run: new, resolved, still flagged', async () => {
+    const { reap, dir } = await setup(world(MAIN));
+    const first = JSON.parse((await reap()).stdout) as Report;
+    expect(first.trend?.previousRunId).toBeNull();
+    expect(first.trend?.new).toEqual(['review-failing', 'review-fresh', 'review-gone', 'review-merged']);
+    const second = JSON.parse((await reap(['--output', `markdown=${join(dir, 'r.md')}`])).stdout) as Report;
+    expect(await readFile(join(dir, 'r.md'), 'utf8')).toMatch(
+      /### trend since the previous run[\s\S]*resolved: `review-gone`, `review-merged`/,
+    );
+    expect(second.trend?.previousRunId).toBe(first.runId);
+    expect(second.trend?.resolved).toEqual(['review-gone', 'review-merged']);
+    expect(second.trend?.stillFlagged).toEqual([
+      { name: 'review-failing', runs: 2 },
+      { name: 'review-fresh', runs: 2 },
+    ]);
+  });
+
   it('a brake deletes nothing (exit 3) when half the stacks look dead', async () => {
     const dead = Array.from({ length: 8 }, (_, i) => ({
       name: `review-dead-${i}`,
