@@ -165,8 +165,8 @@ export async function reapOnce(
     }
     throw error;
   }
-  const { run, outcomes, trend } = result;
-  const report = buildReport(run, ctx.stats.snapshot(), outcomes, trend);
+  const { run, outcomes, trend, ghostsStopped } = result;
+  const report = buildReport(run, ctx.stats.snapshot(), outcomes, trend, ghostsStopped);
   await emit(report, run, opts, opts.format ?? ctx.config.report.formats, ctx.config.report.dir, io);
   ctx.logger.info(
     { runId: run.runId, ...report.summary, maxRssKb: process.resourceUsage().maxRSS },

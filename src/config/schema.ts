@@ -281,6 +281,13 @@ export const configSchema = z
           description:
             'DELETE_FAILED handling: report it, retry retaining failed resources, or FORCE_DELETE_STACK.',
         }),
+        stopGhostEnvironments: z
+          .boolean()
+          .default(false)
+          .meta({
+            description:
+              'With apply, stop ghost environments (force, so no on_stop job runs against a gone stack).',
+          }),
         deleteEnvironments: z
           .boolean()
           .default(false)
@@ -381,6 +388,10 @@ export const configSchema = z
         mergeRequestNotices: z.boolean().default(true).meta({
           description:
             'Post one advance notice on the MR when a stack becomes reapable but waits (grace, min age or notice window): when, why, how to keep it.',
+        }),
+        ghostEnvironments: z.boolean().default(false).meta({
+          description:
+            'Report GitLab review/ environments still available whose stack is gone, and environments stuck in stopping for over a day (one more listing per project).',
         }),
         beforeDeleteHours: z.number().min(0).default(0).meta({
           description:

@@ -159,8 +159,9 @@ export interface EnvironmentFacts {
   slug?: string;
   state: string;
   tier?: string;
-  /** `last_deployment.created_at`, when it was read. */
+  /** `last_deployment.created_at`, when it was read (else `updated_at`). */
   lastDeployedAt?: string;
+  updatedAt?: string;
   lastDeploymentRef?: string;
 }
 

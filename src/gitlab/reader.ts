@@ -44,7 +44,7 @@ export interface GitLabReader {
   environmentsPage(
     projectId: number,
     page: number,
-    filter?: { name?: string },
+    filter?: { name?: string; states?: 'available' | 'stopping' | 'stopped' },
   ): Promise<Page<EnvironmentFacts>>;
   /** The single GET, with `last_deployment`. */
   environment(projectId: number, environmentId: number): Promise<EnvironmentFacts>;
@@ -147,6 +147,7 @@ export function createGitLabReader(options: GitLabClientOptions): GitLabReader {
     async environmentsPage(projectId, page, filter) {
       const res = await api.Environments.all(projectId, {
         ...(filter?.name !== undefined ? { name: filter.name } : {}),
+        ...(filter?.states !== undefined ? { states: filter.states } : {}),
         ...paged,
         page,
       } as never);

@@ -80,5 +80,6 @@ export function toEnvironment(raw: z.output<typeof environmentSchema>): Environm
   // The list omits last_deployment; updated_at moves with every deployment, so it stands in for it.
   set(e, 'lastDeployedAt', raw.last_deployment?.created_at ?? raw.updated_at);
   set(e, 'lastDeploymentRef', raw.last_deployment?.ref);
+  set(e, 'updatedAt', raw.updated_at);
   return e;
 }

@@ -603,3 +603,44 @@ async function resumeUnfinished(
     if (d.status === 'deleted') await gitlabSide(ctx, stackId, d, log);
   }
 }
+
+/**
+ * Stops ghost environments (available in `review/`, stack gone) when the policy says so. Lives here
+ * because it writes: dry-run only logs. Returns how many were stopped.
+ */
+export async function stopGhostEnvironments(
+  run: RunResult,
+  deps: Pick<ExecutorDeps, 'gitlab' | 'logger' | 'auditLog'>,
+  options: { apply: boolean; runId: string; enabled: boolean },
+): Promise<number> {
+  const ghosts = run.environmentFindings?.ghosts ?? [];
+  if (!options.enabled || ghosts.length === 0) return 0;
+  let stopped = 0;
+  for (const g of ghosts) {
+    if (!options.apply) {
+      deps.logger.info(
+        { project: g.projectPath, environment: g.name },
+        'DRY-RUN: would stop ghost environment',
+      );
+      continue;
+    }
+    try {
+      const state = await deps.gitlab.stopEnvironment(g.projectId, g.id);
+      stopped++;
+      await deps.auditLog.append({
+        runId: options.runId,
+        event: 'ghost-environment-stopped',
+        projectId: g.projectId,
+        environmentId: g.id,
+        name: g.name,
+        state,
+      });
+    } catch (error) {
+      deps.logger.warn(
+        { environment: g.name, err: (error as Error).message },
+        'could not stop ghost environment',
+      );
+    }
+  }
+  return stopped;
+}

@@ -94,6 +94,10 @@ export function renderHtml(report: Report): string {
   const trend = report.trend
     ? `<h2>Trend since the previous run</h2><ul id="trend"><li>new: <span data-count="${report.trend.new.length}">${report.trend.new.length}</span> ${esc(report.trend.new.join(', '))}</li><li>resolved: <span data-count="${report.trend.resolved.length}">${report.trend.resolved.length}</span> ${esc(report.trend.resolved.join(', '))}</li><li>still flagged: <span data-count="${report.trend.stillFlagged.length}">${report.trend.stillFlagged.length}</span> ${esc(report.trend.stillFlagged.map((f) => `${f.name} (${f.runs} runs)`).join(', '))}</li></ul>`
     : '';
+  const g = report.gitlabEnvironments;
+  const ghosts = g
+    ? `<h2>GitLab environments</h2><p id="ghosts" data-ghosts="${g.ghosts.length}" data-stuck="${g.stuck.length}">${g.ghosts.length} ghosts (stack gone), ${g.stuck.length} stuck in stopping</p><ul>${[...g.ghosts, ...g.stuck].map((f) => `<li>${esc(f.projectPath)}: <code>${esc(f.name)}</code> (${esc(f.state)})</li>`).join('')}</ul>`
+    : '';
   const brake = s.brake
     ? `<p class="brake">Brake engaged (${esc(s.brake.kind)}): ${s.brake.due} deletions due, limit ${s.brake.limit}. Nothing is deleted.</p>`
     : '';
@@ -119,6 +123,7 @@ ${barChart('chart-ages', 'Age of stacks', ages)}
 <figure id="chart-cost"><p><strong>Cost by project</strong></p><p class="muted">Cost unknown: cost enrichment is not enabled for this run.</p></figure>
 </div>
 ${trend}
+${ghosts}
 <h2>Environments</h2>
 <table id="environments"><thead><tr><th>stack</th><th>where</th><th>project</th><th>ref</th><th>verdict</th><th>action</th><th>age (days)</th><th>reason</th></tr></thead>
 <tbody>

@@ -52,6 +52,15 @@ const environment = z.object({
 
 const counts = z.record(z.string(), z.number().int());
 
+const finding = z.object({
+  projectId: z.number().int(),
+  projectPath: z.string(),
+  id: z.number().int(),
+  name: z.string(),
+  state: z.string(),
+  updatedAt: z.string().optional(),
+});
+
 /** The JSON report schema. */
 export const reportSchema = z
   .object({
@@ -86,6 +95,14 @@ export const reportSchema = z
     ),
     errors: z.array(z.object({ scope: z.string(), code: z.string(), message: z.string() })),
     apiCalls: z.object({ calls: z.record(z.string(), counts), errors: z.record(z.string(), counts) }),
+    /** GitLab environments reported beside the stacks (`notify.ghostEnvironments`). */
+    gitlabEnvironments: z
+      .object({
+        ghosts: z.array(finding),
+        stuck: z.array(finding),
+        stopped: z.number().int(),
+      })
+      .optional(),
     /** Only from runs that keep state (`reap`, `daemon`): the comparison with the previous run. */
     trend: z
       .object({
@@ -129,6 +146,7 @@ export function buildReport(
   apiCalls: Report['apiCalls'],
   outcomes: Map<string, ExecutionOutcome> = new Map(),
   trend?: Report['trend'],
+  ghostsStopped = 0,
 ): Report {
   const environments: ReportEnvironment[] = run.environments.map((e) => {
     const { stack, owner, classification, plan } = e;
@@ -201,5 +219,14 @@ export function buildReport(
     errors: run.errors,
     apiCalls,
     ...(trend ? { trend } : {}),
+    ...(run.environmentFindings
+      ? {
+          gitlabEnvironments: {
+            ghosts: run.environmentFindings.ghosts,
+            stuck: run.environmentFindings.stuck,
+            stopped: ghostsStopped,
+          },
+        }
+      : {}),
   };
 }

@@ -96,6 +96,19 @@ export function renderTable(report: Report, options: { colour: boolean; now: num
       );
     }
   }
+  if (report.gitlabEnvironments) {
+    const g = report.gitlabEnvironments;
+    lines.push(
+      '',
+      paint(
+        'bold',
+        `GitLab environments: ${g.ghosts.length} ghosts (stack gone), ${g.stuck.length} stuck in stopping`,
+      ),
+    );
+    for (const f of g.ghosts) lines.push(`  ghost  ${pad(f.projectPath, 24)} ${f.name}`);
+    for (const f of g.stuck)
+      lines.push(`  stuck  ${pad(f.projectPath, 24)} ${f.name} (since ${f.updatedAt ?? '?'})`);
+  }
   if (report.errors.length > 0) {
     lines.push('', paint('red', `errors (${report.errors.length})`));
     for (const err of report.errors) lines.push(`  ${err.scope}: ${err.code} ${err.message}`);
@@ -138,6 +151,17 @@ export function renderMarkdown(report: Report, options: { now: number }): string
       const reasons = e.reasons.map((r) => `\`${r.code}\` ${mdEscape(r.detail)}`).join('<br>');
       lines.push(
         `| \`${e.stack.name}\` | ${e.stack.region} | ${mdEscape(project(e))} | ${mdEscape(ref(e))} | ${when(e, options.now)} | ${reasons} |`,
+      );
+    }
+  }
+  if (report.gitlabEnvironments) {
+    const g = report.gitlabEnvironments;
+    lines.push('', `### GitLab environments: ${g.ghosts.length} ghosts, ${g.stuck.length} stuck in stopping`);
+    if (g.ghosts.length + g.stuck.length > 0)
+      lines.push('', '| project | environment | state | updated |', '|---|---|---|---|');
+    for (const f of [...g.ghosts, ...g.stuck]) {
+      lines.push(
+        `| ${mdEscape(f.projectPath)} | \`${mdEscape(f.name)}\` | ${f.state} | ${f.updatedAt ?? ''} |`,
       );
     }
   }

@@ -9,6 +9,7 @@ import {
   type Classification,
   type GitLabEvidence,
   type Owner,
+  type ProjectFacts,
   projectKey,
   type StackFacts,
   type StackSnapshot,
@@ -17,6 +18,7 @@ import {
 import { type Plan, type PlanInput, type PlanItem, plan } from '../core/plan.js';
 import { UsageError } from '../errors/errors.js';
 import { collectGitLab, type OwnedStack } from '../gitlab/collector.js';
+import { type EnvironmentFindings, findEnvironmentFindings } from '../gitlab/ghosts.js';
 import type { GitLabReader } from '../gitlab/reader.js';
 import type { Logger } from '../log/logger.js';
 import type { ApiStats } from '../util/api-stats.js';
@@ -60,6 +62,8 @@ export interface RunResult {
   environments: EnvironmentRecord[];
   plan: Plan;
   errors: { scope: string; code: string; message: string }[];
+  /** Ghost and stuck GitLab environments (`notify.ghostEnvironments`). */
+  environmentFindings?: EnvironmentFindings;
 }
 
 /** The account × region targets a config describes. */
@@ -102,7 +106,7 @@ async function collectPerStack(owned: OwnedStack[], deps: RunDeps, concurrency: 
       }),
     ),
   );
-  return { evidence, errors };
+  return { evidence, errors, projects: new Map<string, ProjectFacts | null>() };
 }
 
 /** Options of one audit. */
@@ -232,7 +236,20 @@ export async function audit(config: Config, deps: RunDeps, options: AuditOptions
     }))
     .sort((a, b) => (a.stack.stackId < b.stack.stackId ? -1 : 1));
 
+  let environmentFindings: EnvironmentFindings | undefined;
+  if (config.notify.ghostEnvironments && options.onlyStack === undefined) {
+    const readable = [...gitlab.projects.values()].filter((p): p is ProjectFacts => p !== null);
+    environmentFindings = await findEnvironmentFindings(
+      readable,
+      [...owners.values()],
+      deps.gitlab,
+      now,
+      config.gitlab.concurrency,
+    );
+  }
+
   return {
+    ...(environmentFindings ? { environmentFindings } : {}),
     runId: options.runId,
     generatedAt: new Date(now).toISOString(),
     now,
@@ -243,6 +260,6 @@ export async function audit(config: Config, deps: RunDeps, options: AuditOptions
     unmanaged,
     environments,
     plan: thePlan,
-    errors: [...aws.errors, ...gitlab.errors],
+    errors: [...aws.errors, ...gitlab.errors, ...(environmentFindings?.errors ?? [])],
   };
 }

@@ -8,7 +8,7 @@ import type { Verdict } from '../core/model.js';
 import { type PlanInput, plan } from '../core/plan.js';
 import { collectGitLab } from '../gitlab/collector.js';
 import type { GitLabWriter } from '../gitlab/writer.js';
-import { execute, type Recheck } from '../reap/executor.js';
+import { execute, type Recheck, stopGhostEnvironments } from '../reap/executor.js';
 import type { ExecutionOutcome } from '../report/json-report.js';
 import { JsonLinesLog } from '../state/file-store.js';
 import { STATE_RETENTION_MS, type State, type StateStore } from '../state/state.js';
@@ -27,6 +27,7 @@ export interface ReapResult {
   run: RunResult;
   outcomes: Map<string, ExecutionOutcome>;
   trend: Trend;
+  ghostsStopped: number;
 }
 
 /** How this run compares with the previous one (issue #8's trend). */
@@ -181,6 +182,11 @@ export async function reap(
         ...(deps.shouldStop ? { shouldStop: deps.shouldStop } : {}),
       },
     );
+    const ghostsStopped = await stopGhostEnvironments(
+      run,
+      { gitlab: deps.gitlabWriter, logger: deps.logger, auditLog: new JsonLinesLog(config.state.auditLog) },
+      { apply: options.apply, runId: options.runId, enabled: config.policy.stopGhostEnvironments },
+    );
     state.lastRun = {
       runId: run.runId,
       at: new Date(run.now).toISOString(),
@@ -194,7 +200,7 @@ export async function reap(
       },
     };
     await deps.store.save(state);
-    return { run, outcomes, trend };
+    return { run, outcomes, trend, ghostsStopped };
   } finally {
     await lock.release();
   }

@@ -77,6 +77,9 @@ describe('audit e2e: the built CLI against the sandbox', () => {
     expect(checkout?.plan).toMatchObject({ status: 'waiting', waitingFor: 'grace' });
     const typo = report.environments.find((e) => e.stack.name === 'review-shop-fix-typo');
     expect(typo).toMatchObject({ action: 'delete', result: 'planned' });
+    // Ghost and stuck GitLab environments, and no live environment mistaken for a ghost.
+    expect(report.gitlabEnvironments?.ghosts.map((g) => g.name)).toEqual(['review/feature/old-ghost']);
+    expect(report.gitlabEnvironments?.stuck.map((g) => g.name)).toEqual(['review/feature/stuck-stop']);
     // Read-only: the sandbox saw no write.
     expect(sb.world.writes).toEqual([]);
   });

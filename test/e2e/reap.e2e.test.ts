@@ -187,6 +187,38 @@ describe('reap e2e', () => {
     ]);
   });
 
+  it('stops ghost environments (review/, stack gone) when the policy says so, and only those', async () => {
+    const scenario = world(MAIN.slice(0, 1), {
+      environments: [
+        { name: 'review/feature/merged', lastDeployment: { ref: 'feature/merged' } },
+        { name: 'review/feature/long-gone', updated: '-9d' },
+        { name: 'staging', tier: 'staging' },
+      ],
+    });
+    const dry = await setup(scenario, { notify: { ghostEnvironments: true } });
+    const r = JSON.parse(
+      (await runCli(['reap', '--config', dry.file, '--format', 'json'], dry.env)).stdout,
+    ) as Report;
+    expect(r.gitlabEnvironments).toMatchObject({
+      ghosts: [{ name: 'review/feature/long-gone' }],
+      stuck: [],
+      stopped: 0,
+    });
+    expect(dry.sb.world.writes).toEqual([]);
+    const { sb, reap } = await setup(scenario, {
+      notify: { ghostEnvironments: true },
+      policy: { stopGhostEnvironments: true },
+    });
+    const applied = JSON.parse((await reap()).stdout) as Report;
+    expect(applied.gitlabEnvironments?.stopped).toBe(1);
+    const stops = sb.world.writes.filter((w) => w.operation === 'StopEnvironment');
+    const ghostId = sb.world.projects
+      .get(1)
+      ?.environments.find((e) => e.name === 'review/feature/long-gone')?.id;
+    expect(stops.map((w) => w.target)).toContain(`projects/1/environments/${ghostId}`);
+    expect(sb.world.projects.get(1)?.environments.find((e) => e.name === 'staging')?.state).toBe('available');
+  });
+
   it('a brake deletes nothing (exit 3) when half the stacks look dead', async () => {
     const dead = Array.from({ length: 8 }, (_, i) => ({
       name: `review-dead-${i}`,
