@@ -281,13 +281,10 @@ export const configSchema = z
           description:
             'DELETE_FAILED handling: report it, retry retaining failed resources, or FORCE_DELETE_STACK.',
         }),
-        stopGhostEnvironments: z
-          .boolean()
-          .default(false)
-          .meta({
-            description:
-              'With apply, stop ghost environments (force, so no on_stop job runs against a gone stack).',
-          }),
+        stopGhostEnvironments: z.boolean().default(false).meta({
+          description:
+            'With apply, stop ghost environments (force, so no on_stop job runs against a gone stack).',
+        }),
         deleteEnvironments: z
           .boolean()
           .default(false)
@@ -393,6 +390,32 @@ export const configSchema = z
           description:
             'Report GitLab review/ environments still available whose stack is gone, and environments stuck in stopping for over a day (one more listing per project).',
         }),
+        dashboard: z
+          .strictObject({
+            project: z
+              .union([z.string(), z.number().int()])
+              .optional()
+              .meta({ description: 'Project (path or id) of the dashboard issue; unset: no dashboard.' }),
+            title: z
+              .string()
+              .default('env-reaper dashboard')
+              .meta({ description: 'Title of the dashboard issue.' }),
+            label: z
+              .string()
+              .default('env-reaper-dashboard')
+              .meta({ description: 'Label that finds the dashboard issue again, run after run.' }),
+            keepDays: z
+              .number()
+              .int()
+              .min(1)
+              .default(7)
+              .meta({ description: 'How long a ticked "keep" checkbox keeps an environment.' }),
+          })
+          .prefault({})
+          .meta({
+            description:
+              'One issue, edited in place every run: flagged, scheduled (with keep checkboxes), deleted, stuck.',
+          }),
         beforeDeleteHours: z.number().min(0).default(0).meta({
           description:
             'Notice window: a stack with a known MR is deleted no sooner than this many hours after its notice (0: the notice does not delay).',

@@ -24,6 +24,12 @@ describe('classify: one row per verdict', () => {
       code: 'KEEP_TAG',
     },
     {
+      name: 'kept from the dashboard issue',
+      s: { ...snapshot({ gitlab: { branches: { ok: true, value: [] } } }), keptUntil: ago(-24) },
+      verdict: 'protected',
+      code: 'DASHBOARD_KEEP',
+    },
+    {
       name: 'termination protection',
       s: snapshot({ stack: { terminationProtection: true }, gitlab: { branches: { ok: true, value: [] } } }),
       verdict: 'protected',

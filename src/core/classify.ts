@@ -88,6 +88,14 @@ function protectedReasons(snapshot: StackSnapshot, policy: Policy, now: number):
   const reasons: Reason[] = [];
   const keep = keepTagReason(stack.tags[policy.ownership.tags.keep], now);
   if (keep?.code === 'KEEP_TAG') reasons.push(keep);
+  const kept = ms(snapshot.keptUntil);
+  if (kept !== undefined && kept > now) {
+    reasons.push({
+      code: 'DASHBOARD_KEEP',
+      detail: `kept from the dashboard issue until ${snapshot.keptUntil}`,
+      at: snapshot.keptUntil as string,
+    });
+  }
   if (stack.terminationProtection) {
     reasons.push({ code: 'TERMINATION_PROTECTION', detail: 'termination protection is enabled' });
   }

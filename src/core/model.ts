@@ -49,6 +49,7 @@ export const REASON_CODES = [
   'PROTECTED_BRANCH',
   'PROTECTED_TIER',
   'MR_KEEP_LABEL',
+  'DASHBOARD_KEEP',
   'STACK_BUSY',
   'STACK_DELETE_FAILED',
   'GITLAB_ERROR',
@@ -206,6 +207,8 @@ export interface StackSnapshot {
   gitlab: GitLabEvidence;
   /** First time the stack was seen in each verdict (from state), ISO-8601. */
   firstSeen?: Partial<Record<Verdict, string>>;
+  /** A person ticked "keep" for this stack on the dashboard issue: kept until then (ISO). */
+  keptUntil?: string;
 }
 
 /** The classification of one stack. */

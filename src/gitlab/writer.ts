@@ -10,9 +10,14 @@ export interface GitLabWriter {
   /** Bodies of the MR's notes (newest first), to find our hidden marker. */
   mergeRequestNoteBodies(projectId: number, mrIid: number): Promise<string[]>;
   createMergeRequestNote(projectId: number, mrIid: number, body: string): Promise<void>;
+  /** The open issue carrying `label`, if any (the dashboard). */
+  findIssue(project: string | number, label: string): Promise<{ iid: number; description: string } | null>;
+  createIssue(project: string | number, title: string, description: string, label: string): Promise<number>;
+  updateIssue(project: string | number, iid: number, description: string): Promise<void>;
 }
 
 const noteSchema = z.object({ body: z.string() });
+const issueSchema = z.object({ iid: z.number().int(), description: z.string().nullish() });
 
 /** The gitbeaker-backed writer (same HTTP handler, pacing and retries as the reader). */
 export function createGitLabWriter(options: GitLabClientOptions): GitLabWriter {
@@ -35,6 +40,23 @@ export function createGitLabWriter(options: GitLabClientOptions): GitLabWriter {
     },
     async createMergeRequestNote(projectId, mrIid, body) {
       await api.MergeRequestNotes.create(projectId, mrIid, body);
+    },
+    async findIssue(project, label) {
+      const issues = await api.Issues.all({
+        projectId: project,
+        labels: label,
+        state: 'opened',
+        perPage: 20,
+      } as never);
+      const first = z.array(issueSchema).parse(issues)[0];
+      return first ? { iid: first.iid, description: first.description ?? '' } : null;
+    },
+    async createIssue(project, title, description, label) {
+      const out = await api.Issues.create(project, title, { description, labels: label } as never);
+      return issueSchema.parse(out).iid;
+    },
+    async updateIssue(project, iid, description) {
+      await api.Issues.edit(project, iid, { description } as never);
     },
   };
 }

@@ -47,6 +47,14 @@ function recorders() {
     createMergeRequestNote: async () => {
       calls.push('createMergeRequestNote');
     },
+    findIssue: async () => null,
+    createIssue: async () => {
+      calls.push('createIssue');
+      return 1;
+    },
+    updateIssue: async () => {
+      calls.push('updateIssue');
+    },
   };
   return { calls, aws, gitlab };
 }

@@ -644,3 +644,41 @@ export async function stopGhostEnvironments(
   }
   return stopped;
 }
+
+/** Creates or edits the dashboard issue in place (dry-run: only says it would). */
+export async function updateDashboard(
+  deps: Pick<ExecutorDeps, 'gitlab' | 'logger' | 'auditLog'>,
+  options: {
+    apply: boolean;
+    runId: string;
+    project: string | number;
+    title: string;
+    label: string;
+    existing: number | undefined;
+    body: string;
+  },
+): Promise<void> {
+  if (!options.apply) {
+    deps.logger.info(
+      { project: options.project, issue: options.existing },
+      'DRY-RUN: would update the dashboard issue',
+    );
+    return;
+  }
+  try {
+    if (options.existing !== undefined)
+      await deps.gitlab.updateIssue(options.project, options.existing, options.body);
+    else await deps.gitlab.createIssue(options.project, options.title, options.body, options.label);
+    await deps.auditLog.append({
+      runId: options.runId,
+      event: 'dashboard-updated',
+      project: options.project,
+      issue: options.existing ?? 'new',
+    });
+  } catch (error) {
+    deps.logger.warn(
+      { err: (error as Error).message },
+      'dashboard issue update failed; the next run retries it',
+    );
+  }
+}

@@ -34,6 +34,8 @@ export interface RunDeps {
   env: NodeJS.ProcessEnv;
   /** First-seen times per stack and verdict, from state (grace clocks). */
   firstSeen?: (stackId: string) => Partial<Record<Verdict, string>> | undefined;
+  /** Kept from the dashboard issue until (ISO), from state. */
+  keptUntil?: (stackId: string) => string | undefined;
   /** When the advance notice for this stack and verdict was posted, from state. */
   noticePostedAt?: (stackId: string, verdict: Verdict) => string | undefined;
   /** Progress callback (TTY progress line or periodic log lines). */
@@ -201,6 +203,8 @@ export async function audit(config: Config, deps: RunDeps, options: AuditOptions
       };
       const seen = deps.firstSeen?.(stack.stackId);
       if (seen) snapshot.firstSeen = seen;
+      const kept = deps.keptUntil?.(stack.stackId);
+      if (kept) snapshot.keptUntil = kept;
       return { snapshot, classification: classify(snapshot, policy, now) };
     });
   // Brakes judge a whole run: a one-stack explain would always trip the percentage, so it plans without them.

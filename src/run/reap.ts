@@ -8,8 +8,10 @@ import type { Verdict } from '../core/model.js';
 import { type PlanInput, plan } from '../core/plan.js';
 import { collectGitLab } from '../gitlab/collector.js';
 import type { GitLabWriter } from '../gitlab/writer.js';
-import { execute, type Recheck, stopGhostEnvironments } from '../reap/executor.js';
+import { execute, type Recheck, stopGhostEnvironments, updateDashboard } from '../reap/executor.js';
+import { parseKeepBoxes, renderDashboard } from '../report/dashboard.js';
 import type { ExecutionOutcome } from '../report/json-report.js';
+import { buildReport } from '../report/json-report.js';
 import { JsonLinesLog } from '../state/file-store.js';
 import { STATE_RETENTION_MS, type State, type StateStore } from '../state/state.js';
 import { audit, type RunDeps, type RunResult, targetsOf } from './audit.js';
@@ -111,9 +113,33 @@ export async function reap(
       Object.fromEntries(Object.entries(state.stacks).map(([id, s]) => [id, s.notices ?? {}])),
     );
     const noticePostedAt = (stackId: string, verdict: Verdict) => notices[stackId]?.[verdict]?.at;
+    // Dashboard first: a box ticked since the last run keeps its stack in this very run.
+    const dash = config.notify.dashboard;
+    let dashboardIssue: { iid: number; description: string } | null = null;
+    if (dash.project !== undefined) {
+      try {
+        dashboardIssue = await deps.gitlabWriter.findIssue(dash.project, dash.label);
+      } catch (error) {
+        deps.logger.warn(
+          { err: (error as Error).message },
+          'dashboard issue could not be read; keeps from it are not renewed this run',
+        );
+      }
+      const startedAt = deps.now();
+      for (const [id, ticked] of parseKeepBoxes(dashboardIssue?.description ?? '')) {
+        const st = state.stacks[id];
+        if (!st) continue;
+        if (ticked && !st.keptUntil)
+          st.keptUntil = new Date(startedAt + dash.keepDays * 86_400_000).toISOString();
+        if (!ticked) delete st.keptUntil;
+      }
+      for (const st of Object.values(state.stacks))
+        if (st.keptUntil && Date.parse(st.keptUntil) <= startedAt) delete st.keptUntil;
+    }
+    const keptUntil = (stackId: string) => state.stacks[stackId]?.keptUntil;
     const run = await audit(
       config,
-      { ...deps, firstSeen, noticePostedAt },
+      { ...deps, firstSeen, noticePostedAt, keptUntil },
       { runId: options.runId, mode: options.apply ? 'apply' : 'dry-run', shard: options.shard },
     );
     const trend = recordVerdicts(state, run);
@@ -137,10 +163,12 @@ export async function reap(
         },
       );
       const now = deps.now();
+      const kept = keptUntil(record.stack.stackId);
       const snapshot = {
         stack: fresh,
         owner: record.owner,
         gitlab: gitlab.evidence.get(record.stack.stackId) ?? {},
+        ...(kept ? { keptUntil: kept } : {}),
       };
       const seen = firstSeen(record.stack.stackId);
       const c = classify(seen ? { ...snapshot, firstSeen: seen } : snapshot, policy, now);
@@ -187,6 +215,37 @@ export async function reap(
       { gitlab: deps.gitlabWriter, logger: deps.logger, auditLog: new JsonLinesLog(config.state.auditLog) },
       { apply: options.apply, runId: options.runId, enabled: config.policy.stopGhostEnvironments },
     );
+    if (dash.project !== undefined) {
+      const kept = new Map(
+        Object.entries(state.stacks)
+          .filter(([, st]) => st.keptUntil !== undefined)
+          .map(([id, st]) => [id, st.keptUntil as string]),
+      );
+      const weekAgo = run.now - 7 * 86_400_000;
+      const recentlyDeleted = Object.values(state.stacks)
+        .filter(
+          (st) => st.deletion?.status === 'deleted' && Date.parse(st.deletion.finishedAt ?? '') >= weekAgo,
+        )
+        .map((st) => ({
+          name: st.name,
+          at: st.deletion?.finishedAt ?? '',
+          verdict: st.deletion?.verdict ?? '',
+        }))
+        .sort((a, b) => b.at.localeCompare(a.at));
+      const report = buildReport(run, deps.stats.snapshot(), outcomes, trend, ghostsStopped);
+      await updateDashboard(
+        { gitlab: deps.gitlabWriter, logger: deps.logger, auditLog: new JsonLinesLog(config.state.auditLog) },
+        {
+          apply: options.apply,
+          runId: options.runId,
+          project: dash.project,
+          title: dash.title,
+          label: dash.label,
+          existing: dashboardIssue?.iid,
+          body: renderDashboard(report, { keptUntil: kept, recentlyDeleted, keepDays: dash.keepDays }),
+        },
+      );
+    }
     state.lastRun = {
       runId: run.runId,
       at: new Date(run.now).toISOString(),

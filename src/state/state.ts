@@ -35,6 +35,8 @@ const stackStateSchema = z.object({
   firstSeen: z.record(z.string(), z.string()).default({}),
   lastVerdict: z.string().optional(),
   lastSeen: z.string(),
+  /** Kept from the dashboard issue until then (ISO). */
+  keptUntil: z.string().optional(),
   /** Consecutive runs in which the stack was flagged or planned for deletion (the trend). */
   flaggedRuns: z.number().int().optional(),
   /** Advance notices posted on the MR, per verdict (one per stack per state change). */

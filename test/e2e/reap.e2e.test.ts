@@ -219,6 +219,43 @@ describe('reap e2e', () => {
     expect(sb.world.projects.get(1)?.environments.find((e) => e.name === 'staging')?.state).toBe('available');
   });
 
+  it('keeps one dashboard issue true over three runs, and a ticked checkbox keeps its stack', async () => {
+    const { sb, reap } = await setup(world(MAIN), { notify: { dashboard: { project: 'acme/shop' } } });
+    const issues = () => sb.world.projects.get(1)?.issues ?? [];
+    await reap();
+    expect(issues()).toHaveLength(1);
+    const first = issues()[0]?.description ?? '';
+    expect(issues()[0]?.labels).toEqual(['env-reaper-dashboard']);
+    expect(first).toMatch(
+      /### Recently deleted \(2\)[\s\S]*`review-(gone|merged)`[\s\S]*`review-(gone|merged)`/,
+    );
+    expect(first).toMatch(/^- \[ \] keep `review-fresh` .*<!-- keep:arn:\S+ -->$/m);
+    // A person ticks "keep" for review-fresh.
+    const ticked = first.replace(/^- \[ \] (keep `review-fresh`)/m, '- [x] $1');
+    await fetch(`${sb.gitlabUrl}/api/v4/projects/1/issues/${issues()[0]?.iid}`, {
+      method: 'PUT',
+      headers: { 'PRIVATE-TOKEN': sb.gitlabToken, 'content-type': 'application/json' },
+      body: JSON.stringify({ description: ticked }),
+    });
+    const second = JSON.parse((await reap()).stdout) as Report;
+    expect(byName(second)['review-fresh']).toMatchObject({
+      verdict: 'protected',
+      reasons: [{ code: 'DASHBOARD_KEEP' }],
+    });
+    const body2 = issues()[0]?.description ?? '';
+    expect(body2).toMatch(
+      /### Kept from this dashboard \(1\)[\s\S]*- \[x\] keep `review-fresh`: kept until \d{4}-/,
+    );
+    expect(body2).toMatch(/### Stuck: DELETE_FAILED \(1\)\n\n- `review-failing`/);
+    expect(body2).not.toMatch(/- \[ \] keep `review-fresh`/);
+    await reap();
+    expect(issues()).toHaveLength(1);
+    const body3 = issues()[0]?.description ?? '';
+    expect(body3).toMatch(/- \[x\] keep `review-fresh`/);
+    expect(body3).toMatch(/### Trend\n\n0 new, 0 resolved, \d+ still flagged/);
+    expect(statusOf(sb, 'review-fresh')).toBe('CREATE_COMPLETE');
+  });
+
   it('a brake deletes nothing (exit 3) when half the stacks look dead', async () => {
     const dead = Array.from({ length: 8 }, (_, i) => ({
       name: `review-dead-${i}`,
