@@ -1,4 +1,5 @@
 import { CloudFormationClient, paginateDescribeStacks, type Stack } from '@aws-sdk/client-cloudformation';
+import { CostExplorerClient } from '@aws-sdk/client-cost-explorer';
 import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
 import { fromTemporaryCredentials } from '@aws-sdk/credential-providers';
 import pLimit from 'p-limit';
@@ -110,6 +111,7 @@ export class AwsClients {
   private readonly credentialsFor = new Map<string, CredentialProvider | undefined>();
   private readonly cfn = new Map<string, CloudFormationClient>();
   private readonly sts = new Map<string, STSClient>();
+  private readonly ce = new Map<string, CostExplorerClient>();
 
   constructor(private readonly options: AwsClientOptions) {}
 
@@ -153,6 +155,21 @@ export class AwsClients {
         pacer,
       );
       this.cfn.set(key, client);
+    }
+    return client;
+  }
+
+  /** The Cost Explorer client of a target (a global service in us-east-1). */
+  costExplorer(target: AccountTarget): CostExplorerClient {
+    const key = target.roleArn ?? '';
+    let client = this.ce.get(key);
+    if (!client) {
+      client = instrument(
+        new CostExplorerClient(this.config(target, 'us-east-1')),
+        this.options.stats,
+        'costexplorer',
+      );
+      this.ce.set(key, client);
     }
     return client;
   }

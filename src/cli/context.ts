@@ -1,4 +1,5 @@
 import { AwsClients, createAwsReader } from '../aws/collector.js';
+import { createCostReader } from '../aws/cost.js';
 import { type AwsWriter, createAwsWriter } from '../aws/writer.js';
 import { loadConfig } from '../config/load.js';
 import type { Config } from '../config/schema.js';
@@ -83,6 +84,7 @@ export async function buildContext(opts: GlobalOptions, io: CliIo): Promise<Comm
     stats,
     now: () => Date.now(),
     env: io.env,
+    cost: createCostReader(clients),
     ...(progress ? { progress } : {}),
   };
   return {

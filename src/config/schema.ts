@@ -423,6 +423,25 @@ export const configSchema = z
       })
       .prefault({})
       .meta({ description: 'Feedback through GitLab.' }),
+    cost: z
+      .strictObject({
+        enabled: z.boolean().default(false).meta({
+          description: 'Read monthly cost per environment from Cost Explorer ($0.01 per request page).',
+        }),
+        tagKey: z.string().default('aws:cloudformation:stack-name').meta({
+          description:
+            'Cost-allocation tag that names the stack on its resources; must be activated in Billing.',
+        }),
+        lookbackDays: z
+          .number()
+          .int()
+          .min(1)
+          .max(365)
+          .default(30)
+          .meta({ description: 'Days of cost to read.' }),
+      })
+      .prefault({})
+      .meta({ description: 'Cost enrichment: what each environment costs and what reaping would save.' }),
     daemon: z
       .strictObject({
         port: z.number().int().min(0).max(65535).default(9464).meta({

@@ -47,7 +47,7 @@ export function renderDashboard(report: Report, ctx: DashboardContext): string {
     DASHBOARD_MARKER,
     '## env-reaper dashboard',
     '',
-    `Last run \`${report.runId}\` (${report.mode}) at ${report.generatedAt}: ${s.inScope} environments in scope, ${scheduled.length} scheduled for deletion, ${flagged.length} flagged, ${s.deleted} deleted in this run.`,
+    `Last run \`${report.runId}\` (${report.mode}) at ${report.generatedAt}: ${s.inScope} environments in scope, ${scheduled.length} scheduled for deletion, ${flagged.length} flagged, ${s.deleted} deleted in this run.${s.cost ? (s.cost.known ? ` Monthly cost $${s.cost.monthlyTotal}, reapable $${s.cost.monthlyReapable}.` : ' Monthly cost unknown.') : ''}`,
     '',
     `### Scheduled for deletion (${scheduled.length})`,
     '',

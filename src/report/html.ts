@@ -79,6 +79,17 @@ export function renderHtml(report: Report): string {
     }).length;
     return { label, count, colour: '#4e79a7' };
   });
+  const cost = s.cost;
+  const costChart =
+    cost?.known === true
+      ? `${barChart(
+          'chart-cost',
+          `Monthly cost by project (USD; reaping flagged and due saves ${cost.monthlyReapable})`,
+          Object.entries(cost.byProject)
+            .sort((a, b) => b[1] - a[1])
+            .map(([label, count]) => ({ label, count, colour: '#e15759' })),
+        )}`
+      : `<figure id="chart-cost"><p><strong>Cost by project</strong></p><p class="muted">${cost ? 'Cost unknown: the cost-allocation tag is not activated, or Cost Explorer could not be read.' : 'Cost unknown: cost enrichment is not enabled for this run.'}</p></figure>`;
   const rows = report.environments
     .map((e) => {
       const project = e.owner.projectPath ?? (e.owner.projectId !== undefined ? `#${e.owner.projectId}` : '');
@@ -120,7 +131,7 @@ ${brake}
 <div class="charts">
 ${barChart('chart-verdicts', 'Environments by verdict', byVerdict)}
 ${barChart('chart-ages', 'Age of stacks', ages)}
-<figure id="chart-cost"><p><strong>Cost by project</strong></p><p class="muted">Cost unknown: cost enrichment is not enabled for this run.</p></figure>
+${costChart}
 </div>
 ${trend}
 ${ghosts}

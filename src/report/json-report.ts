@@ -48,6 +48,8 @@ const environment = z.object({
     waitingFor: z.enum(['grace', 'min-age', 'notice']).optional(),
   }),
   error: z.object({ code: z.string(), message: z.string() }).nullable(),
+  /** USD per month, from Cost Explorer; `null` when cost is enabled but unknown. Absent when disabled. */
+  monthlyCost: z.number().nullable().optional(),
 });
 
 const counts = z.record(z.string(), z.number().int());
@@ -87,6 +89,16 @@ export const reportSchema = z
         })
         .nullable(),
       apiCalls: counts,
+      /** Cost enrichment (`cost.enabled`): `known: false` means unknown, never zero. */
+      cost: z
+        .object({
+          known: z.boolean(),
+          currency: z.literal('USD'),
+          monthlyTotal: z.number().nullable(),
+          monthlyReapable: z.number().nullable(),
+          byProject: z.record(z.string(), z.number()),
+        })
+        .optional(),
     }),
     scanned: z.array(z.object({ account: z.string(), region: z.string() })),
     environments: z.array(environment),
@@ -140,6 +152,26 @@ function tally(values: string[]): Record<string, number> {
   return out;
 }
 
+export function costSummary(
+  environments: ReportEnvironment[],
+  known: boolean,
+): NonNullable<Report['summary']['cost']> {
+  if (!known) return { known, currency: 'USD', monthlyTotal: null, monthlyReapable: null, byProject: {} };
+  const round = (n: number) => Math.round(n * 100) / 100;
+  const byProject: Record<string, number> = {};
+  let total = 0;
+  let reapable = 0;
+  for (const e of environments) {
+    const c = e.monthlyCost ?? 0;
+    total += c;
+    if (e.action !== 'keep') reapable += c;
+    const project =
+      e.owner.projectPath ?? (e.owner.projectId !== undefined ? `#${e.owner.projectId}` : 'unresolved');
+    byProject[project] = round((byProject[project] ?? 0) + c);
+  }
+  return { known, currency: 'USD', monthlyTotal: round(total), monthlyReapable: round(reapable), byProject };
+}
+
 /** Builds the report from a run (and the executor's outcomes, after `reap --apply`). */
 export function buildReport(
   run: RunResult,
@@ -184,6 +216,7 @@ export function buildReport(
         ...(plan.waitingFor ? { waitingFor: plan.waitingFor } : {}),
       },
       error: outcome?.error ?? null,
+      ...(run.costs ? { monthlyCost: run.costs.known ? (run.costs.monthly[stack.stackId] ?? 0) : null } : {}),
     };
     return env;
   });
@@ -207,6 +240,7 @@ export function buildReport(
       failed: environments.filter((e) => e.result === 'failed').length,
       brake: run.plan.brake,
       apiCalls: totals,
+      ...(run.costs ? { cost: costSummary(environments, run.costs.known) } : {}),
     },
     scanned: run.scanned,
     environments,

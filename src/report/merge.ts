@@ -1,4 +1,4 @@
-import type { Report, ReportEnvironment } from './json-report.js';
+import { costSummary, type Report, type ReportEnvironment } from './json-report.js';
 
 function tally(values: string[]): Record<string, number> {
   const out: Record<string, number> = {};
@@ -62,6 +62,14 @@ export function mergeReports(reports: Report[]): Report {
       failed: environments.filter((e) => e.result === 'failed').length,
       brake: reports.find((r) => r.summary.brake)?.summary.brake ?? null,
       apiCalls: totals,
+      ...(reports.some((r) => r.summary.cost)
+        ? {
+            cost: costSummary(
+              environments,
+              reports.every((r) => r.summary.cost?.known !== false),
+            ),
+          }
+        : {}),
     },
     scanned,
     environments,

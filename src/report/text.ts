@@ -137,6 +137,14 @@ export function renderMarkdown(report: Report, options: { now: number }): string
       '',
     );
   }
+  if (s.cost) {
+    lines.push(
+      s.cost.known
+        ? `Monthly cost of the environments in scope: **$${s.cost.monthlyTotal}**; reaping the flagged and due ones would save **$${s.cost.monthlyReapable}**/month.`
+        : 'Monthly cost: **unknown** (the cost-allocation tag is not activated, or Cost Explorer could not be read).',
+      '',
+    );
+  }
   lines.push('| verdict | stacks |', '|---|---|');
   for (const [verdict, list] of grouped(report)) lines.push(`| ${verdict} | ${list.length} |`);
   for (const [verdict, list] of grouped(report)) {

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import pLimit from 'p-limit';
 import { type AccountTarget, type AwsReader, collectAws } from '../aws/collector.js';
+import { type CostReader, costKeyOf } from '../aws/cost.js';
 import { limitsFromConfig, policyFromConfig } from '../config/load.js';
 import type { Config } from '../config/schema.js';
 import { classify } from '../core/classify.js';
@@ -34,6 +35,8 @@ export interface RunDeps {
   env: NodeJS.ProcessEnv;
   /** First-seen times per stack and verdict, from state (grace clocks). */
   firstSeen?: (stackId: string) => Partial<Record<Verdict, string>> | undefined;
+  /** Cost Explorer, when `cost.enabled`. */
+  cost?: CostReader;
   /** Kept from the dashboard issue until (ISO), from state. */
   keptUntil?: (stackId: string) => string | undefined;
   /** When the advance notice for this stack and verdict was posted, from state. */
@@ -66,6 +69,8 @@ export interface RunResult {
   errors: { scope: string; code: string; message: string }[];
   /** Ghost and stuck GitLab environments (`notify.ghostEnvironments`). */
   environmentFindings?: EnvironmentFindings;
+  /** Monthly cost per stack id (`cost.enabled`); `known: false` when the tag is not activated or CE failed. */
+  costs?: { known: boolean; monthly: Record<string, number> };
 }
 
 /** The account × region targets a config describes. */
@@ -240,6 +245,38 @@ export async function audit(config: Config, deps: RunDeps, options: AuditOptions
     }))
     .sort((a, b) => (a.stack.stackId < b.stack.stackId ? -1 : 1));
 
+  let costs: RunResult['costs'];
+  const costErrors: RunResult['errors'] = [];
+  if (config.cost.enabled && deps.cost && options.onlyStack === undefined) {
+    const end = new Date(now).toISOString().slice(0, 10);
+    const start = new Date(now - config.cost.lookbackDays * 86_400_000).toISOString().slice(0, 10);
+    const scale = 30 / config.cost.lookbackDays;
+    costs = { known: true, monthly: {} };
+    for (const target of targets) {
+      try {
+        const byTag = await deps.cost.costByTag(target, config.cost.tagKey, start, end);
+        if (byTag === null) {
+          costs.known = false;
+          continue;
+        }
+        for (const e of inputs) {
+          const key = costKeyOf(e.snapshot.stack, config.cost.tagKey);
+          const amount = key !== undefined ? (byTag.get(key) ?? 0) : 0;
+          costs.monthly[e.snapshot.stack.stackId] =
+            (costs.monthly[e.snapshot.stack.stackId] ?? 0) + Math.round(amount * scale * 100) / 100;
+        }
+      } catch (error) {
+        costs.known = false;
+        costErrors.push({
+          scope: `aws:cost-explorer ${target.id ?? 'ambient'}`,
+          code: (error as Error).name ?? 'COST_ERROR',
+          message: (error as Error).message,
+        });
+      }
+    }
+    if (!costs.known) costs.monthly = {};
+  }
+
   let environmentFindings: EnvironmentFindings | undefined;
   if (config.notify.ghostEnvironments && options.onlyStack === undefined) {
     const readable = [...gitlab.projects.values()].filter((p): p is ProjectFacts => p !== null);
@@ -254,6 +291,7 @@ export async function audit(config: Config, deps: RunDeps, options: AuditOptions
 
   return {
     ...(environmentFindings ? { environmentFindings } : {}),
+    ...(costs ? { costs } : {}),
     runId: options.runId,
     generatedAt: new Date(now).toISOString(),
     now,
@@ -264,6 +302,6 @@ export async function audit(config: Config, deps: RunDeps, options: AuditOptions
     unmanaged,
     environments,
     plan: thePlan,
-    errors: [...aws.errors, ...gitlab.errors, ...(environmentFindings?.errors ?? [])],
+    errors: [...aws.errors, ...gitlab.errors, ...costErrors, ...(environmentFindings?.errors ?? [])],
   };
 }

@@ -190,6 +190,52 @@ describe('audit e2e: the built CLI against the sandbox', () => {
     });
   });
 
+  it('adds monthly cost per environment and project from Cost Explorer, and says unknown (not zero) when the tag is inactive', async () => {
+    const scenario = (inactive: string[]) => ({
+      aws: {
+        inactiveCostTags: inactive,
+        accounts: [
+          {
+            id: '111111111111',
+            regions: {
+              'eu-west-1': {
+                stacks: [
+                  { name: 'review-a', monthlyCost: 12.5, tags: tagsFor(1, 'feature/a') },
+                  { name: 'review-b', monthlyCost: 30, updated: '-1d', tags: tagsFor(1, 'feature/gone') },
+                  { name: 'review-c', tags: tagsFor(2, 'feature/c') },
+                ],
+              },
+            },
+          },
+        ],
+      },
+      gitlab: {
+        projects: [
+          { id: 1, path: 'acme/shop', branches: [{ name: 'main' }, { name: 'feature/a', committed: '-1h' }] },
+          { id: 2, path: 'acme/api', branches: [{ name: 'main' }, { name: 'feature/c', committed: '-1h' }] },
+        ],
+      },
+    });
+    const config = { aws: { regions: ['eu-west-1'] }, cost: { enabled: true } };
+    const known = await auditJson(await sandbox(scenario([])), config);
+    expect(validateReport(known.report), JSON.stringify(validateReport.errors)).toBe(true);
+    expect(Object.fromEntries(known.report.environments.map((e) => [e.stack.name, e.monthlyCost]))).toEqual({
+      'review-a': 12.5,
+      'review-b': 30,
+      'review-c': 0,
+    });
+    expect(known.report.summary.cost).toEqual({
+      known: true,
+      currency: 'USD',
+      monthlyTotal: 42.5,
+      monthlyReapable: 30,
+      byProject: { 'acme/shop': 42.5, 'acme/api': 0 },
+    });
+    const unknown = await auditJson(await sandbox(scenario(['aws:cloudformation:stack-name'])), config);
+    expect(unknown.report.environments.every((e) => e.monthlyCost === null)).toBe(true);
+    expect(unknown.report.summary.cost).toMatchObject({ known: false, monthlyTotal: null });
+  });
+
   it('reads a project with 12,000 branches and no x-total, and keeps stacks of live branches alive', async () => {
     const sb = await sandbox({
       aws: {
@@ -523,6 +569,7 @@ describe('sharding', () => {
       nested: r.summary.nested,
       byVerdict: r.summary.byVerdict,
       byAction: r.summary.byAction,
+      cost: r.summary.cost,
       ids: r.environments.map((e) => e.stack.id).sort(),
     });
     expect(pick(report)).toEqual(pick(whole.report));

@@ -84,6 +84,10 @@ describe.skipIf(!haveChromium)('HTML report in headless Chromium', () => {
         .evaluateAll((els) => els.reduce((n, e) => n + Number(e.getAttribute('data-count')), 0));
       expect(ages).toBe(report.summary.inScope);
 
+      const cost = await page
+        .locator('#chart-cost .bar')
+        .evaluateAll((els) => els.reduce((n, e) => n + Number(e.getAttribute('data-count')), 0));
+      expect(cost).toBeCloseTo(report.summary.cost?.monthlyTotal ?? Number.NaN, 1);
       // Sorting by age (column 7) puts the oldest last, then first.
       await page.locator('#environments th', { hasText: 'age' }).click();
       const ascending = await page

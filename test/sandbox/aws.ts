@@ -500,8 +500,15 @@ export class AwsSandbox {
       };
     }
     const byValue = new Map<string, number>();
+    // A tag not activated for cost allocation: everything lands in one group with an empty value.
+    const inactive = this.world.scenario.aws.inactiveCostTags.includes(groupBy.Key);
     for (const s of this.world.allStacks().filter((x) => x.account === this.accountOf(scope))) {
-      const v = s.tags[groupBy.Key] ?? '';
+      // CloudFormation tags every resource with its stack name.
+      const v = inactive
+        ? ''
+        : groupBy.Key === 'aws:cloudformation:stack-name'
+          ? s.name
+          : (s.tags[groupBy.Key] ?? '');
       byValue.set(v, (byValue.get(v) ?? 0) + (s.monthlyCost ?? 0));
     }
     return {

@@ -159,14 +159,10 @@ export const scenarioSchema = z.object({
       describePageSize: z.number().int().default(100),
       /** CloudFormation requests per second per account×region before `Throttling`; 0 = unlimited. */
       cfnRequestsPerSecond: z.number().default(0),
+      /** Cost-allocation tags that are not activated (Cost Explorer groups them under an empty value). */
+      inactiveCostTags: z.array(z.string()).default([]),
     })
-    .default({
-      accounts: [],
-      deleteSeconds: 0.3,
-      taggingStaleSeconds: 0,
-      describePageSize: 100,
-      cfnRequestsPerSecond: 0,
-    }),
+    .prefault({}),
   gitlab: z
     .object({
       tokens: z.array(z.string()).default(['glpat-sandbox-token']),
