@@ -1,3 +1,5 @@
+import { once } from 'node:events';
+import { createWriteStream } from 'node:fs';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { UsageError } from '../errors/errors.js';
@@ -35,7 +37,7 @@ export function render(report: Report, format: string, options: { colour: boolea
     case 'table':
       return renderTable(report, options);
     case 'json':
-      return `${JSON.stringify(report, null, 2)}\n`;
+      return [...jsonChunks(report)].join('');
     case 'markdown':
       return renderMarkdown(report, options);
     case 'junit':
@@ -65,18 +67,44 @@ export async function writeReports(
   },
 ): Promise<void> {
   const formats = [...new Set([...options.formats, ...options.outputs.keys()])];
-  for (const format of formats) render(report, format, options); // validate all before writing any
+  // Validate every name before writing anything.
+  const unknown = formats.find((f) => !(FORMATS as readonly string[]).includes(f));
+  if (unknown !== undefined) render(report, unknown, options);
   for (const format of formats) {
+    const path =
+      options.outputs.get(format) ??
+      (options.dir ? join(options.dir, `report.${EXTENSION[format as Format]}`) : undefined);
+    if (path) await mkdir(dirname(path), { recursive: true });
+    if (format === 'json') {
+      // Streamed, one environment at a time: at 50,000 stacks one JSON string would dominate memory.
+      if (path) {
+        const out = createWriteStream(path);
+        for (const chunk of jsonChunks(report)) if (!out.write(chunk)) await once(out, 'drain');
+        await new Promise<void>((resolve, reject) =>
+          out.end((e?: Error | null) => (e ? reject(e) : resolve())),
+        );
+      } else for (const chunk of jsonChunks(report)) options.stdout(chunk);
+      continue;
+    }
     const text = render(report, format, {
       ...options,
       colour: options.colour && !options.outputs.has(format) && !options.dir,
     });
-    const path =
-      options.outputs.get(format) ??
-      (options.dir ? join(options.dir, `report.${EXTENSION[format as Format]}`) : undefined);
-    if (path) {
-      await mkdir(dirname(path), { recursive: true });
-      await writeFile(path, text);
-    } else options.stdout(text);
+    if (path) await writeFile(path, text);
+    else options.stdout(text);
   }
+}
+
+/**
+ * The JSON report in chunks: the envelope pretty-printed, each environment on one line. The result is
+ * one valid JSON document, the same as `JSON.stringify(report)` once parsed.
+ */
+export function* jsonChunks(report: Report): Generator<string> {
+  const { environments, ...rest } = report;
+  const head = JSON.stringify({ ...rest, environments: [] }, null, 2);
+  const [before, after] = head.split('"environments": []') as [string, string];
+  yield `${before}"environments": [`;
+  for (let i = 0; i < environments.length; i++)
+    yield `${i === 0 ? '\n' : ',\n'}    ${JSON.stringify(environments[i])}`;
+  yield `${environments.length > 0 ? '\n  ' : ''}]${after}\n`;
 }
