@@ -39,10 +39,16 @@ export function renderDashboard(report: Report, ctx: DashboardContext): string {
   );
   const flagged = report.environments.filter((e) => e.action === 'flag');
   const stuck = report.environments.filter((e) => e.verdict === 'delete-failed');
+  const now = Date.parse(report.generatedAt);
   const who = (e: Report['environments'][number]) => {
     const project = e.owner.projectPath ?? (e.owner.projectId !== undefined ? `#${e.owner.projectId}` : '?');
-    return `${project}, branch \`${e.owner.ref ?? e.owner.refSlug ?? '?'}\`${e.owner.mrIid !== undefined ? `, !${e.owner.mrIid}` : ''}`;
+    const mr = e.mergeRequest
+      ? `, !${e.mergeRequest.iid}${e.mergeRequest.author ? ` by @${e.mergeRequest.author}` : ''}`
+      : '';
+    const age = Math.floor((now - Date.parse(e.stack.createdAt)) / 86_400_000);
+    return `${project}, branch \`${e.owner.ref ?? e.owner.refSlug ?? '?'}\`${mr}, ${age} days old`;
   };
+  const runs = new Map((report.trend?.stillFlagged ?? []).map((f) => [f.name, f.runs]));
   const lines = [
     DASHBOARD_MARKER,
     '## env-reaper dashboard',
@@ -85,7 +91,10 @@ export function renderDashboard(report: Report, ctx: DashboardContext): string {
   lines.push('', `### Recently deleted (${ctx.recentlyDeleted.length})`, '');
   for (const d of ctx.recentlyDeleted) lines.push(`- \`${d.name}\` (${d.verdict}) at ${d.at}`);
   lines.push('', `### Stuck: DELETE_FAILED (${stuck.length})`, '');
-  for (const e of stuck) lines.push(`- \`${e.stack.name}\`: ${md(e.stack.statusReason ?? '')}`);
+  for (const e of stuck) {
+    const n = runs.get(e.stack.name);
+    lines.push(`- \`${e.stack.name}\`${n ? ` (for ${n} runs)` : ''}: ${md(e.stack.statusReason ?? '')}`);
+  }
   if (report.trend) {
     const t = report.trend;
     lines.push(

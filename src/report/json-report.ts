@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { mergeRequestFor } from '../core/match.js';
 import { REASON_CODES, VERDICTS } from '../core/model.js';
 import type { RunResult } from '../run/audit.js';
 
@@ -48,6 +49,15 @@ const environment = z.object({
     waitingFor: z.enum(['grace', 'min-age', 'notice']).optional(),
   }),
   error: z.object({ code: z.string(), message: z.string() }).nullable(),
+  /** The MR this environment's notes go to, when one is known. */
+  mergeRequest: z
+    .object({
+      iid: z.number().int(),
+      state: z.string(),
+      author: z.string().optional(),
+      webUrl: z.string().optional(),
+    })
+    .optional(),
   /** USD per month, from Cost Explorer; `null` when cost is enabled but unknown. Absent when disabled. */
   monthlyCost: z.number().nullable().optional(),
 });
@@ -152,6 +162,21 @@ function tally(values: string[]): Record<string, number> {
   return out;
 }
 
+function mergeRequestOf(e: RunResult['environments'][number]): Pick<ReportEnvironment, 'mergeRequest'> {
+  const iid = mergeRequestFor(e.owner, e.evidence);
+  if (iid === undefined) return {};
+  const mr = (e.evidence.mergeRequests?.ok ? e.evidence.mergeRequests.value : []).find((m) => m.iid === iid);
+  return {
+    mergeRequest: {
+      iid,
+      state: mr?.state ?? 'unknown',
+      ...(mr?.author ? { author: mr.author } : {}),
+      ...(mr?.webUrl ? { webUrl: mr.webUrl } : {}),
+    },
+  };
+}
+
+/** Cost totals recomputed from the environments (also used by `report merge`). */
 export function costSummary(
   environments: ReportEnvironment[],
   known: boolean,
@@ -217,6 +242,7 @@ export function buildReport(
       },
       error: outcome?.error ?? null,
       ...(run.costs ? { monthlyCost: run.costs.known ? (run.costs.monthly[stack.stackId] ?? 0) : null } : {}),
+      ...mergeRequestOf(e),
     };
     return env;
   });

@@ -229,7 +229,9 @@ describe('reap e2e', () => {
     expect(first).toMatch(
       /### Recently deleted \(2\)[\s\S]*`review-(gone|merged)`[\s\S]*`review-(gone|merged)`/,
     );
-    expect(first).toMatch(/^- \[ \] keep `review-fresh` .*<!-- keep:arn:\S+ -->$/m);
+    expect(first).toMatch(
+      /^- \[ \] keep `review-fresh` \(acme\/shop, branch `feature\/fresh`, !3 by @dev, 3 days old\): merged, .*<!-- keep:arn:\S+ -->$/m,
+    );
     // A person ticks "keep" for review-fresh.
     const ticked = first.replace(/^- \[ \] (keep `review-fresh`)/m, '- [x] $1');
     await fetch(`${sb.gitlabUrl}/api/v4/projects/1/issues/${issues()[0]?.iid}`, {
@@ -246,7 +248,7 @@ describe('reap e2e', () => {
     expect(body2).toMatch(
       /### Kept from this dashboard \(1\)[\s\S]*- \[x\] keep `review-fresh`: kept until \d{4}-/,
     );
-    expect(body2).toMatch(/### Stuck: DELETE_FAILED \(1\)\n\n- `review-failing`/);
+    expect(body2).toMatch(/### Stuck: DELETE_FAILED \(1\)\n\n- `review-failing` \(for 2 runs\)/);
     expect(body2).not.toMatch(/- \[ \] keep `review-fresh`/);
     await reap();
     expect(issues()).toHaveLength(1);
