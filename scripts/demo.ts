@@ -54,6 +54,11 @@ try {
       .map((w) => `${w.operation} ${w.target}`)
       .join(', ')}`,
   );
+  const dashboard = sandbox.world.projects.get(101)?.issues[0];
+  if (dashboard) {
+    console.log(`\nDashboard issue acme/shop#${dashboard.iid} "${dashboard.title}" (first lines):`);
+    console.log(dashboard.description.split('\n').slice(1, 12).join('\n'));
+  }
   const totals = Object.entries(sandbox.world.counts())
     .map(([service, ops]) => `${service} ${Object.values(ops).reduce((a, b) => a + b, 0)}`)
     .join(', ');
