@@ -34,8 +34,9 @@ const md = (s: string) => s.replace(/\|/g, '\\|').replace(/\n/g, ' ');
 export function renderDashboard(report: Report, ctx: DashboardContext): string {
   const s = report.summary;
   const byId = new Map(report.environments.map((e) => [e.stack.id, e]));
+  // Deleted in this run: listed under "recently deleted", not offered a keep box any more.
   const scheduled = report.environments.filter(
-    (e) => e.action === 'delete' && !ctx.keptUntil.has(e.stack.id),
+    (e) => e.action === 'delete' && e.result !== 'deleted' && !ctx.keptUntil.has(e.stack.id),
   );
   const flagged = report.environments.filter((e) => e.action === 'flag');
   const stuck = report.environments.filter((e) => e.verdict === 'delete-failed');
