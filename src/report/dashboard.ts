@@ -83,10 +83,10 @@ export function renderDashboard(report: Report, ctx: DashboardContext): string {
   }
   lines.push('', `### Flagged for a human (${flagged.length})`, '');
   if (flagged.length > 0) {
-    lines.push('| stack | owner | verdict | reason |', '|---|---|---|---|');
+    lines.push('| stack | owner | verdict | reason | monthly cost |', '|---|---|---|---|---|');
     for (const e of flagged)
       lines.push(
-        `| \`${e.stack.name}\` | ${md(who(e))} | ${e.verdict} | ${md(e.reasons[0]?.detail ?? '')} |`,
+        `| \`${e.stack.name}\` | ${md(who(e))} | ${e.verdict} | ${md(e.reasons[0]?.detail ?? '')} | ${typeof e.monthlyCost === 'number' ? `$${e.monthlyCost}` : e.monthlyCost === null ? 'unknown' : ''} |`,
       );
   }
   lines.push('', `### Recently deleted (${ctx.recentlyDeleted.length})`, '');
