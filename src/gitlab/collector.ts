@@ -209,8 +209,9 @@ async function collectProject(
 
   // Branches.
   const slugs = needs.slugs;
-  const wantBranch = (b: BranchFacts) =>
-    needs.refs.has(b.name) || (slugs.size > 0 && slugs.has(refSlug(b.name)));
+  // A branch name some stack of this project may belong to (exact ref, or any branch of a ref slug).
+  const wanted = (name: string) => needs.refs.has(name) || (slugs.size > 0 && slugs.has(refSlug(name)));
+  const wantBranch = (b: BranchFacts) => wanted(b.name);
   let sawDefault = false;
   const branchListing = await listOrLookup(
     needs.refs.size,
@@ -250,8 +251,7 @@ async function collectProject(
   if (branchErr) errors.push({ scope: `${scope} branches`, ...branchErr });
 
   // Merge requests.
-  const wantMr = (m: MergeRequestFacts) =>
-    needs.refs.has(m.sourceBranch) || (slugs.size > 0 && slugs.has(refSlug(m.sourceBranch)));
+  const wantMr = (m: MergeRequestFacts) => wanted(m.sourceBranch);
   const mrListing = await listOrLookup(
     needs.refs.size,
     slugs.size > 0,
@@ -322,14 +322,12 @@ async function collectProject(
   for (const s of needs.stacks) {
     const e: GitLabEvidence = { project: ok(project) };
     const { ref, refSlug: slug, environment } = s.owner;
+    const mine = (name: string) =>
+      ref !== undefined ? name === ref : slug !== undefined && refSlug(name) === slug;
     // Branches for this stack.
     if (branchErr) e.branches = fail(branchErr);
     else if (branchListing.kind === 'all') {
-      e.branches = ok(
-        listedBranches.filter((b) =>
-          ref !== undefined ? b.name === ref : slug !== undefined && refSlug(b.name) === slug,
-        ),
-      );
+      e.branches = ok(listedBranches.filter((b) => mine(b.name)));
     } else if (ref !== undefined) {
       const one = branchByRef.get(ref);
       e.branches = one === undefined ? ok([]) : one.ok ? ok(one.value ? [one.value] : []) : one;
@@ -337,11 +335,7 @@ async function collectProject(
     // MRs for this stack.
     if (mrListing.kind === 'error') e.mergeRequests = fail(mrListing.error);
     else if (mrListing.kind === 'all') {
-      e.mergeRequests = ok(
-        mrListing.items.filter((m) =>
-          ref !== undefined ? m.sourceBranch === ref : slug !== undefined && refSlug(m.sourceBranch) === slug,
-        ),
-      );
+      e.mergeRequests = ok(mrListing.items.filter((m) => mine(m.sourceBranch)));
     } else e.mergeRequests = ref !== undefined ? (mrsByRef.get(ref) ?? ok([])) : ok([]);
     // The environment, when the stack names one.
     if (environment !== undefined) {

@@ -73,20 +73,11 @@ function scopeOf(req: IncomingMessage): Scope {
 
 function stackXml(s: SandboxStack): Record<string, unknown> {
   return {
-    StackId: s.stackId,
-    StackName: s.name,
-    CreationTime: s.createdAt,
-    LastUpdatedTime: s.updatedAt,
-    DeletionTime: s.deletedAt,
-    StackStatus: s.status,
-    StackStatusReason: s.statusReason,
+    ...summaryXml(s),
     DisableRollback: 'false',
     EnableTerminationProtection: String(s.terminationProtection),
-    ParentId: s.parentId,
-    RootId: s.rootId,
     Tags: Object.entries(s.tags).map(([Key, Value]) => ({ Key, Value })),
     Outputs: s.exports.map((e) => ({ OutputKey: e.name, OutputValue: e.value, ExportName: e.name })),
-    DriftInformation: { StackDriftStatus: 'NOT_CHECKED' },
   };
 }
 
