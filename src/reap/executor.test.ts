@@ -6,7 +6,8 @@ import type { GitLabWriter } from '../gitlab/writer.js';
 import { silentLogger } from '../log/logger.js';
 import type { RunResult } from '../run/audit.js';
 import { emptyState } from '../state/state.js';
-import { execute, noteMarker, requestToken } from './executor.js';
+import { execute, requestToken } from './executor.js';
+import { noteMarker } from './notes.js';
 
 const numRuns = Number(process.env.FC_NUM_RUNS ?? 1000);
 

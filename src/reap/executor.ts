@@ -11,6 +11,7 @@ import type { ExecutionOutcome } from '../report/json-report.js';
 import type { EnvironmentRecord, RunResult } from '../run/audit.js';
 import type { JsonLinesLog } from '../state/file-store.js';
 import type { DeletionRecord, State } from '../state/state.js';
+import { deletedNoteBody, noteMarker, noticeBody, noticeMarker } from './notes.js';
 
 /**
  * The executor: the only code that writes to AWS or GitLab (DESIGN §5), and the only place that knows
@@ -69,44 +70,6 @@ export interface ExecutorOptions {
 export function requestToken(runId: string, stackId: string, suffix = ''): string {
   const h = createHash('sha256').update(stackId).digest('hex').slice(0, 16);
   return `env-reaper-${runId.replace(/[^a-zA-Z0-9-]/g, '-')}-${h}${suffix}`.slice(0, 128);
-}
-
-/** The hidden marker that makes MR notes idempotent. */
-export function noteMarker(stackId: string): string {
-  return `<!-- env-reaper:deleted ${stackId} -->`;
-}
-
-/** The hidden marker of an advance notice: one per stack and verdict. */
-export function noticeMarker(stackId: string, verdict: string): string {
-  return `<!-- env-reaper:notice ${stackId} ${verdict} -->`;
-}
-
-function noticeBody(e: EnvironmentRecord, labels: string): string {
-  const evidence = e.classification.reasons
-    .map((r) => `- \`${r.code}\` ${r.detail}${r.at ? ` (${r.at})` : ''}`)
-    .join('\n');
-  return [
-    noticeMarker(e.stack.stackId, e.classification.verdict),
-    `**env-reaper**: the review environment stack \`${e.stack.name}\` (account ${e.stack.account}, ${e.stack.region}) will be deleted after **${e.plan.deleteAfter ?? 'its grace period'}**.`,
-    '',
-    `Verdict: **${e.classification.verdict}**. Evidence:`,
-    evidence,
-    '',
-    `To keep it, add the label ${labels} to this merge request (re-checked right before deletion), or tag the stack \`env-reaper:keep=true\` or \`env-reaper:keep=YYYY-MM-DD\`.`,
-  ].join('\n');
-}
-
-function noteBody(d: DeletionRecord, stackId: string, runId: string): string {
-  const evidence = d.reasons.map((r) => `- \`${r.code}\` ${r.detail}${r.at ? ` (${r.at})` : ''}`).join('\n');
-  return [
-    noteMarker(stackId),
-    `**env-reaper** deleted the review environment stack \`${d.name}\` (account ${d.account}, ${d.region}) in run \`${runId}\`.`,
-    '',
-    `Verdict: **${d.verdict}**. Evidence:`,
-    evidence,
-    '',
-    'The stack is gone (`DELETE_COMPLETE`); its GitLab environment was stopped. To keep a stack in future, tag it `env-reaper:keep=true` or `env-reaper:keep=YYYY-MM-DD`.',
-  ].join('\n');
 }
 
 /** Everything the per-stack steps share within one execution. */
@@ -507,7 +470,16 @@ async function gitlabSide(ctx: Ctx, stackId: string, d: DeletionRecord, log: Log
       // GitLab is the source of truth: a note posted by a run killed before it saved state is found here.
       const bodies = await deps.gitlab.mergeRequestNoteBodies(pid, d.mrIid);
       if (!bodies.some((b) => b.includes(noteMarker(stackId)))) {
-        await deps.gitlab.createMergeRequestNote(pid, d.mrIid, noteBody(d, stackId, d.runId));
+        await deps.gitlab.createMergeRequestNote(
+          pid,
+          d.mrIid,
+          deletedNoteBody(
+            { stackId, name: d.name, account: d.account, region: d.region },
+            d.verdict,
+            d.reasons,
+            d.runId,
+          ),
+        );
         await audit({ event: 'mr-note-posted', stackId, projectId: pid, mrIid: d.mrIid });
       }
       d.notePosted = true;
@@ -533,8 +505,14 @@ async function postNotice(e: EnvironmentRecord, ctx: Ctx): Promise<void> {
   try {
     const bodies = await deps.gitlab.mergeRequestNoteBodies(pid, mrIid);
     if (!bodies.some((b) => b.includes(noticeMarker(e.stack.stackId, verdict)))) {
-      const labels = (options.keepLabels ?? ['env-reaper::keep']).map((l) => `~"${l}"`).join(' or ');
-      await deps.gitlab.createMergeRequestNote(pid, mrIid, noticeBody(e, labels));
+      const body = noticeBody(
+        e.stack,
+        verdict,
+        e.classification.reasons,
+        e.plan.deleteAfter,
+        options.keepLabels ?? ['env-reaper::keep'],
+      );
+      await deps.gitlab.createMergeRequestNote(pid, mrIid, body);
       await audit({
         event: 'mr-notice-posted',
         stackId: e.stack.stackId,

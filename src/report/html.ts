@@ -1,5 +1,6 @@
 import { VERDICTS, type Verdict } from '../core/model.js';
-import type { Report, ReportEnvironment } from './json-report.js';
+import { htmlEscape as esc } from '../util/safe-text.js';
+import { projectLabel, type Report, type ReportEnvironment } from './json-report.js';
 
 /**
  * One self-contained HTML file: no external assets (the machines that view it may be offline), charts as
@@ -28,14 +29,6 @@ const AGE_BUCKETS: [string, number][] = [
   ['30–90 days', 90],
   ['> 90 days', Number.POSITIVE_INFINITY],
 ];
-
-function esc(text: unknown): string {
-  return String(text)
-    .replace(/&/g, '&amp;')
-    .replace(/</g, '&lt;')
-    .replace(/>/g, '&gt;')
-    .replace(/"/g, '&quot;');
-}
 
 function ageDays(e: ReportEnvironment, now: number): number {
   return Math.max(0, (now - Date.parse(e.stack.createdAt)) / 86_400_000);
@@ -92,10 +85,10 @@ export function renderHtml(report: Report): string {
       : `<figure id="chart-cost"><p><strong>Cost by project</strong></p><p class="muted">${cost ? 'Cost unknown: the cost-allocation tag is not activated, or Cost Explorer could not be read.' : 'Cost unknown: cost enrichment is not enabled for this run.'}</p></figure>`;
   const rows = report.environments
     .map((e) => {
-      const project = e.owner.projectPath ?? (e.owner.projectId !== undefined ? `#${e.owner.projectId}` : '');
+      const project = projectLabel(e.owner);
       const reason = e.reasons[0] ? `${e.reasons[0].code}: ${e.reasons[0].detail}` : '';
       const age = ageDays(e, now);
-      return `<tr data-verdict="${esc(e.verdict)}"><td>${esc(e.stack.name)}</td><td>${esc(e.stack.account)}/${esc(e.stack.region)}</td><td>${esc(project)}</td><td>${esc(e.owner.ref ?? e.owner.refSlug ?? '')}</td><td><span class="v" style="background:${COLOURS[e.verdict]}">${esc(e.verdict)}</span></td><td>${esc(e.action)} (${esc(e.plan.status)})</td><td data-sort="${age.toFixed(3)}">${age.toFixed(1)}</td><td>${esc(reason)}</td></tr>`;
+      return `<tr data-verdict="${esc(e.verdict)}"><td>${esc(e.stack.name)}</td><td>${esc(e.stack.account)}/${esc(e.stack.region)}</td><td>${esc(project)}</td><td>${esc(e.owner.ref ?? e.owner.refSlug ?? '')}</td><td><span class="v" style="background:${esc(COLOURS[e.verdict])}">${esc(e.verdict)}</span></td><td>${esc(e.action)} (${esc(e.plan.status)})</td><td data-sort="${age.toFixed(3)}">${age.toFixed(1)}</td><td>${esc(reason)}</td></tr>`;
     })
     .join('\n');
   const errors =

@@ -150,6 +150,11 @@ export function reportJsonSchema(): Record<string, unknown> {
   return z.toJSONSchema(reportSchema, { target: 'draft-2020-12' }) as Record<string, unknown>;
 }
 
+/** The one way a report names an environment's project: its path, else `#id`, else `unresolved`. */
+export function projectLabel(owner: Pick<ReportEnvironment['owner'], 'projectPath' | 'projectId'>): string {
+  return owner.projectPath ?? (owner.projectId !== undefined ? `#${owner.projectId}` : 'unresolved');
+}
+
 /** Outcome of the executor for one stack, when `reap --apply` ran. */
 export interface ExecutionOutcome {
   result: 'deleted' | 'failed' | 'cancelled' | 'skipped';
@@ -190,8 +195,7 @@ export function costSummary(
     const c = e.monthlyCost ?? 0;
     total += c;
     if (e.action !== 'keep') reapable += c;
-    const project =
-      e.owner.projectPath ?? (e.owner.projectId !== undefined ? `#${e.owner.projectId}` : 'unresolved');
+    const project = projectLabel(e.owner);
     byProject[project] = round((byProject[project] ?? 0) + c);
   }
   return { known, currency: 'USD', monthlyTotal: round(total), monthlyReapable: round(reapable), byProject };

@@ -1,4 +1,5 @@
-import type { Report, ReportEnvironment } from './json-report.js';
+import { xmlEscape as esc } from '../util/safe-text.js';
+import { projectLabel, type Report, type ReportEnvironment } from './json-report.js';
 
 /**
  * JUnit XML for GitLab's `artifacts:reports:junit`: one test case per in-scope stack, grouped in one
@@ -6,19 +7,6 @@ import type { Report, ReportEnvironment } from './json-report.js';
  * failed is a failing test case (someone should know); kept stacks pass. Hand-written: the format is a
  * dozen elements, and the XML libraries on npm add more than they save here.
  */
-
-function esc(text: string): string {
-  return (
-    text
-      .replace(/&/g, '&amp;')
-      .replace(/</g, '&lt;')
-      .replace(/>/g, '&gt;')
-      .replace(/"/g, '&quot;')
-      // XML 1.0 cannot carry most control characters, even escaped.
-      // biome-ignore lint/suspicious/noControlCharactersInRegex: matching them is the point here.
-      .replace(/[\u0000-\u0008\u000B\u000C\u000E-\u001F]/g, '')
-  );
-}
 
 function failing(e: ReportEnvironment): string | undefined {
   if (e.result === 'deleted') return `deleted (${e.verdict})`;
@@ -47,8 +35,7 @@ export function renderJunit(report: Report): string {
     );
     for (const e of list) {
       const name = `${e.stack.name} (${e.stack.account}/${e.stack.region})`;
-      const project =
-        e.owner.projectPath ?? (e.owner.projectId !== undefined ? String(e.owner.projectId) : 'unresolved');
+      const project = projectLabel(e.owner);
       lines.push(
         `    <testcase classname="${esc(`env-reaper.${project}`)}" name="${esc(name)}" file="${esc(e.stack.id)}">`,
       );

@@ -1,6 +1,7 @@
 import { styleText } from 'node:util';
 import { VERDICTS, type Verdict } from '../core/model.js';
-import type { Report, ReportEnvironment } from './json-report.js';
+import { mdCode, termSafe } from '../util/safe-text.js';
+import { projectLabel, type Report, type ReportEnvironment } from './json-report.js';
 
 /** Table (terminal) and Markdown renderers of a report. Both group environments by verdict. */
 
@@ -29,10 +30,6 @@ function when(e: ReportEnvironment, now: number): string {
   if (Number.isNaN(at)) return 'delete later';
   const mins = Math.max(1, Math.round((at - now) / 60_000));
   return `delete in ${mins >= 120 ? `${Math.round(mins / 60)}h` : `${mins}m`} (${e.plan.waitingFor})`;
-}
-
-function project(e: ReportEnvironment): string {
-  return e.owner.projectPath ?? (e.owner.projectId !== undefined ? `#${e.owner.projectId}` : '?');
 }
 
 function ref(e: ReportEnvironment): string {
@@ -92,7 +89,9 @@ export function renderTable(report: Report, options: { colour: boolean; now: num
     );
     for (const e of list) {
       lines.push(
-        `  ${pad(e.stack.name, 44)} ${pad(e.stack.region, 11)} ${pad(project(e), 16)} ${pad(ref(e), 24)} ${pad(when(e, options.now), 26)} ${mainReason(e)}`,
+        termSafe(
+          `  ${pad(e.stack.name, 44)} ${pad(e.stack.region, 11)} ${pad(projectLabel(e.owner), 16)} ${pad(ref(e), 24)} ${pad(when(e, options.now), 26)} ${mainReason(e)}`,
+        ),
       );
     }
   }
@@ -105,13 +104,13 @@ export function renderTable(report: Report, options: { colour: boolean; now: num
         `GitLab environments: ${g.ghosts.length} ghosts (stack gone), ${g.stuck.length} stuck in stopping`,
       ),
     );
-    for (const f of g.ghosts) lines.push(`  ghost  ${pad(f.projectPath, 24)} ${f.name}`);
+    for (const f of g.ghosts) lines.push(termSafe(`  ghost  ${pad(f.projectPath, 24)} ${f.name}`));
     for (const f of g.stuck)
-      lines.push(`  stuck  ${pad(f.projectPath, 24)} ${f.name} (since ${f.updatedAt ?? '?'})`);
+      lines.push(termSafe(`  stuck  ${pad(f.projectPath, 24)} ${f.name} (since ${f.updatedAt ?? '?'})`));
   }
   if (report.errors.length > 0) {
     lines.push('', paint('red', `errors (${report.errors.length})`));
-    for (const err of report.errors) lines.push(`  ${err.scope}: ${err.code} ${err.message}`);
+    for (const err of report.errors) lines.push(termSafe(`  ${err.scope}: ${err.code} ${err.message}`));
   }
   const calls = Object.entries(report.summary.apiCalls)
     .map(([k, v]) => `${k} ${v}`)
@@ -120,7 +119,8 @@ export function renderTable(report: Report, options: { colour: boolean; now: num
   return `${lines.join('\n')}\n`;
 }
 
-const mdEscape = (s: string) => s.replace(/\|/g, '\\|').replace(/\n/g, ' ');
+/** An outside string in a Markdown table cell (see `util/safe-text.ts`). */
+const cell = (s: string) => mdCode(s, { table: true });
 
 /** Markdown fit for a GitLab issue, MR note or job summary. */
 export function renderMarkdown(report: Report, options: { now: number }): string {
@@ -128,7 +128,7 @@ export function renderMarkdown(report: Report, options: { now: number }): string
   const lines: string[] = [
     `## env-reaper ${report.mode} report`,
     '',
-    `Run \`${report.runId}\` at ${report.generatedAt}: ${summaryLine(report)}.`,
+    `Run ${mdCode(report.runId)} at ${report.generatedAt}: ${summaryLine(report)}.`,
     '',
   ];
   if (s.brake) {
@@ -140,7 +140,7 @@ export function renderMarkdown(report: Report, options: { now: number }): string
   if (s.cost) {
     lines.push(
       s.cost.known
-        ? `Monthly cost of the environments in scope: **$${s.cost.monthlyTotal}**; reaping the flagged and due ones would save **$${s.cost.monthlyReapable}**/month.`
+        ? `Monthly cost of the environments in scope: **${s.cost.monthlyTotal} USD**; reaping the flagged and due ones would save **${s.cost.monthlyReapable} USD**/month.`
         : 'Monthly cost: **unknown** (the cost-allocation tag is not activated, or Cost Explorer could not be read).',
       '',
     );
@@ -156,9 +156,9 @@ export function renderMarkdown(report: Report, options: { now: number }): string
       '|---|---|---|---|---|---|',
     );
     for (const e of list) {
-      const reasons = e.reasons.map((r) => `\`${r.code}\` ${mdEscape(r.detail)}`).join('<br>');
+      const reasons = e.reasons.map((r) => `\`${r.code}\` ${cell(r.detail)}`).join('; ');
       lines.push(
-        `| \`${e.stack.name}\` | ${e.stack.region} | ${mdEscape(project(e))} | ${mdEscape(ref(e))} | ${when(e, options.now)} | ${reasons} |`,
+        `| ${cell(e.stack.name)} | ${cell(e.stack.region)} | ${cell(projectLabel(e.owner))} | ${cell(ref(e))} | ${cell(when(e, options.now))} | ${reasons} |`,
       );
     }
   }
@@ -169,26 +169,25 @@ export function renderMarkdown(report: Report, options: { now: number }): string
       lines.push('', '| project | environment | state | updated |', '|---|---|---|---|');
     for (const f of [...g.ghosts, ...g.stuck]) {
       lines.push(
-        `| ${mdEscape(f.projectPath)} | \`${mdEscape(f.name)}\` | ${f.state} | ${f.updatedAt ?? ''} |`,
+        `| ${cell(f.projectPath)} | ${cell(f.name)} | ${cell(f.state)} | ${cell(f.updatedAt ?? '')} |`,
       );
     }
   }
   if (report.trend) {
     const t = report.trend;
-    const list = (names: string[]) => (names.length > 0 ? names.map((n) => `\`${n}\``).join(', ') : 'none');
+    const list = (names: string[]) => (names.length > 0 ? names.map((n) => mdCode(n)).join(', ') : 'none');
     lines.push(
       '',
       '### trend since the previous run',
       '',
       `- new: ${list(t.new)}`,
       `- resolved: ${list(t.resolved)}`,
-      `- still flagged: ${t.stillFlagged.length > 0 ? t.stillFlagged.map((f) => `\`${f.name}\` (${f.runs} runs)`).join(', ') : 'none'}`,
+      `- still flagged: ${t.stillFlagged.length > 0 ? t.stillFlagged.map((f) => `${mdCode(f.name)} (${f.runs} runs)`).join(', ') : 'none'}`,
     );
   }
   if (report.errors.length > 0) {
     lines.push('', `### errors (${report.errors.length})`, '', '| scope | code | message |', '|---|---|---|');
-    for (const e of report.errors)
-      lines.push(`| ${mdEscape(e.scope)} | \`${e.code}\` | ${mdEscape(e.message)} |`);
+    for (const e of report.errors) lines.push(`| ${cell(e.scope)} | ${cell(e.code)} | ${cell(e.message)} |`);
   }
   return `${lines.join('\n')}\n`;
 }

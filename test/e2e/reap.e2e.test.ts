@@ -230,7 +230,7 @@ describe('reap e2e', () => {
       /### Recently deleted \(2\)[\s\S]*`review-(gone|merged)`[\s\S]*`review-(gone|merged)`/,
     );
     expect(first).toMatch(
-      /^- \[ \] keep `review-fresh` \(acme\/shop, branch `feature\/fresh`, !3 by @dev, 3 days old\): merged, .*<!-- keep:arn:\S+ -->$/m,
+      /^- \[ \] keep `review-fresh` \(`acme\/shop`, branch `feature\/fresh`, !3 by `@dev`, 3 days old\): merged, .*<!-- env-reaper:keep arn:\S+ -->$/m,
     );
     // A person ticks "keep" for review-fresh.
     const ticked = first.replace(/^- \[ \] (keep `review-fresh`)/m, '- [x] $1');
