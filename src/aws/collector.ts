@@ -7,6 +7,7 @@ import type { StackFacts } from '../core/model.js';
 import type { Logger } from '../log/logger.js';
 import type { ApiStats } from '../util/api-stats.js';
 import { RequestPacer } from '../util/pacer.js';
+import { redactProcessSecrets as scrub } from '../util/redact.js';
 
 /**
  * The AWS read side: who the credentials belong to, and every stack of an account × region in one
@@ -245,7 +246,7 @@ export async function collectAws(
         errors.push({
           scope: `aws:account ${target.id ?? 'ambient'}`,
           code: awsErrorCode(error),
-          message: (error as Error).message,
+          message: scrub((error as Error).message),
         });
         return;
       }
@@ -269,7 +270,7 @@ export async function collectAws(
               errors.push({
                 scope: `aws:${account}/${region}`,
                 code: awsErrorCode(error),
-                message: (error as Error).message,
+                message: scrub((error as Error).message),
               });
             }
           }),

@@ -9,6 +9,7 @@ import type {
   ProjectFacts,
 } from '../core/model.js';
 import { ExternalServiceError } from '../errors/errors.js';
+import { redactProcessSecrets as scrub } from '../util/redact.js';
 import { createGitLabRequestHandler, type GitLabHttpOptions } from './http.js';
 import {
   branchSchema,
@@ -68,8 +69,16 @@ export function statusOf(error: unknown): number | undefined {
   return cause?.response?.status;
 }
 
-/** Maps any failure to stable evidence error codes. */
+/**
+ * Maps any failure to stable evidence error codes. The message is scrubbed of secrets here, at the
+ * boundary: a server or proxy may echo the request (URL, headers) back in its error text.
+ */
 export function toEvidenceError(error: unknown): EvidenceError {
+  const e = classifyError(error);
+  return { code: e.code, message: scrub(e.message) };
+}
+
+function classifyError(error: unknown): EvidenceError {
   if (error instanceof GitbeakerTimeoutError) return { code: 'TIMEOUT', message: error.message };
   if (error instanceof GitbeakerRetryError) {
     return { code: /429/.test(error.message) ? 'RATE_LIMITED' : 'RETRIES_EXHAUSTED', message: error.message };

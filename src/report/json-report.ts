@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { mergeRequestFor } from '../core/match.js';
 import { REASON_CODES, VERDICTS } from '../core/model.js';
 import type { RunResult } from '../run/audit.js';
+import { redactProcessSecrets as scrub } from '../util/redact.js';
 
 /**
  * The versioned JSON report (DESIGN §6). This zod schema is the contract: the JSON Schema in
@@ -223,7 +224,7 @@ export function buildReport(
         region: stack.region,
         status: stack.status,
         createdAt: stack.createdAt,
-        ...(stack.statusReason ? { statusReason: stack.statusReason } : {}),
+        ...(stack.statusReason ? { statusReason: scrub(stack.statusReason) } : {}),
         ...(stack.updatedAt ? { updatedAt: stack.updatedAt } : {}),
       },
       owner: {
@@ -244,7 +245,7 @@ export function buildReport(
         ...(plan.deleteAfter ? { deleteAfter: plan.deleteAfter } : {}),
         ...(plan.waitingFor ? { waitingFor: plan.waitingFor } : {}),
       },
-      error: outcome?.error ?? null,
+      error: outcome?.error ? { code: outcome.error.code, message: scrub(outcome.error.message) } : null,
       ...(run.costs ? { monthlyCost: run.costs.known ? (run.costs.monthly[stack.stackId] ?? 0) : null } : {}),
       ...mergeRequestOf(e),
     };
@@ -280,7 +281,7 @@ export function buildReport(
       account: u.account,
       region: u.region,
     })),
-    errors: run.errors,
+    errors: run.errors.map((e) => ({ ...e, scope: scrub(e.scope), message: scrub(e.message) })),
     apiCalls,
     ...(trend ? { trend } : {}),
     ...(run.environmentFindings

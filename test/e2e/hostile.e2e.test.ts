@@ -42,6 +42,7 @@ function scenario() {
       created: '-3d',
       tags: { 'gitlab:project-id': '1', 'gitlab:mr-iid': String(i + 11) },
     })),
+    { name: 'review-elsewhere', created: '-3d', tags: { 'gitlab:project-id': '2', 'gitlab:ref': 'b' } },
     {
       name: 'review-waiting',
       created: '-3d',
@@ -84,6 +85,7 @@ function scenario() {
           ],
           environments: [],
         },
+        { id: 2, path: 'acme/other', branches: [{ name: 'main', protected: true }] },
       ],
     },
   };
@@ -94,6 +96,18 @@ describe('hostile names end to end', () => {
     for (const b of HOSTILE_BRANCHES) expect(isValidBranchName(b), b).toBe(true);
     const sb = await startSandbox({ scenario: scenario() });
     running.push(sb);
+    // A server error that echoes the credentials back, as misconfigured proxies do.
+    sb.world.faults.push({
+      service: 'gitlab',
+      match: '/projects/2',
+      kind: 'error',
+      status: 502,
+      message: `bad gateway for ${sb.gitlabUrl}/api/v4/projects/2?private_token=${sb.gitlabToken} (PRIVATE-TOKEN: ${sb.gitlabToken})`,
+      after: 0,
+      latencyMs: 0,
+      pages: 1,
+      hits: 0,
+    });
     const dir = await mkdtemp(join(tmpdir(), 'env-reaper-hostile-'));
     const file = await configFile({
       aws: { regions: ['eu-west-1'] },
@@ -121,10 +135,13 @@ describe('hostile names end to end', () => {
       );
     const out = join(dir, 'first');
     const first = await run(out);
-    expect(first.code, first.stderr.slice(-2000)).toBe(0);
+    // Exit 1: project 2's lookups failed (its stack is kept as unknown); everything else went through.
+    expect(first.code, first.stderr.slice(-2000)).toBe(1);
     const second = await run(join(dir, 'second'));
-    expect(second.code).toBe(0);
+    expect(second.code).toBe(1);
     const report = JSON.parse(first.stdout) as Report;
+    expect(report.environments.find((e) => e.stack.name === 'review-elsewhere')?.verdict).toBe('unknown');
+    expect(report.errors.map((e) => e.message).join('\n')).toContain('private_token=[redacted]');
     // The hostile stacks were really reaped, so every text path (notes, dashboard lists) was taken.
     const deleted = report.environments.filter((e) => e.result === 'deleted').map((e) => e.stack.name);
     expect(deleted.sort()).toEqual([
@@ -175,6 +192,6 @@ describe('hostile names end to end', () => {
     ];
     expect(first.stderr.length).toBeGreaterThan(1000); // trace really logged
     for (const s of secrets)
-      for (const a of artifacts) expect(a.includes(s), `secret ${s.slice(0, 6)}…`).toBe(false);
+      for (const [i, a] of artifacts.entries()) expect(a.includes(s), `secret ${s.slice(0, 6)}… in artifact ${i}: ${a.slice(Math.max(0, a.indexOf(s) - 300), a.indexOf(s) + 50)}`).toBe(false);
   }, 90_000);
 });

@@ -64,7 +64,8 @@ export class GitLabSandbox {
         res.setHeader('Retry-After', '1');
         throw new HttpError(429, 'Retry later\n');
       }
-      if (f?.kind === 'error') throw new HttpError(f.status, { message: `${f.status} injected fault` });
+      if (f?.kind === 'error')
+        throw new HttpError(f.status, { message: f.message ?? `${f.status} injected fault` });
       let body: Record<string, unknown> = {};
       if (raw.length > 0) {
         const type = String(req.headers['content-type'] ?? '');
