@@ -14,8 +14,8 @@ import { projectLabel, type Report } from './json-report.js';
 /** The hidden marker that identifies the dashboard issue's body. */
 export const DASHBOARD_MARKER = mdMarker('dashboard');
 
-/** GitLab rejects an issue description over 1,048,576 characters; stay well below it. */
-export const DASHBOARD_MAX_CHARS = 1_000_000;
+/** GitLab rejects an issue description over 1 MiB of UTF-8 (`MAX_TEXT_SIZE_LIMIT`); stay below it. */
+export const DASHBOARD_MAX_BYTES = 1_000_000;
 
 /** Rows per section before the rest is summarised as a count (halved until the body fits). */
 export const DASHBOARD_ROWS_PER_SECTION = 500;
@@ -49,12 +49,12 @@ type Env = Report['environments'][number];
 
 const cell = (s: string) => mdCode(s, { table: true });
 
-/** Renders the dashboard body for this run, within {@link DASHBOARD_MAX_CHARS}. */
+/** Renders the dashboard body for this run, within {@link DASHBOARD_MAX_BYTES}. */
 export function renderDashboard(report: Report, ctx: DashboardContext): string {
   let rows = ctx.rowsPerSection ?? DASHBOARD_ROWS_PER_SECTION;
   for (;;) {
     const body = renderWith(report, ctx, rows);
-    if (body.length <= DASHBOARD_MAX_CHARS || rows <= 1) return body;
+    if (new TextEncoder().encode(body).length <= DASHBOARD_MAX_BYTES || rows <= 1) return body;
     rows = Math.floor(rows / 2);
   }
 }

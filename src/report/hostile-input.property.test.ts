@@ -12,7 +12,7 @@ import {
 } from '../../test/helpers/hostile.js';
 import { VERDICTS } from '../core/model.js';
 import { deletedNoteBody, noticeBody } from '../reap/notes.js';
-import { DASHBOARD_MAX_CHARS, renderDashboard } from './dashboard.js';
+import { DASHBOARD_MAX_BYTES, renderDashboard } from './dashboard.js';
 import { renderHtml } from './html.js';
 import type { Report, ReportEnvironment } from './json-report.js';
 import { renderJunit } from './junit.js';
@@ -299,7 +299,7 @@ describe('hostile input through every renderer', () => {
       projectPath: 'p'.repeat(255),
       ref: 'b'.repeat(255),
       environment: 'e'.repeat(255),
-      detail: 'd'.repeat(2000),
+      detail: '🦄'.repeat(2000),
       author: 'a'.repeat(255),
       statusReason: 's'.repeat(2000),
       errorMessage: 'm',
@@ -307,7 +307,7 @@ describe('hostile input through every renderer', () => {
     };
     const r = report(Array.from({ length: 50_000 }, () => h));
     const body = renderDashboard(r, { keptUntil: new Map(), recentlyDeleted: [], keepDays: 7 });
-    expect(body.length).toBeLessThanOrEqual(DASHBOARD_MAX_CHARS);
+    expect(Buffer.byteLength(body)).toBeLessThanOrEqual(DASHBOARD_MAX_BYTES);
     expect(body).toMatch(/… and \d+ more not shown here/);
   });
 });

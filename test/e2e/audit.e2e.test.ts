@@ -440,10 +440,10 @@ describe('audit e2e: the built CLI against the sandbox', () => {
     expect(r.stdout).toMatch(/verdict\s+merged/);
     expect(r.stdout).toMatch(/MR_MERGED\s+!32 from fix\/typo merged/);
     expect(r.stdout).toMatch(/action\s+delete → due/);
-    // Only the one project was read.
-    expect(
-      sb.world.requests.filter((q) => q.service === 'gitlab').every((q) => !q.operation.includes('102')),
-    ).toBe(true);
+    // Only the one project was read: acme/api (102) was never asked, by id or by path.
+    const gitlabTargets = sb.world.requests.filter((q) => q.service === 'gitlab').map((q) => q.target ?? '');
+    expect(gitlabTargets.some((t) => t.startsWith('/projects/101'))).toBe(true);
+    expect(gitlabTargets.filter((t) => /^\/projects\/(102|acme%2Fapi)(\/|$)/i.test(t))).toEqual([]);
     const missing = await runCli(
       ['explain', 'no-such-stack', '--config', 'test/scenarios/demo.env-reaper.yaml'],
       sb.env(),

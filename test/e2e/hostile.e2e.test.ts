@@ -192,6 +192,10 @@ describe('hostile names end to end', () => {
     ];
     expect(first.stderr.length).toBeGreaterThan(1000); // trace really logged
     for (const s of secrets)
-      for (const [i, a] of artifacts.entries()) expect(a.includes(s), `secret ${s.slice(0, 6)}… in artifact ${i}: ${a.slice(Math.max(0, a.indexOf(s) - 300), a.indexOf(s) + 50)}`).toBe(false);
+      for (const [i, a] of artifacts.entries())
+        expect(
+          a.includes(s),
+          `secret ${s.slice(0, 6)}… in artifact ${i}: ${a.slice(Math.max(0, a.indexOf(s) - 300), a.indexOf(s) + 50)}`,
+        ).toBe(false);
   }, 90_000);
 });

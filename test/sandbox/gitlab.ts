@@ -16,6 +16,9 @@ class HttpError extends Error {
   }
 }
 
+/** GitLab's `MAX_TEXT_SIZE_LIMIT`. */
+export const MAX_TEXT_BYTES = 1_048_576;
+
 const notFound = (what = '404 Not found') => new HttpError(404, { message: what });
 
 interface Ctx {
@@ -38,9 +41,27 @@ export class GitLabSandbox {
     const url = new URL(req.url ?? '/', 'http://sandbox');
     const method = req.method ?? 'GET';
     const path = url.pathname.replace(/^\/api\/v4/, '');
-    // Route template for the request log: numeric and encoded ids become placeholders.
-    let operation = `${method} ${path}`;
     let status = 200;
+    // Route template for the request log: ids become placeholders. It is known before anything can
+    // fail, so failed requests are logged by route too.
+    const decode = (s: string) => {
+      try {
+        return decodeURIComponent(s);
+      } catch {
+        return s;
+      }
+    };
+    const segments = path.split('/').filter(Boolean).map(decode);
+    const collections = new Set([
+      'projects',
+      'branches',
+      'merge_requests',
+      'environments',
+      'issues',
+      'notes',
+      'labels',
+    ]);
+    const operation = `${method} /${segments.map((s, i) => (i > 0 && collections.has(segments[i - 1] as string) ? ':id' : s)).join('/')}`;
     try {
       if (!url.pathname.startsWith('/api/v4/')) throw notFound();
       const token = (req.headers['private-token'] ??
@@ -57,6 +78,14 @@ export class GitLabSandbox {
         throw new HttpError(401, { message: '401 Unauthorized' });
       }
       this.rateLimit(token, res);
+      const scopes = w.scenario.gitlab.tokenScopes[token] ?? ['api'];
+      if (method !== 'GET' && method !== 'HEAD' && !scopes.includes('api')) {
+        throw new HttpError(403, {
+          error: 'insufficient_scope',
+          error_description: 'The request requires higher privileges than provided by the access token.',
+          scope: 'api',
+        });
+      }
       const f = w.fault('gitlab', path, ['error', 'throttle', 'hang', 'hold']);
       if (f?.kind === 'hold') await w.hold(`${method} ${path}`);
       if (f?.kind === 'hang') await new Promise((r) => setTimeout(r, 600_000).unref());
@@ -74,17 +103,16 @@ export class GitLabSandbox {
           : Object.fromEntries(new URLSearchParams(raw.toString()));
       }
       for (const [k, v] of url.searchParams) if (!(k in body)) body[k] = v;
-      const segments = path.split('/').filter(Boolean).map(decodeURIComponent);
-      const collections = new Set([
-        'projects',
-        'branches',
-        'merge_requests',
-        'environments',
-        'issues',
-        'notes',
-        'labels',
-      ]);
-      operation = `${method} /${segments.map((s, i) => (i > 0 && collections.has(segments[i - 1] as string) ? ':id' : s)).join('/')}`;
+      // GitLab's text limits: 1 MiB of UTF-8 for descriptions and note bodies, 255 characters for titles.
+      for (const field of ['description', 'body'] as const) {
+        const text = body[field];
+        if (typeof text === 'string' && Buffer.byteLength(text, 'utf8') > MAX_TEXT_BYTES)
+          throw new HttpError(400, {
+            message: { [field]: [`is too long (maximum is ${MAX_TEXT_BYTES} characters)`] },
+          });
+      }
+      if (typeof body.title === 'string' && Array.from(body.title).length > 255)
+        throw new HttpError(400, { message: { title: ['is too long (maximum is 255 characters)'] } });
       const out = this.route({ method, url, segments, body, token, res });
       if (out === undefined) {
         status = 204;
@@ -105,7 +133,7 @@ export class GitLabSandbox {
         .writeHead(err.status, { 'content-type': text ? 'text/plain' : 'application/json' })
         .end(text ? (err.body as string) : JSON.stringify(err.body));
     } finally {
-      w.logRequest({ service: 'gitlab', operation, status });
+      w.logRequest({ service: 'gitlab', operation, status, target: path });
     }
   }
 

@@ -166,6 +166,11 @@ export const scenarioSchema = z.object({
   gitlab: z
     .object({
       tokens: z.array(z.string()).default(['glpat-sandbox-token']),
+      /**
+       * Scopes per token (GitLab's: `read_api` may GET, writes answer 403 `insufficient_scope`). A token
+       * not listed here has `api`.
+       */
+      tokenScopes: z.record(z.string(), z.array(z.enum(['api', 'read_api']))).default({}),
       /** Authenticated requests per minute per token before 429; 0 = unlimited. */
       requestsPerMinute: z.number().int().default(0),
       /** Length of the rate-limit window (GitLab uses one minute); shorter keeps tests fast. */
@@ -174,6 +179,7 @@ export const scenarioSchema = z.object({
     })
     .default({
       tokens: ['glpat-sandbox-token'],
+      tokenScopes: {},
       requestsPerMinute: 0,
       rateLimitWindowSeconds: 60,
       projects: [],

@@ -10,7 +10,7 @@ export interface RequestRecord {
   /** AWS: `cloudformation:DescribeStacks`; GitLab: `GET /projects/:id/repository/branches`. */
   operation: string;
   status: number;
-  /** AWS account×region, or the GitLab token's project target. */
+  /** AWS: account/region; GitLab: the request path. */
   target?: string;
 }
 
