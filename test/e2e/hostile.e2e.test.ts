@@ -97,16 +97,12 @@ describe('hostile names end to end', () => {
     const sb = await startSandbox({ scenario: scenario() });
     running.push(sb);
     // A server error that echoes the credentials back, as misconfigured proxies do.
-    sb.world.faults.push({
+    sb.world.addFault({
       service: 'gitlab',
       match: '/projects/2',
       kind: 'error',
       status: 502,
       message: `bad gateway for ${sb.gitlabUrl}/api/v4/projects/2?private_token=${sb.gitlabToken} (PRIVATE-TOKEN: ${sb.gitlabToken})`,
-      after: 0,
-      latencyMs: 0,
-      pages: 1,
-      hits: 0,
     });
     const dir = await mkdtemp(join(tmpdir(), 'env-reaper-hostile-'));
     const file = await configFile({

@@ -16,6 +16,52 @@ class HttpError extends Error {
   }
 }
 
+/** A 200 answer broken the ways proxies, outages and API drift break them (fault kind `malformed`). */
+function malformed(out: unknown, variant: string): { type: string; text: string } {
+  const json = JSON.stringify(out);
+  const each = (f: (v: unknown) => unknown) => (o: unknown) =>
+    o && typeof o === 'object' && !Array.isArray(o)
+      ? Object.fromEntries(Object.entries(o).map(([k, v]) => [k, f(v)]))
+      : o;
+  const items = (f: (o: unknown) => unknown) => (Array.isArray(out) ? out.map(f) : f(out));
+  switch (variant) {
+    case 'html':
+      return { type: 'text/html', text: '<!DOCTYPE html><html><body><h1>502 Bad Gateway</h1></body></html>' };
+    case 'truncated':
+      return { type: 'application/json', text: json.slice(0, Math.max(1, Math.floor(json.length / 2))) };
+    case 'nulls':
+      return { type: 'application/json', text: JSON.stringify(items(each(() => null))) };
+    case 'missing':
+      return {
+        type: 'application/json',
+        text: JSON.stringify(
+          items((o) => (o && typeof o === 'object' ? Object.fromEntries(Object.entries(o).slice(0, 1)) : o)),
+        ),
+      };
+    case 'types':
+      return {
+        type: 'application/json',
+        text: JSON.stringify(
+          items(
+            each((v) =>
+              typeof v === 'number'
+                ? String(v)
+                : typeof v === 'string'
+                  ? v.length
+                  : typeof v === 'boolean'
+                    ? 'yes'
+                    : v === null
+                      ? 0
+                      : [],
+            ),
+          ),
+        ),
+      };
+    default:
+      return { type: 'application/json', text: JSON.stringify(Array.isArray(out) ? { items: out } : [out]) };
+  }
+}
+
 /** GitLab's `MAX_TEXT_SIZE_LIMIT`. */
 export const MAX_TEXT_BYTES = 1_048_576;
 
@@ -120,6 +166,12 @@ export class GitLabSandbox {
       } else {
         status = method === 'POST' ? 201 : 200;
         if (method === 'POST' && segments.at(-1) === 'stop') status = 200;
+        const broken = w.fault('gitlab', path, ['malformed']);
+        if (broken) {
+          const { type, text } = malformed(out, broken.variant);
+          res.writeHead(status, { 'content-type': type }).end(text);
+          return;
+        }
         res.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(out));
       }
     } catch (e) {
@@ -127,6 +179,15 @@ export class GitLabSandbox {
         e instanceof HttpError
           ? e
           : new HttpError(500, { message: `500 Internal Server Error: ${(e as Error).message}` });
+      // An error page a proxy turns into a 200 with a broken body (fault kind `malformed`).
+      const broken =
+        err.status !== 401 && err.status !== 429 ? w.fault('gitlab', path, ['malformed']) : undefined;
+      if (broken) {
+        const { type, text } = malformed(err.body, broken.variant);
+        status = 200;
+        res.writeHead(200, { 'content-type': type }).end(text);
+        return;
+      }
       status = err.status;
       const text = typeof err.body === 'string';
       res

@@ -243,16 +243,12 @@ describe('sandbox: AWS through the real SDK', () => {
   });
 
   it('throttling is survived by the SDK retry', async () => {
-    sb.world.faults.push({
+    sb.world.addFault({
       service: 'aws',
       match: 'DescribeStacks',
       kind: 'throttle',
       status: 400,
       count: 2,
-      after: 0,
-      latencyMs: 0,
-      pages: 1,
-      hits: 0,
     });
     const retrying = new CloudFormationClient({
       region: 'eu-west-1',

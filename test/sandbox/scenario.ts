@@ -125,7 +125,13 @@ export const faultSchema = z.object({
   /** AWS: operation name (`DescribeStacks`) or `*`; GitLab: a regex over the path (`/projects/103/`). */
   match: z.string().default('*'),
   /** hold: the request waits until `POST /__sandbox/release` (to act between two steps of a client). */
-  kind: z.enum(['error', 'throttle', 'latency', 'hang', 'truncate', 'revoke', 'hold']),
+  kind: z.enum(['error', 'throttle', 'latency', 'hang', 'truncate', 'revoke', 'hold', 'malformed']),
+  /**
+   * malformed (GitLab): how a 200 answer is broken. `html`: an HTML error page; `truncated`: JSON cut in
+   * half; `nulls`: every field null; `missing`: every field but one dropped; `types`: every field of the
+   * wrong type; `shape`: an object where a list is due, or a list where an object is.
+   */
+  variant: z.enum(['html', 'truncated', 'nulls', 'missing', 'types', 'shape']).default('html'),
   status: z.number().int().default(500),
   /** Apply to the first N matching requests only (after `after`). */
   count: z.number().int().optional(),

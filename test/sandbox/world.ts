@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
+import type { z } from 'zod';
 import { environmentSlug } from '../../src/core/slug.js';
-import { type Fault, resolveTime, type Scenario, type ScenarioStack } from './scenario.js';
+import { type Fault, faultSchema, resolveTime, type Scenario, type ScenarioStack } from './scenario.js';
 
 /** One request the sandbox served. */
 export interface RequestRecord {
@@ -339,6 +340,11 @@ export class World {
       svc[r.operation] = (svc[r.operation] ?? 0) + 1;
     }
     return out;
+  }
+
+  /** Adds a fault rule (defaults filled in as for the `/__sandbox/faults` control route). */
+  addFault(input: z.input<typeof faultSchema>): void {
+    this.faults.push({ ...faultSchema.parse(input), hits: 0 });
   }
 
   /** The first fault rule that applies to this request, if any (and counts the hit). */
