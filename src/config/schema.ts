@@ -398,8 +398,10 @@ export const configSchema = z
               .meta({ description: 'Project (path or id) of the dashboard issue; unset: no dashboard.' }),
             title: z
               .string()
+              .min(1)
+              .max(255)
               .default('env-reaper dashboard')
-              .meta({ description: 'Title of the dashboard issue.' }),
+              .meta({ description: 'Title of the dashboard issue (GitLab allows 255 characters).' }),
             label: z
               .string()
               .default('env-reaper-dashboard')
