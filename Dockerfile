@@ -2,17 +2,17 @@
 # Build: docker build -t env-reaper .
 # Run:   docker run -e GITLAB_URL -e GITLAB_TOKEN -e AWS_REGION -v reaper-state:/var/lib/env-reaper env-reaper
 #        (the daemon; `... env-reaper audit` for a one-off report). Config: mount a file and pass --config, or ENV_REAPER_*.
-FROM node:20-bookworm-slim AS build
+FROM node:24-bookworm-slim AS build
 WORKDIR /app
 COPY package.json package-lock.json ./
 RUN npm ci --no-audit --no-fund
 COPY tsconfig.json tsconfig.build.json ./
 COPY src ./src
-RUN npm run build && npm prune --omit=dev
+# tsc does not set the execute bit; the bin link below needs it (ENTRYPOINT runs it directly).
+RUN npm run build && chmod 0755 dist/cli/main.js && npm prune --omit=dev
 
-FROM node:20-bookworm-slim
+FROM node:24-bookworm-slim
 ENV NODE_ENV=production \
-    AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED=true \
     ENV_REAPER_STATE_PATH=/var/lib/env-reaper/state.json \
     ENV_REAPER_STATE_AUDIT_LOG=/var/lib/env-reaper/audit.jsonl
 WORKDIR /app

@@ -115,7 +115,7 @@ function renderWith(report: Report, ctx: DashboardContext, maxRows: number): str
     // Every kept box is listed: dropping one would read as "unticked" and end the keep.
     for (const [id, until] of ctx.keptUntil) {
       const name = byId.get(id)?.stack.name ?? id;
-      lines.push(`- [x] keep ${mdCode(name)}: kept until ${mdCode(until)} ${mdMarker('keep', id)}`);
+      lines.push(`- [x] keep ${mdCode(name)}: kept until ${until} ${mdMarker('keep', id)}`);
     }
   }
   lines.push('', `### Flagged for a human (${flagged.length})`, '');
