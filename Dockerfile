@@ -9,14 +9,20 @@ RUN npm ci --no-audit --no-fund
 COPY tsconfig.json tsconfig.build.json ./
 COPY src ./src
 # tsc does not set the execute bit; the bin link below needs it (ENTRYPOINT runs it directly).
-RUN npm run build && chmod 0755 dist/cli/main.js && npm prune --omit=dev
+RUN npm run build && chmod 0755 dist/cli/main.js
+
+# Production dependencies from the lock alone: `npm prune` leaves dev tools' platform packages behind.
+FROM node:24-bookworm-slim AS deps
+WORKDIR /app
+COPY package.json package-lock.json ./
+RUN npm ci --omit=dev --ignore-scripts --no-audit --no-fund
 
 FROM node:24-bookworm-slim
 ENV NODE_ENV=production \
     ENV_REAPER_STATE_PATH=/var/lib/env-reaper/state.json \
     ENV_REAPER_STATE_AUDIT_LOG=/var/lib/env-reaper/audit.jsonl
 WORKDIR /app
-COPY --from=build /app/node_modules ./node_modules
+COPY --from=deps /app/node_modules ./node_modules
 COPY --from=build /app/dist ./dist
 COPY package.json ./
 COPY config ./config
