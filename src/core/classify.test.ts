@@ -161,11 +161,23 @@ describe('classify: one row per verdict', () => {
       name: 'branch exists, MRs all closed',
       s: snapshot({
         gitlab: {
+          branches: { ok: true, value: [branch('feature/x', { committedAt: ago(40) })] },
           mergeRequests: { ok: true, value: [mr(7, 'feature/x', { state: 'closed', closedAt: ago(30) })] },
         },
       }),
       verdict: 'abandoned',
       code: 'MR_CLOSED',
+    },
+    {
+      name: 'MR closed, but the branch was committed to since: work goes on',
+      s: snapshot({
+        gitlab: {
+          branches: { ok: true, value: [branch('feature/x', { committedAt: ago(2) })] },
+          mergeRequests: { ok: true, value: [mr(7, 'feature/x', { state: 'closed', closedAt: ago(30) })] },
+        },
+      }),
+      verdict: 'active',
+      code: 'RECENT_ACTIVITY',
     },
     {
       name: 'idle branch',

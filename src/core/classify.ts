@@ -234,8 +234,11 @@ function refState(
       snapshot.stack.createdAt;
     return { ref, verdict: 'branch-deleted', reasons, since };
   }
-  if (branch && open.length === 0 && closed.length > 0) {
-    const lastClosed = latest(closed.map((m) => m.closedAt));
+  const lastClosed = latest(closed.map((m) => m.closedAt));
+  // A commit after the last MR was closed is work going on, not an abandoned branch: judged by activity.
+  const workedOnSince =
+    (ms(branch?.committedAt) ?? Number.NEGATIVE_INFINITY) > (ms(lastClosed) ?? Number.POSITIVE_INFINITY);
+  if (branch && open.length === 0 && closed.length > 0 && !workedOnSince) {
     return {
       ref,
       verdict: 'abandoned',
