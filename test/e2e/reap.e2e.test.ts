@@ -438,18 +438,56 @@ describe('reap e2e', () => {
     expect((await c.done).code).toBe(0);
   });
 
-  it('converges after SIGKILL at several points: each dead stack deleted once, one note per MR, valid state and log', async () => {
-    // Kill points: after the first DeleteStack, after the first GitLab write (note/stop), mid-way.
-    const killWhen: ((sb: Sandbox) => boolean)[] = [
-      (sb) => sb.world.writes.some((w) => w.operation === 'DeleteStack'),
-      (sb) => sb.world.writes.some((w) => w.service === 'gitlab'),
-      (sb) => sb.world.writes.filter((w) => w.service === 'gitlab').length >= 2,
-      (sb) => sb.world.requests.some((r) => r.operation === 'cloudformation:ListExports'),
-    ];
-    for (const trigger of killWhen) {
+  /**
+   * Deterministic crash points: the sandbox parks one request (`hold`, before it is applied or after it
+   * was applied and before its answer), the test kills the CLI while it waits, and reruns. No timing luck:
+   * the kill lands exactly where it is named.
+   */
+  const KILL_POINTS: {
+    name: string;
+    fault: Record<string, unknown>;
+    /** Drop the parked request (the client died before it got anywhere) or let it finish (it was applied). */
+    drop: boolean;
+    /** A second fault for the first rerun, killed too (a crash while resuming). */
+    resume?: Record<string, unknown>;
+  }[] = [
+    {
+      name: 'before DeleteStack',
+      fault: { service: 'aws', match: 'DeleteStack', kind: 'hold', count: 1 },
+      drop: true,
+    },
+    {
+      name: 'after DeleteStack, before its answer',
+      fault: { service: 'aws', match: 'DeleteStack', kind: 'hold', phase: 'after', count: 1 },
+      drop: false,
+    },
+    {
+      name: 'between the MR note posted and state saved',
+      fault: {
+        service: 'gitlab',
+        match: '/merge_requests/2/notes$',
+        method: 'POST',
+        kind: 'hold',
+        phase: 'after',
+        count: 1,
+      },
+      drop: false,
+    },
+    {
+      name: 'during the resume of a killed deletion',
+      fault: { service: 'aws', match: 'DeleteStack', kind: 'hold', phase: 'after', count: 1 },
+      drop: false,
+      // The rerun first lists stacks (one DescribeStacks page), then re-reads the interrupted deletion.
+      resume: { service: 'aws', match: 'DescribeStacks', kind: 'hold', after: 1, count: 1 },
+    },
+  ];
+
+  it.each(KILL_POINTS)(
+    'SIGKILL $name: reruns converge, each dead stack deleted once, one note per stack, valid state and log',
+    async ({ fault, drop, resume }) => {
       const dead = Array.from({ length: 3 }, (_, i) => ({
         name: `review-dead-${i}`,
-        ref: `feature/merged`,
+        ref: 'feature/merged',
         tags: { 'gitlab:mr-iid': '2' },
       }));
       const { sb, dir, file, env } = await setup(
@@ -458,10 +496,17 @@ describe('reap e2e', () => {
           limits: { deleteTimeout: '30s', maxDeletionPercent: 50 },
         },
       );
-      const victim = startCli(['reap', '--apply', '--config', file], env);
-      await until(() => trigger(sb), 'the kill point');
-      victim.child.kill('SIGKILL');
-      expect((await victim.done).code).toBe(137);
+      const killAt = async (f: Record<string, unknown>, dropHeld: boolean) => {
+        sb.world.addFault(f as never);
+        const victim = startCli(['reap', '--apply', '--config', file], env);
+        await until(() => sb.world.held.length > 0, 'the CLI to reach the kill point');
+        victim.child.kill('SIGKILL');
+        expect((await victim.done).code).toBe(137);
+        sb.world.release(dropHeld);
+        sb.world.faults = [];
+      };
+      await killAt(fault, drop);
+      if (resume) await killAt(resume, true);
       // Rerun until nothing is left to do (at most twice more).
       for (let i = 0; i < 2; i++) await runCli(['reap', '--apply', '--config', file], env);
       const names = ['review-dead-0', 'review-dead-1', 'review-dead-2', 'review-gone'];
@@ -486,8 +531,7 @@ describe('reap e2e', () => {
       expect(Object.values(state.stacks).filter((s) => s.deletion?.status === 'deleted')).toHaveLength(4);
       const lines = (await readFile(join(dir, 'audit.jsonl'), 'utf8')).trim().split('\n');
       for (const line of lines) expect(() => JSON.parse(line)).not.toThrow();
-      await sb.close();
-      running.splice(running.indexOf(sb), 1);
-    }
-  }, 120_000);
+    },
+    90_000,
+  );
 });

@@ -142,6 +142,8 @@ export class AwsSandbox {
       operation = `${version === '2011-06-15' ? 'sts' : 'cloudformation'}:${action}`;
       await this.inject(action, scope, 'query');
       const result = version === '2011-06-15' ? this.sts(action, form, scope) : this.cfn(action, form, scope);
+      const after = this.world.fault('aws', action, ['hold'], 'after');
+      if (after) await this.world.hold(`${action} (answer)`);
       const xml = `<?xml version="1.0" encoding="UTF-8"?><${action}Response xmlns="${ns}"><${action}Result>${toXml(result)}</${action}Result><ResponseMetadata><RequestId>${requestId}</RequestId></ResponseMetadata></${action}Response>`;
       res.writeHead(200, { 'content-type': 'text/xml' }).end(xml);
     } catch (e) {
@@ -194,7 +196,7 @@ export class AwsSandbox {
       if (!bucket || bucket.second !== second) w.cfnBuckets.set(key, { second, count: 1 });
       else if (++bucket.count > limit) throw new AwsError(400, throttleCode, 'Rate exceeded');
     }
-    const f = w.fault('aws', op, ['error', 'throttle', 'hang', 'hold']);
+    const f = w.fault('aws', op, ['error', 'throttle', 'hang', 'hold'], 'before');
     if (!f) return;
     if (f.kind === 'hold') return w.hold(op);
     if (f.kind === 'throttle') throw new AwsError(400, throttleCode, 'Rate exceeded');

@@ -132,7 +132,7 @@ export class GitLabSandbox {
           scope: 'api',
         });
       }
-      const f = w.fault('gitlab', path, ['error', 'throttle', 'hang', 'hold']);
+      const f = w.fault('gitlab', path, ['error', 'throttle', 'hang', 'hold'], 'before', method);
       if (f?.kind === 'hold') await w.hold(`${method} ${path}`);
       if (f?.kind === 'hang') await new Promise((r) => setTimeout(r, 600_000).unref());
       if (f?.kind === 'throttle') {
@@ -160,6 +160,7 @@ export class GitLabSandbox {
       if (typeof body.title === 'string' && Array.from(body.title).length > 255)
         throw new HttpError(400, { message: { title: ['is too long (maximum is 255 characters)'] } });
       const out = this.route({ method, url, segments, body, token, res });
+      if (w.fault('gitlab', path, ['hold'], 'after', method)) await w.hold(`${method} ${path} (answer)`);
       if (out === undefined) {
         status = 204;
         res.writeHead(204).end();

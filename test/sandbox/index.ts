@@ -80,7 +80,8 @@ function control(world: World, req: IncomingMessage, res: ServerResponse, body: 
     world.revokedTokens.add(String(input.token));
     return sendJson(res, 200, {});
   }
-  if (req.method === 'POST' && path === '/release') return sendJson(res, 200, { released: world.release() });
+  if (req.method === 'POST' && path === '/release')
+    return sendJson(res, 200, { released: world.release(input.drop === true) });
   if (req.method === 'GET' && path === '/held')
     return sendJson(
       res,

@@ -133,6 +133,13 @@ export const faultSchema = z.object({
    */
   variant: z.enum(['html', 'truncated', 'nulls', 'missing', 'types', 'shape']).default('html'),
   status: z.number().int().default(500),
+  /**
+   * hold: `before` parks the request before it is applied; `after` applies it (the write happens) and
+   * parks the answer, the window in which a client can die having written without knowing it.
+   */
+  phase: z.enum(['before', 'after']).default('before'),
+  /** GitLab: only requests with this HTTP method (`POST`: a note's creation, not the read of notes). */
+  method: z.string().optional(),
   /** Apply to the first N matching requests only (after `after`). */
   count: z.number().int().optional(),
   /** Let this many matching requests through first. */

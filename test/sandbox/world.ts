@@ -159,7 +159,7 @@ export class World {
   readonly writes: WriteRecord[] = [];
   faults: (Fault & { hits: number; seen?: number })[] = [];
   /** Requests parked by `hold` faults, released by `release()`. */
-  held: { operation: string; release: () => void }[] = [];
+  held: { operation: string; release: () => void; drop: () => void }[] = [];
   readonly rng: () => number;
   readonly gitlabTokens: Set<string>;
   revokedTokens = new Set<string>();
@@ -348,9 +348,17 @@ export class World {
   }
 
   /** The first fault rule that applies to this request, if any (and counts the hit). */
-  fault(service: 'aws' | 'gitlab', subject: string, kinds?: Fault['kind'][]): Fault | undefined {
+  fault(
+    service: 'aws' | 'gitlab',
+    subject: string,
+    kinds?: Fault['kind'][],
+    phase?: Fault['phase'],
+    method?: string,
+  ): Fault | undefined {
     for (const f of this.faults) {
       if (f.service !== service || (kinds && !kinds.includes(f.kind))) continue;
+      if (f.method !== undefined && method !== undefined && f.method !== method) continue;
+      if (phase !== undefined && f.kind === 'hold' && f.phase !== phase) continue;
       const matches =
         service === 'aws' ? f.match === '*' || f.match === subject : new RegExp(f.match).test(subject);
       if (!matches) continue;
@@ -366,13 +374,18 @@ export class World {
 
   /** Parks a request until release(). */
   hold(operation: string): Promise<void> {
-    return new Promise((resolve) => this.held.push({ operation, release: resolve }));
+    return new Promise((resolve, reject) =>
+      this.held.push({ operation, release: resolve, drop: () => reject(new Error('dropped')) }),
+    );
   }
 
-  /** Lets every held request go on. */
-  release(): number {
+  /**
+   * Lets every held request go on; with `drop`, fails them instead, so a request parked before it was
+   * applied never is (its client died before the request got anywhere).
+   */
+  release(drop = false): number {
     const n = this.held.length;
-    for (const h of this.held.splice(0)) h.release();
+    for (const h of this.held.splice(0)) (drop ? h.drop : h.release)();
     return n;
   }
 

@@ -1,0 +1,60 @@
+// @ts-nocheck
+import {
+  type CostExplorerClient,
+  GetCostAndUsageCommand,
+  type GetCostAndUsageCommandOutput,
+} from '@aws-sdk/client-cost-explorer';
+import type { StackFacts } from '../core/model.js';
+import type { AccountTarget, AwsClients } from './collector.js';
+
+/**
+ * Monthly cost per stack from Cost Explorer, grouped by a cost-allocation tag (default
+ * `aws:cloudformation:stack-name`). A tag that is not activated comes back as one group with an empty
+ * value: then cost is unknown, never zero. Each page costs $0.01, so this is opt-in (`cost.enabled`).
+ */
+
+/** Cost per tag value, or `null` when the tag is not activated for cost allocation. */
+export type CostByTag = Map<string, number> | null;
+
+/** The Cost Explorer read side. */
+export interface CostReader {
+  costByTag(target: AccountTarget, tagKey: string, start: string, end: string): Promise<CostByTag>;
+}
+
+/** The SDK-backed reader (Cost Explorer lives in us-east-1). */
+export function createCostReader(clients: AwsClients): CostReader {
+  return {
+    async costByTag(target, tagKey, start, end) {
+      const client: CostExplorerClient = clients.costExplorer(target);
+      const totals = new Map<string, number>();
+      let token: string | undefined;
+      let tagged = false;
+      do {
+        const out: GetCostAndUsageCommandOutput = await client.send(
+          new GetCostAndUsageCommand({
+            TimePeriod: { Start: start, End: end },
+            Granularity: 'MONTHLY',
+            Metrics: ['UnblendedCost'],
+            GroupBy: [{ Type: 'TAG', Key: tagKey }],
+            ...(token ? { NextPageToken: token } : {}),
+          }),
+        );
+        for (const period of out.ResultsByTime ?? []) {
+          for (const group of period.Groups ?? []) {
+            const key = group.Keys?.[0] ?? '';
+            const value = key.slice(key.indexOf('$') + 1);
+            if (value !== '') tagged = true;
+            totals.set(value, (totals.get(value) ?? 0) + Number(group.Metrics?.UnblendedCost?.Amount ?? 0));
+          }
+        }
+        token = out.NextPageToken;
+      } while (token);
+      return tagged ? totals : null;
+    },
+  };
+}
+
+/** The tag value a stack's resources carry for `tagKey`. */
+export function costKeyOf(stack: StackFacts, tagKey: string): string | undefined {
+  return tagKey === 'aws:cloudformation:stack-name' ? stack.name : stack.tags[tagKey];
+}

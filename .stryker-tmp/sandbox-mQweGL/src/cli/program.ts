@@ -1,0 +1,198 @@
+// @ts-nocheck
+import { Command, CommanderError, Option } from 'commander';
+import { configJsonSchema } from '../config/env.js';
+import { loadConfig } from '../config/load.js';
+import { ConfigError, EXIT, ReaperError, UsageError } from '../errors/errors.js';
+import type { CliIo } from './io.js';
+
+/** Global options shared by every command (DESIGN §6). */
+export interface GlobalOptions {
+  config?: string;
+  format?: string[];
+  output?: string[];
+  region?: string[];
+  quiet?: boolean;
+  logLevel?: string;
+  shard?: string;
+}
+
+/** Parses `--shard i/n` (1-based). */
+export function parseShard(text: string | undefined): { index: number; count: number } | undefined {
+  if (text === undefined) return undefined;
+  const m = /^(\d+)\/(\d+)$/.exec(text);
+  const index = Number(m?.[1]);
+  const count = Number(m?.[2]);
+  if (!m || count < 1 || index < 1 || index > count)
+    throw new UsageError(`--shard expects i/n with 1 ≤ i ≤ n, got "${text}"`);
+  return { index, count };
+}
+
+const collect = (value: string, previous: string[] = []) => [...previous, value];
+
+/** Turns global flags into a partial config (flags have the highest precedence). */
+export function flagOverrides(opts: GlobalOptions): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  if (opts.region && opts.region.length > 0) out.aws = { regions: opts.region };
+  if (opts.logLevel) out.log = { level: opts.logLevel };
+  if (opts.format && opts.format.length > 0) out.report = { formats: opts.format };
+  return out;
+}
+
+function addGlobalOptions(cmd: Command): Command {
+  return cmd
+    .option('-c, --config <file>', 'YAML config file')
+    .option('-f, --format <format>', 'report format: table|json|markdown|junit|html (repeatable)', collect)
+    .option(
+      '-o, --output <format=path>',
+      'write a format to a file, e.g. json=report.json (repeatable)',
+      collect,
+    )
+    .option('-r, --region <region>', 'AWS region to scan (repeatable)', collect)
+    .option('-q, --quiet', 'print nothing but errors')
+    .option('--shard <i/n>', 'handle only shard i of n (stable hash by project; merge with `report merge`)')
+    .addOption(
+      new Option('--log-level <level>', 'log level').choices([
+        'trace',
+        'debug',
+        'info',
+        'warn',
+        'error',
+        'silent',
+      ]),
+    );
+}
+
+/** Command handlers resolve to an exit code. */
+export type Handler = (opts: GlobalOptions & Record<string, unknown>, args: string[]) => Promise<number>;
+
+/** Lazily loaded command modules, so `config schema` does not load the AWS SDK. */
+export interface Commands {
+  audit: Handler;
+  reap: Handler;
+  explain: Handler;
+}
+
+async function defaultCommands(io: CliIo): Promise<Commands> {
+  const { auditCommand, reapCommand, explainCommand } = await import('./run-commands.js');
+  return {
+    audit: (o) => auditCommand(o, io),
+    reap: (o) => reapCommand(o, io),
+    explain: (o, a) => explainCommand(o, a, io),
+  };
+}
+
+function printError(io: CliIo, error: unknown): number {
+  if (error instanceof ConfigError) {
+    io.stderr(
+      `env-reaper: invalid configuration (${error.issues.length} problem${error.issues.length === 1 ? '' : 's'}):\n`,
+    );
+    for (const i of error.issues) io.stderr(`  ${i.path ? `${i.path}: ` : ''}${i.message}\n`);
+    return EXIT.usage;
+  }
+  if (error instanceof UsageError) {
+    io.stderr(`env-reaper: ${error.message}\n`);
+    return EXIT.usage;
+  }
+  if (error instanceof ReaperError) {
+    io.stderr(`env-reaper: ${error.code}: ${error.message}\n`);
+    return EXIT.partial;
+  }
+  io.stderr(`env-reaper: unexpected error: ${(error as Error)?.stack ?? String(error)}\n`);
+  return EXIT.partial;
+}
+
+/** Runs the CLI with `argv` (without node and script) and returns the exit code. */
+export async function run(argv: string[], io: CliIo): Promise<number> {
+  let exitCode: number = EXIT.ok;
+  const program = new Command('env-reaper')
+    .description('Find and tear down forgotten per-branch review environments (CloudFormation × GitLab).')
+    .version('0.1.0')
+    .exitOverride()
+    .configureOutput({ writeOut: io.stdout, writeErr: io.stderr })
+    .showHelpAfterError();
+
+  const withHandler =
+    (name: keyof Commands) =>
+    async (...raw: unknown[]) => {
+      const cmd = raw[raw.length - 1] as Command;
+      const args = raw.slice(0, -2).filter((a): a is string => typeof a === 'string');
+      const commands = await defaultCommands(io);
+      exitCode = await commands[name](cmd.optsWithGlobals(), args);
+    };
+
+  addGlobalOptions(
+    program
+      .command('audit')
+      .description('read-only: classify every stack and print the report')
+      .option('--fail-on <verdicts>', 'exit 4 when any stack has one of these verdicts (comma-separated)'),
+  ).action(withHandler('audit'));
+
+  addGlobalOptions(
+    program
+      .command('reap')
+      .description('plan deletions; with --apply, execute them')
+      .option('--apply', 'delete (default: dry-run)')
+      .option('--wait-lock', 'wait for a concurrent run to finish instead of exiting'),
+  ).action(withHandler('reap'));
+
+  addGlobalOptions(
+    program
+      .command('explain')
+      .description('the full evidence chain and verdict for one stack')
+      .argument('<stack>', 'stack name or ARN'),
+  ).action(withHandler('explain'));
+
+  addGlobalOptions(
+    program
+      .command('daemon')
+      .description('run on schedule.cron in-process, serve /healthz and /metrics, stop cleanly on SIGTERM')
+      .option('--run-now', 'run once immediately, then on schedule')
+      .option('--apply', 'delete (default: config mode, dry-run unless mode: apply)'),
+  ).action(async (_o: unknown, cmd: Command) => {
+    const { runDaemon } = await import('../schedule/daemon.js');
+    const o = cmd.optsWithGlobals() as GlobalOptions & { runNow?: boolean; apply?: boolean };
+    exitCode = await runDaemon(o, io, { runNow: o.runNow === true, apply: o.apply === true });
+  });
+
+  const report = program.command('report').description('report tools');
+  report
+    .command('merge')
+    .description('merge shard JSON reports into one whose totals equal an unsharded run')
+    .argument('<files...>', 'JSON reports (--format json) of the shards')
+    .option(
+      '-f, --format <format>',
+      'output format: json|table|markdown|junit (repeatable; default json)',
+      collect,
+    )
+    .option('-o, --output <format=path>', 'write a format to a file (repeatable)', collect)
+    .action(async (files: string[], o: { format?: string[]; output?: string[] }) => {
+      const { mergeCommand } = await import('./run-commands.js');
+      exitCode = await mergeCommand(files, o, io);
+    });
+
+  const config = program.command('config').description('configuration tools');
+  addGlobalOptions(
+    config.command('validate').description('validate a config file: every problem at once'),
+  ).action(async (_o: unknown, cmd: Command) => {
+    const opts = cmd.optsWithGlobals() as GlobalOptions;
+    await loadConfig({ file: opts.config, env: io.env, flags: flagOverrides(opts) });
+    io.stdout(`${opts.config ?? 'configuration'}: valid\n`);
+  });
+  config
+    .command('schema')
+    .description('print the JSON Schema of the config file')
+    .action(() => {
+      io.stdout(`${JSON.stringify(configJsonSchema(), null, 2)}\n`);
+    });
+
+  try {
+    await program.parseAsync(argv, { from: 'user' });
+    return exitCode;
+  } catch (error) {
+    if (error instanceof CommanderError) {
+      // --help and --version exit 0; every other commander error is a usage error.
+      return error.exitCode === 0 ? EXIT.ok : EXIT.usage;
+    }
+    return printError(io, error);
+  }
+}

@@ -1,0 +1,219 @@
+// @ts-nocheck
+import { readFile } from 'node:fs/promises';
+import { VERDICTS, type Verdict } from '../core/model.js';
+import { EXIT, UsageError } from '../errors/errors.js';
+import { buildReport, type Report, reportSchema } from '../report/json-report.js';
+import { mergeReports } from '../report/merge.js';
+import { parseOutputs, writeReports } from '../report/output.js';
+import { audit, type RunResult } from '../run/audit.js';
+import { reap } from '../run/reap.js';
+import { newRunId } from '../run/run-id.js';
+import { LockHeldError } from '../state/file-store.js';
+import { createStateStore } from '../state/index.js';
+import { buildContext } from './context.js';
+import type { CliIo } from './io.js';
+import { type GlobalOptions, parseShard } from './program.js';
+
+function colourAllowed(io: CliIo): boolean {
+  if (io.env.NO_COLOR !== undefined && io.env.NO_COLOR !== '') return false;
+  if (io.env.FORCE_COLOR !== undefined && io.env.FORCE_COLOR !== '0') return true;
+  return io.isTTY?.stdout === true;
+}
+
+function parseFailOn(text: unknown): Set<Verdict> {
+  if (typeof text !== 'string' || text === '') return new Set();
+  const out = new Set<Verdict>();
+  for (const v of text.split(',').map((s) => s.trim())) {
+    if (!(VERDICTS as readonly string[]).includes(v))
+      throw new UsageError(`--fail-on: unknown verdict "${v}" (one of ${VERDICTS.join(', ')})`);
+    out.add(v as Verdict);
+  }
+  return out;
+}
+
+async function emit(
+  report: Report,
+  run: RunResult,
+  opts: GlobalOptions,
+  formats: string[],
+  dir: string | undefined,
+  io: CliIo,
+) {
+  await writeReports(report, {
+    formats: opts.quiet ? [] : formats,
+    outputs: parseOutputs(opts.output),
+    dir,
+    stdout: io.stdout,
+    colour: colourAllowed(io),
+    now: run.now,
+  });
+}
+
+/** `env-reaper audit`: read-only; exit 0, 1 (lookups failed), 2 (usage/config) or 4 (--fail-on matched). */
+export async function auditCommand(opts: GlobalOptions & { failOn?: unknown }, io: CliIo): Promise<number> {
+  // Usage errors surface before any network call.
+  const failOn = parseFailOn(opts.failOn);
+  parseOutputs(opts.output);
+  const ctx = await buildContext(opts, io);
+  const run = await audit(ctx.config, ctx.deps, {
+    runId: newRunId(Date.now()),
+    mode: 'dry-run',
+    shard: parseShard(opts.shard),
+  });
+  const report = buildReport(run, ctx.stats.snapshot());
+  await emit(report, run, opts, opts.format ?? ctx.config.report.formats, ctx.config.report.dir, io);
+  ctx.logger.info(
+    { runId: run.runId, ...report.summary, maxRssKb: process.resourceUsage().maxRSS },
+    'audit finished',
+  );
+  if (run.errors.length > 0) return EXIT.partial;
+  if (report.environments.some((e) => failOn.has(e.verdict))) return EXIT.failOn;
+  return EXIT.ok;
+}
+
+/** `env-reaper explain <stack>`: the whole evidence chain for one stack. */
+export async function explainCommand(opts: GlobalOptions, args: string[], io: CliIo): Promise<number> {
+  const target = args[0];
+  if (!target) throw new UsageError('explain needs a stack name or ARN');
+  const ctx = await buildContext(opts, io);
+  const run = await audit(ctx.config, ctx.deps, {
+    runId: newRunId(Date.now()),
+    mode: 'dry-run',
+    onlyStack: target,
+  });
+  const record = run.environments[0];
+  const formats = opts.format ?? ['table'];
+  if (!record) {
+    const unmanaged = run.unmanaged.find((u) => u.name === target || u.stackId === target);
+    io.stderr(
+      unmanaged
+        ? `${target}: unmanaged — no ownership tag and no stack-name pattern match; env-reaper never touches it\n`
+        : `${target}: no such live stack in the scanned accounts and regions\n`,
+    );
+    return unmanaged ? EXIT.ok : EXIT.partial;
+  }
+  if (formats.includes('json')) {
+    io.stdout(`${JSON.stringify({ ...record, errors: run.errors }, null, 2)}\n`);
+  } else {
+    const lines: string[] = [];
+    const s = record.stack;
+    lines.push(`stack       ${s.name}`, `id          ${s.stackId}`, `where       ${s.account} ${s.region}`);
+    lines.push(`status      ${s.status}${s.statusReason ? ` (${s.statusReason})` : ''}`);
+    lines.push(`created     ${s.createdAt}${s.updatedAt ? `, updated ${s.updatedAt}` : ''}`);
+    lines.push(`protection  termination protection ${s.terminationProtection ? 'on' : 'off'}`);
+    lines.push(
+      `tags        ${
+        Object.entries(s.tags)
+          .map(([k, v]) => `${k}=${v}`)
+          .join(', ') || '(none)'
+      }`,
+    );
+    const o = record.owner;
+    lines.push('', `owner (by ${o.matchedBy})`);
+    for (const [k, v] of Object.entries(o))
+      if (k !== 'matchedBy') lines.push(`  ${k.padEnd(12)}${String(v)}`);
+    lines.push('', 'evidence');
+    for (const [k, v] of Object.entries(record.evidence)) {
+      if (!v) continue;
+      lines.push(
+        `  ${k.padEnd(14)}${v.ok ? JSON.stringify(v.value) : `ERROR ${v.error.code}: ${v.error.message}`}`,
+      );
+    }
+    lines.push('', `verdict     ${record.classification.verdict}`);
+    for (const r of record.classification.reasons)
+      lines.push(`  ${r.code.padEnd(24)}${r.detail}${r.at ? ` (${r.at})` : ''}`);
+    const p = record.plan;
+    lines.push(
+      '',
+      `action      ${p.action} → ${p.status}${p.deleteAfter ? `, not before ${p.deleteAfter}` : ''}${p.waitingFor ? ` (waiting for ${p.waitingFor})` : ''}`,
+    );
+    lines.push('brakes      evaluated on a whole run, not here: see `env-reaper reap`');
+    io.stdout(`${lines.join('\n')}\n`);
+  }
+  return run.errors.length > 0 ? EXIT.partial : EXIT.ok;
+}
+
+/** One reap run, for the `reap` command and each daemon tick. */
+export async function reapOnce(
+  opts: GlobalOptions,
+  io: CliIo,
+  options: { apply: boolean; waitLock?: boolean; shouldStop?: () => boolean },
+): Promise<{ code: number; report?: Report }> {
+  const ctx = await buildContext(opts, io);
+  const apply = options.apply || ctx.config.mode === 'apply';
+  let result: Awaited<ReturnType<typeof reap>>;
+  try {
+    result = await reap(
+      ctx.config,
+      {
+        ...ctx.deps,
+        awsWriter: ctx.awsWriter,
+        gitlabWriter: ctx.gitlabWriter,
+        store: createStateStore(ctx.config),
+        ...(options.shouldStop ? { shouldStop: options.shouldStop } : {}),
+      },
+      {
+        runId: newRunId(Date.now()),
+        apply,
+        waitLock: options.waitLock === true,
+        shard: parseShard(opts.shard),
+      },
+    );
+  } catch (error) {
+    if (error instanceof LockHeldError) {
+      io.stderr(`env-reaper: ${error.message}\n`);
+      return { code: EXIT.partial };
+    }
+    throw error;
+  }
+  const { run, outcomes, trend, ghostsStopped } = result;
+  const report = buildReport(run, ctx.stats.snapshot(), outcomes, trend, ghostsStopped);
+  await emit(report, run, opts, opts.format ?? ctx.config.report.formats, ctx.config.report.dir, io);
+  ctx.logger.info(
+    { runId: run.runId, ...report.summary, maxRssKb: process.resourceUsage().maxRSS },
+    'reap finished',
+  );
+  if (run.plan.brake) return { code: EXIT.brake, report };
+  const failed = [...outcomes.values()].some((o) => o.result === 'failed');
+  return { code: failed || run.errors.length > 0 ? EXIT.partial : EXIT.ok, report };
+}
+
+/** `env-reaper reap [--apply]`: exit 0, 1 (failures or lock held), 2 (usage/config), 3 (brake). */
+export async function reapCommand(
+  opts: GlobalOptions & { apply?: boolean; waitLock?: boolean },
+  io: CliIo,
+): Promise<number> {
+  parseOutputs(opts.output);
+  return (await reapOnce(opts, io, { apply: opts.apply === true, waitLock: opts.waitLock === true })).code;
+}
+
+/** `env-reaper report merge <files...>`: one report from the shards' JSON reports. */
+export async function mergeCommand(
+  files: string[],
+  o: { format?: string[]; output?: string[] },
+  io: CliIo,
+): Promise<number> {
+  const outputs = parseOutputs(o.output);
+  const reports: Report[] = [];
+  for (const file of files) {
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(await readFile(file, 'utf8'));
+    } catch (error) {
+      throw new UsageError(`${file}: not a readable JSON report (${(error as Error).message})`);
+    }
+    const checked = reportSchema.safeParse(parsed);
+    if (!checked.success)
+      throw new UsageError(`${file}: not an env-reaper report: ${checked.error.issues[0]?.message ?? ''}`);
+    reports.push(checked.data);
+  }
+  const merged = mergeReports(reports);
+  await writeReports(merged, {
+    formats: o.format ?? (outputs.size > 0 ? [] : ['json']),
+    outputs,
+    stdout: io.stdout,
+    colour: colourAllowed(io),
+    now: Date.parse(merged.generatedAt),
+  });
+  return EXIT.ok;
+}

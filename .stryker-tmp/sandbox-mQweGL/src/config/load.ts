@@ -1,0 +1,137 @@
+// @ts-nocheck
+import { readFile } from 'node:fs/promises';
+import { parseDocument } from 'yaml';
+import type { z } from 'zod';
+import { parseDuration } from '../core/duration.js';
+import type { Action, Verdict } from '../core/model.js';
+import type { Limits, Policy } from '../core/policy.js';
+import { ConfigError, type ConfigIssue } from '../errors/errors.js';
+import { envOverrides } from './env.js';
+import { type Config, configSchema } from './schema.js';
+
+/** Where configuration comes from, lowest precedence first after the defaults. */
+export interface ConfigSources {
+  /** YAML file path (`--config`). */
+  file?: string | undefined;
+  /** Process environment, for `ENV_REAPER_*` and `GITLAB_URL`/`CI_SERVER_URL`. */
+  env: NodeJS.ProcessEnv;
+  /** Overrides from command-line flags, as a partial config. */
+  flags?: Record<string, unknown>;
+}
+
+function isPlainObject(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+/** Deep merge where `over` wins; arrays are replaced, not concatenated. */
+export function deepMerge(
+  base: Record<string, unknown>,
+  over: Record<string, unknown>,
+): Record<string, unknown> {
+  const out: Record<string, unknown> = { ...base };
+  for (const [k, v] of Object.entries(over)) {
+    const prev = out[k];
+    out[k] = isPlainObject(prev) && isPlainObject(v) ? deepMerge(prev, v) : v;
+  }
+  return out;
+}
+
+function issuesOf(error: z.ZodError): ConfigIssue[] {
+  return error.issues.flatMap((i) => {
+    const path = i.path.map(String);
+    // A typo is reported at the key itself, so the message points where the fix goes.
+    if (i.code === 'unrecognized_keys') {
+      return i.keys.map((k) => ({ path: [...path, k].join('.'), message: 'unknown key' }));
+    }
+    return [{ path: path.join('.'), message: i.message }];
+  });
+}
+
+/** Reads and parses a YAML config file; YAML syntax errors become config issues with line numbers. */
+export async function readConfigFile(file: string): Promise<Record<string, unknown>> {
+  let text: string;
+  try {
+    text = await readFile(file, 'utf8');
+  } catch (cause) {
+    throw new ConfigError(
+      [{ path: '', message: `cannot read config file ${file}: ${(cause as Error).message}` }],
+      {
+        cause,
+      },
+    );
+  }
+  const doc = parseDocument(text, { prettyErrors: true });
+  if (doc.errors.length > 0) {
+    throw new ConfigError(doc.errors.map((e) => ({ path: '', message: `${file}: ${e.message}` })));
+  }
+  const value = doc.toJS() as unknown;
+  if (value === null || value === undefined) return {};
+  if (!isPlainObject(value))
+    throw new ConfigError([{ path: '', message: `${file}: expected a mapping at the top level` }]);
+  return value;
+}
+
+/**
+ * Builds the effective configuration: defaults < file < env < flags (DESIGN §6). Every problem is
+ * reported at once, with its path, in a single ConfigError.
+ */
+export async function loadConfig(sources: ConfigSources): Promise<Config> {
+  const fromFile = sources.file ? await readConfigFile(sources.file) : {};
+  let merged = deepMerge(fromFile, envOverrides(sources.env));
+  const gitlabUrl = sources.env.GITLAB_URL ?? sources.env.CI_SERVER_URL;
+  const gitlab = isPlainObject(merged.gitlab) ? merged.gitlab : {};
+  if (gitlab.url === undefined && gitlabUrl) merged = deepMerge(merged, { gitlab: { url: gitlabUrl } });
+  if (sources.flags) merged = deepMerge(merged, sources.flags);
+  return parseConfig(merged);
+}
+
+/** Validates a config object; throws ConfigError listing every issue. */
+export function parseConfig(input: unknown): Config {
+  const parsed = configSchema.safeParse(input);
+  if (!parsed.success) throw new ConfigError(issuesOf(parsed.error));
+  return parsed.data;
+}
+
+const GRACE_KEYS: Record<keyof Config['policy']['grace'], Verdict> = {
+  merged: 'merged',
+  branchDeleted: 'branch-deleted',
+  abandoned: 'abandoned',
+  idle: 'idle',
+  projectGone: 'project-gone',
+  unowned: 'unowned',
+  deleteFailed: 'delete-failed',
+};
+
+/** The pure decision policy for src/core, derived from a validated config. */
+export function policyFromConfig(config: Config): Policy {
+  const graceMs: Partial<Record<Verdict, number>> = {};
+  for (const [key, verdict] of Object.entries(GRACE_KEYS)) {
+    graceMs[verdict] = parseDuration(config.policy.grace[key as keyof typeof GRACE_KEYS]) ?? 0;
+  }
+  return {
+    ownership: {
+      tags: config.ownership.tags,
+      stackNamePatterns: config.ownership.stackNamePatterns,
+      projects: config.ownership.projects,
+    },
+    protect: config.policy.protect,
+    actions: config.policy.actions as Record<Verdict, Action>,
+    graceMs,
+    idleAfterDays: config.policy.idleAfterDays,
+    minAgeHours: config.policy.minAgeHours,
+    noticeMs: config.notify.mergeRequestNotices ? config.notify.beforeDeleteHours * 3_600_000 : 0,
+  };
+}
+
+/** The brakes, from a validated config. */
+export function limitsFromConfig(config: Config): Limits {
+  return {
+    maxDeletionsPerRun: config.limits.maxDeletionsPerRun,
+    maxDeletionPercent: config.limits.maxDeletionPercent,
+  };
+}
+
+/** The default configuration. */
+export function defaultConfig(): Config {
+  return parseConfig({});
+}

@@ -1,0 +1,478 @@
+// @ts-nocheck
+import { validate } from 'node-cron';
+import { z } from 'zod';
+import { DURATION_PATTERN } from '../core/duration.js';
+
+/**
+ * The one source of truth for configuration (DESIGN §7). Validation, defaults, `ENV_REAPER_*` names,
+ * the JSON Schema in `config/`, `config/env-reaper.example.yaml` and `docs/configuration.md` are all
+ * generated from this file (`npm run gen`); a test fails when the generated files are stale.
+ * Every key carries a description: why it exists. Its default comes from `.default()`.
+ */
+
+const duration = () =>
+  z.string().regex(DURATION_PATTERN, { error: 'expected a duration like "2h" (units s, m, h, d, w)' });
+
+const keepOrFlag = z.enum(['keep', 'flag']);
+const anyAction = z.enum(['keep', 'flag', 'delete']);
+
+const tags = z
+  .strictObject({
+    projectId: z.string().default('gitlab:project-id').meta({
+      description: 'Tag holding $CI_PROJECT_ID. Preferred owner key: survives project renames and moves.',
+    }),
+    projectPath: z
+      .string()
+      .default('gitlab:project-path')
+      .meta({ description: 'Tag holding $CI_PROJECT_PATH; used when no project id tag is present.' }),
+    ref: z
+      .string()
+      .default('gitlab:ref')
+      .meta({ description: 'Tag holding the exact branch ($CI_COMMIT_REF_NAME).' }),
+    refSlug: z
+      .string()
+      .default('gitlab:ref-slug')
+      .meta({ description: 'Tag holding $CI_COMMIT_REF_SLUG; always settable, may match several branches.' }),
+    environment: z
+      .string()
+      .default('gitlab:environment')
+      .meta({ description: 'Tag holding $CI_ENVIRONMENT_NAME; used for the environment tier and teardown.' }),
+    environmentSlug: z
+      .string()
+      .default('gitlab:environment-slug')
+      .meta({ description: 'Tag holding $CI_ENVIRONMENT_SLUG; informational (the slug is lossy).' }),
+    mrIid: z
+      .string()
+      .default('gitlab:mr-iid')
+      .meta({ description: 'Tag holding $CI_MERGE_REQUEST_IID, for MR notes.' }),
+    keep: z.string().default('env-reaper:keep').meta({
+      description: 'Tag a human sets to `true` (never reap) or `YYYY-MM-DD` (not before that date).',
+    }),
+  })
+  .prefault({})
+  .meta({ description: 'Stack tag keys that tie a stack to GitLab (DESIGN §3).' });
+
+const namePattern = z.strictObject({
+  pattern: z
+    .string()
+    .refine(
+      (p) => {
+        try {
+          new RegExp(p);
+          return true;
+        } catch {
+          return false;
+        }
+      },
+      { error: 'expected a valid regular expression' },
+    )
+    .meta({
+      description:
+        'Regex matched against the stack name, with named groups project, projectId, ref, refSlug, environmentSlug.',
+    }),
+});
+
+const actions = z
+  .strictObject({
+    protected: keepOrFlag.default('keep').meta({
+      description: 'Keep-tagged, terminated-protected, default/protected-branch or production-tier stacks.',
+    }),
+    busy: keepOrFlag
+      .default('keep')
+      .meta({ description: 'A stack operation is in progress: look again next run.' }),
+    'delete-failed': anyAction
+      .default('flag')
+      .meta({ description: 'Stack is DELETE_FAILED: a human usually has to look.' }),
+    unknown: keepOrFlag.default('keep').meta({ description: 'Evidence could not be read: fail closed.' }),
+    unowned: anyAction
+      .default('flag')
+      .meta({ description: 'In scope by name, but no project could be resolved.' }),
+    'project-gone': anyAction
+      .default('flag')
+      .meta({ description: 'Project 404 or archived (404 may also mean no access).' }),
+    merged: anyAction
+      .default('delete')
+      .meta({ description: 'The branch was merged and no MR from it is open.' }),
+    'branch-deleted': anyAction
+      .default('delete')
+      .meta({ description: 'The branch is gone and no MR from it is open.' }),
+    abandoned: anyAction
+      .default('flag')
+      .meta({ description: 'Branch exists, its MRs were all closed unmerged.' }),
+    idle: anyAction.default('flag').meta({ description: 'No activity for idleAfterDays.' }),
+    active: keepOrFlag.default('keep').meta({ description: 'Everything else.' }),
+  })
+  .prefault({})
+  .meta({
+    description:
+      'Verdict → keep | flag | delete. delete is accepted only for merged, branch-deleted, abandoned, idle, project-gone, unowned, delete-failed.',
+  });
+
+const grace = z
+  .strictObject({
+    merged: duration().default('1h').meta({ description: 'Wait after the MR merge before deleting.' }),
+    branchDeleted: duration()
+      .default('2h')
+      .meta({ description: 'Wait after the MR close (else first observation, else last stack update).' }),
+    abandoned: duration().default('7d').meta({ description: 'Wait after the last MR was closed unmerged.' }),
+    idle: duration().default('0s').meta({ description: 'Wait after the idle threshold was crossed.' }),
+    projectGone: duration()
+      .default('1d')
+      .meta({ description: 'Wait after the project was first seen gone.' }),
+    unowned: duration().default('1d').meta({ description: 'Wait after the stack was first seen unowned.' }),
+    deleteFailed: duration()
+      .default('0s')
+      .meta({ description: 'Wait after the failed deletion before retrying.' }),
+  })
+  .prefault({})
+  .meta({ description: 'Grace periods, counted from the evidence time of each verdict.' });
+
+const protect = z
+  .strictObject({
+    stackNames: z
+      .array(z.string())
+      .default([])
+      .meta({
+        description: 'Regexes: stacks whose name matches are protected.',
+        examples: [['^shared-', '-prod$']],
+      }),
+    branches: z
+      .array(z.string())
+      .default([])
+      .meta({
+        description: 'Branch globs (`*` wildcard) treated as protected, on top of GitLab protected branches.',
+        examples: [['release/*']],
+      }),
+    tiers: z
+      .array(z.string())
+      .default(['production', 'staging'])
+      .meta({ description: 'GitLab environment tiers that are never reaped.' }),
+    mrLabels: z.array(z.string()).default(['env-reaper::keep']).meta({
+      description: 'MR labels that keep the environment while present; re-read right before any deletion.',
+    }),
+  })
+  .prefault({})
+  .meta({ description: 'What is protected beyond keep tags and termination protection.' });
+
+const account = z.strictObject({
+  id: z
+    .string()
+    .regex(/^\d{12}$/, { error: 'expected a 12-digit AWS account id' })
+    .meta({
+      description: 'Account id; GetCallerIdentity must return it before anything is read or written.',
+    }),
+  roleArn: z
+    .string()
+    .regex(/^arn:aws[a-z-]*:iam::\d{12}:role\/.+$/, { error: 'expected an IAM role ARN' })
+    .optional()
+    .meta({ description: 'Role assumed in the account; omit to use the ambient credentials.' }),
+  externalId: z
+    .string()
+    .optional()
+    .meta({ description: 'ExternalId for the AssumeRole call, if the role needs one.' }),
+  regions: z
+    .array(z.string())
+    .optional()
+    .meta({ description: 'Regions of this account; defaults to aws.regions.' }),
+});
+
+/** The configuration schema. */
+export const configSchema = z
+  .strictObject({
+    mode: z
+      .enum(['dry-run', 'apply'])
+      .default('dry-run')
+      .meta({ description: 'dry-run plans only; apply deletes. `reap --apply` sets apply for one run.' }),
+    gitlab: z
+      .strictObject({
+        url: z
+          .url({ error: 'expected a URL like "https://gitlab.example.com"' })
+          .optional()
+          .meta({ description: 'GitLab base URL; falls back to $GITLAB_URL, then $CI_SERVER_URL.' }),
+        requestsPerMinute: z.number().int().positive().default(1500).meta({
+          description: "Client-side request budget; below GitLab.com's 2,000/min so other tools keep room.",
+        }),
+        concurrency: z
+          .number()
+          .int()
+          .min(1)
+          .max(64)
+          .default(8)
+          .meta({ description: 'Requests in flight to GitLab at once.' }),
+        timeout: duration().default('30s').meta({ description: 'Per-request timeout.' }),
+        fetchStrategy: z.enum(['auto', 'per-stack']).default('auto').meta({
+          description:
+            'auto: each project read once per run, listing or per-ref lookups by cost. per-stack: one lookup chain per stack (the naive baseline, for benchmarks).',
+        }),
+        maxRetries: z.number().int().min(0).max(20).default(4).meta({
+          description: 'Retries on 429/5xx/timeouts, honouring Retry-After; then the evidence is unknown.',
+        }),
+      })
+      .prefault({})
+      .meta({
+        description:
+          'GitLab connection. The token comes from $GITLAB_TOKEN (else $CI_JOB_TOKEN), never from this file.',
+      }),
+    aws: z
+      .strictObject({
+        regions: z.array(z.string()).default([]).meta({
+          description:
+            'Regions to scan in the ambient account (and the default for accounts[]); empty means $AWS_REGION.',
+        }),
+        accounts: z
+          .array(account)
+          .default([])
+          .meta({
+            description: "Accounts to scan; empty means the ambient credentials' account.",
+            examples: [
+              [
+                {
+                  id: '123456789012',
+                  roleArn: 'arn:aws:iam::123456789012:role/env-reaper',
+                  regions: ['eu-west-1'],
+                },
+              ],
+            ],
+          }),
+        concurrency: z
+          .number()
+          .int()
+          .min(1)
+          .max(32)
+          .default(4)
+          .meta({ description: 'Account × region listings in flight at once.' }),
+        cloudFormationRequestsPerSecond: z.number().positive().default(4).meta({
+          description:
+            'Pace of CloudFormation calls per account × region; its API throttles at a few per second.',
+        }),
+      })
+      .prefault({})
+      .meta({ description: 'Where to look for stacks.' }),
+    ownership: z
+      .strictObject({
+        tags,
+        stackNamePatterns: z
+          .array(namePattern)
+          .default([])
+          .meta({
+            description: 'Bring untagged stacks in scope by name; tried in order, first match wins.',
+            examples: [[{ pattern: '^review-(?<project>[a-z0-9-]+?)-(?<refSlug>[a-z0-9-]+)$' }]],
+          }),
+        projects: z
+          .record(z.string(), z.union([z.string(), z.number().int()]))
+          .prefault({})
+          .meta({
+            description: 'Maps the `project` group of a name pattern to a project path or id.',
+            examples: [{ shop: 'acme/shop' }],
+          }),
+      })
+      .prefault({})
+      .meta({ description: 'How stacks are tied to GitLab projects and branches.' }),
+    policy: z
+      .strictObject({
+        actions,
+        grace,
+        idleAfterDays: z.number().int().min(1).default(14).meta({
+          description: 'Days without commits, deployments, MR updates or stack updates before `idle`.',
+        }),
+        minAgeHours: z.number().min(0).default(1).meta({
+          description: 'Never delete a stack changed less than this long ago, so in-flight deploys are safe.',
+        }),
+        onDeleteFailed: z.enum(['report', 'retain', 'force']).default('report').meta({
+          description:
+            'DELETE_FAILED handling: report it, retry retaining failed resources, or FORCE_DELETE_STACK.',
+        }),
+        stopGhostEnvironments: z.boolean().default(false).meta({
+          description:
+            'With apply, stop ghost environments (force, so no on_stop job runs against a gone stack).',
+        }),
+        deleteEnvironments: z
+          .boolean()
+          .default(false)
+          .meta({ description: 'Delete (not only stop) the GitLab environment after the stack is gone.' }),
+        protect,
+      })
+      .prefault({})
+      .meta({ description: 'What happens to each verdict, and when.' }),
+    limits: z
+      .strictObject({
+        maxDeletionsPerRun: z
+          .number()
+          .int()
+          .min(0)
+          .default(10)
+          .meta({ description: 'Brake: a plan with more deletions deletes nothing and exits 3.' }),
+        maxDeletionPercent: z.number().min(0).max(100).default(25).meta({
+          description: 'Brake: a plan deleting more than this percent of in-scope stacks deletes nothing.',
+        }),
+        concurrency: z
+          .number()
+          .int()
+          .min(1)
+          .max(32)
+          .default(4)
+          .meta({ description: 'Stack deletions in flight at once.' }),
+        deleteTimeout: duration().default('30m').meta({
+          description: 'Per-stack deadline for DELETE_COMPLETE; then the deletion counts as failed.',
+        }),
+      })
+      .prefault({})
+      .meta({ description: 'Brakes and bounds on writes.' }),
+    state: z
+      .strictObject({
+        backend: z
+          .enum(['file', 's3'])
+          .default('file')
+          .meta({ description: 'Where run state and the lock live.' }),
+        path: z
+          .string()
+          .default('.env-reaper/state.json')
+          .meta({ description: 'State file for the file backend.' }),
+        bucket: z.string().optional().meta({ description: 'S3 bucket for the s3 backend.' }),
+        key: z
+          .string()
+          .default('env-reaper/state.json')
+          .meta({ description: 'S3 object key for the s3 backend.' }),
+        forcePathStyle: z
+          .boolean()
+          .default(false)
+          .meta({ description: 'Path-style S3 URLs, for S3-compatible endpoints (MinIO, the sandbox).' }),
+        lockTtl: duration().default('6h').meta({
+          description: 'The s3 lock of a run killed without releasing it is taken over after this long.',
+        }),
+        auditLog: z.string().default('.env-reaper/audit.jsonl').meta({
+          description:
+            'Audit log: one JSON line per write attempt and outcome (run id, stack, evidence, result).',
+        }),
+      })
+      .prefault({})
+      .refine((st) => st.backend !== 's3' || (st.bucket !== undefined && st.bucket !== ''), {
+        error: 'state.backend s3 needs state.bucket',
+        path: ['bucket'],
+      })
+      .meta({ description: 'Run state: first-seen times (grace clocks), attempts, notes posted.' }),
+    report: z
+      .strictObject({
+        formats: z
+          .array(z.enum(['table', 'json', 'markdown', 'junit', 'html']))
+          .default(['table'])
+          .meta({ description: 'Report formats written when --format is not given.' }),
+        dir: z
+          .string()
+          .optional()
+          .meta({ description: 'Directory for report files (report.<ext>); stdout when unset.' }),
+      })
+      .prefault({})
+      .meta({ description: 'Report output.' }),
+    schedule: z
+      .strictObject({
+        cron: z
+          .string()
+          .refine((c) => validate(c), {
+            error: 'expected a cron expression like "0 * * * *" (5 fields, or 6 with seconds)',
+          })
+          .default('0 * * * *')
+          .meta({ description: 'Cron expression for `daemon`.' }),
+        timezone: z.string().default('UTC').meta({ description: 'Time zone of the cron expression.' }),
+      })
+      .prefault({})
+      .meta({ description: "The daemon's schedule." }),
+    notify: z
+      .strictObject({
+        mergeRequestNotes: z
+          .boolean()
+          .default(true)
+          .meta({ description: 'Leave a note on the MR after its environment was reaped.' }),
+        mergeRequestNotices: z.boolean().default(true).meta({
+          description:
+            'Post one advance notice on the MR when a stack becomes reapable but waits (grace, min age or notice window): when, why, how to keep it.',
+        }),
+        ghostEnvironments: z.boolean().default(false).meta({
+          description:
+            'Report GitLab review/ environments still available whose stack is gone, and environments stuck in stopping for over a day (one more listing per project).',
+        }),
+        dashboard: z
+          .strictObject({
+            project: z
+              .union([z.string(), z.number().int()])
+              .optional()
+              .meta({ description: 'Project (path or id) of the dashboard issue; unset: no dashboard.' }),
+            title: z
+              .string()
+              .min(1)
+              .max(255)
+              .default('env-reaper dashboard')
+              .meta({ description: 'Title of the dashboard issue (GitLab allows 255 characters).' }),
+            label: z
+              .string()
+              .default('env-reaper-dashboard')
+              .meta({ description: 'Label that finds the dashboard issue again, run after run.' }),
+            keepDays: z
+              .number()
+              .int()
+              .min(1)
+              .default(7)
+              .meta({ description: 'How long a ticked "keep" checkbox keeps an environment.' }),
+          })
+          .prefault({})
+          .meta({
+            description:
+              'One issue, edited in place every run: flagged, scheduled (with keep checkboxes), deleted, stuck.',
+          }),
+        beforeDeleteHours: z.number().min(0).default(0).meta({
+          description:
+            'Notice window: a stack with a known MR is deleted no sooner than this many hours after its notice (0: the notice does not delay).',
+        }),
+      })
+      .prefault({})
+      .meta({ description: 'Feedback through GitLab.' }),
+    cost: z
+      .strictObject({
+        enabled: z.boolean().default(false).meta({
+          description: 'Read monthly cost per environment from Cost Explorer ($0.01 per request page).',
+        }),
+        tagKey: z.string().default('aws:cloudformation:stack-name').meta({
+          description:
+            'Cost-allocation tag that names the stack on its resources; must be activated in Billing.',
+        }),
+        lookbackDays: z
+          .number()
+          .int()
+          .min(1)
+          .max(365)
+          .default(30)
+          .meta({ description: 'Days of cost to read.' }),
+      })
+      .prefault({})
+      .meta({ description: 'Cost enrichment: what each environment costs and what reaping would save.' }),
+    daemon: z
+      .strictObject({
+        port: z.number().int().min(0).max(65535).default(9464).meta({
+          description: 'Port of /healthz and /metrics (9464 is the Prometheus exporter convention).',
+        }),
+        host: z
+          .string()
+          .default('0.0.0.0')
+          .meta({ description: 'Address the health and metrics server listens on.' }),
+        shutdownTimeout: duration().default('60s').meta({
+          description: 'On SIGTERM, how long a run in progress may take to finish its current step.',
+        }),
+      })
+      .prefault({})
+      .meta({ description: 'The long-running daemon (`env-reaper daemon`).' }),
+    log: z
+      .strictObject({
+        level: z
+          .enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'])
+          .default('info')
+          .meta({ description: 'Log level (stderr).' }),
+      })
+      .prefault({})
+      .meta({ description: 'Logging.' }),
+  })
+  .meta({ title: 'env-reaper configuration', description: 'env-reaper configuration file (YAML).' });
+
+/** The parsed configuration, defaults applied. */
+export type Config = z.output<typeof configSchema>;
+/** The configuration as written in a file. */
+export type ConfigInput = z.input<typeof configSchema>;

@@ -1,0 +1,236 @@
+/**
+ * The data model shared by every stage of the pipeline (DESIGN §2). Everything here is plain,
+ * JSON-serialisable data: timestamps are ISO-8601 strings, never `Date` objects, so a snapshot can be
+ * written to disk, diffed and replayed through `classify()` byte for byte.
+ */
+// @ts-nocheck
+
+
+/** Every verdict env-reaper can give a stack (DESIGN §4), in rule order: the first that applies wins. */function stryNS_9fa48() {
+  var g = typeof globalThis === 'object' && globalThis && globalThis.Math === Math && globalThis || new Function("return this")();
+  var ns = g.__stryker__ || (g.__stryker__ = {});
+  if (ns.activeMutant === undefined && g.process && g.process.env && g.process.env.__STRYKER_ACTIVE_MUTANT__) {
+    ns.activeMutant = g.process.env.__STRYKER_ACTIVE_MUTANT__;
+  }
+  function retrieveNS() {
+    return ns;
+  }
+  stryNS_9fa48 = retrieveNS;
+  return retrieveNS();
+}
+stryNS_9fa48();
+function stryCov_9fa48() {
+  var ns = stryNS_9fa48();
+  var cov = ns.mutantCoverage || (ns.mutantCoverage = {
+    static: {},
+    perTest: {}
+  });
+  function cover() {
+    var c = cov.static;
+    if (ns.currentTestId) {
+      c = cov.perTest[ns.currentTestId] = cov.perTest[ns.currentTestId] || {};
+    }
+    var a = arguments;
+    for (var i = 0; i < a.length; i++) {
+      c[a[i]] = (c[a[i]] || 0) + 1;
+    }
+  }
+  stryCov_9fa48 = cover;
+  cover.apply(null, arguments);
+}
+function stryMutAct_9fa48(id) {
+  var ns = stryNS_9fa48();
+  function isActive(id) {
+    if (ns.activeMutant === id) {
+      if (ns.hitCount !== void 0 && ++ns.hitCount > ns.hitLimit) {
+        throw new Error('Stryker: Hit count limit reached (' + ns.hitCount + ')');
+      }
+      return true;
+    }
+    return false;
+  }
+  stryMutAct_9fa48 = isActive;
+  return isActive(id);
+}
+export const VERDICTS = ['protected', 'busy', 'delete-failed', 'unknown', 'unowned', 'project-gone', 'merged', 'branch-deleted', 'abandoned', 'idle', 'active'] as const;
+
+/** A stable verdict code. */
+export type Verdict = (typeof VERDICTS)[number];
+
+/** Verdicts for which a `delete` action may be configured at all (DESIGN §4). */
+export const DELETABLE_VERDICTS = ['merged', 'branch-deleted', 'abandoned', 'idle', 'project-gone', 'unowned', 'delete-failed'] as const satisfies readonly Verdict[];
+
+/** A verdict that may carry the `delete` action. */
+export type DeletableVerdict = (typeof DELETABLE_VERDICTS)[number];
+
+/** What the policy does with a verdict. */
+export type Action = 'keep' | 'flag' | 'delete';
+
+/** Stable reason codes. Reports, logs, tests and `explain` key on these; never rename one. */
+export const REASON_CODES = ['KEEP_TAG', 'KEEP_TAG_EXPIRED', 'TERMINATION_PROTECTION', 'PROTECTED_STACK_NAME', 'DEFAULT_BRANCH', 'PROTECTED_BRANCH', 'PROTECTED_TIER', 'MR_KEEP_LABEL', 'DASHBOARD_KEEP', 'STACK_BUSY', 'STACK_DELETE_FAILED', 'GITLAB_ERROR', 'PROJECT_UNRESOLVED', 'PROJECT_NOT_FOUND', 'PROJECT_ARCHIVED', 'MR_MERGED', 'MR_OPEN', 'MR_CLOSED', 'BRANCH_NOT_FOUND', 'BRANCH_EXISTS', 'REF_SLUG_AMBIGUOUS', 'NO_MR', 'REF_UNRESOLVED', 'IDLE', 'RECENT_ACTIVITY'] as const;
+
+/** A stable reason code. */
+export type ReasonCode = (typeof REASON_CODES)[number];
+
+/** One piece of evidence behind a verdict. */
+export interface Reason {
+  /** Stable machine code. */
+  code: ReasonCode;
+  /** Human-readable detail; free text, never parsed. */
+  detail: string;
+  /** When the fact happened (ISO-8601), if it has a time (e.g. `merged_at`). */
+  at?: string;
+}
+
+/** A CloudFormation stack as the collector saw it. */
+export interface StackFacts {
+  account: string;
+  region: string;
+  /** Full stack ARN; the only stable identity (names are reused after deletion). */
+  stackId: string;
+  name: string;
+  status: string;
+  statusReason?: string;
+  createdAt: string;
+  /** `LastUpdatedTime`; absent when the stack was never updated. */
+  updatedAt?: string;
+  /** Set on nested stacks only. */
+  parentId?: string;
+  rootId?: string;
+  tags: Record<string, string>;
+  terminationProtection: boolean;
+}
+
+/** How a stack was tied to GitLab (DESIGN §3). */
+export interface Owner {
+  projectId?: number;
+  projectPath?: string;
+  /** Exact branch name, when the deploy job tagged it. */
+  ref?: string;
+  /** `CI_COMMIT_REF_SLUG`; may match several branches. */
+  refSlug?: string;
+  environment?: string;
+  environmentSlug?: string;
+  mrIid?: number;
+  matchedBy: 'tags' | 'name-pattern';
+  /** Name-pattern match whose project could not be mapped to a path or id. */
+  unresolved?: boolean;
+}
+
+/** The project key the GitLab collector uses: the numeric id when known, else the full path. */
+export function projectKey(owner: Owner): string | undefined {
+  if (stryMutAct_9fa48("768")) {
+    {}
+  } else {
+    stryCov_9fa48("768");
+    if (stryMutAct_9fa48("771") ? owner.projectId === undefined : stryMutAct_9fa48("770") ? false : stryMutAct_9fa48("769") ? true : (stryCov_9fa48("769", "770", "771"), owner.projectId !== undefined)) return String(owner.projectId);
+    return owner.projectPath;
+  }
+}
+
+/** A GitLab project. */
+export interface ProjectFacts {
+  id: number;
+  path: string;
+  defaultBranch?: string;
+  archived: boolean;
+}
+
+/** A GitLab branch. */
+export interface BranchFacts {
+  name: string;
+  protected: boolean;
+  default: boolean;
+  /** Last commit's `committed_date`. */
+  committedAt?: string;
+}
+
+/** A GitLab merge request. */
+export interface MergeRequestFacts {
+  iid: number;
+  sourceBranch: string;
+  state: 'opened' | 'closed' | 'merged' | 'locked';
+  createdAt?: string;
+  updatedAt?: string;
+  mergedAt?: string;
+  closedAt?: string;
+  author?: string;
+  webUrl?: string;
+  labels?: string[];
+}
+
+/** A GitLab environment. */
+export interface EnvironmentFacts {
+  id: number;
+  name: string;
+  slug?: string;
+  state: string;
+  tier?: string;
+  /** `last_deployment.created_at`, when it was read (else `updated_at`). */
+  lastDeployedAt?: string;
+  updatedAt?: string;
+  lastDeploymentRef?: string;
+}
+
+/** A failed read: the reason a piece of evidence is missing. */
+export interface EvidenceError {
+  /** Stable code, e.g. `HTTP_500`, `HTTP_403`, `TIMEOUT`, `RATE_LIMITED`, `TRUNCATED_LISTING`. */
+  code: string;
+  message: string;
+}
+
+/** Evidence that was either read or could not be read. A missing value is never guessed. */
+export type Evidence<T> = {
+  ok: true;
+  value: T;
+} | {
+  ok: false;
+  error: EvidenceError;
+};
+
+/**
+ * What GitLab says about the owner of one stack. Each field is only present when the collector was asked
+ * for it; classify() treats an absent field it needs as unreadable.
+ */
+export interface GitLabEvidence {
+  /** `null` value: the project answered 404 (gone, or invisible to this token). */
+  project?: Evidence<ProjectFacts | null>;
+  /**
+   * The branches this stack may belong to: the exact `ref`, or every branch whose slug equals `refSlug`.
+   * An empty list means: no such branch exists.
+   */
+  branches?: Evidence<BranchFacts[]>;
+  /** Every MR whose source branch is one of the candidate refs (any state). */
+  mergeRequests?: Evidence<MergeRequestFacts[]>;
+  /** The environment named by the stack's tag; `null` when it does not exist. */
+  environment?: Evidence<EnvironmentFacts | null>;
+  /**
+   * The MR named by the `mr-iid` tag, read only when nothing else names the ref (no ref, ref slug or
+   * deployed ref): its source branch then stands in for the ref.
+   */
+  taggedMergeRequest?: Evidence<MergeRequestFacts | null>;
+}
+
+/** Everything known about one stack: the input to classify(). */
+export interface StackSnapshot {
+  stack: StackFacts;
+  /** `undefined` when the stack is out of scope (no ownership tag, no name pattern): `unmanaged`. */
+  owner?: Owner;
+  gitlab: GitLabEvidence;
+  /** First time the stack was seen in each verdict (from state), ISO-8601. */
+  firstSeen?: Partial<Record<Verdict, string>>;
+  /** A person ticked "keep" for this stack on the dashboard issue: kept until then (ISO). */
+  keptUntil?: string;
+}
+
+/** The classification of one stack. */
+export interface Classification {
+  stackId: string;
+  verdict: Verdict;
+  reasons: Reason[];
+  /**
+   * When the verdict's clock started (ISO-8601): `merged_at` for `merged`, the grace anchor for
+   * `branch-deleted`, the last activity for `idle`… The planner counts grace from here.
+   */
+  since?: string;
+}

@@ -1,0 +1,73 @@
+/**
+ * Typed errors. Each has a stable `code` and keeps its `cause`, so reports and exit codes key on data,
+ * not on message text.
+ */
+// @ts-nocheck
+
+
+/** Base class of every error env-reaper raises on purpose. */
+export class ReaperError extends Error {
+  /** Stable machine code. */
+  readonly code: string;
+
+  constructor(code: string, message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = new.target.name;
+    this.code = code;
+  }
+}
+
+/** One problem in a configuration, with the path of the key. */
+export interface ConfigIssue {
+  path: string;
+  message: string;
+}
+
+/** The configuration is invalid: every problem at once. Exit 2, before any network call. */
+export class ConfigError extends ReaperError {
+  readonly issues: ConfigIssue[];
+
+  constructor(issues: ConfigIssue[], options?: { cause?: unknown }) {
+    super(
+      'CONFIG_INVALID',
+      issues.map((i) => (i.path ? `${i.path}: ${i.message}` : i.message)).join('\n'),
+      options,
+    );
+    this.issues = issues;
+  }
+}
+
+/** Wrong command-line usage. Exit 2. */
+export class UsageError extends ReaperError {
+  constructor(message: string) {
+    super('USAGE', message);
+  }
+}
+
+/** A call to AWS or GitLab failed after its retries. */
+export class ExternalServiceError extends ReaperError {
+  /** `aws` or `gitlab`. */
+  readonly service: string;
+  /** HTTP status when there was one. */
+  readonly status: number | undefined;
+
+  constructor(
+    service: string,
+    code: string,
+    message: string,
+    options?: { cause?: unknown; status?: number | undefined },
+  ) {
+    super(code, message, options);
+    this.service = service;
+    this.status = options?.status;
+  }
+}
+
+/** Exit codes (DESIGN §6). */
+export const EXIT = {
+  ok: 0,
+  partial: 1,
+  usage: 2,
+  brake: 3,
+  failOn: 4,
+} as const;

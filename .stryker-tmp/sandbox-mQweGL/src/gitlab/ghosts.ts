@@ -1,0 +1,102 @@
+// @ts-nocheck
+import pLimit from 'p-limit';
+import type { EnvironmentFacts, Owner, ProjectFacts } from '../core/model.js';
+import { refSlug } from '../core/slug.js';
+import { type GitLabReader, type Page, toEvidenceError } from './reader.js';
+
+/**
+ * GitLab environments whose stack is gone (ghosts: `available` in the `review/` folder, and no live
+ * in-scope stack names them), and environments stuck in `stopping` for more than a day. Both are what
+ * GitLab's own on_stop teardown leaves behind when it fails (reference/gitlab-api-notes.md §4).
+ */
+
+/** One environment reported beside the stacks. */
+export interface EnvironmentFinding {
+  projectId: number;
+  projectPath: string;
+  id: number;
+  name: string;
+  state: string;
+  updatedAt?: string;
+}
+
+/** Ghost and stuck environments of the projects a run read. */
+export interface EnvironmentFindings {
+  ghosts: EnvironmentFinding[];
+  stuck: EnvironmentFinding[];
+  errors: { scope: string; code: string; message: string }[];
+}
+
+const DAY_MS = 86_400_000;
+
+async function all(listPage: (page: number) => Promise<Page<EnvironmentFacts>>): Promise<EnvironmentFacts[]> {
+  const out: EnvironmentFacts[] = [];
+  let next: number | null = 1;
+  while (next !== null) {
+    const page: Page<EnvironmentFacts> = await listPage(next);
+    out.push(...page.items);
+    next = page.nextPage;
+  }
+  return out;
+}
+
+/**
+ * Finds ghosts and stuck environments in the given projects. A review environment is live when an
+ * in-scope stack of its project names it (environment tag), or deployed its ref (`review/<ref>` or
+ * `review/<ref slug>`, the usual naming).
+ */
+export async function findEnvironmentFindings(
+  projects: ProjectFacts[],
+  owners: Owner[],
+  reader: GitLabReader,
+  now: number,
+  concurrency = 4,
+): Promise<EnvironmentFindings> {
+  const findings: EnvironmentFindings = { ghosts: [], stuck: [], errors: [] };
+  const limit = pLimit(concurrency);
+  await Promise.all(
+    projects.map((project) =>
+      limit(async () => {
+        const mine = owners.filter((o) => o.projectId === project.id || o.projectPath === project.path);
+        const live = new Set<string>();
+        for (const o of mine) {
+          if (o.environment) live.add(o.environment);
+          for (const r of [o.ref, o.ref !== undefined ? refSlug(o.ref) : undefined, o.refSlug])
+            if (r) live.add(`review/${r}`);
+        }
+        const finding = (e: EnvironmentFacts): EnvironmentFinding => ({
+          projectId: project.id,
+          projectPath: project.path,
+          id: e.id,
+          name: e.name,
+          state: e.state,
+          ...(e.updatedAt ? { updatedAt: e.updatedAt } : {}),
+        });
+        try {
+          const available = await all((page) =>
+            reader.environmentsPage(project.id, page, { states: 'available' }),
+          );
+          for (const e of available)
+            if (e.name.startsWith('review/') && !live.has(e.name)) findings.ghosts.push(finding(e));
+          const stopping = await all((page) =>
+            reader.environmentsPage(project.id, page, { states: 'stopping' }),
+          );
+          for (const e of stopping) {
+            const at = e.updatedAt ? Date.parse(e.updatedAt) : Number.NaN;
+            if (!Number.isNaN(at) && now - at > DAY_MS) findings.stuck.push(finding(e));
+          }
+        } catch (error) {
+          findings.errors.push({
+            scope: `gitlab:project ${project.id} environments`,
+            ...toEvidenceError(error),
+          });
+        }
+      }),
+    ),
+  );
+  const order = (a: EnvironmentFinding, b: EnvironmentFinding) =>
+    a.projectPath.localeCompare(b.projectPath) || a.name.localeCompare(b.name);
+  findings.ghosts.sort(order);
+  findings.stuck.sort(order);
+  return findings;
+}

@@ -1,0 +1,175 @@
+// @ts-nocheck
+import { createRequesterFn } from '@gitbeaker/requester-utils';
+import { GitbeakerRequestError, GitbeakerRetryError, GitbeakerTimeoutError, Gitlab } from '@gitbeaker/rest';
+import { z } from 'zod';
+import type {
+  BranchFacts,
+  EnvironmentFacts,
+  EvidenceError,
+  MergeRequestFacts,
+  ProjectFacts,
+} from '../core/model.js';
+import { ExternalServiceError } from '../errors/errors.js';
+import { redactProcessSecrets as scrub } from '../util/redact.js';
+import { createGitLabRequestHandler, type GitLabHttpOptions } from './http.js';
+import {
+  branchSchema,
+  environmentSchema,
+  mergeRequestSchema,
+  projectSchema,
+  toBranch,
+  toEnvironment,
+  toMergeRequest,
+  toProject,
+} from './schemas.js';
+
+/** One page of a GitLab listing. */
+export interface Page<T> {
+  items: T[];
+  nextPage: number | null;
+  /** `null` when GitLab omits totals (over 10,000 rows). */
+  totalPages: number | null;
+}
+
+/** The read side of GitLab that env-reaper needs; tests swap it without global mocks. */
+export interface GitLabReader {
+  /** `null` on 404 (gone, or not visible to this token). */
+  project(key: string | number): Promise<ProjectFacts | null>;
+  branchesPage(projectId: number, page: number): Promise<Page<BranchFacts>>;
+  /** `null` on 404 Branch Not Found. */
+  branch(projectId: number, name: string): Promise<BranchFacts | null>;
+  mergeRequestsPage(
+    projectId: number,
+    page: number,
+    filter?: { sourceBranch?: string },
+  ): Promise<Page<MergeRequestFacts>>;
+  environmentsPage(
+    projectId: number,
+    page: number,
+    filter?: { name?: string; states?: 'available' | 'stopping' | 'stopped' },
+  ): Promise<Page<EnvironmentFacts>>;
+  /** The single GET, with `last_deployment`. */
+  environment(projectId: number, environmentId: number): Promise<EnvironmentFacts>;
+  /** One MR by iid; `null` on 404. */
+  mergeRequest(projectId: number, iid: number): Promise<MergeRequestFacts | null>;
+}
+
+/** Page size for every listing: GitLab's maximum. */
+export const PER_PAGE = 100;
+
+/** Options for the gitbeaker-backed reader and writer: where, who, and the HTTP layer's bounds. */
+export interface GitLabClientOptions extends GitLabHttpOptions {
+  url: string;
+  token?: string | undefined;
+  jobToken?: string | undefined;
+}
+
+/** HTTP status of a gitbeaker error, if it has one. */
+export function statusOf(error: unknown): number | undefined {
+  const cause = (error as { cause?: { response?: { status?: number } } })?.cause;
+  return cause?.response?.status;
+}
+
+/**
+ * Maps any failure to stable evidence error codes. The message is scrubbed of secrets here, at the
+ * boundary: a server or proxy may echo the request (URL, headers) back in its error text.
+ */
+export function toEvidenceError(error: unknown): EvidenceError {
+  const e = classifyError(error);
+  return { code: e.code, message: scrub(e.message) };
+}
+
+function classifyError(error: unknown): EvidenceError {
+  if (error instanceof GitbeakerTimeoutError) return { code: 'TIMEOUT', message: error.message };
+  if (error instanceof GitbeakerRetryError) {
+    return { code: /429/.test(error.message) ? 'RATE_LIMITED' : 'RETRIES_EXHAUSTED', message: error.message };
+  }
+  if (error instanceof GitbeakerRequestError) {
+    const status = statusOf(error);
+    return { code: `HTTP_${status ?? 'ERROR'}`, message: error.message || `HTTP ${status}` };
+  }
+  if (error instanceof z.ZodError)
+    return { code: 'MALFORMED_RESPONSE', message: error.issues[0]?.message ?? 'malformed' };
+  if (error instanceof ExternalServiceError) return { code: error.code, message: error.message };
+  return { code: 'NETWORK', message: (error as Error)?.message ?? String(error) };
+}
+
+function pageOf<T>(
+  res: { data: unknown; paginationInfo: { next: number | null; totalPages: number } },
+  schema: z.ZodType<T>,
+): { items: T[]; nextPage: number | null; totalPages: number | null } {
+  const items = z.array(schema).parse(res.data);
+  const totalPages = Number.isFinite(res.paginationInfo.totalPages) ? res.paginationInfo.totalPages : null;
+  return { items, nextPage: res.paginationInfo.next ?? null, totalPages };
+}
+
+async function orNull<T>(promise: Promise<T>): Promise<T | null> {
+  try {
+    return await promise;
+  } catch (error) {
+    if (error instanceof GitbeakerRequestError && statusOf(error) === 404) return null;
+    throw error;
+  }
+}
+
+/** Creates the gitbeaker instance with our request handler (retry, Retry-After, pacing). */
+export function createGitlabApi(options: GitLabClientOptions): InstanceType<typeof Gitlab> {
+  const handler = createGitLabRequestHandler(options);
+  const auth = options.token ? { token: options.token } : { jobToken: options.jobToken ?? '' };
+  return new Gitlab({
+    host: options.url,
+    ...auth,
+    // Our handler owns timeouts per request; gitbeaker's one signal per whole paginated call would not do.
+    queryTimeout: null,
+    requesterFn: createRequesterFn((_, reqo) => Promise.resolve(reqo), handler),
+  } as ConstructorParameters<typeof Gitlab>[0]);
+}
+
+/** The GitLab reader on @gitbeaker/rest. */
+export function createGitLabReader(options: GitLabClientOptions): GitLabReader {
+  const api = createGitlabApi(options);
+  const paged = { perPage: PER_PAGE, showExpanded: true as const, pagination: 'offset' as const };
+  return {
+    async project(key) {
+      const raw = await orNull(api.Projects.show(key));
+      return raw === null ? null : toProject(projectSchema.parse(raw));
+    },
+    async branchesPage(projectId, page) {
+      const res = await api.Branches.all(projectId, { ...paged, page });
+      const p = pageOf(res as never, branchSchema);
+      return { ...p, items: p.items.map(toBranch) };
+    },
+    async branch(projectId, name) {
+      const raw = await orNull(api.Branches.show(projectId, name));
+      return raw === null ? null : toBranch(branchSchema.parse(raw));
+    },
+    async mergeRequestsPage(projectId, page, filter) {
+      const res = await api.MergeRequests.all({
+        projectId,
+        state: 'all' as never,
+        ...(filter?.sourceBranch !== undefined ? { sourceBranch: filter.sourceBranch } : {}),
+        ...paged,
+        page,
+      } as never);
+      const p = pageOf(res as never, mergeRequestSchema);
+      return { ...p, items: p.items.map(toMergeRequest) };
+    },
+    async environmentsPage(projectId, page, filter) {
+      const res = await api.Environments.all(projectId, {
+        ...(filter?.name !== undefined ? { name: filter.name } : {}),
+        ...(filter?.states !== undefined ? { states: filter.states } : {}),
+        ...paged,
+        page,
+      } as never);
+      const p = pageOf(res as never, environmentSchema);
+      return { ...p, items: p.items.map(toEnvironment) };
+    },
+    async mergeRequest(projectId, iid) {
+      const raw = await orNull(api.MergeRequests.show(projectId, iid));
+      return raw === null ? null : toMergeRequest(mergeRequestSchema.parse(raw));
+    },
+    async environment(projectId, environmentId) {
+      return toEnvironment(environmentSchema.parse(await api.Environments.show(projectId, environmentId)));
+    },
+  };
+}

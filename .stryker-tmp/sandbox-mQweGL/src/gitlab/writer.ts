@@ -1,0 +1,63 @@
+// @ts-nocheck
+import { z } from 'zod';
+import type { GitLabClientOptions } from './reader.js';
+import { createGitlabApi } from './reader.js';
+
+/** The narrow GitLab write side the executor uses. Only src/reap calls it. */
+export interface GitLabWriter {
+  /** Stops an environment; `force` skips on_stop jobs (the stack they would tear down is gone). */
+  stopEnvironment(projectId: number, environmentId: number): Promise<string>;
+  deleteEnvironment(projectId: number, environmentId: number): Promise<void>;
+  /** Bodies of the MR's notes (newest first), to find our hidden marker. */
+  mergeRequestNoteBodies(projectId: number, mrIid: number): Promise<string[]>;
+  createMergeRequestNote(projectId: number, mrIid: number, body: string): Promise<void>;
+  /** The open issue carrying `label`, if any (the dashboard). */
+  findIssue(project: string | number, label: string): Promise<{ iid: number; description: string } | null>;
+  createIssue(project: string | number, title: string, description: string, label: string): Promise<number>;
+  updateIssue(project: string | number, iid: number, description: string): Promise<void>;
+}
+
+const noteSchema = z.object({ body: z.string() });
+const issueSchema = z.object({ iid: z.number().int(), description: z.string().nullish() });
+
+/** The gitbeaker-backed writer (same HTTP handler, pacing and retries as the reader). */
+export function createGitLabWriter(options: GitLabClientOptions): GitLabWriter {
+  const api = createGitlabApi(options);
+  return {
+    async stopEnvironment(projectId, environmentId) {
+      // gitbeaker types `force` as a string (a typing bug); GitLab reads the JSON boolean.
+      const out = await api.Environments.stop(projectId, environmentId, { force: true } as never);
+      return String((out as { state?: string }).state ?? '');
+    },
+    async deleteEnvironment(projectId, environmentId) {
+      await api.Environments.remove(projectId, environmentId);
+    },
+    async mergeRequestNoteBodies(projectId, mrIid) {
+      const notes = await api.MergeRequestNotes.all(projectId, mrIid, { perPage: 100 } as never);
+      return z
+        .array(noteSchema)
+        .parse(notes)
+        .map((n) => n.body);
+    },
+    async createMergeRequestNote(projectId, mrIid, body) {
+      await api.MergeRequestNotes.create(projectId, mrIid, body);
+    },
+    async findIssue(project, label) {
+      const issues = await api.Issues.all({
+        projectId: project,
+        labels: label,
+        state: 'opened',
+        perPage: 20,
+      } as never);
+      const first = z.array(issueSchema).parse(issues)[0];
+      return first ? { iid: first.iid, description: first.description ?? '' } : null;
+    },
+    async createIssue(project, title, description, label) {
+      const out = await api.Issues.create(project, title, { description, labels: label } as never);
+      return issueSchema.parse(out).iid;
+    },
+    async updateIssue(project, iid, description) {
+      await api.Issues.edit(project, iid, { description } as never);
+    },
+  };
+}

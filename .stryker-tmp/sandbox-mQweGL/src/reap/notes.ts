@@ -1,0 +1,83 @@
+// @ts-nocheck
+import { mdCode, mdMarker } from '../util/safe-text.js';
+
+/**
+ * The texts env-reaper posts on merge requests. Every outside string (stack name, account, region,
+ * evidence details, label names from config) is an unbreakable code span (`util/safe-text.ts`), so a
+ * branch called `fix/@all` is shown, never mentioned. Evidence lists are capped so a note stays far
+ * below GitLab's note limit (1,000,000 characters).
+ */
+
+/** Evidence lines in one note before the rest is counted. */
+export const NOTE_MAX_REASONS = 20;
+
+/** The hidden marker that makes MR notes idempotent. */
+export function noteMarker(stackId: string): string {
+  return mdMarker('deleted', stackId);
+}
+
+/** The hidden marker of an advance notice: one per stack and verdict. */
+export function noticeMarker(stackId: string, verdict: string): string {
+  return mdMarker('notice', stackId, verdict);
+}
+
+/** One line of evidence (a reason as classified now, or as stored in state). */
+export interface NoteReason {
+  code: string;
+  detail: string;
+  at?: string | undefined;
+}
+
+function evidence(reasons: NoteReason[]): string {
+  const shown = reasons
+    .slice(0, NOTE_MAX_REASONS)
+    .map((r) => `- \`${r.code}\` ${mdCode(r.detail)}${r.at ? ` (${mdCode(r.at)})` : ''}`);
+  if (reasons.length > NOTE_MAX_REASONS) shown.push(`- … and ${reasons.length - NOTE_MAX_REASONS} more`);
+  return shown.join('\n');
+}
+
+/** What a note says about the stack it concerns. */
+export interface NoteStack {
+  stackId: string;
+  name: string;
+  account: string;
+  region: string;
+}
+
+/** The advance notice: when, why, and how to keep the stack. */
+export function noticeBody(
+  stack: NoteStack,
+  verdict: string,
+  reasons: NoteReason[],
+  deleteAfter: string | undefined,
+  keepLabels: string[],
+): string {
+  const labels = keepLabels.map((l) => mdCode(l)).join(' or ');
+  return [
+    noticeMarker(stack.stackId, verdict),
+    `**env-reaper**: the review environment stack ${mdCode(stack.name)} (account ${mdCode(stack.account)}, ${mdCode(stack.region)}) will be deleted after **${deleteAfter ?? 'its grace period'}**.`,
+    '',
+    `Verdict: **${verdict}**. Evidence:`,
+    evidence(reasons),
+    '',
+    `To keep it, add the label ${labels} to this merge request (re-checked right before deletion), or tag the stack \`env-reaper:keep=true\` or \`env-reaper:keep=YYYY-MM-DD\`.`,
+  ].join('\n');
+}
+
+/** The note after a deletion. */
+export function deletedNoteBody(
+  stack: NoteStack,
+  verdict: string,
+  reasons: NoteReason[],
+  runId: string,
+): string {
+  return [
+    noteMarker(stack.stackId),
+    `**env-reaper** deleted the review environment stack ${mdCode(stack.name)} (account ${mdCode(stack.account)}, ${mdCode(stack.region)}) in run ${mdCode(runId)}.`,
+    '',
+    `Verdict: **${verdict}**. Evidence:`,
+    evidence(reasons),
+    '',
+    'The stack is gone (`DELETE_COMPLETE`); its GitLab environment was stopped. To keep a stack in future, tag it `env-reaper:keep=true` or `env-reaper:keep=YYYY-MM-DD`.',
+  ].join('\n');
+}

@@ -1,0 +1,298 @@
+// @ts-nocheck
+import { z } from 'zod';
+import { mergeRequestFor } from '../core/match.js';
+import { REASON_CODES, VERDICTS } from '../core/model.js';
+import type { RunResult } from '../run/audit.js';
+import { redactProcessSecrets as scrub } from '../util/redact.js';
+
+/**
+ * The versioned JSON report (DESIGN §6). This zod schema is the contract: the JSON Schema in
+ * `config/report.schema.json` is generated from it, and tests validate real CLI output against that file.
+ * Bump `schemaVersion` on any incompatible change.
+ */
+
+const verdict = z.enum(VERDICTS);
+const action = z.enum(['keep', 'flag', 'delete']);
+
+const reason = z.object({
+  code: z.enum(REASON_CODES),
+  detail: z.string(),
+  at: z.string().optional(),
+});
+
+const environment = z.object({
+  stack: z.object({
+    name: z.string(),
+    id: z.string(),
+    account: z.string(),
+    region: z.string(),
+    status: z.string(),
+    statusReason: z.string().optional(),
+    createdAt: z.string(),
+    updatedAt: z.string().optional(),
+  }),
+  owner: z.object({
+    projectId: z.number().int().optional(),
+    projectPath: z.string().optional(),
+    ref: z.string().optional(),
+    refSlug: z.string().optional(),
+    environment: z.string().optional(),
+    mrIid: z.number().int().optional(),
+    matchedBy: z.enum(['tags', 'name-pattern']),
+  }),
+  verdict,
+  reasons: z.array(reason),
+  action,
+  /** planned: due now (dry-run) · deleted/failed/cancelled: what apply did · skipped: not deleted this run. */
+  result: z.enum(['planned', 'deleted', 'failed', 'skipped', 'cancelled']),
+  plan: z.object({
+    status: z.enum(['keep', 'flag', 'due', 'waiting', 'braked']),
+    deleteAfter: z.string().optional(),
+    waitingFor: z.enum(['grace', 'min-age', 'notice']).optional(),
+  }),
+  error: z.object({ code: z.string(), message: z.string() }).nullable(),
+  /** The MR this environment's notes go to, when one is known. */
+  mergeRequest: z
+    .object({
+      iid: z.number().int(),
+      state: z.string(),
+      author: z.string().optional(),
+      webUrl: z.string().optional(),
+    })
+    .optional(),
+  /** USD per month, from Cost Explorer; `null` when cost is enabled but unknown. Absent when disabled. */
+  monthlyCost: z.number().nullable().optional(),
+});
+
+const counts = z.record(z.string(), z.number().int());
+
+const finding = z.object({
+  projectId: z.number().int(),
+  projectPath: z.string(),
+  id: z.number().int(),
+  name: z.string(),
+  state: z.string(),
+  updatedAt: z.string().optional(),
+});
+
+/** The JSON report schema. */
+export const reportSchema = z
+  .object({
+    schemaVersion: z.literal(1),
+    runId: z.string(),
+    generatedAt: z.string(),
+    mode: z.enum(['dry-run', 'apply']),
+    summary: z.object({
+      stacksScanned: z.number().int(),
+      inScope: z.number().int(),
+      unmanaged: z.number().int(),
+      nested: z.number().int(),
+      byVerdict: counts,
+      byAction: counts,
+      due: z.number().int(),
+      deleted: z.number().int(),
+      failed: z.number().int(),
+      brake: z
+        .object({
+          kind: z.enum(['max-deletions', 'max-percent']),
+          due: z.number().int(),
+          inScope: z.number().int(),
+          limit: z.number(),
+        })
+        .nullable(),
+      apiCalls: counts,
+      /** Cost enrichment (`cost.enabled`): `known: false` means unknown, never zero. */
+      cost: z
+        .object({
+          known: z.boolean(),
+          currency: z.literal('USD'),
+          monthlyTotal: z.number().nullable(),
+          monthlyReapable: z.number().nullable(),
+          byProject: z.record(z.string(), z.number()),
+        })
+        .optional(),
+    }),
+    scanned: z.array(z.object({ account: z.string(), region: z.string() })),
+    environments: z.array(environment),
+    unmanaged: z.array(
+      z.object({ name: z.string(), id: z.string(), account: z.string(), region: z.string() }),
+    ),
+    errors: z.array(z.object({ scope: z.string(), code: z.string(), message: z.string() })),
+    apiCalls: z.object({ calls: z.record(z.string(), counts), errors: z.record(z.string(), counts) }),
+    /** GitLab environments reported beside the stacks (`notify.ghostEnvironments`). */
+    gitlabEnvironments: z
+      .object({
+        ghosts: z.array(finding),
+        stuck: z.array(finding),
+        stopped: z.number().int(),
+      })
+      .optional(),
+    /** Only from runs that keep state (`reap`, `daemon`): the comparison with the previous run. */
+    trend: z
+      .object({
+        previousRunId: z.string().nullable(),
+        new: z.array(z.string()),
+        resolved: z.array(z.string()),
+        stillFlagged: z.array(z.object({ name: z.string(), runs: z.number().int() })),
+      })
+      .optional(),
+  })
+  .meta({
+    title: 'env-reaper report',
+    description: 'The JSON report of one env-reaper run (schemaVersion 1).',
+  });
+
+/** The JSON report. */
+export type Report = z.output<typeof reportSchema>;
+/** One environment of the report. */
+export type ReportEnvironment = Report['environments'][number];
+
+/** The JSON Schema of the report, as committed in `config/report.schema.json`. */
+export function reportJsonSchema(): Record<string, unknown> {
+  return z.toJSONSchema(reportSchema, { target: 'draft-2020-12' }) as Record<string, unknown>;
+}
+
+/** The one way a report names an environment's project: its path, else `#id`, else `unresolved`. */
+export function projectLabel(owner: Pick<ReportEnvironment['owner'], 'projectPath' | 'projectId'>): string {
+  return owner.projectPath ?? (owner.projectId !== undefined ? `#${owner.projectId}` : 'unresolved');
+}
+
+/** Outcome of the executor for one stack, when `reap --apply` ran. */
+export interface ExecutionOutcome {
+  result: 'deleted' | 'failed' | 'cancelled' | 'skipped';
+  error?: { code: string; message: string };
+}
+
+function tally(values: string[]): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const v of values) out[v] = (out[v] ?? 0) + 1;
+  return out;
+}
+
+function mergeRequestOf(e: RunResult['environments'][number]): Pick<ReportEnvironment, 'mergeRequest'> {
+  const iid = mergeRequestFor(e.owner, e.evidence);
+  if (iid === undefined) return {};
+  const mr = (e.evidence.mergeRequests?.ok ? e.evidence.mergeRequests.value : []).find((m) => m.iid === iid);
+  return {
+    mergeRequest: {
+      iid,
+      state: mr?.state ?? 'unknown',
+      ...(mr?.author ? { author: mr.author } : {}),
+      ...(mr?.webUrl ? { webUrl: mr.webUrl } : {}),
+    },
+  };
+}
+
+/** Cost totals recomputed from the environments (also used by `report merge`). */
+export function costSummary(
+  environments: ReportEnvironment[],
+  known: boolean,
+): NonNullable<Report['summary']['cost']> {
+  if (!known) return { known, currency: 'USD', monthlyTotal: null, monthlyReapable: null, byProject: {} };
+  const round = (n: number) => Math.round(n * 100) / 100;
+  const byProject: Record<string, number> = {};
+  let total = 0;
+  let reapable = 0;
+  for (const e of environments) {
+    const c = e.monthlyCost ?? 0;
+    total += c;
+    if (e.action !== 'keep') reapable += c;
+    const project = projectLabel(e.owner);
+    byProject[project] = round((byProject[project] ?? 0) + c);
+  }
+  return { known, currency: 'USD', monthlyTotal: round(total), monthlyReapable: round(reapable), byProject };
+}
+
+/** Builds the report from a run (and the executor's outcomes, after `reap --apply`). */
+export function buildReport(
+  run: RunResult,
+  apiCalls: Report['apiCalls'],
+  outcomes: Map<string, ExecutionOutcome> = new Map(),
+  trend?: Report['trend'],
+  ghostsStopped = 0,
+): Report {
+  const environments: ReportEnvironment[] = run.environments.map((e) => {
+    const { stack, owner, classification, plan } = e;
+    const outcome = outcomes.get(stack.stackId);
+    // Show the path GitLab gave when the stack was tagged with the id only.
+    const projectPath =
+      owner.projectPath ?? (e.evidence.project?.ok ? e.evidence.project.value?.path : undefined);
+    const env: ReportEnvironment = {
+      stack: {
+        name: stack.name,
+        id: stack.stackId,
+        account: stack.account,
+        region: stack.region,
+        status: stack.status,
+        createdAt: stack.createdAt,
+        ...(stack.statusReason ? { statusReason: scrub(stack.statusReason) } : {}),
+        ...(stack.updatedAt ? { updatedAt: stack.updatedAt } : {}),
+      },
+      owner: {
+        matchedBy: owner.matchedBy,
+        ...(owner.projectId !== undefined ? { projectId: owner.projectId } : {}),
+        ...(projectPath !== undefined ? { projectPath } : {}),
+        ...(owner.ref !== undefined ? { ref: owner.ref } : {}),
+        ...(owner.refSlug !== undefined ? { refSlug: owner.refSlug } : {}),
+        ...(owner.environment !== undefined ? { environment: owner.environment } : {}),
+        ...(owner.mrIid !== undefined ? { mrIid: owner.mrIid } : {}),
+      },
+      verdict: classification.verdict,
+      reasons: classification.reasons,
+      action: plan.action,
+      result: outcome?.result ?? (plan.status === 'due' ? 'planned' : 'skipped'),
+      plan: {
+        status: plan.status,
+        ...(plan.deleteAfter ? { deleteAfter: plan.deleteAfter } : {}),
+        ...(plan.waitingFor ? { waitingFor: plan.waitingFor } : {}),
+      },
+      error: outcome?.error ? { code: outcome.error.code, message: scrub(outcome.error.message) } : null,
+      ...(run.costs ? { monthlyCost: run.costs.known ? (run.costs.monthly[stack.stackId] ?? 0) : null } : {}),
+      ...mergeRequestOf(e),
+    };
+    return env;
+  });
+  const totals: Record<string, number> = {};
+  for (const [service, ops] of Object.entries(apiCalls.calls))
+    totals[service] = Object.values(ops).reduce((a, b) => a + b, 0);
+  return {
+    schemaVersion: 1,
+    runId: run.runId,
+    generatedAt: run.generatedAt,
+    mode: run.mode,
+    summary: {
+      stacksScanned: run.stacksScanned,
+      inScope: run.environments.length,
+      unmanaged: run.unmanaged.length,
+      nested: run.nested,
+      byVerdict: tally(environments.map((e) => e.verdict)),
+      byAction: tally(environments.map((e) => e.action)),
+      due: run.plan.due,
+      deleted: environments.filter((e) => e.result === 'deleted').length,
+      failed: environments.filter((e) => e.result === 'failed').length,
+      brake: run.plan.brake,
+      apiCalls: totals,
+      ...(run.costs ? { cost: costSummary(environments, run.costs.known) } : {}),
+    },
+    scanned: run.scanned,
+    environments,
+    unmanaged: run.unmanaged.map((u) => ({
+      name: u.name,
+      id: u.stackId,
+      account: u.account,
+      region: u.region,
+    })),
+    errors: run.errors.map((e) => ({ ...e, scope: scrub(e.scope), message: scrub(e.message) })),
+    apiCalls,
+    ...(trend ? { trend } : {}),
+    ...(run.environmentFindings
+      ? {
+          gitlabEnvironments: {
+            ghosts: run.environmentFindings.ghosts,
+            stuck: run.environmentFindings.stuck,
+            stopped: ghostsStopped,
+          },
+        }
+      : {}),
+  };
+}

@@ -1,0 +1,81 @@
+// @ts-nocheck
+import { costSummary, type Report, type ReportEnvironment } from './json-report.js';
+
+function tally(values: string[]): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const v of values) out[v] = (out[v] ?? 0) + 1;
+  return out;
+}
+
+function addCounts(
+  into: Record<string, Record<string, number>>,
+  from: Record<string, Record<string, number>>,
+): void {
+  for (const [service, ops] of Object.entries(from)) {
+    const target = into[service] ?? {};
+    for (const [op, n] of Object.entries(ops)) target[op] = (target[op] ?? 0) + n;
+    into[service] = target;
+  }
+}
+
+/**
+ * Merges shard reports (`--shard i/n`) into one report. Totals are recomputed from the merged
+ * environments, so they equal an unsharded run's over the same world. A stack reported by two shards
+ * (overlapping inputs) is kept once. Brakes were judged per shard: the merged `brake` is the first one
+ * any shard hit.
+ */
+export function mergeReports(reports: Report[]): Report {
+  const byId = new Map<string, ReportEnvironment>();
+  for (const r of reports) for (const e of r.environments) if (!byId.has(e.stack.id)) byId.set(e.stack.id, e);
+  const environments = [...byId.values()].sort((a, b) => (a.stack.id < b.stack.id ? -1 : 1));
+  const unmanaged = [...new Map(reports.flatMap((r) => r.unmanaged).map((u) => [u.id, u])).values()];
+  const scanned = [
+    ...new Map(reports.flatMap((r) => r.scanned).map((s) => [`${s.account}/${s.region}`, s])).values(),
+  ];
+  const calls: Record<string, Record<string, number>> = {};
+  const errors: Record<string, Record<string, number>> = {};
+  for (const r of reports) {
+    addCounts(calls, r.apiCalls.calls);
+    addCounts(errors, r.apiCalls.errors);
+  }
+  const totals: Record<string, number> = {};
+  for (const [service, ops] of Object.entries(calls))
+    totals[service] = Object.values(ops).reduce((a, b) => a + b, 0);
+  const latest =
+    reports
+      .map((r) => r.generatedAt)
+      .sort()
+      .at(-1) ?? new Date(0).toISOString();
+  return {
+    schemaVersion: 1,
+    runId: `merged-${reports.length}-${reports[0]?.runId ?? 'none'}`,
+    generatedAt: latest,
+    mode: reports.some((r) => r.mode === 'apply') ? 'apply' : 'dry-run',
+    summary: {
+      stacksScanned: reports.reduce((n, r) => n + r.summary.stacksScanned, 0),
+      inScope: environments.length,
+      unmanaged: unmanaged.length,
+      nested: reports.reduce((n, r) => n + r.summary.nested, 0),
+      byVerdict: tally(environments.map((e) => e.verdict)),
+      byAction: tally(environments.map((e) => e.action)),
+      due: reports.reduce((n, r) => n + r.summary.due, 0),
+      deleted: environments.filter((e) => e.result === 'deleted').length,
+      failed: environments.filter((e) => e.result === 'failed').length,
+      brake: reports.find((r) => r.summary.brake)?.summary.brake ?? null,
+      apiCalls: totals,
+      ...(reports.some((r) => r.summary.cost)
+        ? {
+            cost: costSummary(
+              environments,
+              reports.every((r) => r.summary.cost?.known !== false),
+            ),
+          }
+        : {}),
+    },
+    scanned,
+    environments,
+    unmanaged,
+    errors: reports.flatMap((r) => r.errors),
+    apiCalls: { calls, errors },
+  };
+}

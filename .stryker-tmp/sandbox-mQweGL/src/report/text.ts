@@ -1,0 +1,194 @@
+// @ts-nocheck
+import { styleText } from 'node:util';
+import { VERDICTS, type Verdict } from '../core/model.js';
+import { mdCode, termSafe } from '../util/safe-text.js';
+import { projectLabel, type Report, type ReportEnvironment } from './json-report.js';
+
+/** Table (terminal) and Markdown renderers of a report. Both group environments by verdict. */
+
+const VERDICT_COLOUR: Record<Verdict, Parameters<typeof styleText>[0]> = {
+  protected: 'blue',
+  busy: 'cyan',
+  'delete-failed': 'red',
+  unknown: 'magenta',
+  unowned: 'yellow',
+  'project-gone': 'yellow',
+  merged: 'red',
+  'branch-deleted': 'red',
+  abandoned: 'yellow',
+  idle: 'yellow',
+  active: 'green',
+};
+
+function when(e: ReportEnvironment, now: number): string {
+  if (e.result === 'deleted') return 'deleted';
+  if (e.result === 'failed') return `failed: ${e.error?.code ?? ''}`;
+  if (e.result === 'cancelled') return `cancelled: ${e.error?.code ?? ''}`;
+  if (e.action !== 'delete') return e.action;
+  if (e.plan.status === 'braked') return 'delete (braked)';
+  if (e.plan.status === 'due') return 'delete now';
+  const at = e.plan.deleteAfter ? Date.parse(e.plan.deleteAfter) : Number.NaN;
+  if (Number.isNaN(at)) return 'delete later';
+  const mins = Math.max(1, Math.round((at - now) / 60_000));
+  return `delete in ${mins >= 120 ? `${Math.round(mins / 60)}h` : `${mins}m`} (${e.plan.waitingFor})`;
+}
+
+function ref(e: ReportEnvironment): string {
+  return (
+    e.owner.ref ?? (e.owner.refSlug !== undefined ? `${e.owner.refSlug} (slug)` : (e.owner.environment ?? ''))
+  );
+}
+
+function mainReason(e: ReportEnvironment): string {
+  const r = e.reasons[0];
+  return r ? `${r.code}: ${r.detail}` : '';
+}
+
+function grouped(report: Report): [Verdict, ReportEnvironment[]][] {
+  return VERDICTS.map(
+    (v) => [v, report.environments.filter((e) => e.verdict === v)] as [Verdict, ReportEnvironment[]],
+  ).filter(([, list]) => list.length > 0);
+}
+
+function pad(s: string, n: number): string {
+  return s.length >= n ? `${s.slice(0, n - 1)}…` : s.padEnd(n);
+}
+
+function summaryLine(report: Report): string {
+  const s = report.summary;
+  const parts = [
+    `${s.stacksScanned} stacks scanned`,
+    `${s.inScope} in scope`,
+    `${s.unmanaged} unmanaged`,
+    `${s.due} due for deletion`,
+  ];
+  if (report.mode === 'apply') parts.push(`${s.deleted} deleted`, `${s.failed} failed`);
+  return parts.join(' · ');
+}
+
+/** The terminal table. `colour` follows the TTY and NO_COLOR/FORCE_COLOR. */
+export function renderTable(report: Report, options: { colour: boolean; now: number }): string {
+  const paint = (c: Parameters<typeof styleText>[0], s: string) => (options.colour ? styleText(c, s) : s);
+  const lines: string[] = [];
+  lines.push(paint('bold', `env-reaper ${report.mode} · run ${report.runId}`));
+  lines.push(summaryLine(report));
+  if (report.summary.brake) {
+    const b = report.summary.brake;
+    lines.push(
+      paint(
+        'red',
+        `BRAKE ${b.kind}: ${b.due} deletions due, limit ${b.limit}${b.kind === 'max-percent' ? `% of ${b.inScope}` : ''} — nothing will be deleted`,
+      ),
+    );
+  }
+  const header = `  ${pad('STACK', 44)} ${pad('REGION', 11)} ${pad('PROJECT', 16)} ${pad('REF', 24)} ${pad('ACTION', 26)} REASON`;
+  for (const [verdict, list] of grouped(report)) {
+    lines.push(
+      '',
+      paint(VERDICT_COLOUR[verdict], paint('bold', `${verdict} (${list.length})`)),
+      paint('dim', header),
+    );
+    for (const e of list) {
+      lines.push(
+        termSafe(
+          `  ${pad(e.stack.name, 44)} ${pad(e.stack.region, 11)} ${pad(projectLabel(e.owner), 16)} ${pad(ref(e), 24)} ${pad(when(e, options.now), 26)} ${mainReason(e)}`,
+        ),
+      );
+    }
+  }
+  if (report.gitlabEnvironments) {
+    const g = report.gitlabEnvironments;
+    lines.push(
+      '',
+      paint(
+        'bold',
+        `GitLab environments: ${g.ghosts.length} ghosts (stack gone), ${g.stuck.length} stuck in stopping`,
+      ),
+    );
+    for (const f of g.ghosts) lines.push(termSafe(`  ghost  ${pad(f.projectPath, 24)} ${f.name}`));
+    for (const f of g.stuck)
+      lines.push(termSafe(`  stuck  ${pad(f.projectPath, 24)} ${f.name} (since ${f.updatedAt ?? '?'})`));
+  }
+  if (report.errors.length > 0) {
+    lines.push('', paint('red', `errors (${report.errors.length})`));
+    for (const err of report.errors) lines.push(termSafe(`  ${err.scope}: ${err.code} ${err.message}`));
+  }
+  const calls = Object.entries(report.summary.apiCalls)
+    .map(([k, v]) => `${k} ${v}`)
+    .join(', ');
+  lines.push('', paint('dim', `API calls: ${calls || 'none'}`));
+  return `${lines.join('\n')}\n`;
+}
+
+/** An outside string in a Markdown table cell (see `util/safe-text.ts`). */
+const cell = (s: string) => mdCode(s, { table: true });
+
+/** Markdown fit for a GitLab issue, MR note or job summary. */
+export function renderMarkdown(report: Report, options: { now: number }): string {
+  const s = report.summary;
+  const lines: string[] = [
+    `## env-reaper ${report.mode} report`,
+    '',
+    `Run ${mdCode(report.runId)} at ${report.generatedAt}: ${summaryLine(report)}.`,
+    '',
+  ];
+  if (s.brake) {
+    lines.push(
+      `> **Brake engaged** (${s.brake.kind}): ${s.brake.due} deletions due, limit ${s.brake.limit}. Nothing is deleted.`,
+      '',
+    );
+  }
+  if (s.cost) {
+    lines.push(
+      s.cost.known
+        ? `Monthly cost of the environments in scope: **${s.cost.monthlyTotal} USD**; reaping the flagged and due ones would save **${s.cost.monthlyReapable} USD**/month.`
+        : 'Monthly cost: **unknown** (the cost-allocation tag is not activated, or Cost Explorer could not be read).',
+      '',
+    );
+  }
+  lines.push('| verdict | stacks |', '|---|---|');
+  for (const [verdict, list] of grouped(report)) lines.push(`| ${verdict} | ${list.length} |`);
+  for (const [verdict, list] of grouped(report)) {
+    lines.push(
+      '',
+      `### ${verdict} (${list.length})`,
+      '',
+      '| stack | region | project | ref | action | reasons |',
+      '|---|---|---|---|---|---|',
+    );
+    for (const e of list) {
+      const reasons = e.reasons.map((r) => `\`${r.code}\` ${cell(r.detail)}`).join('; ');
+      lines.push(
+        `| ${cell(e.stack.name)} | ${cell(e.stack.region)} | ${cell(projectLabel(e.owner))} | ${cell(ref(e))} | ${cell(when(e, options.now))} | ${reasons} |`,
+      );
+    }
+  }
+  if (report.gitlabEnvironments) {
+    const g = report.gitlabEnvironments;
+    lines.push('', `### GitLab environments: ${g.ghosts.length} ghosts, ${g.stuck.length} stuck in stopping`);
+    if (g.ghosts.length + g.stuck.length > 0)
+      lines.push('', '| project | environment | state | updated |', '|---|---|---|---|');
+    for (const f of [...g.ghosts, ...g.stuck]) {
+      lines.push(
+        `| ${cell(f.projectPath)} | ${cell(f.name)} | ${cell(f.state)} | ${cell(f.updatedAt ?? '')} |`,
+      );
+    }
+  }
+  if (report.trend) {
+    const t = report.trend;
+    const list = (names: string[]) => (names.length > 0 ? names.map((n) => mdCode(n)).join(', ') : 'none');
+    lines.push(
+      '',
+      '### trend since the previous run',
+      '',
+      `- new: ${list(t.new)}`,
+      `- resolved: ${list(t.resolved)}`,
+      `- still flagged: ${t.stillFlagged.length > 0 ? t.stillFlagged.map((f) => `${mdCode(f.name)} (${f.runs} runs)`).join(', ') : 'none'}`,
+    );
+  }
+  if (report.errors.length > 0) {
+    lines.push('', `### errors (${report.errors.length})`, '', '| scope | code | message |', '|---|---|---|');
+    for (const e of report.errors) lines.push(`| ${cell(e.scope)} | ${cell(e.code)} | ${cell(e.message)} |`);
+  }
+  return `${lines.join('\n')}\n`;
+}

@@ -1,0 +1,166 @@
+// @ts-nocheck
+import { createServer, type Server } from 'node:http';
+import { type ScheduledTask, schedule } from 'node-cron';
+import type { CliIo } from '../cli/io.js';
+import { flagOverrides, type GlobalOptions } from '../cli/program.js';
+import { reapOnce } from '../cli/run-commands.js';
+import { loadConfig } from '../config/load.js';
+import { parseDuration } from '../core/duration.js';
+import { EXIT } from '../errors/errors.js';
+import { createLogger } from '../log/logger.js';
+import { ReaperMetrics, type RunOutcome } from './metrics.js';
+
+/**
+ * `env-reaper daemon`: node-cron in-process, runs never overlap (a tick during a run is skipped with a
+ * log line), `/healthz` and `/metrics` over HTTP, and a clean stop on SIGTERM/SIGINT: no new run or
+ * deletion starts, the run in progress finishes its current step and saves state, then exit 0 within
+ * `daemon.shutdownTimeout`.
+ */
+
+/** Health as /healthz reports it. */
+export interface Health {
+  status: 'ok' | 'starting' | 'failing' | 'stale' | 'stopping';
+  lastRun?: { at: string; outcome: RunOutcome; code: number; seconds: number };
+  lastSuccessAt?: string;
+  intervalSeconds: number;
+  running: boolean;
+}
+
+/** Options for one daemon process. */
+export interface DaemonOptions {
+  runNow?: boolean;
+  apply?: boolean;
+  /** For tests: resolve when the process should exit, instead of listening to signals. */
+  signals?: NodeJS.Signals[];
+}
+
+function outcomeOf(code: number): RunOutcome {
+  if (code === EXIT.ok) return 'ok';
+  if (code === EXIT.brake) return 'brake';
+  return 'partial';
+}
+
+/** Runs the daemon until SIGTERM/SIGINT; resolves with the exit code. */
+export async function runDaemon(
+  opts: GlobalOptions,
+  io: CliIo,
+  options: DaemonOptions = {},
+): Promise<number> {
+  // Config errors exit 2 before anything starts.
+  const config = await loadConfig({ file: opts.config, env: io.env, flags: flagOverrides(opts) });
+  const logger = createLogger({
+    level: opts.quiet ? 'error' : config.log.level,
+    pretty: io.isTTY?.stderr === true,
+  });
+  const metrics = new ReaperMetrics();
+  const startedAt = Date.now();
+  let stopping = false;
+  let current: Promise<void> | undefined;
+  let lastRun: Health['lastRun'];
+  let lastSuccessAt: number | undefined;
+  let task: ScheduledTask | undefined;
+  const quietIo: CliIo = { ...io, stdout: () => undefined };
+
+  const intervalSeconds = (): number => {
+    const next = task?.getNextRuns(2) ?? [];
+    const [a, b] = next;
+    return a && b ? Math.max(1, Math.round((b.getTime() - a.getTime()) / 1000)) : 3600;
+  };
+
+  const health = (): { code: number; body: Health } => {
+    const interval = intervalSeconds();
+    const body: Health = { status: 'ok', intervalSeconds: interval, running: current !== undefined };
+    if (lastRun) body.lastRun = lastRun;
+    if (lastSuccessAt !== undefined) body.lastSuccessAt = new Date(lastSuccessAt).toISOString();
+    const window = 2 * interval * 1000;
+    if (stopping) body.status = 'stopping';
+    else if (lastRun?.outcome === 'error') body.status = 'failing';
+    else if (lastSuccessAt === undefined)
+      body.status = Date.now() - startedAt <= window ? 'starting' : 'stale';
+    else if (Date.now() - lastSuccessAt > window) body.status = 'stale';
+    return { code: body.status === 'ok' || body.status === 'starting' ? 200 : 503, body };
+  };
+
+  const tick = (reason: 'scheduled' | 'run-now') => {
+    if (stopping) return;
+    if (current) {
+      logger.warn({ reason }, 'previous run still in progress: skipping this tick');
+      return;
+    }
+    const t0 = Date.now();
+    logger.info({ reason }, 'scheduled run starting');
+    current = (async () => {
+      let code: number = EXIT.partial;
+      let outcome: RunOutcome = 'error';
+      try {
+        const result = await reapOnce(opts, quietIo, {
+          apply: options.apply === true,
+          shouldStop: () => stopping,
+        });
+        code = result.code;
+        outcome = outcomeOf(code);
+        const seconds = (Date.now() - t0) / 1000;
+        metrics.record(outcome, seconds, result.report);
+        lastSuccessAt = Date.now();
+      } catch (error) {
+        metrics.record('error', (Date.now() - t0) / 1000);
+        logger.error({ err: (error as Error).message }, 'scheduled run failed');
+      }
+      lastRun = { at: new Date(t0).toISOString(), outcome, code, seconds: (Date.now() - t0) / 1000 };
+      logger.info({ outcome, code, seconds: lastRun.seconds }, 'scheduled run finished');
+    })().finally(() => {
+      current = undefined;
+    });
+  };
+
+  const server: Server = createServer((req, res) => {
+    const path = (req.url ?? '/').split('?')[0];
+    if (path === '/healthz') {
+      const h = health();
+      res.writeHead(h.code, { 'content-type': 'application/json' }).end(JSON.stringify(h.body));
+      return;
+    }
+    if (path === '/metrics') {
+      metrics.registry
+        .metrics()
+        .then((text) => res.writeHead(200, { 'content-type': metrics.registry.contentType }).end(text))
+        .catch((e: unknown) => res.writeHead(500).end(String(e)));
+      return;
+    }
+    res.writeHead(404, { 'content-type': 'text/plain' }).end('not found: try /healthz or /metrics\n');
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(config.daemon.port, config.daemon.host, () => resolve());
+  });
+  const address = server.address();
+  const port = typeof address === 'object' && address ? address.port : config.daemon.port;
+  logger.info({ port, cron: config.schedule.cron, timezone: config.schedule.timezone }, 'daemon started');
+
+  task = schedule(config.schedule.cron, () => tick('scheduled'), {
+    timezone: config.schedule.timezone,
+    name: 'env-reaper',
+  });
+  if (options.runNow) tick('run-now');
+
+  const signal = await new Promise<NodeJS.Signals>((resolve) => {
+    for (const s of options.signals ?? ['SIGTERM', 'SIGINT']) process.once(s, () => resolve(s));
+  });
+  stopping = true;
+  logger.info({ signal, running: current !== undefined }, 'stopping: no new run or deletion starts');
+  await task.stop();
+  await task.destroy();
+  const timeoutMs = parseDuration(config.daemon.shutdownTimeout) ?? 60_000;
+  if (current) {
+    const finished = await Promise.race([
+      current.then(() => true),
+      new Promise<boolean>((r) => setTimeout(() => r(false), timeoutMs).unref()),
+    ]);
+    if (!finished)
+      logger.warn({ timeoutMs }, 'run did not finish in time; its state was saved before each write');
+  }
+  server.closeAllConnections();
+  await new Promise<void>((r) => server.close(() => r()));
+  logger.info({}, 'daemon stopped');
+  return EXIT.ok;
+}

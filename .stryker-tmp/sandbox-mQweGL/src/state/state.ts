@@ -1,0 +1,88 @@
+// @ts-nocheck
+import { z } from 'zod';
+
+/**
+ * Run state (DESIGN §5): what one run must hand to the next. First-seen times are the grace clock for
+ * verdicts without their own evidence time; deletion records let a killed run's successor finish the
+ * GitLab side of a deletion; notes posted make MR notes idempotent even across crashes (the note
+ * itself also carries a hidden marker, which is checked first).
+ */
+
+const deletionSchema = z.object({
+  status: z.enum(['started', 'deleted', 'failed', 'cancelled']),
+  runId: z.string(),
+  token: z.string(),
+  attempts: z.number().int(),
+  startedAt: z.string(),
+  finishedAt: z.string().optional(),
+  /** What the GitLab side needs after DELETE_COMPLETE, saved before DeleteStack so a rerun can finish it. */
+  account: z.string(),
+  region: z.string(),
+  name: z.string(),
+  projectId: z.number().int().optional(),
+  environmentId: z.number().int().optional(),
+  mrIid: z.number().int().optional(),
+  verdict: z.string(),
+  reasons: z.array(z.object({ code: z.string(), detail: z.string(), at: z.string().optional() })),
+  environmentStopped: z.boolean().optional(),
+  environmentDeleted: z.boolean().optional(),
+  notePosted: z.boolean().optional(),
+  error: z.object({ code: z.string(), message: z.string() }).optional(),
+});
+
+const stackStateSchema = z.object({
+  name: z.string(),
+  /** First time seen in each verdict (ISO). */
+  firstSeen: z.record(z.string(), z.string()).default({}),
+  lastVerdict: z.string().optional(),
+  lastSeen: z.string(),
+  /** Kept from the dashboard issue until then (ISO). */
+  keptUntil: z.string().optional(),
+  /** Consecutive runs in which the stack was flagged or planned for deletion (the trend). */
+  flaggedRuns: z.number().int().optional(),
+  /** Advance notices posted on the MR, per verdict (one per stack per state change). */
+  notices: z.record(z.string(), z.object({ at: z.string(), mrIid: z.number().int() })).optional(),
+  deletion: deletionSchema.optional(),
+});
+
+export const stateSchema = z.object({
+  version: z.literal(1),
+  stacks: z.record(z.string(), stackStateSchema).default({}),
+  lastRun: z
+    .object({
+      runId: z.string(),
+      at: z.string(),
+      mode: z.string(),
+      summary: z.record(z.string(), z.unknown()),
+    })
+    .optional(),
+});
+
+/** The persisted state. */
+export type State = z.output<typeof stateSchema>;
+/** One stack's state. */
+export type StackState = z.output<typeof stackStateSchema>;
+/** A deletion record. */
+export type DeletionRecord = z.output<typeof deletionSchema>;
+
+/** An empty state. */
+export function emptyState(): State {
+  return { version: 1, stacks: {} };
+}
+
+/** A held lock; release it in `finally`. */
+export interface Lock {
+  release(): Promise<void>;
+}
+
+/** Where state lives (file now; S3 is the same interface). */
+export interface StateStore {
+  load(): Promise<State>;
+  /** Atomic: a reader sees the old or the new state, never a torn one. */
+  save(state: State): Promise<void>;
+  /** Takes the run lock, or throws LockHeldError; with `wait`, polls until it is free. */
+  lock(owner: { runId: string }, options?: { wait?: boolean; pollMs?: number }): Promise<Lock>;
+}
+
+/** Forgets stacks not seen for this long (deleted ones included), so state stays small. */
+export const STATE_RETENTION_MS = 30 * 86_400_000;

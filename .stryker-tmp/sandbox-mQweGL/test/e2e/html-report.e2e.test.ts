@@ -1,0 +1,110 @@
+// @ts-nocheck
+import { existsSync } from 'node:fs';
+import { mkdir, mkdtemp, readFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { chromium } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Report } from '../../src/report/json-report.js';
+import { runCli } from '../helpers/cli.js';
+import { type Sandbox, startSandbox } from '../sandbox/index.js';
+
+/**
+ * The HTML report opened in real headless Chromium (Debian `chromium`, driven by playwright-core).
+ * .ci/run installs Chromium; the screenshot lands in reports/ as a CI artifact.
+ */
+const CHROMIUM = '/usr/bin/chromium';
+const haveChromium = existsSync(CHROMIUM);
+if (!haveChromium && process.env.CI) throw new Error('CI must install Debian chromium (see .ci/run)');
+
+let sb: Sandbox;
+let dir: string;
+beforeAll(async () => {
+  if (!haveChromium) return;
+  sb = await startSandbox({ scenario: 'test/scenarios/demo.yaml' });
+  dir = await mkdtemp(join(tmpdir(), 'env-reaper-html-'));
+});
+afterAll(() => sb?.close());
+
+describe.skipIf(!haveChromium)('HTML report in headless Chromium', () => {
+  it('renders the charts and the sortable table with the right counts, self-contained', async () => {
+    const r = await runCli(
+      [
+        'audit',
+        '--config',
+        'test/scenarios/demo.env-reaper.yaml',
+        '--output',
+        `html=${dir}/report.html`,
+        '--output',
+        `json=${dir}/report.json`,
+      ],
+      sb.env(),
+    );
+    expect([0, 1]).toContain(r.code);
+    const report = JSON.parse(await readFile(join(dir, 'report.json'), 'utf8')) as Report;
+    const html = await readFile(join(dir, 'report.html'), 'utf8');
+    // Self-contained: nothing to fetch.
+    expect(html).not.toMatch(/<(script|link|img)[^>]+(src|href)=/i);
+
+    const browser = await chromium.launch({
+      executablePath: CHROMIUM,
+      args: [
+        '--headless',
+        '--no-sandbox',
+        '--disable-gpu',
+        '--disable-quic',
+        '--no-first-run',
+        '--disable-background-networking',
+        '--disable-component-update',
+        '--disable-sync',
+      ],
+    });
+    try {
+      const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+      const requests: string[] = [];
+      page.on('request', (req) => requests.push(req.url()));
+      await page.goto(`file://${dir}/report.html`);
+      expect(requests.filter((u) => !u.startsWith('file://'))).toEqual([]);
+
+      expect(await page.locator('#environments tbody tr').count()).toBe(report.summary.inScope);
+      const bars = await page
+        .locator('#chart-verdicts .bar')
+        .evaluateAll((els) =>
+          els.map((e) => [e.getAttribute('data-label'), Number(e.getAttribute('data-count'))]),
+        );
+      expect(Object.fromEntries(bars)).toEqual(report.summary.byVerdict);
+      // Bars are drawn with a width proportional to their count.
+      const widths = await page
+        .locator('#chart-verdicts rect')
+        .evaluateAll((els) =>
+          els.map((e) => (e as unknown as { getBBox(): { width: number } }).getBBox().width),
+        );
+      expect(widths.every((w) => w > 0)).toBe(true);
+      const ages = await page
+        .locator('#chart-ages .bar')
+        .evaluateAll((els) => els.reduce((n, e) => n + Number(e.getAttribute('data-count')), 0));
+      expect(ages).toBe(report.summary.inScope);
+
+      const cost = await page
+        .locator('#chart-cost .bar')
+        .evaluateAll((els) => els.reduce((n, e) => n + Number(e.getAttribute('data-count')), 0));
+      expect(cost).toBeCloseTo(report.summary.cost?.monthlyTotal ?? Number.NaN, 1);
+      // Sorting by age (column 7) puts the oldest last, then first.
+      await page.locator('#environments th', { hasText: 'age' }).click();
+      const ascending = await page
+        .locator('#environments tbody td:nth-child(7)')
+        .evaluateAll((els) => els.map((e) => Number(e.getAttribute('data-sort'))));
+      expect(ascending).toEqual([...ascending].sort((a, b) => a - b));
+      await page.locator('#environments th', { hasText: 'age' }).click();
+      const descending = await page
+        .locator('#environments tbody td:nth-child(7)')
+        .evaluateAll((els) => els.map((e) => Number(e.getAttribute('data-sort'))));
+      expect(descending).toEqual([...ascending].reverse());
+
+      await mkdir('reports', { recursive: true });
+      await page.screenshot({ path: 'reports/html-report.png', fullPage: true });
+    } finally {
+      await browser.close();
+    }
+  }, 90_000);
+});

@@ -1,0 +1,116 @@
+// @ts-nocheck
+import { type ChildProcess, spawn } from 'node:child_process';
+import { mkdtemp, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { stringify } from 'yaml';
+
+/** The built CLI (`npm test` builds first). */
+export const CLI = join(process.cwd(), 'dist/cli/main.js');
+
+/** Result of one CLI process. */
+export interface CliResult {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+/** A CLI process still running. */
+export interface RunningCli {
+  child: ChildProcess;
+  done: Promise<CliResult>;
+}
+
+/** Starts the built CLI without waiting for it. */
+export function startCli(
+  args: string[],
+  env: Record<string, string>,
+  options: { timeoutMs?: number } = {},
+): RunningCli {
+  const child = spawn(process.execPath, [CLI, ...args], {
+    env: { PATH: process.env.PATH ?? '/usr/bin:/bin', ENV_REAPER_LOG_LEVEL: 'warn', ...env },
+  });
+  let stdout = '';
+  let stderr = '';
+  child.stdout?.on('data', (d: Buffer) => {
+    stdout += d.toString();
+  });
+  child.stderr?.on('data', (d: Buffer) => {
+    stderr += d.toString();
+  });
+  const done = new Promise<CliResult>((resolve) => {
+    const timer = setTimeout(() => child.kill('SIGKILL'), options.timeoutMs ?? 90_000);
+    child.on('exit', (code, signal) => {
+      clearTimeout(timer);
+      resolve({ code: code ?? (signal === 'SIGKILL' ? 137 : -1), stdout, stderr });
+    });
+  });
+  return { child, done };
+}
+
+/** Polls `check` until it returns a truthy value or the deadline passes (no fixed sleeps). */
+export async function until<T>(
+  check: () => T | Promise<T>,
+  what: string,
+  deadlineMs = 30_000,
+): Promise<NonNullable<T>> {
+  const end = Date.now() + deadlineMs;
+  for (;;) {
+    const v = await check();
+    if (v) return v as NonNullable<T>;
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
+/** Runs the built CLI as a child process with exactly the given environment (plus PATH). */
+export function runCli(
+  args: string[],
+  env: Record<string, string>,
+  options: { timeoutMs?: number; cwd?: string } = {},
+): Promise<CliResult> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [CLI, ...args], {
+      env: { PATH: process.env.PATH ?? '/usr/bin:/bin', ENV_REAPER_LOG_LEVEL: 'warn', ...env },
+      cwd: options.cwd ?? process.cwd(),
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d: Buffer) => {
+      stdout += d.toString();
+    });
+    child.stderr.on('data', (d: Buffer) => {
+      stderr += d.toString();
+    });
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      reject(new Error(`CLI timed out: ${args.join(' ')}\n${stderr}`));
+    }, options.timeoutMs ?? 60_000);
+    child.on('exit', (code) => {
+      clearTimeout(timer);
+      resolve({ code: code ?? -1, stdout, stderr });
+    });
+  });
+}
+
+/** Writes a config object as YAML into a temp dir and returns its path. */
+export async function configFile(config: Record<string, unknown>): Promise<string> {
+  const dir = await mkdtemp(join(tmpdir(), 'env-reaper-e2e-'));
+  const file = join(dir, 'config.yaml');
+  await writeFile(file, stringify(config));
+  return file;
+}
+
+/** Tags a deploy job would set for a ref. */
+export function tagsFor(
+  projectId: number,
+  ref: string,
+  extra: Record<string, string> = {},
+): Record<string, string> {
+  const slug = ref
+    .toLowerCase()
+    .replace(/[^a-z0-9]/gu, '-')
+    .slice(0, 63)
+    .replace(/^-+|-+$/g, '');
+  return { 'gitlab:project-id': String(projectId), 'gitlab:ref': ref, 'gitlab:ref-slug': slug, ...extra };
+}

@@ -1,0 +1,577 @@
+// @ts-nocheck
+import { createHash, randomUUID } from 'node:crypto';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { SandboxStack, World } from './world.js';
+
+/**
+ * AWS on one port: CloudFormation and STS (awsQuery: form POST, XML), Resource Groups Tagging API and
+ * Cost Explorer (JSON 1.1 with X-Amz-Target), S3 (REST, path style). The wire formats follow
+ * reference/aws-api-notes.md; signatures are not checked, but the SigV4 scope picks region and service.
+ */
+
+const CFN_NS = 'http://cloudformation.amazonaws.com/doc/2010-05-15/';
+const STS_NS = 'https://sts.amazonaws.com/doc/2011-06-15/';
+
+class AwsError extends Error {
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    message: string,
+    readonly type: 'Sender' | 'Receiver' = 'Sender',
+  ) {
+    super(message);
+  }
+}
+
+function esc(v: unknown): string {
+  return String(v).replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
+}
+
+/** `{A: 1, B: [..]}` → XML; arrays become `<member>` lists, undefined is skipped. */
+function toXml(value: unknown): string {
+  if (value === undefined || value === null) return '';
+  if (Array.isArray(value)) return value.map((v) => `<member>${toXml(v)}</member>`).join('');
+  if (typeof value === 'object') {
+    return Object.entries(value as Record<string, unknown>)
+      .filter(([, v]) => v !== undefined)
+      .map(([k, v]) => `<${k}>${toXml(v)}</${k}>`)
+      .join('');
+  }
+  return esc(value);
+}
+
+function token(offset: number): string {
+  return Buffer.from(JSON.stringify({ o: offset })).toString('base64');
+}
+
+function offsetOf(text: string | undefined): number {
+  if (!text) return 0;
+  try {
+    return (JSON.parse(Buffer.from(text, 'base64').toString()) as { o: number }).o;
+  } catch {
+    throw new AwsError(400, 'ValidationError', 'Invalid NextToken');
+  }
+}
+
+/** `Name.member.1=…` lists from a form body. */
+function list(form: URLSearchParams, name: string): string[] {
+  const out: string[] = [];
+  for (let i = 1; form.has(`${name}.member.${i}`); i++) out.push(form.get(`${name}.member.${i}`) as string);
+  return out;
+}
+
+interface Scope {
+  accessKeyId: string;
+  region: string;
+  service: string;
+}
+
+function scopeOf(req: IncomingMessage): Scope {
+  const auth = req.headers.authorization ?? '';
+  const m = /Credential=([^/]+)\/\d{8}\/([^/]+)\/([^/]+)\/aws4_request/.exec(auth);
+  return { accessKeyId: m?.[1] ?? '', region: m?.[2] ?? 'us-east-1', service: m?.[3] ?? '' };
+}
+
+function stackXml(s: SandboxStack): Record<string, unknown> {
+  return {
+    ...summaryXml(s),
+    DisableRollback: 'false',
+    EnableTerminationProtection: String(s.terminationProtection),
+    Tags: Object.entries(s.tags).map(([Key, Value]) => ({ Key, Value })),
+    Outputs: s.exports.map((e) => ({ OutputKey: e.name, OutputValue: e.value, ExportName: e.name })),
+  };
+}
+
+function summaryXml(s: SandboxStack): Record<string, unknown> {
+  return {
+    StackId: s.stackId,
+    StackName: s.name,
+    CreationTime: s.createdAt,
+    LastUpdatedTime: s.updatedAt,
+    DeletionTime: s.deletedAt,
+    StackStatus: s.status,
+    StackStatusReason: s.statusReason,
+    ParentId: s.parentId,
+    RootId: s.rootId,
+    DriftInformation: { StackDriftStatus: 'NOT_CHECKED' },
+  };
+}
+
+/** S3 objects: bucket/key → body and ETag. */
+const s3Objects = new WeakMap<World, Map<string, { body: Buffer; etag: string; modified: string }>>();
+
+export class AwsSandbox {
+  constructor(private readonly world: World) {}
+
+  private accountOf(scope: Scope): string {
+    return this.world.accessKeys.get(scope.accessKeyId) ?? this.world.defaultAccount;
+  }
+
+  async handle(req: IncomingMessage, res: ServerResponse, body: Buffer): Promise<void> {
+    const requestId = randomUUID();
+    res.setHeader('x-amzn-RequestId', requestId);
+    const scope = scopeOf(req);
+    const target = req.headers['x-amz-target'] as string | undefined;
+    let operation = 'unknown';
+    let status = 200;
+    try {
+      if (scope.service === 's3') {
+        operation = `s3:${req.method}`;
+        status = await this.s3(req, res, body, scope);
+        return;
+      }
+      if (target) {
+        const [prefix, op] = target.split('.');
+        operation = `${prefix === 'ResourceGroupsTaggingAPI_20170126' ? 'tagging' : prefix === 'AWSInsightsIndexService' ? 'ce' : prefix}:${op}`;
+        const input = body.length > 0 ? (JSON.parse(body.toString()) as Record<string, unknown>) : {};
+        await this.inject(op ?? '', scope, 'json');
+        const out = this.json(prefix ?? '', op ?? '', input, scope);
+        res.writeHead(200, { 'content-type': 'application/x-amz-json-1.1' }).end(JSON.stringify(out));
+        return;
+      }
+      if (!String(req.headers['content-type'] ?? '').startsWith('application/x-www-form-urlencoded')) {
+        throw new AwsError(
+          400,
+          'UnsupportedProtocol',
+          `unsupported content-type ${req.headers['content-type']}`,
+        );
+      }
+      const form = new URLSearchParams(body.toString());
+      const action = form.get('Action') ?? '';
+      const version = form.get('Version');
+      const ns = version === '2011-06-15' ? STS_NS : CFN_NS;
+      operation = `${version === '2011-06-15' ? 'sts' : 'cloudformation'}:${action}`;
+      await this.inject(action, scope, 'query');
+      const result = version === '2011-06-15' ? this.sts(action, form, scope) : this.cfn(action, form, scope);
+      const xml = `<?xml version="1.0" encoding="UTF-8"?><${action}Response xmlns="${ns}"><${action}Result>${toXml(result)}</${action}Result><ResponseMetadata><RequestId>${requestId}</RequestId></ResponseMetadata></${action}Response>`;
+      res.writeHead(200, { 'content-type': 'text/xml' }).end(xml);
+    } catch (e) {
+      const err =
+        e instanceof AwsError ? e : new AwsError(500, 'InternalFailure', (e as Error).message, 'Receiver');
+      status = err.status;
+      if (target) {
+        res
+          .writeHead(err.status, {
+            'content-type': 'application/x-amz-json-1.1',
+            'x-amzn-errortype': err.code,
+          })
+          .end(JSON.stringify({ __type: err.code, Message: err.message }));
+      } else if (scope.service === 's3') {
+        res.writeHead(err.status, { 'content-type': 'application/xml' });
+        res.end(
+          req.method === 'HEAD'
+            ? undefined
+            : `<?xml version="1.0" encoding="UTF-8"?><Error><Code>${err.code}</Code><Message>${esc(err.message)}</Message><RequestId>${requestId}</RequestId></Error>`,
+        );
+      } else {
+        const ns = operation.startsWith('sts:') ? STS_NS : CFN_NS;
+        res
+          .writeHead(err.status, { 'content-type': 'text/xml' })
+          .end(
+            `<?xml version="1.0" encoding="UTF-8"?><ErrorResponse xmlns="${ns}"><Error><Type>${err.type}</Type><Code>${err.code}</Code><Message>${esc(err.message)}</Message></Error><RequestId>${requestId}</RequestId></ErrorResponse>`,
+          );
+      }
+    } finally {
+      this.world.logRequest({
+        service: 'aws',
+        operation,
+        status,
+        target: `${this.accountOf(scope)}/${scope.region}`,
+      });
+    }
+  }
+
+  /** Injected faults and the CloudFormation rate limit. */
+  private async inject(op: string, scope: Scope, protocol: 'json' | 'query'): Promise<void> {
+    const w = this.world;
+    const latency = w.scenario.latency.aws + (w.fault('aws', op, ['latency'])?.latencyMs ?? 0);
+    if (latency > 0) await new Promise((r) => setTimeout(r, latency));
+    const throttleCode = protocol === 'json' ? 'ThrottledException' : 'Throttling';
+    const limit = w.scenario.aws.cfnRequestsPerSecond;
+    if (limit > 0 && protocol === 'query' && op !== 'GetCallerIdentity' && op !== 'AssumeRole') {
+      const key = `${this.accountOf(scope)}/${scope.region}`;
+      const second = Math.floor(Date.now() / 1000);
+      const bucket = w.cfnBuckets.get(key);
+      if (!bucket || bucket.second !== second) w.cfnBuckets.set(key, { second, count: 1 });
+      else if (++bucket.count > limit) throw new AwsError(400, throttleCode, 'Rate exceeded');
+    }
+    const f = w.fault('aws', op, ['error', 'throttle', 'hang', 'hold']);
+    if (!f) return;
+    if (f.kind === 'hold') return w.hold(op);
+    if (f.kind === 'throttle') throw new AwsError(400, throttleCode, 'Rate exceeded');
+    if (f.kind === 'hang') await new Promise((r) => setTimeout(r, 600_000).unref());
+    throw new AwsError(
+      f.status,
+      f.code ?? (f.status >= 500 ? 'InternalFailure' : 'ValidationError'),
+      f.message ?? 'injected fault',
+      f.status >= 500 ? 'Receiver' : 'Sender',
+    );
+  }
+
+  private sts(action: string, form: URLSearchParams, scope: Scope): Record<string, unknown> {
+    const account = this.accountOf(scope);
+    if (action === 'GetCallerIdentity') {
+      return {
+        Arn: `arn:aws:sts::${account}:assumed-role/sandbox/${scope.accessKeyId}`,
+        UserId: scope.accessKeyId,
+        Account: account,
+      };
+    }
+    if (action === 'AssumeRole') {
+      const roleArn = form.get('RoleArn') ?? '';
+      const lands = this.world.roles.get(roleArn);
+      if (!lands) {
+        throw new AwsError(
+          403,
+          'AccessDenied',
+          `User: arn:aws:sts::${account}:user/sandbox is not authorized to perform: sts:AssumeRole on resource: ${roleArn}`,
+        );
+      }
+      const key = `ASIA${createHash('sha256').update(`${roleArn}${this.world.id()}`).digest('hex').slice(0, 16).toUpperCase()}`;
+      this.world.accessKeys.set(key, lands);
+      const session = form.get('RoleSessionName') ?? 'session';
+      return {
+        Credentials: {
+          AccessKeyId: key,
+          SecretAccessKey: 'sandbox-secret',
+          SessionToken: `sandbox-session-${key}`,
+          Expiration: new Date(Date.now() + 3_600_000).toISOString(),
+        },
+        AssumedRoleUser: {
+          Arn: `${roleArn.replace(':iam::', ':sts::').replace(':role/', ':assumed-role/')}/${session}`,
+          AssumedRoleId: `AROA:${session}`,
+        },
+      };
+    }
+    throw new AwsError(400, 'InvalidAction', `Could not find operation ${action} for version 2011-06-15`);
+  }
+
+  private cfn(action: string, form: URLSearchParams, scope: Scope): Record<string, unknown> {
+    const w = this.world;
+    const account = this.accountOf(scope);
+    const region = scope.region;
+    const mine = () => w.allStacks().filter((s) => s.account === account && s.region === region);
+    const pageSize = w.scenario.aws.describePageSize;
+    switch (action) {
+      case 'DescribeStacks': {
+        const name = form.get('StackName');
+        if (name) {
+          const s = w.findStack(account, region, name);
+          if (!s) throw new AwsError(400, 'ValidationError', `Stack with id ${name} does not exist`);
+          return { Stacks: [stackXml(s)] };
+        }
+        const live = mine().filter((s) => s.status !== 'DELETE_COMPLETE');
+        const offset = offsetOf(form.get('NextToken') ?? undefined);
+        const page = live.slice(offset, offset + pageSize);
+        return {
+          Stacks: page.map(stackXml),
+          NextToken: offset + pageSize < live.length ? token(offset + pageSize) : undefined,
+        };
+      }
+      case 'ListStacks': {
+        const filter = list(form, 'StackStatusFilter');
+        const all = mine().filter((s) => filter.length === 0 || filter.includes(s.status));
+        const offset = offsetOf(form.get('NextToken') ?? undefined);
+        const page = all.slice(offset, offset + 100);
+        return {
+          StackSummaries: page.map(summaryXml),
+          NextToken: offset + 100 < all.length ? token(offset + 100) : undefined,
+        };
+      }
+      case 'DeleteStack':
+        return this.deleteStack(form, account, region);
+      case 'DescribeStackEvents': {
+        const name = form.get('StackName') ?? '';
+        const s = w.findStack(account, region, name);
+        if (!s) throw new AwsError(400, 'ValidationError', `Stack [${name}] does not exist`);
+        const offset = offsetOf(form.get('NextToken') ?? undefined);
+        const page = s.events.slice(offset, offset + 100);
+        return {
+          StackEvents: page.map((e) => ({
+            StackId: s.stackId,
+            EventId: e.eventId,
+            StackName: s.name,
+            LogicalResourceId: e.logicalId,
+            PhysicalResourceId: e.physicalId,
+            ResourceType: e.resourceType,
+            Timestamp: e.timestamp,
+            ResourceStatus: e.status,
+            ResourceStatusReason: e.reason,
+            ClientRequestToken: e.clientRequestToken,
+          })),
+          NextToken: offset + 100 < s.events.length ? token(offset + 100) : undefined,
+        };
+      }
+      case 'ListStackResources': {
+        const name = form.get('StackName') ?? '';
+        const s = w.findStack(account, region, name);
+        if (!s) throw new AwsError(400, 'ValidationError', `Stack with id ${name} does not exist`);
+        const failed = new Set(
+          s.status === 'DELETE_FAILED' ? s.deletion.failedResources.map((r) => r.logicalId) : [],
+        );
+        return {
+          StackResourceSummaries: s.resources.map((r) => ({
+            LogicalResourceId: r.logicalId,
+            PhysicalResourceId: `${s.name}-${r.logicalId}`,
+            ResourceType: r.type,
+            LastUpdatedTimestamp: s.updatedAt ?? s.createdAt,
+            ResourceStatus: failed.has(r.logicalId)
+              ? 'DELETE_FAILED'
+              : s.status === 'DELETE_COMPLETE'
+                ? 'DELETE_COMPLETE'
+                : r.status,
+          })),
+        };
+      }
+      case 'ListExports': {
+        const exports = mine()
+          .filter((s) => s.status !== 'DELETE_COMPLETE')
+          .flatMap((s) =>
+            s.exports.map((e) => ({ ExportingStackId: s.stackId, Name: e.name, Value: e.value })),
+          );
+        const offset = offsetOf(form.get('NextToken') ?? undefined);
+        return {
+          Exports: exports.slice(offset, offset + 100),
+          NextToken: offset + 100 < exports.length ? token(offset + 100) : undefined,
+        };
+      }
+      case 'ListImports': {
+        const exportName = form.get('ExportName') ?? '';
+        const importers = mine().filter(
+          (s) => s.status !== 'DELETE_COMPLETE' && s.imports.includes(exportName),
+        );
+        if (importers.length === 0)
+          throw new AwsError(400, 'ValidationError', `Export '${exportName}' is not imported by any stack.`);
+        return { Imports: importers.map((s) => s.name) };
+      }
+      default:
+        throw new AwsError(400, 'InvalidAction', `Could not find operation ${action} for version 2010-05-15`);
+    }
+  }
+
+  private deleteStack(form: URLSearchParams, account: string, region: string): Record<string, unknown> {
+    const w = this.world;
+    const name = form.get('StackName') ?? '';
+    const s = w.findStack(account, region, name);
+    const force = form.get('DeletionMode') === 'FORCE_DELETE_STACK';
+    const retain = list(form, 'RetainResources');
+    const tokenValue = form.get('ClientRequestToken') ?? undefined;
+    // Deleting a missing (or already deleted) stack succeeds and does nothing (aws-cli#6302).
+    if (!s || s.status === 'DELETE_COMPLETE') return {};
+    if (s.terminationProtection) {
+      throw new AwsError(
+        400,
+        'ValidationError',
+        `Stack [${s.name}] cannot be deleted while TerminationProtection is enabled`,
+      );
+    }
+    if (force && s.status !== 'DELETE_FAILED') {
+      throw new AwsError(
+        400,
+        'ValidationError',
+        `Invalid operation on stack [${s.stackId}]. You can activate DeletionMode FORCE_DELETE_STACK in a delete stack operation only when the stack is in the DELETE_FAILED state.`,
+      );
+    }
+    if (retain.length > 0 && s.status !== 'DELETE_FAILED') {
+      throw new AwsError(
+        400,
+        'ValidationError',
+        `Invalid operation on stack [${s.stackId}]. RetainResources can only be specified when the stack is in the DELETE_FAILED state.`,
+      );
+    }
+    if (s.status === 'DELETE_IN_PROGRESS') {
+      // Same token: an idempotent retry. Otherwise AWS also accepts it as a no-op while deleting.
+      return {};
+    }
+    if (s.status.endsWith('_IN_PROGRESS')) {
+      throw new AwsError(
+        400,
+        'ValidationError',
+        `Stack [${s.name}] cannot be deleted while in status ${s.status}`,
+      );
+    }
+    w.logWrite({
+      service: 'aws',
+      operation: 'DeleteStack',
+      target: s.stackId,
+      params: {
+        name: s.name,
+        ...(tokenValue ? { clientRequestToken: tokenValue } : {}),
+        ...(retain.length ? { retain } : {}),
+        ...(force ? { force } : {}),
+      },
+    });
+    const previous = s.status === 'DELETE_FAILED' ? 'DELETE_FAILED' : s.status;
+    s.deleting = {
+      startedAt: Date.now(),
+      previousStatus: previous,
+      retain,
+      force,
+      ...(tokenValue ? { token: tokenValue } : {}),
+    };
+    s.status = 'DELETE_IN_PROGRESS';
+    delete s.statusReason;
+    w.event(
+      s,
+      s.name,
+      s.stackId,
+      'AWS::CloudFormation::Stack',
+      'DELETE_IN_PROGRESS',
+      'User Initiated',
+      tokenValue,
+    );
+    return {};
+  }
+
+  private json(
+    prefix: string,
+    op: string,
+    input: Record<string, unknown>,
+    scope: Scope,
+  ): Record<string, unknown> {
+    if (prefix === 'ResourceGroupsTaggingAPI_20170126' && op === 'GetResources')
+      return this.getResources(input, scope);
+    if (prefix === 'AWSInsightsIndexService' && op === 'GetCostAndUsage')
+      return this.costAndUsage(input, scope);
+    throw new AwsError(400, 'UnknownOperationException', `unknown operation ${prefix}.${op}`);
+  }
+
+  private getResources(input: Record<string, unknown>, scope: Scope): Record<string, unknown> {
+    const w = this.world;
+    const account = this.accountOf(scope);
+    const types = (input.ResourceTypeFilters as string[] | undefined) ?? [];
+    const filters = (input.TagFilters as { Key: string; Values?: string[] }[] | undefined) ?? [];
+    const perPage = Math.min(Math.max(Number(input.ResourcesPerPage ?? 50), 1), 100);
+    if (types.some((t) => !t.startsWith('cloudformation')))
+      return { PaginationToken: '', ResourceTagMappingList: [] };
+    const staleMs = w.scenario.aws.taggingStaleSeconds * 1000;
+    const now = Date.now();
+    const visible = w
+      .allStacks()
+      .filter((s) => s.account === account && s.region === scope.region)
+      // The tagging index lags: deleted stacks linger for a while (aws/aws-sdk#302).
+      .filter(
+        (s) =>
+          s.status !== 'DELETE_COMPLETE' ||
+          (s.deletedAt !== undefined && now - Date.parse(s.deletedAt) < staleMs),
+      )
+      .filter((s) => Object.keys(s.tags).length > 0)
+      .filter((s) =>
+        filters.every(
+          (f) => f.Key in s.tags && (!f.Values?.length || f.Values.includes(s.tags[f.Key] as string)),
+        ),
+      );
+    const offset =
+      typeof input.PaginationToken === 'string' && input.PaginationToken !== ''
+        ? offsetOf(input.PaginationToken)
+        : 0;
+    const page = visible.slice(offset, offset + perPage);
+    return {
+      PaginationToken: offset + perPage < visible.length ? token(offset + perPage) : '',
+      ResourceTagMappingList: page.map((s) => ({
+        ResourceARN: s.stackId,
+        Tags: Object.entries(s.tags).map(([Key, Value]) => ({ Key, Value })),
+      })),
+    };
+  }
+
+  private costAndUsage(input: Record<string, unknown>, scope: Scope): Record<string, unknown> {
+    const groupBy = (input.GroupBy as { Type: string; Key: string }[] | undefined)?.[0];
+    const period = input.TimePeriod as { Start: string; End: string };
+    if (groupBy?.Type !== 'TAG') {
+      const total = this.world.allStacks().reduce((a, s) => a + (s.monthlyCost ?? 0), 0);
+      return {
+        ResultsByTime: [
+          {
+            TimePeriod: period,
+            Total: { UnblendedCost: { Amount: total.toFixed(2), Unit: 'USD' } },
+            Groups: [],
+            Estimated: false,
+          },
+        ],
+      };
+    }
+    const byValue = new Map<string, number>();
+    // A tag not activated for cost allocation: everything lands in one group with an empty value.
+    const inactive = this.world.scenario.aws.inactiveCostTags.includes(groupBy.Key);
+    for (const s of this.world.allStacks().filter((x) => x.account === this.accountOf(scope))) {
+      // CloudFormation tags every resource with its stack name.
+      const v = inactive
+        ? ''
+        : groupBy.Key === 'aws:cloudformation:stack-name'
+          ? s.name
+          : (s.tags[groupBy.Key] ?? '');
+      byValue.set(v, (byValue.get(v) ?? 0) + (s.monthlyCost ?? 0));
+    }
+    return {
+      GroupDefinitions: [groupBy],
+      ResultsByTime: [
+        {
+          TimePeriod: period,
+          Total: {},
+          Groups: [...byValue].map(([v, amount]) => ({
+            Keys: [`${groupBy.Key}$${v}`],
+            Metrics: { UnblendedCost: { Amount: amount.toFixed(2), Unit: 'USD' } },
+          })),
+          Estimated: false,
+        },
+      ],
+    };
+  }
+
+  private async s3(req: IncomingMessage, res: ServerResponse, body: Buffer, scope: Scope): Promise<number> {
+    await this.inject(`s3:${req.method}`, scope, 'query');
+    const store = s3Objects.get(this.world) ?? new Map();
+    s3Objects.set(this.world, store);
+    const url = new URL(req.url ?? '/', 'http://sandbox');
+    const key = decodeURIComponent(url.pathname.slice(1));
+    const obj = store.get(key);
+    const ifMatch = req.headers['if-match'];
+    const ifNoneMatch = req.headers['if-none-match'];
+    const send = (status: number, headers: Record<string, string> = {}, payload?: Buffer) => {
+      res.writeHead(status, headers).end(payload);
+      return status;
+    };
+    if (req.method === 'GET' || req.method === 'HEAD') {
+      if (!obj) throw new AwsError(404, 'NoSuchKey', 'The specified key does not exist.');
+      if (ifMatch && ifMatch !== obj.etag)
+        throw new AwsError(
+          412,
+          'PreconditionFailed',
+          'At least one of the pre-conditions you specified did not hold',
+        );
+      if (ifNoneMatch && ifNoneMatch === obj.etag) return send(304);
+      const headers = {
+        etag: obj.etag,
+        'content-length': String(obj.body.length),
+        'last-modified': new Date(obj.modified).toUTCString(),
+      };
+      return send(200, headers, req.method === 'GET' ? obj.body : undefined);
+    }
+    if (req.method === 'PUT') {
+      if (ifNoneMatch === '*' && obj)
+        throw new AwsError(
+          412,
+          'PreconditionFailed',
+          'At least one of the pre-conditions you specified did not hold',
+        );
+      if (ifMatch && (!obj || ifMatch !== obj.etag)) {
+        throw new AwsError(
+          obj ? 412 : 404,
+          obj ? 'PreconditionFailed' : 'NoSuchKey',
+          'At least one of the pre-conditions you specified did not hold',
+        );
+      }
+      const etag = `"${createHash('md5').update(body).digest('hex')}"`;
+      store.set(key, { body, etag, modified: new Date().toISOString() });
+      this.world.logWrite({ service: 'aws', operation: 'PutObject', target: key });
+      return send(200, { etag });
+    }
+    if (req.method === 'DELETE') {
+      store.delete(key);
+      this.world.logWrite({ service: 'aws', operation: 'DeleteObject', target: key });
+      return send(204);
+    }
+    throw new AwsError(405, 'MethodNotAllowed', 'The specified method is not allowed against this resource.');
+  }
+}

@@ -1,0 +1,220 @@
+// @ts-nocheck
+import { execFile } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { promisify } from 'node:util';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type Sandbox, startSandbox } from './index.js';
+
+/**
+ * The sandbox driven by clients nobody here wrote: the AWS CLI v2 (Debian `awscli`) and python-gitlab
+ * (Debian `python3-gitlab`). `.ci/run` installs both; on CI a missing client fails the suite.
+ */
+const run = promisify(execFile);
+const AWS = '/usr/bin/aws';
+const PYTHON = '/usr/bin/python3';
+const haveClients = existsSync(AWS) && existsSync(PYTHON);
+if (!haveClients && process.env.CI)
+  throw new Error('CI must install awscli and python3-gitlab (see .ci/run)');
+
+describe.skipIf(!haveClients)('sandbox conformance with real third-party clients', () => {
+  let sb: Sandbox;
+  const awsEnv = () => ({
+    PATH: '/usr/bin:/bin',
+    HOME: '/tmp',
+    AWS_ACCESS_KEY_ID: 'AKIACONFORMANCE',
+    AWS_SECRET_ACCESS_KEY: 'x',
+    AWS_DEFAULT_REGION: 'eu-west-1',
+    AWS_EC2_METADATA_DISABLED: 'true',
+    AWS_PAGER: '',
+  });
+  const aws = async (...args: string[]) => {
+    const { stdout } = await run(AWS, [...args, '--endpoint-url', sb.awsEndpoint, '--output', 'json'], {
+      env: awsEnv(),
+    });
+    return stdout.trim() ? (JSON.parse(stdout) as Record<string, unknown>) : {};
+  };
+
+  beforeAll(async () => {
+    sb = await startSandbox({
+      scenario: {
+        aws: {
+          deleteSeconds: 0.2,
+          describePageSize: 4,
+          accounts: [
+            {
+              id: '123456789012',
+              accessKeyId: 'AKIACONFORMANCE',
+              regions: {
+                'eu-west-1': {
+                  stacks: Array.from({ length: 9 }, (_, i) => ({
+                    name: `review-${i}`,
+                    tags: { 'gitlab:project-id': '7', i: String(i) },
+                  })),
+                },
+              },
+            },
+          ],
+        },
+        gitlab: {
+          projects: [
+            {
+              id: 7,
+              path: 'acme/conformance',
+              branches: [{ name: 'main', protected: true }],
+              syntheticBranches: { count: 249 },
+              mergeRequests: [
+                { iid: 1, sourceBranch: 'feature/a', state: 'merged', mergedAt: '-1d' },
+                { iid: 2, sourceBranch: 'feature/b', state: 'opened' },
+                { iid: 3, sourceBranch: 'feature/c', state: 'closed', closedAt: '-2d' },
+              ],
+              environments: [{ name: 'review/feature-a' }],
+            },
+          ],
+        },
+      },
+    });
+  });
+  afterAll(() => sb?.close());
+
+  it('aws sts get-caller-identity', async () => {
+    expect((await aws('sts', 'get-caller-identity')).Account).toBe('123456789012');
+  });
+
+  it('aws cloudformation describe-stacks follows NextToken across pages', async () => {
+    const out = (await aws('cloudformation', 'describe-stacks')) as { Stacks: { StackName: string }[] };
+    expect(out.Stacks).toHaveLength(9);
+  });
+
+  it('aws resourcegroupstaggingapi get-resources pages with tag filters', async () => {
+    const out = (await aws(
+      'resourcegroupstaggingapi',
+      'get-resources',
+      '--tag-filters',
+      'Key=i,Values=1,2,3',
+      '--resource-type-filters',
+      'cloudformation:stack',
+      // --page-size keeps the CLI's own pagination on (an explicit --resources-per-page turns it off).
+      '--page-size',
+      '1',
+    )) as { ResourceTagMappingList: { ResourceARN: string }[] };
+    expect(out.ResourceTagMappingList.map((r) => r.ResourceARN.split('/')[1]).sort()).toEqual([
+      'review-1',
+      'review-2',
+      'review-3',
+    ]);
+    const pages = sb.world.requests.filter((r) => r.operation === 'tagging:GetResources');
+    expect(pages).toHaveLength(3);
+  });
+
+  it('aws cloudformation delete-stack until DELETE_COMPLETE', async () => {
+    const id = (
+      (await aws('cloudformation', 'describe-stacks', '--stack-name', 'review-0')) as {
+        Stacks: { StackId: string }[];
+      }
+    ).Stacks[0]?.StackId as string;
+    await aws('cloudformation', 'delete-stack', '--stack-name', 'review-0');
+    const deadline = Date.now() + 15_000;
+    let status = '';
+    while (Date.now() < deadline && status !== 'DELETE_COMPLETE') {
+      status = (
+        (await aws('cloudformation', 'describe-stacks', '--stack-name', id)) as {
+          Stacks: { StackStatus: string }[];
+        }
+      ).Stacks[0]?.StackStatus as string;
+    }
+    expect(status).toBe('DELETE_COMPLETE');
+    const listed = (await aws(
+      'cloudformation',
+      'list-stacks',
+      '--stack-status-filter',
+      'DELETE_COMPLETE',
+    )) as {
+      StackSummaries: { StackName: string }[];
+    };
+    expect(listed.StackSummaries.map((s) => s.StackName)).toEqual(['review-0']);
+    await expect(aws('cloudformation', 'describe-stacks', '--stack-name', 'review-0')).rejects.toThrow(
+      /ValidationError.*does not exist/s,
+    );
+  });
+
+  it('aws s3api put/head/get-object with ETag preconditions (the state backend protocol)', async () => {
+    const { writeFile } = await import('node:fs/promises');
+    await writeFile('/tmp/env-reaper-conformance-body.json', '{"version":1}');
+    const put = await aws(
+      's3api',
+      'put-object',
+      '--bucket',
+      'reaper-state',
+      '--key',
+      'env-reaper/state.json',
+      '--body',
+      '/tmp/env-reaper-conformance-body.json',
+    );
+    expect(String(put.ETag)).toMatch(/^"[0-9a-f]{32}"$/);
+    const head = await aws(
+      's3api',
+      'head-object',
+      '--bucket',
+      'reaper-state',
+      '--key',
+      'env-reaper/state.json',
+    );
+    expect(head.ETag).toBe(put.ETag);
+    await expect(
+      aws(
+        's3api',
+        'head-object',
+        '--bucket',
+        'reaper-state',
+        '--key',
+        'env-reaper/state.json',
+        '--if-match',
+        '"0000"',
+      ),
+    ).rejects.toThrow(/412|Precondition/);
+    await expect(
+      aws('s3api', 'get-object', '--bucket', 'reaper-state', '--key', 'missing', '/tmp/x'),
+    ).rejects.toThrow(/NoSuchKey/);
+  });
+
+  it('aws ce get-cost-and-usage grouped by a tag', async () => {
+    const out = (await aws(
+      'ce',
+      'get-cost-and-usage',
+      '--time-period',
+      'Start=2026-10-01,End=2026-11-01',
+      '--granularity',
+      'MONTHLY',
+      '--metrics',
+      'UnblendedCost',
+      '--group-by',
+      'Type=TAG,Key=i',
+    )) as { ResultsByTime: { Groups: { Keys: string[] }[] }[] };
+    expect(out.ResultsByTime[0]?.Groups.map((g) => g.Keys[0])).toContain('i$1');
+  });
+
+  it('python-gitlab: all 250 branches, MRs by state, environment stop', async () => {
+    const script = `
+import json, sys, gitlab
+gl = gitlab.Gitlab(sys.argv[1], private_token=sys.argv[2])
+p = gl.projects.get(7)
+branches = p.branches.list(get_all=True)
+merged = [m.iid for m in p.mergerequests.list(state='merged', get_all=True)]
+opened = [m.iid for m in p.mergerequests.list(state='opened', get_all=True)]
+env = p.environments.list(get_all=True)[0]
+env.stop()
+env = p.environments.get(env.id)
+print(json.dumps({"branches": len(branches), "merged": merged, "opened": opened, "env": env.state, "path": p.path_with_namespace}))
+`;
+    const { stdout } = await run(PYTHON, ['-c', script, sb.gitlabUrl, sb.gitlabToken], {
+      env: { PATH: '/usr/bin:/bin' },
+    });
+    expect(JSON.parse(stdout)).toEqual({
+      branches: 250,
+      merged: [1],
+      opened: [2],
+      env: 'stopping',
+      path: 'acme/conformance',
+    });
+  });
+});

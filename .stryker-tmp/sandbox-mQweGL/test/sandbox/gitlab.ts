@@ -1,0 +1,646 @@
+// @ts-nocheck
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { SandboxEnvironment, SandboxMergeRequest, SandboxProject, World } from './world.js';
+
+/**
+ * GitLab REST v4: projects, branches, merge requests and notes, environments, issues, labels — with
+ * GitLab's offset pagination (reference/gitlab-api-notes.md §2), token auth, per-token rate limits and
+ * `RateLimit-*` headers.
+ */
+
+class HttpError extends Error {
+  constructor(
+    readonly status: number,
+    readonly body: unknown,
+  ) {
+    super(typeof body === 'string' ? body : JSON.stringify(body));
+  }
+}
+
+/** A 200 answer broken the ways proxies, outages and API drift break them (fault kind `malformed`). */
+function malformed(out: unknown, variant: string): { type: string; text: string } {
+  const json = JSON.stringify(out);
+  const each = (f: (v: unknown) => unknown) => (o: unknown) =>
+    o && typeof o === 'object' && !Array.isArray(o)
+      ? Object.fromEntries(Object.entries(o).map(([k, v]) => [k, f(v)]))
+      : o;
+  const items = (f: (o: unknown) => unknown) => (Array.isArray(out) ? out.map(f) : f(out));
+  switch (variant) {
+    case 'html':
+      return { type: 'text/html', text: '<!DOCTYPE html><html><body><h1>502 Bad Gateway</h1></body></html>' };
+    case 'truncated':
+      return { type: 'application/json', text: json.slice(0, Math.max(1, Math.floor(json.length / 2))) };
+    case 'nulls':
+      return { type: 'application/json', text: JSON.stringify(items(each(() => null))) };
+    case 'missing':
+      return {
+        type: 'application/json',
+        text: JSON.stringify(
+          items((o) => (o && typeof o === 'object' ? Object.fromEntries(Object.entries(o).slice(0, 1)) : o)),
+        ),
+      };
+    case 'types':
+      return {
+        type: 'application/json',
+        text: JSON.stringify(
+          items(
+            each((v) =>
+              typeof v === 'number'
+                ? String(v)
+                : typeof v === 'string'
+                  ? v.length
+                  : typeof v === 'boolean'
+                    ? 'yes'
+                    : v === null
+                      ? 0
+                      : [],
+            ),
+          ),
+        ),
+      };
+    default:
+      return { type: 'application/json', text: JSON.stringify(Array.isArray(out) ? { items: out } : [out]) };
+  }
+}
+
+/** GitLab's `MAX_TEXT_SIZE_LIMIT`. */
+export const MAX_TEXT_BYTES = 1_048_576;
+
+const notFound = (what = '404 Not found') => new HttpError(404, { message: what });
+
+interface Ctx {
+  method: string;
+  url: URL;
+  segments: string[];
+  body: Record<string, unknown>;
+  token: string;
+  res: ServerResponse;
+}
+
+export class GitLabSandbox {
+  constructor(
+    private readonly world: World,
+    private readonly baseUrl: () => string,
+  ) {}
+
+  async handle(req: IncomingMessage, res: ServerResponse, raw: Buffer): Promise<void> {
+    const w = this.world;
+    const url = new URL(req.url ?? '/', 'http://sandbox');
+    const method = req.method ?? 'GET';
+    const path = url.pathname.replace(/^\/api\/v4/, '');
+    let status = 200;
+    // Route template for the request log: ids become placeholders. It is known before anything can
+    // fail, so failed requests are logged by route too.
+    const decode = (s: string) => {
+      try {
+        return decodeURIComponent(s);
+      } catch {
+        return s;
+      }
+    };
+    const segments = path.split('/').filter(Boolean).map(decode);
+    const collections = new Set([
+      'projects',
+      'branches',
+      'merge_requests',
+      'environments',
+      'issues',
+      'notes',
+      'labels',
+    ]);
+    const operation = `${method} /${segments.map((s, i) => (i > 0 && collections.has(segments[i - 1] as string) ? ':id' : s)).join('/')}`;
+    try {
+      if (!url.pathname.startsWith('/api/v4/')) throw notFound();
+      const token = (req.headers['private-token'] ??
+        req.headers['job-token'] ??
+        (req.headers.authorization ?? '').replace(/^Bearer\s+/i, '')) as string;
+      const latency = w.scenario.latency.gitlab + (w.fault('gitlab', path, ['latency'])?.latencyMs ?? 0);
+      if (latency > 0) await new Promise((r) => setTimeout(r, latency));
+      if (
+        !token ||
+        !w.gitlabTokens.has(token) ||
+        w.revokedTokens.has(token) ||
+        w.fault('gitlab', path, ['revoke'])
+      ) {
+        throw new HttpError(401, { message: '401 Unauthorized' });
+      }
+      this.rateLimit(token, res);
+      const scopes = w.scenario.gitlab.tokenScopes[token] ?? ['api'];
+      if (method !== 'GET' && method !== 'HEAD' && !scopes.includes('api')) {
+        throw new HttpError(403, {
+          error: 'insufficient_scope',
+          error_description: 'The request requires higher privileges than provided by the access token.',
+          scope: 'api',
+        });
+      }
+      const f = w.fault('gitlab', path, ['error', 'throttle', 'hang', 'hold']);
+      if (f?.kind === 'hold') await w.hold(`${method} ${path}`);
+      if (f?.kind === 'hang') await new Promise((r) => setTimeout(r, 600_000).unref());
+      if (f?.kind === 'throttle') {
+        res.setHeader('Retry-After', '1');
+        throw new HttpError(429, 'Retry later\n');
+      }
+      if (f?.kind === 'error')
+        throw new HttpError(f.status, { message: f.message ?? `${f.status} injected fault` });
+      let body: Record<string, unknown> = {};
+      if (raw.length > 0) {
+        const type = String(req.headers['content-type'] ?? '');
+        body = type.includes('json')
+          ? (JSON.parse(raw.toString()) as Record<string, unknown>)
+          : Object.fromEntries(new URLSearchParams(raw.toString()));
+      }
+      for (const [k, v] of url.searchParams) if (!(k in body)) body[k] = v;
+      // GitLab's text limits: 1 MiB of UTF-8 for descriptions and note bodies, 255 characters for titles.
+      for (const field of ['description', 'body'] as const) {
+        const text = body[field];
+        if (typeof text === 'string' && Buffer.byteLength(text, 'utf8') > MAX_TEXT_BYTES)
+          throw new HttpError(400, {
+            message: { [field]: [`is too long (maximum is ${MAX_TEXT_BYTES} characters)`] },
+          });
+      }
+      if (typeof body.title === 'string' && Array.from(body.title).length > 255)
+        throw new HttpError(400, { message: { title: ['is too long (maximum is 255 characters)'] } });
+      const out = this.route({ method, url, segments, body, token, res });
+      if (out === undefined) {
+        status = 204;
+        res.writeHead(204).end();
+      } else {
+        status = method === 'POST' ? 201 : 200;
+        if (method === 'POST' && segments.at(-1) === 'stop') status = 200;
+        const broken = w.fault('gitlab', path, ['malformed']);
+        if (broken) {
+          const { type, text } = malformed(out, broken.variant);
+          res.writeHead(status, { 'content-type': type }).end(text);
+          return;
+        }
+        res.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(out));
+      }
+    } catch (e) {
+      const err =
+        e instanceof HttpError
+          ? e
+          : new HttpError(500, { message: `500 Internal Server Error: ${(e as Error).message}` });
+      // An error page a proxy turns into a 200 with a broken body (fault kind `malformed`).
+      const broken =
+        err.status !== 401 && err.status !== 429 ? w.fault('gitlab', path, ['malformed']) : undefined;
+      if (broken) {
+        const { type, text } = malformed(err.body, broken.variant);
+        status = 200;
+        res.writeHead(200, { 'content-type': type }).end(text);
+        return;
+      }
+      status = err.status;
+      const text = typeof err.body === 'string';
+      res
+        .writeHead(err.status, { 'content-type': text ? 'text/plain' : 'application/json' })
+        .end(text ? (err.body as string) : JSON.stringify(err.body));
+    } finally {
+      w.logRequest({ service: 'gitlab', operation, status, target: path });
+    }
+  }
+
+  /** Fixed one-minute window per token, with GitLab's RateLimit-* headers on every response. */
+  private rateLimit(token: string, res: ServerResponse): void {
+    const limit = this.world.scenario.gitlab.requestsPerMinute;
+    if (limit <= 0) return;
+    const now = Date.now();
+    const RATE_WINDOW_MS = this.world.scenario.gitlab.rateLimitWindowSeconds * 1000;
+    let win = this.world.rateWindows.get(token);
+    if (!win || now - win.windowStart >= RATE_WINDOW_MS) {
+      win = { windowStart: now, count: 0 };
+      this.world.rateWindows.set(token, win);
+    }
+    win.count++;
+    const reset = Math.ceil((win.windowStart + RATE_WINDOW_MS) / 1000);
+    res.setHeader('RateLimit-Name', 'throttle_authenticated_api');
+    res.setHeader('RateLimit-Limit', String(limit));
+    res.setHeader('RateLimit-Observed', String(win.count));
+    res.setHeader('RateLimit-Remaining', String(Math.max(0, limit - win.count)));
+    res.setHeader('RateLimit-Reset', String(reset));
+    if (win.count > limit) {
+      res.setHeader('RateLimit-ResetTime', new Date(reset * 1000).toUTCString());
+      res.setHeader('Retry-After', String(Math.max(1, reset - Math.floor(now / 1000))));
+      throw new HttpError(429, 'Retry later\n');
+    }
+  }
+
+  private project(idOrPath: string | undefined): SandboxProject {
+    const p = /^\d+$/.test(idOrPath ?? '')
+      ? this.world.projects.get(Number(idOrPath))
+      : [...this.world.projects.values()].find((x) => x.path === idOrPath);
+    if (!p?.visible) throw notFound('404 Project Not Found');
+    return p;
+  }
+
+  /** GitLab offset pagination, including the > 10,000 rows behaviour (no totals, no rel=last). */
+  private paginate<T>(ctx: Ctx, items: T[]): T[] {
+    const page = Math.max(1, Number(ctx.body.page ?? 1) || 1);
+    const perPage = Math.min(100, Math.max(1, Number(ctx.body.per_page ?? 20) || 20));
+    let total = items.length;
+    const truncate = this.world.fault('gitlab', ctx.url.pathname.replace(/^\/api\/v4/, ''), ['truncate']);
+    if (truncate) total = Math.min(total, truncate.pages * perPage);
+    const totalPages = Math.max(1, Math.ceil(total / perPage));
+    const slice = items.slice((page - 1) * perPage, Math.min(page * perPage, total));
+    const link = (p: number) => {
+      const u = new URL(ctx.url.pathname + ctx.url.search, this.baseUrl());
+      u.searchParams.set('page', String(p));
+      u.searchParams.set('per_page', String(perPage));
+      return u.toString();
+    };
+    const links: string[] = [];
+    const big = total > 10_000;
+    if (page > 1) links.push(`<${link(page - 1)}>; rel="prev"`);
+    if (page < totalPages) links.push(`<${link(page + 1)}>; rel="next"`);
+    links.push(`<${link(1)}>; rel="first"`);
+    if (!big) links.push(`<${link(totalPages)}>; rel="last"`);
+    const r = ctx.res;
+    r.setHeader('Link', links.join(', '));
+    r.setHeader('x-page', String(page));
+    r.setHeader('x-per-page', String(perPage));
+    r.setHeader('x-next-page', page < totalPages ? String(page + 1) : '');
+    r.setHeader('x-prev-page', page > 1 ? String(page - 1) : '');
+    if (!big) {
+      r.setHeader('x-total', String(total));
+      r.setHeader('x-total-pages', String(totalPages));
+    }
+    return slice;
+  }
+
+  private route(ctx: Ctx): unknown {
+    const [root, id, sub, subId, subSub, subSubId, tail] = ctx.segments;
+    const m = ctx.method;
+    if (root !== 'projects' || id === undefined) throw notFound();
+    const p = this.project(id);
+    if (sub === undefined && m === 'GET') return this.projectJson(p);
+    if (sub === 'repository' && subId === 'branches') {
+      if (subSub === undefined && m === 'GET') {
+        let names = p.branchNames;
+        const search = ctx.body.search as string | undefined;
+        if (search) {
+          const q = search.toLowerCase();
+          names = names.filter((n) => {
+            const s = n.toLowerCase();
+            if (q.startsWith('^')) return s.startsWith(q.slice(1));
+            if (q.endsWith('$')) return s.endsWith(q.slice(0, -1));
+            return s.includes(q);
+          });
+        }
+        return this.paginate(ctx, names).map((n) => this.branchJson(p, n));
+      }
+      if (subSub !== undefined && m === 'GET') {
+        if (!p.branchNames.includes(subSub) && !p.branches.has(subSub))
+          throw notFound('404 Branch Not Found');
+        return this.branchJson(p, subSub);
+      }
+      if (subSub !== undefined && m === 'DELETE') {
+        p.branches.delete(subSub);
+        p.branchNames = p.branchNames.filter((n) => n !== subSub);
+        this.world.logWrite({
+          service: 'gitlab',
+          operation: 'DeleteBranch',
+          target: `projects/${p.id}/branches/${subSub}`,
+        });
+        return undefined;
+      }
+    }
+    if (sub === 'merge_requests') return this.mergeRequests(ctx, p, subId, subSub, subSubId);
+    if (sub === 'environments') return this.environments(ctx, p, subId, subSub, tail);
+    if (sub === 'issues') return this.issues(ctx, p, subId);
+    if (sub === 'labels') {
+      if (m === 'GET') return this.paginate(ctx, p.labels);
+      if (m === 'POST') {
+        const name = String(ctx.body.name ?? '');
+        if (p.labels.some((l) => l.name === name))
+          throw new HttpError(409, { message: 'Label already exists' });
+        const label = { id: this.world.id(), name, color: String(ctx.body.color ?? '#428BCA') };
+        p.labels.push(label);
+        this.world.logWrite({
+          service: 'gitlab',
+          operation: 'CreateLabel',
+          target: `projects/${p.id}/labels/${name}`,
+        });
+        return label;
+      }
+    }
+    throw notFound();
+  }
+
+  private projectJson(p: SandboxProject): Record<string, unknown> {
+    const name = p.path.split('/').at(-1);
+    return {
+      id: p.id,
+      name,
+      path: name,
+      path_with_namespace: p.path,
+      name_with_namespace: p.path.replace(/\//g, ' / '),
+      default_branch: p.defaultBranch,
+      archived: p.archived,
+      visibility: 'private',
+      created_at: p.createdAt,
+      web_url: `${this.baseUrl()}/${p.path}`,
+      namespace: {
+        id: 1,
+        name: p.path.split('/')[0],
+        path: p.path.split('/')[0],
+        kind: 'group',
+        full_path: p.path.split('/').slice(0, -1).join('/'),
+      },
+    };
+  }
+
+  private branchJson(p: SandboxProject, name: string): Record<string, unknown> {
+    const b = p.branches.get(name);
+    const committed = b?.committedAt ?? new Date(this.world.startedAt - 7 * 86_400_000).toISOString();
+    const sha = Buffer.from(`${p.id}/${name}`).toString('hex').padEnd(40, '0').slice(0, 40);
+    return {
+      name,
+      merged: b?.merged ?? false,
+      protected: b?.protected ?? false,
+      default: name === p.defaultBranch,
+      developers_can_push: false,
+      developers_can_merge: false,
+      can_push: true,
+      web_url: `${this.baseUrl()}/${p.path}/-/tree/${encodeURIComponent(name)}`,
+      commit: {
+        id: sha,
+        short_id: sha.slice(0, 8),
+        title: `Commit on ${name}`,
+        message: `Commit on ${name}`,
+        author_name: 'dev',
+        authored_date: committed,
+        committed_date: committed,
+        created_at: committed,
+        parent_ids: [],
+      },
+    };
+  }
+
+  private mrJson(p: SandboxProject, mr: SandboxMergeRequest): Record<string, unknown> {
+    return {
+      id: mr.id,
+      iid: mr.iid,
+      project_id: p.id,
+      title: mr.title,
+      description: '',
+      state: mr.state,
+      created_at: mr.createdAt,
+      updated_at: mr.updatedAt,
+      merged_at: mr.mergedAt,
+      closed_at: mr.closedAt,
+      source_branch: mr.sourceBranch,
+      target_branch: mr.targetBranch,
+      source_project_id: p.id,
+      target_project_id: p.id,
+      author: { id: 1, username: mr.author, name: mr.author, state: 'active' },
+      labels: mr.labels,
+      draft: false,
+      work_in_progress: false,
+      web_url: `${this.baseUrl()}/${p.path}/-/merge_requests/${mr.iid}`,
+      sha: '0'.repeat(40),
+      merge_commit_sha: mr.state === 'merged' ? '1'.repeat(40) : null,
+    };
+  }
+
+  private mergeRequests(ctx: Ctx, p: SandboxProject, iid?: string, sub?: string, noteId?: string): unknown {
+    const q = ctx.body;
+    if (iid === undefined && ctx.method === 'GET') {
+      let list = [...p.mergeRequests];
+      const state = (q.state as string | undefined) ?? 'all';
+      if (state !== 'all') list = list.filter((m) => m.state === state);
+      if (q.source_branch) list = list.filter((m) => m.sourceBranch === q.source_branch);
+      if (q.target_branch) list = list.filter((m) => m.targetBranch === q.target_branch);
+      if (q.updated_after)
+        list = list.filter((m) => m.updatedAt > new Date(String(q.updated_after)).toISOString());
+      if (q.updated_before)
+        list = list.filter((m) => m.updatedAt < new Date(String(q.updated_before)).toISOString());
+      if (q.created_after)
+        list = list.filter((m) => m.createdAt > new Date(String(q.created_after)).toISOString());
+      const iids = Object.entries(q)
+        .filter(([k]) => k === 'iids[]' || k === 'iids')
+        .flatMap(([, v]) => String(v).split(','))
+        .map(Number);
+      if (iids.length > 0) list = list.filter((m) => iids.includes(m.iid));
+      const labels = q.labels ? String(q.labels).split(',') : [];
+      if (labels.length > 0) list = list.filter((m) => labels.every((l) => m.labels.includes(l)));
+      const orderBy = (q.order_by as string | undefined) === 'updated_at' ? 'updatedAt' : 'createdAt';
+      const dir = (q.sort as string | undefined) === 'asc' ? 1 : -1;
+      list.sort((a, b) => (a[orderBy] < b[orderBy] ? -dir : a[orderBy] > b[orderBy] ? dir : b.iid - a.iid));
+      return this.paginate(ctx, list).map((m) => this.mrJson(p, m));
+    }
+    const mr = p.mergeRequests.find((m) => String(m.iid) === iid);
+    if (!mr) throw notFound();
+    if (sub === undefined && ctx.method === 'GET') return this.mrJson(p, mr);
+    if (sub === undefined && ctx.method === 'PUT') {
+      const event = q.state_event as string | undefined;
+      if (event === 'close') {
+        mr.state = 'closed';
+        mr.closedAt = this.world.now();
+      } else if (event === 'reopen') {
+        mr.state = 'opened';
+        mr.closedAt = null;
+      }
+      if (q.labels !== undefined) mr.labels = String(q.labels).split(',').filter(Boolean);
+      mr.updatedAt = this.world.now();
+      this.world.logWrite({
+        service: 'gitlab',
+        operation: 'UpdateMergeRequest',
+        target: `projects/${p.id}/merge_requests/${mr.iid}`,
+        params: q,
+      });
+      return this.mrJson(p, mr);
+    }
+    if (sub === 'notes') {
+      if (ctx.method === 'GET' && noteId === undefined) {
+        const notes = [...mr.notes].sort((a, b) => b.id - a.id);
+        return this.paginate(ctx, notes).map((n) => ({
+          id: n.id,
+          body: n.body,
+          author: { username: n.author },
+          created_at: n.createdAt,
+          updated_at: n.createdAt,
+          system: n.system,
+          noteable_type: 'MergeRequest',
+          noteable_iid: mr.iid,
+        }));
+      }
+      if (ctx.method === 'POST') {
+        const note = {
+          id: this.world.id(),
+          body: String(q.body ?? ''),
+          author: 'env-reaper',
+          createdAt: this.world.now(),
+          system: false,
+        };
+        if (!note.body) throw new HttpError(400, { message: 'body is missing' });
+        mr.notes.push(note);
+        this.world.logWrite({
+          service: 'gitlab',
+          operation: 'CreateMergeRequestNote',
+          target: `projects/${p.id}/merge_requests/${mr.iid}`,
+          params: { body: note.body },
+        });
+        return {
+          id: note.id,
+          body: note.body,
+          author: { username: note.author },
+          created_at: note.createdAt,
+          system: false,
+        };
+      }
+    }
+    throw notFound();
+  }
+
+  private envJson(env: SandboxEnvironment, full: boolean): Record<string, unknown> {
+    const out: Record<string, unknown> = {
+      id: env.id,
+      name: env.name,
+      slug: env.slug,
+      external_url: `https://${env.slug}.review.example.com`,
+      state: env.state,
+      tier: env.tier,
+      created_at: env.createdAt,
+      updated_at: env.updatedAt,
+      auto_stop_at: null,
+      auto_stop_setting: 'always',
+    };
+    if (full) {
+      out.last_deployment = env.lastDeployment
+        ? {
+            id: env.id * 10,
+            iid: 1,
+            ref: env.lastDeployment.ref,
+            sha: '0'.repeat(40),
+            created_at: env.lastDeployment.at,
+            updated_at: env.lastDeployment.at,
+            status: env.lastDeployment.status,
+          }
+        : null;
+    }
+    return out;
+  }
+
+  private environments(
+    ctx: Ctx,
+    p: SandboxProject,
+    envId?: string,
+    action?: string,
+    _tail?: string,
+  ): unknown {
+    const q = ctx.body;
+    if (envId === undefined && ctx.method === 'GET') {
+      if (q.name !== undefined && q.search !== undefined)
+        throw new HttpError(400, { error: 'name, search are mutually exclusive' });
+      let list = [...p.environments];
+      if (q.name !== undefined) list = list.filter((e) => e.name === q.name);
+      if (q.search !== undefined) {
+        const s = String(q.search).toLowerCase();
+        if (s.length < 3) throw new HttpError(400, { message: 'search must be at least 3 characters' });
+        list = list.filter(
+          (e) =>
+            e.name.toLowerCase().startsWith(s) ||
+            e.name.toLowerCase().split('/').slice(1).join('/').startsWith(s),
+        );
+      }
+      if (q.states !== undefined) list = list.filter((e) => e.state === q.states);
+      list.sort((a, b) => a.id - b.id);
+      return this.paginate(ctx, list).map((e) => this.envJson(e, false));
+    }
+    const env = p.environments.find((e) => String(e.id) === envId);
+    if (!env) throw notFound();
+    if (action === undefined && ctx.method === 'GET') return this.envJson(env, true);
+    if (action === 'stop' && ctx.method === 'POST') {
+      const force = q.force === true || q.force === 'true';
+      if (env.state === 'available') env.state = env.hasStopAction && !force ? 'stopping' : 'stopped';
+      env.updatedAt = this.world.now();
+      this.world.logWrite({
+        service: 'gitlab',
+        operation: 'StopEnvironment',
+        target: `projects/${p.id}/environments/${env.id}`,
+        params: { force },
+      });
+      return this.envJson(env, false);
+    }
+    if (action === undefined && ctx.method === 'DELETE') {
+      if (env.state !== 'stopped') throw new HttpError(403, { message: '403 Forbidden' });
+      p.environments = p.environments.filter((e) => e !== env);
+      this.world.logWrite({
+        service: 'gitlab',
+        operation: 'DeleteEnvironment',
+        target: `projects/${p.id}/environments/${env.id}`,
+      });
+      return undefined;
+    }
+    throw notFound();
+  }
+
+  private issues(ctx: Ctx, p: SandboxProject, iid?: string): unknown {
+    const q = ctx.body;
+    const json = (i: (typeof p.issues)[number]) => ({
+      id: i.id,
+      iid: i.iid,
+      project_id: p.id,
+      title: i.title,
+      description: i.description,
+      state: i.state,
+      labels: i.labels,
+      created_at: i.createdAt,
+      updated_at: i.updatedAt,
+      web_url: `${this.baseUrl()}/${p.path}/-/issues/${i.iid}`,
+    });
+    if (iid === undefined && ctx.method === 'GET') {
+      let list = [...p.issues];
+      if (q.state && q.state !== 'all') list = list.filter((i) => i.state === q.state);
+      if (q.labels)
+        list = list.filter((i) =>
+          String(q.labels)
+            .split(',')
+            .every((l) => i.labels.includes(l)),
+        );
+      if (q.search) list = list.filter((i) => i.title.includes(String(q.search)));
+      return this.paginate(
+        ctx,
+        list.sort((a, b) => b.iid - a.iid),
+      ).map(json);
+    }
+    if (iid === undefined && ctx.method === 'POST') {
+      const now = this.world.now();
+      const issue = {
+        id: this.world.id(),
+        iid: p.issues.length + 1,
+        projectId: p.id,
+        title: String(q.title ?? ''),
+        description: String(q.description ?? ''),
+        state: 'opened' as const,
+        labels: q.labels ? String(q.labels).split(',') : [],
+        createdAt: now,
+        updatedAt: now,
+      };
+      if (!issue.title) throw new HttpError(400, { message: 'title is missing' });
+      p.issues.push(issue);
+      this.world.logWrite({
+        service: 'gitlab',
+        operation: 'CreateIssue',
+        target: `projects/${p.id}/issues/${issue.iid}`,
+      });
+      return json(issue);
+    }
+    const issue = p.issues.find((i) => String(i.iid) === iid);
+    if (!issue) throw notFound();
+    if (ctx.method === 'GET') return json(issue);
+    if (ctx.method === 'PUT') {
+      if (q.title !== undefined) issue.title = String(q.title);
+      if (q.description !== undefined) issue.description = String(q.description);
+      if (q.state_event === 'close') issue.state = 'closed' as never;
+      if (q.state_event === 'reopen') issue.state = 'opened';
+      issue.updatedAt = this.world.now();
+      this.world.logWrite({
+        service: 'gitlab',
+        operation: 'UpdateIssue',
+        target: `projects/${p.id}/issues/${issue.iid}`,
+      });
+      return json(issue);
+    }
+    throw notFound();
+  }
+}

@@ -1,0 +1,228 @@
+// @ts-nocheck
+import { readFile } from 'node:fs/promises';
+import { parse } from 'yaml';
+import { z } from 'zod';
+
+/**
+ * Scenario files (test/scenarios/*.yaml): the world the sandbox serves. Times are absolute ISO-8601 or
+ * relative to the sandbox's start (`-3d`, `-90m`, `+1h`, `now`), so a scenario stays valid on any day.
+ */
+
+const time = z.union([z.string(), z.number()]).transform((v) => String(v));
+
+const failedResource = z.object({
+  logicalId: z.string(),
+  type: z.string().default('AWS::S3::Bucket'),
+  reason: z
+    .string()
+    .default(
+      'The bucket you tried to delete is not empty (Service: S3, Status Code: 409, Error Code: BucketNotEmpty)',
+    ),
+});
+
+const stackSchema = z.object({
+  name: z.string(),
+  status: z.string().default('CREATE_COMPLETE'),
+  statusReason: z.string().optional(),
+  created: time.default('-3d'),
+  updated: time.optional(),
+  tags: z.record(z.string(), z.union([z.string(), z.number()]).transform(String)).default({}),
+  terminationProtection: z.boolean().default(false),
+  /** Name of the parent stack (nested stacks); tags are inherited from the root. */
+  parent: z.string().optional(),
+  exports: z.array(z.object({ name: z.string(), value: z.string().default('value') })).default([]),
+  imports: z.array(z.string()).default([]),
+  resources: z
+    .array(
+      z.object({ logicalId: z.string(), type: z.string(), status: z.string().default('CREATE_COMPLETE') }),
+    )
+    .default([{ logicalId: 'Bucket', type: 'AWS::S3::Bucket', status: 'CREATE_COMPLETE' }]),
+  /** What DeleteStack does: complete (default), fail with resources, or hang in DELETE_IN_PROGRESS. */
+  deletion: z
+    .object({
+      outcome: z.enum(['complete', 'failed', 'hang']).default('complete'),
+      seconds: z.number().optional(),
+      failedResources: z.array(failedResource).default([]),
+    })
+    .optional(),
+  /** Monthly cost in USD, for Cost Explorer. */
+  monthlyCost: z.number().optional(),
+});
+
+const regionSchema = z.object({ stacks: z.array(stackSchema).default([]) });
+
+const accountSchema = z.object({
+  id: z.string(),
+  /** Access key of the ambient credentials, when they belong to this account. */
+  accessKeyId: z.string().optional(),
+  roles: z
+    .array(
+      z.object({
+        arn: z.string(),
+        /** The account the role's credentials actually land in (a misconfigured trust); defaults to the ARN's. */
+        account: z.string().optional(),
+      }),
+    )
+    .default([]),
+  regions: z.record(z.string(), regionSchema).default({}),
+});
+
+const branchSchema = z.object({
+  name: z.string(),
+  protected: z.boolean().default(false),
+  committed: time.default('-1d'),
+  merged: z.boolean().default(false),
+});
+
+const mrSchema = z.object({
+  iid: z.number().int(),
+  sourceBranch: z.string(),
+  targetBranch: z.string().optional(),
+  state: z.enum(['opened', 'closed', 'merged', 'locked']).default('opened'),
+  title: z.string().optional(),
+  author: z.string().default('dev'),
+  created: time.default('-5d'),
+  updated: time.optional(),
+  mergedAt: time.optional(),
+  closedAt: time.optional(),
+  labels: z.array(z.string()).default([]),
+});
+
+const envSchema = z.object({
+  name: z.string(),
+  id: z.number().int().optional(),
+  state: z.enum(['available', 'stopping', 'stopped']).default('available'),
+  tier: z.string().default('development'),
+  slug: z.string().optional(),
+  created: time.default('-5d'),
+  updated: time.optional(),
+  /** The ref of the last deployment, for the single GET. */
+  lastDeployment: z
+    .object({ ref: z.string(), at: time.default('-1d'), status: z.string().default('success') })
+    .optional(),
+  /** When true, a stop without force goes to `stopping` (a stop job would run). */
+  hasStopAction: z.boolean().default(true),
+});
+
+const projectSchema = z.object({
+  id: z.number().int(),
+  path: z.string(),
+  defaultBranch: z.string().default('main'),
+  archived: z.boolean().default(false),
+  /** false: the token cannot see it (answers 404 like a missing project). */
+  visible: z.boolean().default(true),
+  branches: z.array(branchSchema).default([]),
+  /** Extra branches synthesised by name (`<prefix>00001`…), for large listings. */
+  syntheticBranches: z
+    .object({ count: z.number().int(), prefix: z.string().default('feature/auto-') })
+    .optional(),
+  mergeRequests: z.array(mrSchema).default([]),
+  environments: z.array(envSchema).default([]),
+});
+
+/** A fault rule (also accepted at run time by `POST /__sandbox/faults`). */
+export const faultSchema = z.object({
+  service: z.enum(['aws', 'gitlab']),
+  /** AWS: operation name (`DescribeStacks`) or `*`; GitLab: a regex over the path (`/projects/103/`). */
+  match: z.string().default('*'),
+  /** hold: the request waits until `POST /__sandbox/release` (to act between two steps of a client). */
+  kind: z.enum(['error', 'throttle', 'latency', 'hang', 'truncate', 'revoke', 'hold', 'malformed']),
+  /**
+   * malformed (GitLab): how a 200 answer is broken. `html`: an HTML error page; `truncated`: JSON cut in
+   * half; `nulls`: every field null; `missing`: every field but one dropped; `types`: every field of the
+   * wrong type; `shape`: an object where a list is due, or a list where an object is.
+   */
+  variant: z.enum(['html', 'truncated', 'nulls', 'missing', 'types', 'shape']).default('html'),
+  status: z.number().int().default(500),
+  /** Apply to the first N matching requests only (after `after`). */
+  count: z.number().int().optional(),
+  /** Let this many matching requests through first. */
+  after: z.number().int().default(0),
+  /** error: the AWS error code and message to answer with (default InternalFailure / ValidationError). */
+  code: z.string().optional(),
+  message: z.string().optional(),
+  /** Apply with this probability (seeded, deterministic). */
+  probability: z.number().min(0).max(1).optional(),
+  latencyMs: z.number().default(0),
+  /** truncate: pages served before the listing pretends to end. */
+  pages: z.number().int().default(1),
+});
+
+/** A fault rule. */
+export type Fault = z.output<typeof faultSchema>;
+
+/** The whole scenario file. */
+export const scenarioSchema = z.object({
+  description: z.string().optional(),
+  seed: z.number().int().default(1),
+  aws: z
+    .object({
+      accounts: z.array(accountSchema).default([]),
+      /** How long DELETE_IN_PROGRESS lasts by default. */
+      deleteSeconds: z.number().default(0.3),
+      /** How long the tagging API keeps returning a deleted stack. */
+      taggingStaleSeconds: z.number().default(0),
+      /** Stacks per DescribeStacks page (AWS pages by 1 MB; this keeps tests paging). */
+      describePageSize: z.number().int().default(100),
+      /** CloudFormation requests per second per account×region before `Throttling`; 0 = unlimited. */
+      cfnRequestsPerSecond: z.number().default(0),
+      /** Cost-allocation tags that are not activated (Cost Explorer groups them under an empty value). */
+      inactiveCostTags: z.array(z.string()).default([]),
+    })
+    .prefault({}),
+  gitlab: z
+    .object({
+      tokens: z.array(z.string()).default(['glpat-sandbox-token']),
+      /**
+       * Scopes per token (GitLab's: `read_api` may GET, writes answer 403 `insufficient_scope`). A token
+       * not listed here has `api`.
+       */
+      tokenScopes: z.record(z.string(), z.array(z.enum(['api', 'read_api']))).default({}),
+      /** Authenticated requests per minute per token before 429; 0 = unlimited. */
+      requestsPerMinute: z.number().int().default(0),
+      /** Length of the rate-limit window (GitLab uses one minute); shorter keeps tests fast. */
+      rateLimitWindowSeconds: z.number().default(60),
+      projects: z.array(projectSchema).default([]),
+    })
+    .default({
+      tokens: ['glpat-sandbox-token'],
+      tokenScopes: {},
+      requestsPerMinute: 0,
+      rateLimitWindowSeconds: 60,
+      projects: [],
+    }),
+  latency: z
+    .object({ aws: z.number().default(0), gitlab: z.number().default(0) })
+    .default({ aws: 0, gitlab: 0 }),
+  faults: z.array(faultSchema).default([]),
+});
+
+/** A parsed scenario. */
+export type Scenario = z.output<typeof scenarioSchema>;
+export type ScenarioStack = z.output<typeof stackSchema>;
+export type ScenarioProject = z.output<typeof projectSchema>;
+
+/** Parses a scenario object. */
+export function parseScenario(input: unknown): Scenario {
+  return scenarioSchema.parse(input);
+}
+
+/** Reads a scenario YAML file. */
+export async function loadScenario(file: string): Promise<Scenario> {
+  return parseScenario(parse(await readFile(file, 'utf8')));
+}
+
+const UNITS: Record<string, number> = { s: 1e3, m: 6e4, h: 3.6e6, d: 8.64e7, w: 6.048e8 };
+
+/** Resolves `-3d`, `+1h`, `now` or an ISO date against `base` (ms). */
+export function resolveTime(text: string, base: number): string {
+  if (text === 'now') return new Date(base).toISOString();
+  const m = /^([+-])(\d+(?:\.\d+)?)([smhdw])$/.exec(text);
+  if (m) {
+    const sign = m[1] === '-' ? -1 : 1;
+    return new Date(base + sign * Number(m[2]) * (UNITS[m[3] as string] as number)).toISOString();
+  }
+  const t = Date.parse(text);
+  if (Number.isNaN(t)) throw new Error(`scenario: cannot read time "${text}"`);
+  return new Date(t).toISOString();
+}

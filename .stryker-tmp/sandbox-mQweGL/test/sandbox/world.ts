@@ -1,0 +1,503 @@
+// @ts-nocheck
+import { createHash } from 'node:crypto';
+import type { z } from 'zod';
+import { environmentSlug } from '../../src/core/slug.js';
+import { type Fault, faultSchema, resolveTime, type Scenario, type ScenarioStack } from './scenario.js';
+
+/** One request the sandbox served. */
+export interface RequestRecord {
+  seq: number;
+  at: string;
+  service: 'aws' | 'gitlab';
+  /** AWS: `cloudformation:DescribeStacks`; GitLab: `GET /projects/:id/repository/branches`. */
+  operation: string;
+  status: number;
+  /** AWS: account/region; GitLab: the request path. */
+  target?: string;
+}
+
+/** One write the sandbox accepted (the ground truth for e2e assertions). */
+export interface WriteRecord {
+  seq: number;
+  at: string;
+  service: 'aws' | 'gitlab';
+  operation: string;
+  /** Stack ARN, or the GitLab resource path. */
+  target: string;
+  params?: Record<string, unknown>;
+}
+
+/** A stack event. */
+export interface StackEvent {
+  eventId: string;
+  logicalId: string;
+  physicalId: string;
+  resourceType: string;
+  status: string;
+  reason?: string;
+  timestamp: string;
+  clientRequestToken?: string;
+}
+
+/** A live or deleted stack in the sandbox. */
+export interface SandboxStack {
+  account: string;
+  region: string;
+  stackId: string;
+  name: string;
+  status: string;
+  statusReason?: string;
+  createdAt: string;
+  updatedAt?: string;
+  deletedAt?: string;
+  tags: Record<string, string>;
+  terminationProtection: boolean;
+  parentId?: string;
+  rootId?: string;
+  exports: { name: string; value: string }[];
+  imports: string[];
+  resources: { logicalId: string; type: string; status: string }[];
+  deletion: {
+    outcome: 'complete' | 'failed' | 'hang';
+    ms: number;
+    failedResources: { logicalId: string; type: string; reason: string }[];
+  };
+  /** Set while DELETE_IN_PROGRESS: when it started, what status to fall back to, the mode. */
+  deleting?: { startedAt: number; previousStatus: string; retain: string[]; force: boolean; token?: string };
+  events: StackEvent[];
+  monthlyCost?: number;
+}
+
+/** GitLab objects, stored close to the wire shape. */
+export interface SandboxProject {
+  id: number;
+  path: string;
+  defaultBranch: string;
+  archived: boolean;
+  visible: boolean;
+  createdAt: string;
+  branches: Map<string, { name: string; protected: boolean; committedAt: string; merged: boolean }>;
+  /** Sorted branch names (explicit + synthetic). */
+  branchNames: string[];
+  mergeRequests: SandboxMergeRequest[];
+  environments: SandboxEnvironment[];
+  issues: SandboxIssue[];
+  labels: { id: number; name: string; color: string }[];
+}
+
+export interface SandboxMergeRequest {
+  id: number;
+  iid: number;
+  projectId: number;
+  title: string;
+  state: 'opened' | 'closed' | 'merged' | 'locked';
+  sourceBranch: string;
+  targetBranch: string;
+  author: string;
+  createdAt: string;
+  updatedAt: string;
+  mergedAt: string | null;
+  closedAt: string | null;
+  labels: string[];
+  notes: { id: number; body: string; author: string; createdAt: string; system: boolean }[];
+}
+
+export interface SandboxEnvironment {
+  id: number;
+  name: string;
+  slug: string;
+  state: 'available' | 'stopping' | 'stopped';
+  tier: string;
+  createdAt: string;
+  updatedAt: string;
+  lastDeployment?: { ref: string; at: string; status: string };
+  hasStopAction: boolean;
+}
+
+export interface SandboxIssue {
+  id: number;
+  iid: number;
+  projectId: number;
+  title: string;
+  description: string;
+  state: 'opened' | 'closed';
+  labels: string[];
+  createdAt: string;
+  updatedAt: string;
+}
+
+/** A small seeded PRNG (mulberry32): faults must be deterministic, and no library is worth it here. */
+export function mulberry32(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+function stackArn(account: string, region: string, name: string): string {
+  const id = createHash('sha256').update(`${account}/${region}/${name}/${Math.random()}`).digest('hex');
+  const uuid = `${id.slice(0, 8)}-${id.slice(8, 12)}-${id.slice(12, 16)}-${id.slice(16, 20)}-${id.slice(20, 32)}`;
+  return `arn:aws:cloudformation:${region}:${account}:stack/${name}/${uuid}`;
+}
+
+/** GitLab's environment slug, as the API would store it for a new environment. */
+function envSlug(name: string): string {
+  return environmentSlug(name, createHash('sha256').update(name).digest('hex'));
+}
+
+/** The sandbox's whole mutable state, shared by both servers and readable in-process by tests. */
+export class World {
+  readonly startedAt = Date.now();
+  readonly stacks: SandboxStack[] = [];
+  readonly projects = new Map<number, SandboxProject>();
+  readonly accessKeys = new Map<string, string>();
+  readonly roles = new Map<string, string>();
+  readonly requests: RequestRecord[] = [];
+  readonly writes: WriteRecord[] = [];
+  faults: (Fault & { hits: number; seen?: number })[] = [];
+  /** Requests parked by `hold` faults, released by `release()`. */
+  held: { operation: string; release: () => void }[] = [];
+  readonly rng: () => number;
+  readonly gitlabTokens: Set<string>;
+  revokedTokens = new Set<string>();
+  readonly defaultAccount: string;
+  private seq = 0;
+  private nextId = 1000;
+  readonly rateWindows = new Map<string, { windowStart: number; count: number }>();
+  readonly cfnBuckets = new Map<string, { second: number; count: number }>();
+
+  constructor(readonly scenario: Scenario) {
+    this.rng = mulberry32(scenario.seed);
+    this.gitlabTokens = new Set(scenario.gitlab.tokens);
+    this.faults = scenario.faults.map((f) => ({ ...f, hits: 0 }));
+    const base = this.startedAt;
+    const t = (text: string) => resolveTime(text, base);
+    this.defaultAccount = scenario.aws.accounts[0]?.id ?? '000000000000';
+    for (const account of scenario.aws.accounts) {
+      if (account.accessKeyId) this.accessKeys.set(account.accessKeyId, account.id);
+      for (const role of account.roles) {
+        this.roles.set(
+          role.arn,
+          role.account ?? /^arn:aws[a-z-]*:iam::(\d{12}):/.exec(role.arn)?.[1] ?? account.id,
+        );
+      }
+      for (const [region, { stacks }] of Object.entries(account.regions)) {
+        const byName = new Map<string, SandboxStack>();
+        // Parents first, so nested stacks can point at them and inherit their tags.
+        const ordered = [...stacks].sort(
+          (a, b) => Number(a.parent !== undefined) - Number(b.parent !== undefined),
+        );
+        for (const s of ordered) {
+          const stack = this.makeStack(account.id, region, s, t, byName);
+          byName.set(s.name, stack);
+          this.stacks.push(stack);
+        }
+      }
+    }
+    for (const p of scenario.gitlab.projects) {
+      const branches = new Map(
+        p.branches.map((b) => [
+          b.name,
+          { name: b.name, protected: b.protected, committedAt: t(b.committed), merged: b.merged },
+        ]),
+      );
+      const names = new Set(branches.keys());
+      if (p.syntheticBranches) {
+        const width = String(p.syntheticBranches.count).length;
+        for (let i = 1; i <= p.syntheticBranches.count; i++) {
+          names.add(`${p.syntheticBranches.prefix}${String(i).padStart(width, '0')}`);
+        }
+      }
+      const project: SandboxProject = {
+        id: p.id,
+        path: p.path,
+        defaultBranch: p.defaultBranch,
+        archived: p.archived,
+        visible: p.visible,
+        createdAt: t('-365d'),
+        branches,
+        branchNames: [...names].sort(),
+        mergeRequests: p.mergeRequests.map((m) => {
+          const updated = m.updated ?? m.mergedAt ?? m.closedAt ?? m.created;
+          return {
+            id: this.id(),
+            iid: m.iid,
+            projectId: p.id,
+            title: m.title ?? `Change from ${m.sourceBranch}`,
+            state: m.state,
+            sourceBranch: m.sourceBranch,
+            targetBranch: m.targetBranch ?? p.defaultBranch,
+            author: m.author,
+            createdAt: t(m.created),
+            updatedAt: t(updated),
+            mergedAt: m.state === 'merged' ? t(m.mergedAt ?? updated) : null,
+            closedAt: m.state === 'closed' ? t(m.closedAt ?? updated) : null,
+            labels: m.labels,
+            notes: [],
+          };
+        }),
+        environments: p.environments.map((e) => {
+          const env: SandboxEnvironment = {
+            id: e.id ?? this.id(),
+            name: e.name,
+            slug: e.slug ?? envSlug(e.name),
+            state: e.state,
+            tier: e.tier,
+            createdAt: t(e.created),
+            updatedAt: t(e.updated ?? e.created),
+            hasStopAction: e.hasStopAction,
+          };
+          if (e.lastDeployment) {
+            env.lastDeployment = {
+              ref: e.lastDeployment.ref,
+              at: t(e.lastDeployment.at),
+              status: e.lastDeployment.status,
+            };
+          }
+          return env;
+        }),
+        issues: [],
+        labels: [],
+      };
+      this.projects.set(p.id, project);
+    }
+  }
+
+  private makeStack(
+    account: string,
+    region: string,
+    s: ScenarioStack,
+    t: (x: string) => string,
+    byName: Map<string, SandboxStack>,
+  ): SandboxStack {
+    const parent = s.parent !== undefined ? byName.get(s.parent) : undefined;
+    if (s.parent !== undefined && !parent)
+      throw new Error(`scenario: parent stack ${s.parent} of ${s.name} not found`);
+    const stack: SandboxStack = {
+      account,
+      region,
+      stackId: stackArn(account, region, s.name),
+      name: s.name,
+      status: s.status,
+      createdAt: t(s.created),
+      // Nested stacks inherit the root's tags (as CloudFormation propagates them).
+      tags: { ...(parent ? this.rootOf(parent).tags : {}), ...s.tags },
+      terminationProtection: s.terminationProtection,
+      exports: s.exports,
+      imports: s.imports,
+      resources: s.resources,
+      deletion: {
+        outcome: s.deletion?.outcome ?? 'complete',
+        ms: (s.deletion?.seconds ?? this.scenario.aws.deleteSeconds) * 1000,
+        failedResources: s.deletion?.failedResources ?? [],
+      },
+      events: [],
+    };
+    if (s.statusReason) stack.statusReason = s.statusReason;
+    if (s.updated) stack.updatedAt = t(s.updated);
+    if (s.monthlyCost !== undefined) stack.monthlyCost = s.monthlyCost;
+    if (parent) {
+      stack.parentId = parent.stackId;
+      stack.rootId = this.rootOf(parent).stackId;
+    }
+    if (s.status === 'DELETE_COMPLETE') stack.deletedAt = stack.updatedAt ?? stack.createdAt;
+    return stack;
+  }
+
+  private rootOf(stack: SandboxStack): SandboxStack {
+    return stack.rootId ? (this.stacks.find((s) => s.stackId === stack.rootId) ?? stack) : stack;
+  }
+
+  /** A fresh numeric id. */
+  id(): number {
+    return this.nextId++;
+  }
+
+  /** Sandbox "now" as ISO. */
+  now(): string {
+    return new Date().toISOString();
+  }
+
+  /** Records a served request. */
+  logRequest(r: Omit<RequestRecord, 'seq' | 'at'>): void {
+    this.requests.push({ seq: ++this.seq, at: this.now(), ...r });
+  }
+
+  /** Records an accepted write. */
+  logWrite(w: Omit<WriteRecord, 'seq' | 'at'>): void {
+    this.writes.push({ seq: ++this.seq, at: this.now(), ...w });
+  }
+
+  /** Requests per service and operation. */
+  counts(): Record<string, Record<string, number>> {
+    const out: Record<string, Record<string, number>> = {};
+    for (const r of this.requests) {
+      const svc = out[r.service] ?? {};
+      out[r.service] = svc;
+      svc[r.operation] = (svc[r.operation] ?? 0) + 1;
+    }
+    return out;
+  }
+
+  /** Adds a fault rule (defaults filled in as for the `/__sandbox/faults` control route). */
+  addFault(input: z.input<typeof faultSchema>): void {
+    this.faults.push({ ...faultSchema.parse(input), hits: 0 });
+  }
+
+  /** The first fault rule that applies to this request, if any (and counts the hit). */
+  fault(service: 'aws' | 'gitlab', subject: string, kinds?: Fault['kind'][]): Fault | undefined {
+    for (const f of this.faults) {
+      if (f.service !== service || (kinds && !kinds.includes(f.kind))) continue;
+      const matches =
+        service === 'aws' ? f.match === '*' || f.match === subject : new RegExp(f.match).test(subject);
+      if (!matches) continue;
+      f.seen = (f.seen ?? 0) + 1;
+      if (f.seen <= f.after) continue;
+      if (f.count !== undefined && f.hits >= f.count) continue;
+      if (f.probability !== undefined && this.rng() >= f.probability) continue;
+      f.hits++;
+      return f;
+    }
+    return undefined;
+  }
+
+  /** Parks a request until release(). */
+  hold(operation: string): Promise<void> {
+    return new Promise((resolve) => this.held.push({ operation, release: resolve }));
+  }
+
+  /** Lets every held request go on. */
+  release(): number {
+    const n = this.held.length;
+    for (const h of this.held.splice(0)) h.release();
+    return n;
+  }
+
+  /** Moves a deleting stack on, lazily, according to the clock: no timers to leak. */
+  advance(stack: SandboxStack): void {
+    const d = stack.deleting;
+    if (!d || stack.status !== 'DELETE_IN_PROGRESS') return;
+    if (stack.deletion.outcome === 'hang' && !d.force) return;
+    if (Date.now() - d.startedAt < stack.deletion.ms) return;
+    const at = this.now();
+    const importers = this.importersOf(stack);
+    if (importers.length > 0) {
+      // CloudFormation does not fail here: it rolls back to the previous status (reference/aws-api-notes.md §5).
+      const exp = stack.exports.find((e) => importers.some((i) => i.imports.includes(e.name)));
+      stack.status = d.previousStatus;
+      stack.statusReason = `Export ${exp?.name} cannot be deleted as it is in use by ${importers.map((i) => i.name).join(' and ')}`;
+      this.event(
+        stack,
+        stack.name,
+        stack.stackId,
+        'AWS::CloudFormation::Stack',
+        d.previousStatus,
+        stack.statusReason,
+        d.token,
+      );
+      delete stack.deleting;
+      return;
+    }
+    const failing = stack.deletion.failedResources.filter((r) => !d.retain.includes(r.logicalId));
+    if (stack.deletion.outcome === 'failed' && failing.length > 0 && !d.force) {
+      for (const r of failing)
+        this.event(
+          stack,
+          r.logicalId,
+          `${stack.name}-${r.logicalId}`,
+          r.type,
+          'DELETE_FAILED',
+          r.reason,
+          d.token,
+        );
+      stack.status = 'DELETE_FAILED';
+      stack.statusReason = `The following resource(s) failed to delete: [${failing.map((r) => r.logicalId).join(', ')}]. `;
+      this.event(
+        stack,
+        stack.name,
+        stack.stackId,
+        'AWS::CloudFormation::Stack',
+        'DELETE_FAILED',
+        stack.statusReason,
+        d.token,
+      );
+      delete stack.deleting;
+      return;
+    }
+    stack.status = 'DELETE_COMPLETE';
+    delete stack.statusReason;
+    stack.deletedAt = at;
+    this.event(
+      stack,
+      stack.name,
+      stack.stackId,
+      'AWS::CloudFormation::Stack',
+      'DELETE_COMPLETE',
+      undefined,
+      d.token,
+    );
+    delete stack.deleting;
+    // Nested stacks go with their root.
+    for (const child of this.stacks.filter(
+      (s) => s.rootId === stack.stackId && s.status !== 'DELETE_COMPLETE',
+    )) {
+      child.status = 'DELETE_COMPLETE';
+      child.deletedAt = at;
+    }
+  }
+
+  /** Live stacks (other than `stack` and its nested ones) importing one of its exports. */
+  importersOf(stack: SandboxStack): SandboxStack[] {
+    const names = stack.exports.map((e) => e.name);
+    if (names.length === 0) return [];
+    return this.stacks.filter(
+      (s) =>
+        s.account === stack.account &&
+        s.region === stack.region &&
+        s.status !== 'DELETE_COMPLETE' &&
+        s.rootId !== stack.stackId &&
+        s.stackId !== stack.stackId &&
+        s.imports.some((i) => names.includes(i)),
+    );
+  }
+
+  /** Appends a stack event. */
+  event(
+    stack: SandboxStack,
+    logicalId: string,
+    physicalId: string,
+    resourceType: string,
+    status: string,
+    reason?: string,
+    token?: string,
+  ): void {
+    const e: StackEvent = {
+      eventId: `${logicalId}-${status}-${this.id()}`,
+      logicalId,
+      physicalId,
+      resourceType,
+      status,
+      timestamp: this.now(),
+    };
+    if (reason !== undefined) e.reason = reason;
+    if (token !== undefined) e.clientRequestToken = token;
+    stack.events.unshift(e);
+  }
+
+  /** Every stack after advancing the deleting ones. */
+  allStacks(): SandboxStack[] {
+    for (const s of this.stacks) this.advance(s);
+    return this.stacks;
+  }
+
+  /** Finds a stack by name (live only) or by ARN (also deleted). */
+  findStack(account: string, region: string, nameOrId: string): SandboxStack | undefined {
+    const stacks = this.allStacks().filter((s) => s.account === account && s.region === region);
+    if (nameOrId.startsWith('arn:')) return stacks.find((s) => s.stackId === nameOrId);
+    return stacks.find((s) => s.name === nameOrId && s.status !== 'DELETE_COMPLETE');
+  }
+}

@@ -1,0 +1,15 @@
+// @ts-nocheck
+import { defineConfig } from 'vitest/config';
+
+export default defineConfig({
+  test: {
+    include: ['src/**/*.test.ts', 'test/**/*.test.ts'],
+    // Two cores on CI: keep workers bounded so e2e child processes get CPU.
+    pool: 'forks',
+    maxWorkers: 2,
+    testTimeout: 60_000,
+    // The JSON summary lets .ci/run print one plain "N passed, N failed" line.
+    reporters: ['default', ['json', { outputFile: 'reports/vitest.json' }]],
+    hookTimeout: 60_000,
+  },
+});
