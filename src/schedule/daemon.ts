@@ -31,6 +31,11 @@ export interface DaemonOptions {
   apply?: boolean;
   /** For tests: resolve when the process should exit, instead of listening to signals. */
   signals?: NodeJS.Signals[];
+  /**
+   * Ends the process when the run in flight outlives `daemon.shutdownTimeout`; without it the pending
+   * run would keep the event loop, and so the container, alive. Default `process.exit`.
+   */
+  exit?: (code: number) => void;
 }
 
 function outcomeOf(code: number): RunOutcome {
@@ -150,16 +155,21 @@ export async function runDaemon(
   await task.stop();
   await task.destroy();
   const timeoutMs = parseDuration(config.daemon.shutdownTimeout) ?? 60_000;
-  if (current) {
-    const finished = await Promise.race([
-      current.then(() => true),
-      new Promise<boolean>((r) => setTimeout(() => r(false), timeoutMs).unref()),
-    ]);
-    if (!finished)
-      logger.warn({ timeoutMs }, 'run did not finish in time; its state was saved before each write');
-  }
+  // Wait for the run in flight (it starts no new deletion now), at most shutdownTimeout.
+  const finished = current
+    ? await Promise.race([
+        current.then(() => true),
+        new Promise<boolean>((r) => setTimeout(() => r(false), timeoutMs).unref()),
+      ])
+    : true;
   server.closeAllConnections();
   await new Promise<void>((r) => server.close(() => r()));
+  if (!finished) {
+    // State was saved before each write, so the next start resumes what this run left.
+    logger.warn({ timeoutMs }, 'run did not finish within daemon.shutdownTimeout; exiting 1');
+    (options.exit ?? process.exit)(EXIT.partial);
+    return EXIT.partial;
+  }
   logger.info({}, 'daemon stopped');
   return EXIT.ok;
 }

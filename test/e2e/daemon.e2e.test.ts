@@ -124,11 +124,34 @@ describe('daemon e2e (the container entrypoint)', () => {
       daemon: { port: 0, host: '127.0.0.1', shutdownTimeout: '20s' },
       state: { path: join(dir, 'state.json'), auditLog: join(dir, 'audit.jsonl') },
     });
-    const proc = startCli(['daemon', '--run-now', '--config', file], sb.env());
+    const proc = startCli(['daemon', '--run-now', '--config', file], {
+      ...sb.env(),
+      ENV_REAPER_LOG_LEVEL: 'info',
+    });
+    let logs = '';
+    proc.child.stderr?.on('data', (d: Buffer) => {
+      logs += d.toString();
+    });
     await until(() => sb.world.held.length > 0, 'the first DeleteStack to be in flight');
+    let exited = false;
+    void proc.done.then(() => {
+      exited = true;
+    });
     proc.child.kill('SIGTERM');
+    // It waits for the run in flight: stopping, still serving /healthz (503 "stopping"), not exited.
+    const port = /"port":(\d+)[^\n]*"msg":"daemon started"/.exec(logs)?.[1];
+    await until(async () => {
+      const r = await fetch(`http://127.0.0.1:${port}/healthz`).catch(() => undefined);
+      return r?.status === 503 && ((await r.json()) as { status: string }).status === 'stopping';
+    }, '/healthz to say stopping');
+    expect(exited).toBe(false);
+    expect(sb.world.held).toHaveLength(1);
     sb.world.release();
     const exit = await proc.done;
+    expect(logs.indexOf('"msg":"daemon stopped"')).toBeGreaterThan(
+      logs.indexOf('"msg":"scheduled run finished"'),
+    );
+    expect(logs.indexOf('"msg":"scheduled run finished"')).toBeGreaterThan(-1);
     expect(exit.code).toBe(0);
     const deletes = sb.world.writes.filter((w) => w.operation === 'DeleteStack');
     expect(deletes).toHaveLength(1);
@@ -161,4 +184,35 @@ describe('Dockerfile', () => {
     const ignore = await readFile('.dockerignore', 'utf8');
     expect(ignore.split('\n')).toEqual(expect.arrayContaining(['node_modules', '.git', '.env-reaper']));
   });
+
+  it('honours daemon.shutdownTimeout: a run that does not finish in time is left, and the process exits 1', async () => {
+    const sb = await startSandbox({
+      scenario: scenario([{ service: 'aws', match: 'DeleteStack', kind: 'hold', count: 1 }]),
+    });
+    running.push(sb);
+    const dir = await mkdtemp(join(tmpdir(), 'env-reaper-daemon-'));
+    const file = await configFile({
+      mode: 'apply',
+      aws: { regions: ['eu-west-1'] },
+      limits: { concurrency: 1 },
+      schedule: { cron: '0 0 1 1 *' },
+      daemon: { port: 0, host: '127.0.0.1', shutdownTimeout: '2s' },
+      state: { path: join(dir, 'state.json'), auditLog: join(dir, 'audit.jsonl') },
+    });
+    const proc = startCli(['daemon', '--run-now', '--config', file], {
+      ...sb.env(),
+      ENV_REAPER_LOG_LEVEL: 'info',
+    });
+    await until(() => sb.world.held.length > 0, 'the first DeleteStack to be in flight');
+    const signalled = Date.now();
+    proc.child.kill('SIGTERM');
+    const exit = await proc.done;
+    const waited = Date.now() - signalled;
+    expect(exit.code).toBe(1);
+    expect(exit.stderr).toMatch(/run did not finish within daemon.shutdownTimeout/);
+    // It waited the timeout, and not much more (the DeleteStack is still parked).
+    expect(waited).toBeGreaterThanOrEqual(1_900);
+    expect(waited).toBeLessThan(10_000);
+    expect(sb.world.held).toHaveLength(1);
+  }, 60_000);
 });
