@@ -10,5 +10,6 @@ export default defineConfig({
     // The JSON summary lets .ci/run print one plain "N passed, N failed" line.
     reporters: ['default', ['json', { outputFile: 'reports/vitest.json' }]],
     hookTimeout: 60_000,
+    globalSetup: ['test/global-setup.ts'],
   },
 });

@@ -208,6 +208,12 @@ describe('classify: one row per verdict', () => {
     expect(codes(c)).toContain(code);
   });
 
+  // Reason details are what people read (MR notes, the dashboard, `explain`): their wording is pinned so a
+  // change to it is a visible, reviewed change (`vitest -u` after checking the diff).
+  it.each(cases)('$name: the full evidence (codes, details, times) is stable', ({ s }) => {
+    expect(classify(s, policy, NOW)).toMatchSnapshot();
+  });
+
   it('covers every verdict, and every reason code is produced by some case of this file', () => {
     expect(new Set(cases.map((c) => c.verdict))).toEqual(new Set(VERDICTS));
     const produced = new Set(cases.flatMap((c) => codes(classify(c.s, policy, NOW))));
@@ -240,6 +246,12 @@ function edgeSnapshots() {
     }),
   ];
 }
+
+describe('classify: edge-case evidence wording', () => {
+  it('is stable for every edge snapshot', () => {
+    expect(edgeSnapshots().map((e) => classify(e, policy, NOW))).toMatchSnapshot();
+  });
+});
 
 describe('classify: edge cases', () => {
   it('a keep tag with a past date no longer protects', () => {
@@ -381,5 +393,154 @@ describe('classify: edge cases', () => {
   it('an unparseable keep tag keeps the stack', () => {
     const s = snapshot({ stack: { tags: { 'gitlab:project-id': '101', 'env-reaper:keep': 'please' } } });
     expect(classify(s, policy, NOW).verdict).toBe('protected');
+  });
+});
+
+describe('classify: boundaries', () => {
+  const keep = (value: string) =>
+    classify(
+      snapshot({
+        stack: { tags: { 'env-reaper:keep': value } },
+        gitlab: { branches: { ok: true, value: [] } },
+      }),
+      policy,
+      NOW,
+    );
+
+  it.each([
+    ['true', 'protected'],
+    [' TRUE ', 'protected'],
+    ['false', 'branch-deleted'],
+    ['FALSE', 'branch-deleted'],
+    ['yes please', 'protected'],
+    ['2026-11-29', 'protected'],
+    ['2026-11-28', 'branch-deleted'],
+    ['2026-13-45', 'protected'],
+    ['x2026-12-01', 'protected'],
+    ['2026-12-01x', 'protected'],
+  ])('keep tag %j → %s', (value, verdict) => {
+    expect(keep(value).verdict).toBe(verdict);
+  });
+
+  it('a dashboard keep protects until its time, not at it', () => {
+    const at = (keptUntil: string) =>
+      classify({ ...snapshot({ gitlab: { branches: { ok: true, value: [] } } }), keptUntil }, policy, NOW)
+        .verdict;
+    expect(at(new Date(NOW + 1).toISOString())).toBe('protected');
+    expect(at(new Date(NOW).toISOString())).toBe('branch-deleted');
+    expect(at('not a time')).toBe('branch-deleted');
+  });
+
+  it('idle starts strictly after idleAfterDays without activity, and counts grace from then', () => {
+    const idleMs = policy.idleAfterDays * 86_400_000;
+    const at = (ms: number) =>
+      classify(
+        snapshot({
+          stack: { createdAt: new Date(ms).toISOString() },
+          gitlab: {
+            branches: { ok: true, value: [branch('feature/x', { committedAt: new Date(ms).toISOString() })] },
+          },
+        }),
+        policy,
+        NOW,
+      );
+    expect(at(NOW - idleMs).verdict).toBe('active');
+    const idle = at(NOW - idleMs - 86_400_000);
+    expect(idle.verdict).toBe('idle');
+    expect(idle.since).toBe(new Date(NOW - 86_400_000).toISOString());
+    expect(idle.reasons[0]).toMatchObject({
+      code: 'IDLE',
+      detail: `no activity for ${policy.idleAfterDays + 1} days`,
+    });
+    // Any activity counts: an MR update or a deployment keeps it active.
+    const touched = snapshot({
+      stack: { createdAt: new Date(NOW - idleMs * 2).toISOString() },
+      gitlab: {
+        branches: {
+          ok: true,
+          value: [branch('feature/x', { committedAt: new Date(NOW - idleMs * 2).toISOString() })],
+        },
+        mergeRequests: { ok: true, value: [mr(5, 'feature/x', { state: 'opened', updatedAt: ago(1) })] },
+      },
+    });
+    expect(classify(touched, policy, NOW).verdict).toBe('active');
+  });
+
+  it('merged counts from the latest merge of several, and branch-deleted from the latest close', () => {
+    const merged = classify(
+      snapshot({
+        gitlab: {
+          mergeRequests: {
+            ok: true,
+            value: [
+              mr(1, 'feature/x', { state: 'merged', mergedAt: ago(30) }),
+              mr(2, 'feature/x', { state: 'merged', mergedAt: ago(5) }),
+              mr(3, 'feature/x', { state: 'merged', mergedAt: ago(50) }),
+            ],
+          },
+        },
+      }),
+      policy,
+      NOW,
+    );
+    expect(merged).toMatchObject({
+      verdict: 'merged',
+      since: ago(5),
+      reasons: [{ code: 'MR_MERGED', at: ago(5) }],
+    });
+    const gone = classify(
+      snapshot({
+        gitlab: {
+          branches: { ok: true, value: [] },
+          mergeRequests: {
+            ok: true,
+            value: [
+              mr(1, 'feature/x', { state: 'closed', closedAt: ago(30) }),
+              mr(2, 'feature/x', { state: 'closed', closedAt: ago(7) }),
+            ],
+          },
+        },
+      }),
+      policy,
+      NOW,
+    );
+    expect(gone).toMatchObject({ verdict: 'branch-deleted', since: ago(7) });
+    expect(gone.reasons.map((r) => r.code)).toEqual(['BRANCH_NOT_FOUND', 'MR_CLOSED']);
+    expect(gone.reasons[1]).toMatchObject({ at: ago(7), detail: '!1, !2 closed without merge' });
+    // Without closes: first seen, else the stack's last update.
+    const seen = classify(
+      {
+        ...snapshot({ stack: { updatedAt: ago(40) }, gitlab: { branches: { ok: true, value: [] } } }),
+        firstSeen: { 'branch-deleted': ago(3) },
+      },
+      policy,
+      NOW,
+    );
+    expect(seen.since).toBe(ago(3));
+    const updated = classify(
+      snapshot({ stack: { updatedAt: ago(40) }, gitlab: { branches: { ok: true, value: [] } } }),
+      policy,
+      NOW,
+    );
+    expect(updated.since).toBe(ago(40));
+  });
+
+  it('project-gone and unowned count grace from first seen, else from now', () => {
+    const gone = snapshot({ gitlab: { project: { ok: true, value: null } } });
+    expect(classify(gone, policy, NOW).since).toBe(new Date(NOW).toISOString());
+    expect(classify({ ...gone, firstSeen: { 'project-gone': ago(9) } }, policy, NOW).since).toBe(ago(9));
+  });
+
+  it('an unreadable project makes the stack unknown with that one reason', () => {
+    const c = classify(
+      snapshot({ gitlab: { project: { ok: false, error: { code: 'HTTP_500', message: 'boom' } } } }),
+      policy,
+      NOW,
+    );
+    expect(c).toMatchObject({
+      verdict: 'unknown',
+      reasons: [{ code: 'GITLAB_ERROR', detail: 'project: HTTP_500 boom' }],
+    });
+    expect(c.reasons).toHaveLength(1);
   });
 });

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { defaultPolicy, stack } from '../../test/helpers/fixtures.js';
-import { matchOwner } from './match.js';
+import { isRootStack, matchOwner, mergeRequestFor } from './match.js';
+import type { GitLabEvidence, MergeRequestFacts } from './model.js';
 
 const ownership = {
   ...defaultPolicy().ownership,
@@ -64,5 +65,122 @@ describe('matchOwner', () => {
   it('never matches a nested stack', () => {
     const nested = stack({ parentId: 'arn:aws:cloudformation:eu-west-1:111111111111:stack/root/1' });
     expect(matchOwner(nested, ownership)).toBeUndefined();
+  });
+
+  it('trims tag values and ignores empty ones; a tag with no project is in scope but unresolved', () => {
+    expect(
+      matchOwner(stack({ tags: { 'gitlab:project-id': ' 101 ', 'gitlab:ref': '  ' } }), ownership),
+    ).toEqual({
+      matchedBy: 'tags',
+      projectId: 101,
+    });
+    expect(matchOwner(stack({ tags: { 'gitlab:ref': 'feature/x' } }), ownership)).toEqual({
+      matchedBy: 'tags',
+      ref: 'feature/x',
+      unresolved: true,
+    });
+    expect(matchOwner(stack({ tags: { 'gitlab:environment': 'review/x' } }), ownership)).toEqual({
+      matchedBy: 'tags',
+      environment: 'review/x',
+      unresolved: true,
+    });
+    // A tag set of blanks is no ownership at all: out of scope, unless a name pattern claims the stack.
+    expect(
+      matchOwner(
+        stack({ name: 'other', tags: { 'gitlab:project-id': ' ', 'gitlab:ref-slug': '' } }),
+        ownership,
+      ),
+    ).toBeUndefined();
+  });
+
+  it('reads the environment slug and MR iid tags, and only digits make an iid or a project id', () => {
+    const s = stack({
+      tags: {
+        'gitlab:project-id': '12a',
+        'gitlab:project-path': 'acme/shop',
+        'gitlab:environment-slug': 'review-feat-abc123',
+        'gitlab:mr-iid': '!7',
+      },
+    });
+    expect(matchOwner(s, ownership)).toEqual({
+      matchedBy: 'tags',
+      projectPath: 'acme/shop',
+      environmentSlug: 'review-feat-abc123',
+    });
+    expect(
+      matchOwner(stack({ tags: { 'gitlab:project-id': '5', 'gitlab:mr-iid': '0042' } }), ownership),
+    ).toEqual({
+      matchedBy: 'tags',
+      projectId: 5,
+      mrIid: 42,
+    });
+  });
+
+  it('tags win over a name pattern; the first matching pattern wins; its groups fill the owner', () => {
+    const two = {
+      ...ownership,
+      stackNamePatterns: [
+        { pattern: '^pr-(?<projectId>\\d+)-(?<ref>[a-z]+)-(?<environmentSlug>env-[a-z0-9]+)$' },
+        { pattern: '^pr-(?<project>[a-z]+)-(?<refSlug>.+)$' },
+      ],
+    };
+    expect(matchOwner(stack({ name: 'pr-77-main-env-x1', tags: {} }), two)).toEqual({
+      matchedBy: 'name-pattern',
+      projectId: 77,
+      ref: 'main',
+      environmentSlug: 'env-x1',
+    });
+    expect(matchOwner(stack({ name: 'pr-shop-a-b', tags: {} }), two)).toEqual({
+      matchedBy: 'name-pattern',
+      projectPath: 'acme/shop',
+      refSlug: 'a-b',
+    });
+    expect(matchOwner(stack({ name: 'pr-shop-a-b', tags: { 'gitlab:project-id': '9' } }), two)).toEqual({
+      matchedBy: 'tags',
+      projectId: 9,
+    });
+    // A projectId group wins over a mapped project group.
+    const both = {
+      ...ownership,
+      stackNamePatterns: [{ pattern: '^x-(?<projectId>\\d+)-(?<project>[a-z]+)$' }],
+    };
+    expect(matchOwner(stack({ name: 'x-3-shop', tags: {} }), both)).toEqual({
+      matchedBy: 'name-pattern',
+      projectId: 3,
+    });
+  });
+
+  it('a root stack has no parent, or an empty one', () => {
+    expect(isRootStack(stack({}))).toBe(true);
+    expect(isRootStack(stack({ parentId: '' }))).toBe(true);
+    expect(isRootStack(stack({ parentId: 'arn:x' }))).toBe(false);
+  });
+});
+
+describe('mergeRequestFor', () => {
+  const mr = (iid: number, state: MergeRequestFacts['state']): MergeRequestFacts => ({
+    iid,
+    sourceBranch: 'feature/x',
+    state,
+    updatedAt: '2026-11-01T00:00:00Z',
+  });
+  const gitlab = (mrs: MergeRequestFacts[]): GitLabEvidence => ({ mergeRequests: { ok: true, value: mrs } });
+
+  it('the tagged MR first, then the latest merged, else the latest closed, else an open one', () => {
+    expect(mergeRequestFor({ matchedBy: 'tags', mrIid: 3 }, gitlab([mr(9, 'merged')]))).toBe(3);
+    expect(
+      mergeRequestFor({ matchedBy: 'tags' }, gitlab([mr(2, 'merged'), mr(8, 'merged'), mr(9, 'closed')])),
+    ).toBe(8);
+    expect(
+      mergeRequestFor({ matchedBy: 'tags' }, gitlab([mr(4, 'closed'), mr(6, 'closed'), mr(9, 'opened')])),
+    ).toBe(6);
+    expect(mergeRequestFor({ matchedBy: 'tags' }, gitlab([mr(5, 'opened'), mr(7, 'locked')]))).toBe(5);
+    expect(mergeRequestFor({ matchedBy: 'tags' }, gitlab([]))).toBeUndefined();
+    expect(
+      mergeRequestFor(
+        { matchedBy: 'tags' },
+        { mergeRequests: { ok: false, error: { code: 'X', message: '' } } },
+      ),
+    ).toBeUndefined();
   });
 });

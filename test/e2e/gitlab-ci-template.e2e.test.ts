@@ -17,6 +17,8 @@ const GCL = join(process.cwd(), 'node_modules/.bin/gitlab-ci-local');
 // gitlab-ci-local's shell executor needs rsync (Debian `rsync`; .ci/run installs it).
 const haveRsync = existsSync('/usr/bin/rsync');
 if (!haveRsync && process.env.CI) throw new Error('CI must install rsync (see .ci/run)');
+if (!haveRsync)
+  process.stderr.write('GitLab CI template tests skipped: rsync missing (apt-get install rsync)\n');
 
 let sb: Sandbox;
 let project: string;

@@ -10,11 +10,13 @@ import { type Sandbox, startSandbox } from '../sandbox/index.js';
 
 /**
  * The HTML report opened in real headless Chromium (Debian `chromium`, driven by playwright-core).
- * .ci/run installs Chromium; the screenshot lands in reports/ as a CI artifact.
+ * .ci/run installs Chromium; the screenshot lands in the system temp dir (env-reaper-html-report.png).
  */
 const CHROMIUM = '/usr/bin/chromium';
 const haveChromium = existsSync(CHROMIUM);
 if (!haveChromium && process.env.CI) throw new Error('CI must install Debian chromium (see .ci/run)');
+if (!haveChromium)
+  process.stderr.write('HTML report tests skipped: /usr/bin/chromium missing (apt-get install chromium)\n');
 
 let sb: Sandbox;
 let dir: string;
@@ -101,7 +103,7 @@ describe.skipIf(!haveChromium)('HTML report in headless Chromium', () => {
       expect(descending).toEqual([...ascending].reverse());
 
       await mkdir('reports', { recursive: true });
-      await page.screenshot({ path: 'reports/html-report.png', fullPage: true });
+      await page.screenshot({ path: join(tmpdir(), 'env-reaper-html-report.png'), fullPage: true });
     } finally {
       await browser.close();
     }

@@ -1,4 +1,5 @@
 import { type ChildProcess, spawn } from 'node:child_process';
+import { existsSync, mkdtempSync } from 'node:fs';
 import { mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -6,6 +7,20 @@ import { stringify } from 'yaml';
 
 /** The built CLI (`npm test` builds first). */
 export const CLI = join(process.cwd(), 'dist/cli/main.js');
+
+/**
+ * Where a CLI process runs unless a test says otherwise: a fresh scratch directory, so nothing the CLI
+ * writes by default (`.env-reaper/state.json`, relative `--output` files) lands in the repository.
+ * Arguments naming repository files (`test/scenarios/demo.env-reaper.yaml`) are made absolute.
+ */
+function scratch(args: string[]): { cwd: string; args: string[] } {
+  const cwd = mkdtempSync(join(tmpdir(), 'env-reaper-cwd-'));
+  const repo = process.cwd();
+  return {
+    cwd,
+    args: args.map((a) => (/^[\w.-]+\//.test(a) && existsSync(join(repo, a)) ? join(repo, a) : a)),
+  };
+}
 
 /** Result of one CLI process. */
 export interface CliResult {
@@ -26,8 +41,10 @@ export function startCli(
   env: Record<string, string>,
   options: { timeoutMs?: number } = {},
 ): RunningCli {
-  const child = spawn(process.execPath, [CLI, ...args], {
+  const run = scratch(args);
+  const child = spawn(process.execPath, [CLI, ...run.args], {
     env: { PATH: process.env.PATH ?? '/usr/bin:/bin', ENV_REAPER_LOG_LEVEL: 'warn', ...env },
+    cwd: run.cwd,
   });
   let stdout = '';
   let stderr = '';
@@ -69,9 +86,10 @@ export function runCli(
   options: { timeoutMs?: number; cwd?: string } = {},
 ): Promise<CliResult> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [CLI, ...args], {
+    const run = options.cwd ? { cwd: options.cwd, args } : scratch(args);
+    const child = spawn(process.execPath, [CLI, ...run.args], {
       env: { PATH: process.env.PATH ?? '/usr/bin:/bin', ENV_REAPER_LOG_LEVEL: 'warn', ...env },
-      cwd: options.cwd ?? process.cwd(),
+      cwd: run.cwd,
     });
     let stdout = '';
     let stderr = '';

@@ -14,6 +14,10 @@ const PYTHON = '/usr/bin/python3';
 const haveClients = existsSync(AWS) && existsSync(PYTHON);
 if (!haveClients && process.env.CI)
   throw new Error('CI must install awscli and python3-gitlab (see .ci/run)');
+if (!haveClients)
+  process.stderr.write(
+    'sandbox conformance skipped: /usr/bin/aws or python3 missing (apt-get install awscli python3-gitlab)\n',
+  );
 
 describe.skipIf(!haveClients)('sandbox conformance with real third-party clients', () => {
   let sb: Sandbox;
