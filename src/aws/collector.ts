@@ -11,7 +11,7 @@ import { redactProcessSecrets as scrub } from '../util/redact.js';
 
 /**
  * The AWS read side: who the credentials belong to, and every stack of an account × region in one
- * paginated `DescribeStacks` listing (DESIGN §8). `DescribeStacks` without a name returns tags,
+ * paginated `DescribeStacks` listing (docs/design.md §8). `DescribeStacks` without a name returns tags,
  * termination protection and `ParentId` for every stack, so one listing is all a run needs; see
  * docs/design-notes.md for why the tagging API is not used for discovery.
  */
@@ -226,7 +226,7 @@ function awsErrorCode(error: unknown): string {
 
 /**
  * Lists the stacks of every target × region. The account guard runs first: credentials that belong to
- * another account than configured skip that account with an error (DESIGN §5), before anything is read.
+ * another account than configured skip that account with an error (docs/design.md §5), before anything is read.
  */
 export async function collectAws(
   targets: AccountTarget[],

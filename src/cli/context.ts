@@ -24,7 +24,7 @@ export interface CommandContext {
   gitlabWriter: GitLabWriter;
 }
 
-/** GitLab credentials from the environment (DESIGN §6): never from the config file. */
+/** GitLab credentials from the environment (docs/design.md §6): never from the config file. */
 export function gitlabAuth(env: NodeJS.ProcessEnv): { token?: string; jobToken?: string } {
   if (env.GITLAB_TOKEN) return { token: env.GITLAB_TOKEN };
   if (env.CI_JOB_TOKEN) return { jobToken: env.CI_JOB_TOKEN };

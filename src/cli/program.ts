@@ -4,7 +4,7 @@ import { loadConfig } from '../config/load.js';
 import { ConfigError, EXIT, ReaperError, UsageError } from '../errors/errors.js';
 import type { CliIo } from './io.js';
 
-/** Global options shared by every command (DESIGN §6). */
+/** Global options shared by every command (docs/design.md §6). */
 export interface GlobalOptions {
   config?: string;
   format?: string[];

@@ -71,7 +71,7 @@ export async function readConfigFile(file: string): Promise<Record<string, unkno
 }
 
 /**
- * Builds the effective configuration: defaults < file < env < flags (DESIGN §6). Every problem is
+ * Builds the effective configuration: defaults < file < env < flags (docs/design.md §6). Every problem is
  * reported at once, with its path, in a single ConfigError.
  */
 export async function loadConfig(sources: ConfigSources): Promise<Config> {

@@ -3,7 +3,7 @@ import { z } from 'zod';
 import { DURATION_PATTERN } from '../core/duration.js';
 
 /**
- * The one source of truth for configuration (DESIGN §7). Validation, defaults, `ENV_REAPER_*` names,
+ * The one source of truth for configuration (docs/design.md §7). Validation, defaults, `ENV_REAPER_*` names,
  * the JSON Schema in `config/`, `config/env-reaper.example.yaml` and `docs/configuration.md` are all
  * generated from this file (`npm run gen`); a test fails when the generated files are stale.
  * Every key carries a description: why it exists. Its default comes from `.default()`.
@@ -49,7 +49,7 @@ const tags = z
     }),
   })
   .prefault({})
-  .meta({ description: 'Stack tag keys that tie a stack to GitLab (DESIGN §3).' });
+  .meta({ description: 'Stack tag keys that tie a stack to GitLab (docs/design.md §3).' });
 
 const namePattern = z.strictObject({
   pattern: z

@@ -188,7 +188,7 @@ interface RefState {
   since?: string;
 }
 
-/** Most alive first: if any candidate of an ambiguous ref-slug lives, the stack lives (DESIGN §3). */
+/** Most alive first: if any candidate of an ambiguous ref-slug lives, the stack lives (docs/design.md §3). */
 const LIFE_RANK: Record<RefState['verdict'], number> = {
   active: 0,
   idle: 1,
@@ -287,7 +287,7 @@ function refState(
 }
 
 /**
- * Gives one stack its verdict (DESIGN §4): the first rule that applies wins, with stable reason codes.
+ * Gives one stack its verdict (docs/design.md §4): the first rule that applies wins, with stable reason codes.
  * Pure: the same snapshot, policy and `now` always give the same classification. Missing or unreadable
  * evidence never leads towards deletion: it yields `unknown`.
  */

@@ -1,7 +1,7 @@
 import type { GitLabEvidence, Owner, StackFacts } from './model.js';
 import type { OwnershipPolicy } from './policy.js';
 
-/** Nested stacks inherit their root's tags and go with it: only roots are candidates (DESIGN §3). */
+/** Nested stacks inherit their root's tags and go with it: only roots are candidates (docs/design.md §3). */
 export function isRootStack(stack: StackFacts): boolean {
   return stack.parentId === undefined || stack.parentId === '';
 }

@@ -1,10 +1,10 @@
 /**
- * The data model shared by every stage of the pipeline (DESIGN §2). Everything here is plain,
+ * The data model shared by every stage of the pipeline (docs/design.md §2). Everything here is plain,
  * JSON-serialisable data: timestamps are ISO-8601 strings, never `Date` objects, so a snapshot can be
  * written to disk, diffed and replayed through `classify()` byte for byte.
  */
 
-/** Every verdict env-reaper can give a stack (DESIGN §4), in rule order: the first that applies wins. */
+/** Every verdict env-reaper can give a stack (docs/design.md §4), in rule order: the first that applies wins. */
 export const VERDICTS = [
   'protected',
   'busy',
@@ -22,7 +22,7 @@ export const VERDICTS = [
 /** A stable verdict code. */
 export type Verdict = (typeof VERDICTS)[number];
 
-/** Verdicts for which a `delete` action may be configured at all (DESIGN §4). */
+/** Verdicts for which a `delete` action may be configured at all (docs/design.md §4). */
 export const DELETABLE_VERDICTS = [
   'merged',
   'branch-deleted',
@@ -100,7 +100,7 @@ export interface StackFacts {
   terminationProtection: boolean;
 }
 
-/** How a stack was tied to GitLab (DESIGN §3). */
+/** How a stack was tied to GitLab (docs/design.md §3). */
 export interface Owner {
   projectId?: number;
   projectPath?: string;

@@ -69,7 +69,7 @@ function deletable(verdict: Verdict): boolean {
 }
 
 /**
- * Decides what happens to every in-scope stack (DESIGN §4, §5): policy action, grace counted from the
+ * Decides what happens to every in-scope stack (docs/design.md §4, §5): policy action, grace counted from the
  * verdict's evidence time, `minAgeHours` from the stack's last change, then both brakes on the whole plan.
  * A brake cancels every deletion of the run, never a subset. Pure and deterministic: items are ordered
  * by stack id whatever the input order.

@@ -1,6 +1,6 @@
 import type { Action, Verdict } from './model.js';
 
-/** Tag keys that tie a stack to GitLab (DESIGN §3). */
+/** Tag keys that tie a stack to GitLab (docs/design.md §3). */
 export interface OwnershipTags {
   projectId: string;
   projectPath: string;
@@ -50,7 +50,7 @@ export interface Policy {
   noticeMs: number;
 }
 
-/** Brakes checked on the whole plan before any write (DESIGN §5). */
+/** Brakes checked on the whole plan before any write (docs/design.md §5). */
 export interface Limits {
   maxDeletionsPerRun: number;
   maxDeletionPercent: number;

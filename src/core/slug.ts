@@ -1,5 +1,5 @@
 /**
- * Exact ports of GitLab's slug algorithms (reference/gitlab-api-notes.md §1).
+ * Exact ports of GitLab's slug algorithms (GitLab's API documentation).
  * The `u` flag matters: Ruby's gsub works per code point, so an emoji becomes one dash, not two.
  */
 

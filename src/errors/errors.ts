@@ -61,7 +61,7 @@ export class ExternalServiceError extends ReaperError {
   }
 }
 
-/** Exit codes (DESIGN §6). */
+/** Exit codes (docs/design.md §6). */
 export const EXIT = {
   ok: 0,
   partial: 1,

@@ -15,7 +15,7 @@ import type { Logger } from '../log/logger.js';
 import { type GitLabReader, type Page, toEvidenceError } from './reader.js';
 
 /**
- * Reads, once per project and run, the GitLab facts the stacks need (DESIGN §8). For each kind of fact
+ * Reads, once per project and run, the GitLab facts the stacks need (docs/design.md §8). For each kind of fact
  * (branches, MRs, environments) it picks the cheaper of listing the project's collection in pages of 100
  * or looking the refs up one by one; a ref slug can only be resolved from a listing. A failure is
  * confined to the facts it affects: those stacks become `unknown`, the rest of the run goes on.

@@ -6,7 +6,7 @@ import { type GitLabReader, type Page, toEvidenceError } from './reader.js';
 /**
  * GitLab environments whose stack is gone (ghosts: `available` in the `review/` folder, and no live
  * in-scope stack names them), and environments stuck in `stopping` for more than a day. Both are what
- * GitLab's own on_stop teardown leaves behind when it fails (reference/gitlab-api-notes.md §4).
+ * GitLab's own on_stop teardown leaves behind when it fails (GitLab's API documentation).
  */
 
 /** One environment reported beside the stacks. */

@@ -10,7 +10,7 @@ import { RequestPacer } from '../util/pacer.js';
 
 /**
  * The HTTP layer under @gitbeaker/rest. Gitbeaker 43.8 retries 429/502 ten times within ~0.25 s and never
- * reads `Retry-After` (reference/gitlab-api-notes.md §3), so we hand it this request handler instead:
+ * reads `Retry-After` (GitLab's API documentation), so we hand it this request handler instead:
  * one budget for the whole process (requests per minute + concurrency), `RateLimit-*` awareness, and
  * retries on 429/5xx/timeouts that wait for `Retry-After`. Gitbeaker keeps its resources and pagination.
  */

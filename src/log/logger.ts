@@ -5,7 +5,7 @@ import { redactText, secretValues } from '../util/redact.js';
 
 export type { Logger } from 'pino';
 
-/** Paths whose values never reach a log line (DESIGN §6: secrets never appear in logs). */
+/** Paths whose values never reach a log line (docs/design.md §6: secrets never appear in logs). */
 export const REDACT_PATHS = [
   'token',
   '*.token',

@@ -14,7 +14,7 @@ import type { DeletionRecord, State } from '../state/state.js';
 import { deletedNoteBody, noteMarker, noticeBody, noticeMarker } from './notes.js';
 
 /**
- * The executor: the only code that writes to AWS or GitLab (DESIGN §5), and the only place that knows
+ * The executor: the only code that writes to AWS or GitLab (docs/design.md §5), and the only place that knows
  * about dry-run. It takes a plan that already passed both brakes, and for each due stack:
  * account guard → re-read the stack by id → re-verify the GitLab evidence → export/import check
  * (importers first) → DeleteStack with a run-derived token → its own polling until a final status →

@@ -5,7 +5,7 @@ import type { RunResult } from '../run/audit.js';
 import { redactProcessSecrets as scrub } from '../util/redact.js';
 
 /**
- * The versioned JSON report (DESIGN §6). This zod schema is the contract: the JSON Schema in
+ * The versioned JSON report (docs/design.md §6). This zod schema is the contract: the JSON Schema in
  * `config/report.schema.json` is generated from it, and tests validate real CLI output against that file.
  * Bump `schemaVersion` on any incompatible change.
  */

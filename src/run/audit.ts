@@ -135,7 +135,7 @@ export function shardOf(key: string, count: number): number {
 }
 
 /**
- * collect → match → classify → plan (DESIGN §2), read-only. Everything after collection is pure and
+ * collect → match → classify → plan (docs/design.md §2), read-only. Everything after collection is pure and
  * uses one `now`, so the same world gives the same result.
  */
 export async function audit(config: Config, deps: RunDeps, options: AuditOptions): Promise<RunResult> {

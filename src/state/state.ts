@@ -1,7 +1,7 @@
 import { z } from 'zod';
 
 /**
- * Run state (DESIGN §5): what one run must hand to the next. First-seen times are the grace clock for
+ * Run state (docs/design.md §5): what one run must hand to the next. First-seen times are the grace clock for
  * verdicts without their own evidence time; deletion records let a killed run's successor finish the
  * GitLab side of a deletion; notes posted make MR notes idempotent even across crashes (the note
  * itself also carries a hidden marker, which is checked first).

@@ -31,7 +31,7 @@ addFormats.default(ajv);
 const validateReport = ajv.compile(reportSchema);
 
 describe('audit e2e: the built CLI against the sandbox', () => {
-  it('gives every verdict of DESIGN §4 on the demo organisation, and the report validates', async () => {
+  it('gives every verdict of docs/design.md §4 on the demo organisation, and the report validates', async () => {
     const sb = await sandbox('test/scenarios/demo.yaml');
     const { code, report, verdicts } = await auditJson(sb, 'test/scenarios/demo.env-reaper.yaml');
     expect(validateReport(report), JSON.stringify(validateReport.errors)).toBe(true);
@@ -136,7 +136,7 @@ describe('audit e2e: the built CLI against the sandbox', () => {
     );
   }, 90_000);
 
-  it('resolves every tag variant of DESIGN §3: path, ref, slug, environment only, MR iid only', async () => {
+  it('resolves every tag variant of docs/design.md §3: path, ref, slug, environment only, MR iid only', async () => {
     const sb = await sandbox({
       aws: {
         accounts: [

@@ -5,7 +5,7 @@ import type { SandboxStack, World } from './world.js';
 /**
  * AWS on one port: CloudFormation and STS (awsQuery: form POST, XML), Resource Groups Tagging API and
  * Cost Explorer (JSON 1.1 with X-Amz-Target), S3 (REST, path style). The wire formats follow
- * reference/aws-api-notes.md; signatures are not checked, but the SigV4 scope picks region and service.
+ * AWS's API documentation; signatures are not checked, but the SigV4 scope picks region and service.
  */
 
 const CFN_NS = 'http://cloudformation.amazonaws.com/doc/2010-05-15/';

@@ -3,7 +3,7 @@ import type { SandboxEnvironment, SandboxMergeRequest, SandboxProject, World } f
 
 /**
  * GitLab REST v4: projects, branches, merge requests and notes, environments, issues, labels — with
- * GitLab's offset pagination (reference/gitlab-api-notes.md §2), token auth, per-token rate limits and
+ * GitLab's offset pagination (GitLab's API documentation), token auth, per-token rate limits and
  * `RateLimit-*` headers.
  */
 

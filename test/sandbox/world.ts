@@ -398,7 +398,7 @@ export class World {
     const at = this.now();
     const importers = this.importersOf(stack);
     if (importers.length > 0) {
-      // CloudFormation does not fail here: it rolls back to the previous status (reference/aws-api-notes.md §5).
+      // CloudFormation does not fail here: it rolls back to the previous status (AWS's API documentation).
       const exp = stack.exports.find((e) => importers.some((i) => i.imports.includes(e.name)));
       stack.status = d.previousStatus;
       stack.statusReason = `Export ${exp?.name} cannot be deleted as it is in use by ${importers.map((i) => i.name).join(' and ')}`;
