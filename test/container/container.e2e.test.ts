@@ -6,7 +6,8 @@ import Ajv2020 from 'ajv/dist/2020.js';
 import addFormats from 'ajv-formats';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
-import { tagsFor, until } from '../helpers/cli.js';
+import { until } from '../helpers/cli.js';
+import { liveAndGoneWorld } from '../helpers/worlds.js';
 import { type Sandbox, startSandbox } from '../sandbox/index.js';
 
 /**
@@ -93,35 +94,7 @@ async function containerProcess(pid: number): Promise<number> {
 }
 
 function scenario() {
-  const live = Array.from({ length: 6 }, (_, i) => `feature/live-${i}`);
-  return {
-    aws: {
-      deleteSeconds: 0.2,
-      accounts: [
-        {
-          id: '111111111111',
-          regions: {
-            'eu-west-1': {
-              stacks: [
-                ...live.map((ref, i) => ({ name: `review-live-${i}`, tags: tagsFor(1, ref) })),
-                { name: 'review-gone', updated: '-1d', tags: tagsFor(1, 'feature/gone') },
-              ],
-            },
-          },
-        },
-      ],
-    },
-    gitlab: {
-      projects: [
-        {
-          id: 1,
-          path: 'acme/shop',
-          branches: [{ name: 'main', protected: true }, ...live.map((name) => ({ name, committed: '-1h' }))],
-          mergeRequests: live.map((ref, i) => ({ iid: i + 1, sourceBranch: ref })),
-        },
-      ],
-    },
-  };
+  return liveAndGoneWorld({ live: 6, gone: ['review-gone'] });
 }
 
 describe.skipIf(!hasBuildah)('container image (buildah)', () => {

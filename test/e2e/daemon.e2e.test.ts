@@ -2,7 +2,8 @@ import { mkdtemp, readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { configFile, startCli, tagsFor, until } from '../helpers/cli.js';
+import { configFile, startCli, until } from '../helpers/cli.js';
+import { liveAndGoneWorld } from '../helpers/worlds.js';
 import { type Sandbox, startSandbox } from '../sandbox/index.js';
 
 const running: Sandbox[] = [];
@@ -11,37 +12,7 @@ afterEach(async () => {
 });
 
 function scenario(faults: unknown[] = []) {
-  const live = Array.from({ length: 8 }, (_, i) => `feature/live-${i}`);
-  return {
-    aws: {
-      deleteSeconds: 0.2,
-      accounts: [
-        {
-          id: '111111111111',
-          regions: {
-            'eu-west-1': {
-              stacks: [
-                ...live.map((ref, i) => ({ name: `review-live-${i}`, tags: tagsFor(1, ref) })),
-                { name: 'review-gone-a', updated: '-1d', tags: tagsFor(1, 'feature/gone-a') },
-                { name: 'review-gone-b', updated: '-1d', tags: tagsFor(1, 'feature/gone-b') },
-              ],
-            },
-          },
-        },
-      ],
-    },
-    gitlab: {
-      projects: [
-        {
-          id: 1,
-          path: 'acme/shop',
-          branches: [{ name: 'main', protected: true }, ...live.map((name) => ({ name, committed: '-1h' }))],
-          mergeRequests: live.map((ref, i) => ({ iid: i + 1, sourceBranch: ref })),
-        },
-      ],
-    },
-    faults,
-  };
+  return liveAndGoneWorld({ live: 8, gone: ['review-gone-a', 'review-gone-b'], faults });
 }
 
 /** Starts the daemon exactly as the container does (`env-reaper daemon`), and finds its port in the logs. */
@@ -66,6 +37,31 @@ async function daemon(sb: Sandbox, extraConfig: Record<string, unknown> = {}) {
   );
   const url = `http://127.0.0.1:${port}`;
   return { proc, url, dir, logs: () => stderr };
+}
+
+/**
+ * A daemon started with --run-now on a yearly schedule (so the test controls when a run starts), whose
+ * first DeleteStack the sandbox parks until released.
+ */
+async function daemonWithHeldDelete(shutdownTimeout: string) {
+  const sb = await startSandbox({
+    scenario: scenario([{ service: 'aws', match: 'DeleteStack', kind: 'hold', count: 1 }]),
+  });
+  running.push(sb);
+  const dir = await mkdtemp(join(tmpdir(), 'env-reaper-daemon-'));
+  const file = await configFile({
+    mode: 'apply',
+    aws: { regions: ['eu-west-1'] },
+    limits: { concurrency: 1 },
+    schedule: { cron: '0 0 1 1 *' },
+    daemon: { port: 0, host: '127.0.0.1', shutdownTimeout },
+    state: { path: join(dir, 'state.json'), auditLog: join(dir, 'audit.jsonl') },
+  });
+  const proc = startCli(['daemon', '--run-now', '--config', file], {
+    ...sb.env(),
+    ENV_REAPER_LOG_LEVEL: 'info',
+  });
+  return { sb, dir, proc };
 }
 
 describe('daemon e2e (the container entrypoint)', () => {
@@ -110,24 +106,7 @@ describe('daemon e2e (the container entrypoint)', () => {
   }, 60_000);
 
   it('on SIGTERM mid-run finishes the deletion in flight, starts no other, saves state, exits 0', async () => {
-    const sb = await startSandbox({
-      scenario: scenario([{ service: 'aws', match: 'DeleteStack', kind: 'hold', count: 1 }]),
-    });
-    running.push(sb);
-    // A yearly schedule: only --run-now starts a run, so the test controls when.
-    const dir = await mkdtemp(join(tmpdir(), 'env-reaper-daemon-'));
-    const file = await configFile({
-      mode: 'apply',
-      aws: { regions: ['eu-west-1'] },
-      limits: { concurrency: 1 },
-      schedule: { cron: '0 0 1 1 *' },
-      daemon: { port: 0, host: '127.0.0.1', shutdownTimeout: '20s' },
-      state: { path: join(dir, 'state.json'), auditLog: join(dir, 'audit.jsonl') },
-    });
-    const proc = startCli(['daemon', '--run-now', '--config', file], {
-      ...sb.env(),
-      ENV_REAPER_LOG_LEVEL: 'info',
-    });
+    const { sb, dir, proc } = await daemonWithHeldDelete('20s');
     let logs = '';
     proc.child.stderr?.on('data', (d: Buffer) => {
       logs += d.toString();
@@ -186,23 +165,7 @@ describe('Dockerfile', () => {
   });
 
   it('honours daemon.shutdownTimeout: a run that does not finish in time is left, and the process exits 1', async () => {
-    const sb = await startSandbox({
-      scenario: scenario([{ service: 'aws', match: 'DeleteStack', kind: 'hold', count: 1 }]),
-    });
-    running.push(sb);
-    const dir = await mkdtemp(join(tmpdir(), 'env-reaper-daemon-'));
-    const file = await configFile({
-      mode: 'apply',
-      aws: { regions: ['eu-west-1'] },
-      limits: { concurrency: 1 },
-      schedule: { cron: '0 0 1 1 *' },
-      daemon: { port: 0, host: '127.0.0.1', shutdownTimeout: '2s' },
-      state: { path: join(dir, 'state.json'), auditLog: join(dir, 'audit.jsonl') },
-    });
-    const proc = startCli(['daemon', '--run-now', '--config', file], {
-      ...sb.env(),
-      ENV_REAPER_LOG_LEVEL: 'info',
-    });
+    const { sb, proc } = await daemonWithHeldDelete('2s');
     await until(() => sb.world.held.length > 0, 'the first DeleteStack to be in flight');
     const signalled = Date.now();
     proc.child.kill('SIGTERM');

@@ -1,0 +1,42 @@
+import { tagsFor } from './cli.js';
+
+/**
+ * A small sandbox world most daemon and container tests share: `live` stacks whose branches and open
+ * MRs exist, and stacks whose branches are gone (dead, due for deletion), in one project and region.
+ */
+export function liveAndGoneWorld(options: { live: number; gone: string[]; faults?: unknown[] }) {
+  const live = Array.from({ length: options.live }, (_, i) => `feature/live-${i}`);
+  return {
+    aws: {
+      deleteSeconds: 0.2,
+      accounts: [
+        {
+          id: '111111111111',
+          regions: {
+            'eu-west-1': {
+              stacks: [
+                ...live.map((ref, i) => ({ name: `review-live-${i}`, tags: tagsFor(1, ref) })),
+                ...options.gone.map((name) => ({
+                  name,
+                  updated: '-1d',
+                  tags: tagsFor(1, `feature/${name.replace(/^review-/, '')}`),
+                })),
+              ],
+            },
+          },
+        },
+      ],
+    },
+    gitlab: {
+      projects: [
+        {
+          id: 1,
+          path: 'acme/shop',
+          branches: [{ name: 'main', protected: true }, ...live.map((name) => ({ name, committed: '-1h' }))],
+          mergeRequests: live.map((ref, i) => ({ iid: i + 1, sourceBranch: ref })),
+        },
+      ],
+    },
+    faults: options.faults ?? [],
+  };
+}
