@@ -8,6 +8,7 @@ import type { Logger } from '../log/logger.js';
 import type { ApiStats } from '../util/api-stats.js';
 import { RequestPacer } from '../util/pacer.js';
 import { redactProcessSecrets as scrub } from '../util/redact.js';
+import { USER_AGENT } from '../util/version.js';
 
 /**
  * The AWS read side: who the credentials belong to, and every stack of an account × region in one
@@ -139,7 +140,12 @@ export class AwsClients {
 
   private config(target: AccountTarget, region: string) {
     const c = this.creds(target);
-    return { region, maxAttempts: this.options.maxAttempts ?? 5, ...(c ? { credentials: c } : {}) };
+    return {
+      region,
+      maxAttempts: this.options.maxAttempts ?? 5,
+      customUserAgent: USER_AGENT,
+      ...(c ? { credentials: c } : {}),
+    };
   }
 
   /** The CloudFormation client of a target × region. */

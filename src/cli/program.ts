@@ -2,6 +2,7 @@ import { Command, CommanderError, Option } from 'commander';
 import { configJsonSchema } from '../config/env.js';
 import { loadConfig } from '../config/load.js';
 import { ConfigError, EXIT, ReaperError, UsageError } from '../errors/errors.js';
+import { VERSION } from '../util/version.js';
 import type { CliIo } from './io.js';
 
 /** Global options shared by every command (docs/design.md §6). */
@@ -105,7 +106,7 @@ export async function run(argv: string[], io: CliIo): Promise<number> {
   let exitCode: number = EXIT.ok;
   const program = new Command('env-reaper')
     .description('Find and tear down forgotten per-branch review environments (CloudFormation × GitLab).')
-    .version('0.1.0')
+    .version(VERSION)
     .exitOverride()
     .configureOutput({ writeOut: io.stdout, writeErr: io.stderr })
     .showHelpAfterError();

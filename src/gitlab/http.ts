@@ -7,6 +7,7 @@ import pLimit, { type LimitFunction } from 'p-limit';
 import type { Logger } from '../log/logger.js';
 import type { ApiStats } from '../util/api-stats.js';
 import { RequestPacer } from '../util/pacer.js';
+import { USER_AGENT } from '../util/version.js';
 
 /**
  * The HTTP layer under @gitbeaker/rest. Gitbeaker 43.8 retries 429/502 ten times within ~0.25 s and never
@@ -99,7 +100,14 @@ export function createGitLabRequestHandler(options: GitLabHttpOptions) {
     for (let attempt = 0; attempt <= options.maxRetries; attempt++) {
       const outcome = await limit(async () => {
         await pacer.acquire();
-        const request = new Request(url, { ...init, method, signal: AbortSignal.timeout(options.timeoutMs) });
+        const headers = new Headers(init.headers);
+        headers.set('user-agent', USER_AGENT);
+        const request = new Request(url, {
+          ...init,
+          headers,
+          method,
+          signal: AbortSignal.timeout(options.timeoutMs),
+        });
         try {
           const response = await fetch(request);
           pacer.observe(response.headers);

@@ -5,6 +5,7 @@ import {
   PutObjectCommand,
   S3Client,
 } from '@aws-sdk/client-s3';
+import { USER_AGENT } from '../util/version.js';
 import { LockHeldError, StateCorruptError } from './file-store.js';
 import { emptyState, type Lock, type State, type StateStore, stateSchema } from './state.js';
 
@@ -45,7 +46,9 @@ export class S3StateStore implements StateStore {
   private etag: string | undefined;
 
   constructor(private readonly options: S3StoreOptions) {
-    this.client = options.client ?? new S3Client({ forcePathStyle: options.forcePathStyle === true });
+    this.client =
+      options.client ??
+      new S3Client({ forcePathStyle: options.forcePathStyle === true, customUserAgent: USER_AGENT });
   }
 
   private get lockKey(): string {

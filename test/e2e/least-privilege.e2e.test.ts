@@ -58,6 +58,20 @@ async function world() {
   const region = (scenario.aws.accounts[0] as { regions: Record<string, { stacks: unknown[] }> }).regions[
     'eu-west-1'
   ];
+  // Owners with neither ref nor slug: the environment's deployed ref (one environment GET) and the tagged
+  // MR's source branch (one MR GET) stand in.
+  region?.stacks.push(
+    {
+      name: 'review-lp-env-only',
+      created: '-3d',
+      tags: { 'gitlab:project-id': '101', 'gitlab:environment': 'review/feature/cart' },
+    },
+    {
+      name: 'review-lp-mr-only',
+      created: '-3d',
+      tags: { 'gitlab:project-id': '101', 'gitlab:mr-iid': '11' },
+    },
+  );
   region?.stacks.push({
     name: 'review-lp-failing',
     created: '-3d',

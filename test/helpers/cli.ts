@@ -4,6 +4,7 @@ import { mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
+import { recordCalls, requestsAt, sandboxOf } from './privilege.js';
 
 /** The built CLI (`npm test` builds first). */
 export const CLI = join(process.cwd(), 'dist/cli/main.js');
@@ -54,11 +55,13 @@ export function startCli(
   child.stderr?.on('data', (d: Buffer) => {
     stderr += d.toString();
   });
+  const since = requestsAt(sandboxOf(env)).then((r) => r.length);
   const done = new Promise<CliResult>((resolve) => {
     const timer = setTimeout(() => child.kill('SIGKILL'), options.timeoutMs ?? 90_000);
     child.on('exit', (code, signal) => {
       clearTimeout(timer);
-      resolve({ code: code ?? (signal === 'SIGKILL' ? 137 : -1), stdout, stderr });
+      const result = { code: code ?? (signal === 'SIGKILL' ? 137 : -1), stdout, stderr };
+      void since.then((n) => recordCalls(env, args[0], n)).finally(() => resolve(result));
     });
   });
   return { child, done };
@@ -80,10 +83,21 @@ export async function until<T>(
 }
 
 /** Runs the built CLI as a child process with exactly the given environment (plus PATH). */
-export function runCli(
+export async function runCli(
   args: string[],
   env: Record<string, string>,
   options: { timeoutMs?: number; cwd?: string } = {},
+): Promise<CliResult> {
+  const since = (await requestsAt(sandboxOf(env))).length;
+  const result = await runCliProcess(args, env, options);
+  await recordCalls(env, args[0], since);
+  return result;
+}
+
+function runCliProcess(
+  args: string[],
+  env: Record<string, string>,
+  options: { timeoutMs?: number; cwd?: string },
 ): Promise<CliResult> {
   return new Promise((resolve, reject) => {
     const run = options.cwd ? { cwd: options.cwd, args } : scratch(args);

@@ -178,6 +178,7 @@ export class AwsSandbox {
         operation,
         status,
         target: `${this.accountOf(scope)}/${scope.region}`,
+        agent: String(req.headers['user-agent'] ?? ''),
       });
     }
   }

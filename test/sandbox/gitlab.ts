@@ -195,7 +195,13 @@ export class GitLabSandbox {
         .writeHead(err.status, { 'content-type': text ? 'text/plain' : 'application/json' })
         .end(text ? (err.body as string) : JSON.stringify(err.body));
     } finally {
-      w.logRequest({ service: 'gitlab', operation, status, target: path });
+      w.logRequest({
+        service: 'gitlab',
+        operation,
+        status,
+        target: path,
+        agent: String(req.headers['user-agent'] ?? ''),
+      });
     }
   }
 

@@ -13,6 +13,8 @@ export interface RequestRecord {
   status: number;
   /** AWS: account/region; GitLab: the request path. */
   target?: string;
+  /** The client's User-Agent (env-reaper sends `env-reaper/<version>`; test harness calls do not). */
+  agent?: string;
 }
 
 /** One write the sandbox accepted (the ground truth for e2e assertions). */
