@@ -14,7 +14,9 @@ const OWN_OUTPUTS = /^(node_modules\/|dist\/|reports\/vitest\.json$|reports\/mut
 function strayFiles(): string[] {
   try {
     // Every file git does not track (ignored ones too), outside the build's own output folders.
-    const exclude = ['node_modules', 'dist', '.stryker-tmp', 'reports/mutation', 'test/mutation'].map((d) => `:(exclude)${d}`);
+    const exclude = ['node_modules', 'dist', '.stryker-tmp', 'reports/mutation', 'test/mutation'].map(
+      (d) => `:(exclude)${d}`,
+    );
     return execFileSync('git', ['ls-files', '--others', '--', '.', ...exclude], {
       encoding: 'utf8',
       maxBuffer: 64 * 1024 * 1024,
