@@ -172,7 +172,9 @@ describe('hostile input through every renderer', () => {
     ).toBe(true);
   });
 
-  it('Markdown report, dashboard and MR notes: no live mention, reference, quick action, link, HTML or broken table', () => {
+  it('Markdown report, dashboard and MR notes: no live mention, reference, quick action, link, HTML or broken table', ({
+    task,
+  }) => {
     fc.assert(
       fc.property(fc.array(hostile, { minLength: 1, maxLength: 4 }), (hs) => {
         seen.cases++;
@@ -220,6 +222,7 @@ describe('hostile input through every renderer', () => {
       }),
       { numRuns },
     );
+    (task.meta as Record<string, unknown>).coverage = seen;
     // Not vacuous: the generators reached each kind of breakout in a good share of cases.
     for (const [k, v] of Object.entries(seen))
       if (k !== 'cases') expect(v / seen.cases, k).toBeGreaterThan(0.1);
