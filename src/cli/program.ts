@@ -154,6 +154,19 @@ export async function run(argv: string[], io: CliIo): Promise<number> {
     exitCode = await runDaemon(o, io, { runNow: o.runNow === true, apply: o.apply === true });
   });
 
+  addGlobalOptions(
+    program
+      .command('doctor')
+      .description(
+        'check config, GitLab token and scopes, AWS accounts and regions, and state, writing nothing',
+      )
+      .option('--apply', 'check for reap --apply (the token needs the api scope)')
+      .option('--write-test', 'also take and release the state lock (a conditional write)'),
+  ).action(async (_o: unknown, cmd: Command) => {
+    const { doctorCommand } = await import('./doctor-command.js');
+    exitCode = await doctorCommand(cmd.optsWithGlobals(), io);
+  });
+
   const report = program.command('report').description('report tools');
   report
     .command('merge')

@@ -275,6 +275,17 @@ export class GitLabSandbox {
   private route(ctx: Ctx): unknown {
     const [root, id, sub, subId, subSub, subSubId, tail] = ctx.segments;
     const m = ctx.method;
+    if (root === 'personal_access_tokens' && id === 'self' && m === 'GET') {
+      // What GitLab says of the token making the request: its scopes decide what it may do.
+      return {
+        id: 1,
+        name: 'sandbox',
+        revoked: false,
+        active: true,
+        scopes: this.world.scenario.gitlab.tokenScopes[ctx.token] ?? ['api'],
+        expires_at: null,
+      };
+    }
     if (root !== 'projects' || id === undefined) throw notFound();
     const p = this.project(id);
     if (sub === undefined && m === 'GET') return this.projectJson(p);

@@ -1,0 +1,265 @@
+import type { AccountTarget } from '../aws/collector.js';
+import type { Config } from '../config/schema.js';
+import type { StateStore } from '../state/state.js';
+import { redactProcessSecrets as scrub } from '../util/redact.js';
+
+/**
+ * `env-reaper doctor`: checks, without writing anything (unless asked to test a state write), that a run
+ * would get what it needs: a GitLab URL and a token with the right scopes, the dashboard project, every
+ * account (caller identity, account guard, AssumeRole) and region (one stack listing page), Cost
+ * Explorer when cost is on, and the state backend. Each failed check says how to fix it in one line.
+ */
+
+/** One line of the checklist. */
+export interface DoctorCheck {
+  /** Stable id, e.g. `gitlab.token`, `aws.111111111111.eu-west-1`. */
+  id: string;
+  ok: boolean;
+  /** What was found. */
+  detail: string;
+  /** The one-line fix, when not ok. */
+  fix?: string;
+}
+
+/** What GitLab says of the token in use. */
+export interface TokenInfo {
+  scopes: string[];
+  active: boolean;
+  expiresAt: string | null;
+}
+
+/** The outside world, as doctor reads it; tests pass fakes. */
+export interface DoctorDeps {
+  config: Config;
+  targets: AccountTarget[];
+  /** Which GitLab credential the environment holds. */
+  token: 'personal' | 'job' | 'none';
+  /** `GET /personal_access_tokens/self` (personal, project and group access tokens answer it). */
+  tokenInfo: () => Promise<TokenInfo>;
+  /** Reads a project (the dashboard's); `null` when it answers 404. */
+  project: (key: string | number) => Promise<{ path: string } | null>;
+  callerAccount: (target: AccountTarget) => Promise<string>;
+  /** One page of the stack listing. */
+  listOnePage: (target: AccountTarget, region: string) => Promise<number>;
+  /** One small Cost Explorer query. */
+  costProbe: (target: AccountTarget) => Promise<void>;
+  store: StateStore;
+  now: () => number;
+}
+
+/** Options of one doctor run. */
+export interface DoctorOptions {
+  /** Check for `reap --apply` (writes need the `api` scope). */
+  apply: boolean;
+  /** Take and release the state lock: a real conditional write. */
+  writeTest: boolean;
+}
+
+const message = (error: unknown) => scrub((error as Error)?.message ?? String(error)).slice(0, 300);
+
+async function gitlabChecks(deps: DoctorDeps, options: DoctorOptions): Promise<DoctorCheck[]> {
+  const out: DoctorCheck[] = [];
+  const url = deps.config.gitlab.url;
+  out.push(
+    url
+      ? { id: 'gitlab.url', ok: true, detail: url }
+      : { id: 'gitlab.url', ok: false, detail: 'no GitLab URL', fix: 'set GITLAB_URL (or gitlab.url)' },
+  );
+  if (!url) return out;
+  if (deps.token === 'none') {
+    out.push({ id: 'gitlab.token', ok: false, detail: 'no GitLab token', fix: 'set GITLAB_TOKEN' });
+    return out;
+  }
+  if (deps.token === 'job') {
+    out.push({
+      id: 'gitlab.token',
+      ok: true,
+      detail: 'CI job token: scopes cannot be read; it can read projects the job may access, not write notes',
+    });
+  } else {
+    try {
+      const t = await deps.tokenInfo();
+      const expired = t.expiresAt !== null && Date.parse(t.expiresAt) <= deps.now();
+      const canRead = t.scopes.includes('api') || t.scopes.includes('read_api');
+      const canWrite = t.scopes.includes('api');
+      const scopes = t.scopes.join(', ') || 'none';
+      if (!t.active || expired) {
+        out.push({
+          id: 'gitlab.token',
+          ok: false,
+          detail: `token is ${expired ? `expired (${t.expiresAt})` : 'not active'}`,
+          fix: 'create a new token and set GITLAB_TOKEN',
+        });
+      } else if (!canRead) {
+        out.push({
+          id: 'gitlab.token',
+          ok: false,
+          detail: `token scopes: ${scopes}`,
+          fix: 'give the token the read_api scope (api for reap --apply)',
+        });
+      } else if (options.apply && !canWrite) {
+        out.push({
+          id: 'gitlab.token',
+          ok: false,
+          detail: `token scopes: ${scopes}; reap --apply stops environments and writes notes`,
+          fix: 'use a token with the api scope for reap --apply (read_api is enough for audit)',
+        });
+      } else {
+        out.push({
+          id: 'gitlab.token',
+          ok: true,
+          detail: `token scopes: ${scopes}${t.expiresAt ? `, expires ${t.expiresAt}` : ''}`,
+        });
+      }
+    } catch (error) {
+      const e = message(error);
+      out.push({
+        id: 'gitlab.token',
+        ok: false,
+        detail: e,
+        fix: /401|unauthori/i.test(e)
+          ? 'GitLab rejected the token: check GITLAB_TOKEN (revoked, expired or mistyped)'
+          : 'check GITLAB_URL and that GitLab is reachable from here',
+      });
+      return out;
+    }
+  }
+  const dash = deps.config.notify.dashboard.project;
+  if (dash !== undefined) {
+    try {
+      const p = await deps.project(dash);
+      out.push(
+        p
+          ? { id: 'gitlab.dashboard', ok: true, detail: `dashboard project ${p.path}` }
+          : {
+              id: 'gitlab.dashboard',
+              ok: false,
+              detail: `dashboard project ${dash} answers 404`,
+              fix: 'check notify.dashboard.project, and that the token can see that project',
+            },
+      );
+    } catch (error) {
+      out.push({
+        id: 'gitlab.dashboard',
+        ok: false,
+        detail: message(error),
+        fix: 'check notify.dashboard.project',
+      });
+    }
+  }
+  return out;
+}
+
+async function awsChecks(deps: DoctorDeps): Promise<DoctorCheck[]> {
+  const out: DoctorCheck[] = [];
+  for (const target of deps.targets) {
+    const label = target.id ?? 'ambient';
+    let account: string;
+    try {
+      account = await deps.callerAccount(target);
+    } catch (error) {
+      out.push({
+        id: `aws.${label}`,
+        ok: false,
+        detail: message(error),
+        fix: target.roleArn
+          ? `check that the runner may assume ${target.roleArn} (its trust policy and sts:AssumeRole)`
+          : 'check the AWS credentials (AWS_PROFILE, AWS_ACCESS_KEY_ID, or the instance role)',
+      });
+      continue;
+    }
+    if (target.id !== undefined && account !== target.id) {
+      out.push({
+        id: `aws.${label}`,
+        ok: false,
+        detail: `credentials belong to account ${account}, not ${target.id}`,
+        fix: `use credentials${target.roleArn ? ` (or a roleArn)` : ''} of account ${target.id}, or correct aws.accounts[].id`,
+      });
+      continue;
+    }
+    out.push({
+      id: `aws.${label}`,
+      ok: true,
+      detail: `caller account ${account}${target.roleArn ? ` through ${target.roleArn}` : ''}`,
+    });
+    for (const region of target.regions) {
+      try {
+        const n = await deps.listOnePage(target, region);
+        out.push({
+          id: `aws.${label}.${region}`,
+          ok: true,
+          detail: `DescribeStacks: ${n} stacks on the first page`,
+        });
+      } catch (error) {
+        out.push({
+          id: `aws.${label}.${region}`,
+          ok: false,
+          detail: message(error),
+          fix: `check that ${region} is enabled for the account and that cloudformation:DescribeStacks is allowed`,
+        });
+      }
+    }
+    if (deps.config.cost.enabled) {
+      try {
+        await deps.costProbe(target);
+        out.push({ id: `aws.${label}.cost`, ok: true, detail: 'Cost Explorer answers' });
+      } catch (error) {
+        out.push({
+          id: `aws.${label}.cost`,
+          ok: false,
+          detail: message(error),
+          fix: 'allow ce:GetCostAndUsage, or set cost.enabled: false',
+        });
+      }
+    }
+  }
+  return out;
+}
+
+async function stateChecks(deps: DoctorDeps, options: DoctorOptions): Promise<DoctorCheck[]> {
+  const where =
+    deps.config.state.backend === 's3'
+      ? `s3://${deps.config.state.bucket}/${deps.config.state.key}`
+      : deps.config.state.path;
+  const out: DoctorCheck[] = [];
+  try {
+    const s = await deps.store.load();
+    out.push({
+      id: 'state.read',
+      ok: true,
+      detail: `${where}: ${Object.keys(s.stacks).length} stacks remembered`,
+    });
+  } catch (error) {
+    out.push({ id: 'state.read', ok: false, detail: message(error), fix: `check that ${where} can be read` });
+    return out;
+  }
+  if (options.writeTest) {
+    try {
+      const lock = await deps.store.lock({ runId: 'doctor' });
+      await lock.release();
+      out.push({
+        id: 'state.write',
+        ok: true,
+        detail: `${where}: lock taken and released (a conditional write)`,
+      });
+    } catch (error) {
+      out.push({
+        id: 'state.write',
+        ok: false,
+        detail: message(error),
+        fix: `check write access to ${where} (or that no run holds the lock)`,
+      });
+    }
+  }
+  return out;
+}
+
+/** Runs every check; never throws, never writes (but the optional state write test). */
+export async function doctor(deps: DoctorDeps, options: DoctorOptions): Promise<DoctorCheck[]> {
+  return [
+    { id: 'config', ok: true, detail: 'configuration is valid' },
+    ...(await gitlabChecks(deps, options)),
+    ...(await awsChecks(deps)),
+    ...(await stateChecks(deps, options)),
+  ];
+}
