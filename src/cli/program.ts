@@ -132,7 +132,10 @@ export async function run(argv: string[], io: CliIo): Promise<number> {
       .command('reap')
       .description('plan deletions; with --apply, execute them')
       .option('--apply', 'delete (default: dry-run)')
-      .option('--wait-lock', 'wait for a concurrent run to finish instead of exiting'),
+      .option('--wait-lock', 'wait for a concurrent run to finish instead of exiting')
+      .option('--plan-out <file>', 'dry-run, and write the deletion plan for review to this file')
+      .option('--apply-plan <file>', 'delete only the stacks of this reviewed plan (each re-checked)')
+      .option('--plan-ttl <duration>', 'how long a plan written by --plan-out stays valid (default 24h)'),
   ).action(withHandler('reap'));
 
   addGlobalOptions(

@@ -1,6 +1,8 @@
 import { readFile } from 'node:fs/promises';
+import { parseDuration } from '../core/duration.js';
 import { VERDICTS, type Verdict } from '../core/model.js';
 import { EXIT, UsageError } from '../errors/errors.js';
+import { buildPlanFile, readPlanFile, writePlanFile } from '../reap/plan-file.js';
 import { buildReport, type Report, reportSchema } from '../report/json-report.js';
 import { mergeReports } from '../report/merge.js';
 import { parseOutputs, writeReports } from '../report/output.js';
@@ -136,10 +138,26 @@ export async function explainCommand(opts: GlobalOptions, args: string[], io: Cl
 export async function reapOnce(
   opts: GlobalOptions,
   io: CliIo,
-  options: { apply: boolean; waitLock?: boolean; shouldStop?: () => boolean },
+  options: {
+    apply: boolean;
+    waitLock?: boolean;
+    shouldStop?: () => boolean;
+    /** `--plan-out FILE`: a dry-run that writes the reviewed plan. */
+    planOut?: string | undefined;
+    /** `--apply-plan FILE`: delete only what that plan lists. */
+    applyPlan?: string | undefined;
+    planTtl?: string | undefined;
+  },
 ): Promise<{ code: number; report?: Report }> {
+  if (options.planOut && (options.apply || options.applyPlan))
+    throw new UsageError('--plan-out makes a plan (a dry-run): it does not go with --apply or --apply-plan');
+  const ttlMs = parseDuration(options.planTtl ?? '24h');
+  if (ttlMs === undefined)
+    throw new UsageError(`--plan-ttl: "${options.planTtl}" is not a duration (e.g. 24h)`);
   const ctx = await buildContext(opts, io);
-  const apply = options.apply || ctx.config.mode === 'apply';
+  // A plan is refused before anything is read or written when it is edited, expired or for another config.
+  const plan = options.applyPlan ? await readPlanFile(options.applyPlan, ctx.config, Date.now()) : undefined;
+  const apply = !options.planOut && (options.apply || plan !== undefined || ctx.config.mode === 'apply');
   let result: Awaited<ReturnType<typeof reap>>;
   try {
     result = await reap(
@@ -156,6 +174,7 @@ export async function reapOnce(
         apply,
         waitLock: options.waitLock === true,
         shard: parseShard(opts.shard),
+        plan,
       },
     );
   } catch (error) {
@@ -166,6 +185,14 @@ export async function reapOnce(
     throw error;
   }
   const { run, outcomes, trend, ghostsStopped } = result;
+  if (options.planOut) {
+    const planFile = buildPlanFile(run, ctx.config, ttlMs);
+    await writePlanFile(options.planOut, planFile);
+    ctx.logger.info(
+      { file: options.planOut, stacks: planFile.stacks.length, expiresAt: planFile.expiresAt },
+      'plan written',
+    );
+  }
   const report = buildReport(run, ctx.stats.snapshot(), outcomes, trend, ghostsStopped);
   await emit(report, run, opts, opts.format ?? ctx.config.report.formats, ctx.config.report.dir, io);
   ctx.logger.info(
@@ -179,11 +206,25 @@ export async function reapOnce(
 
 /** `env-reaper reap [--apply]`: exit 0, 1 (failures or lock held), 2 (usage/config), 3 (brake). */
 export async function reapCommand(
-  opts: GlobalOptions & { apply?: boolean; waitLock?: boolean },
+  opts: GlobalOptions & {
+    apply?: boolean;
+    waitLock?: boolean;
+    planOut?: string;
+    applyPlan?: string;
+    planTtl?: string;
+  },
   io: CliIo,
 ): Promise<number> {
   parseOutputs(opts.output);
-  return (await reapOnce(opts, io, { apply: opts.apply === true, waitLock: opts.waitLock === true })).code;
+  return (
+    await reapOnce(opts, io, {
+      apply: opts.apply === true,
+      waitLock: opts.waitLock === true,
+      planOut: opts.planOut,
+      applyPlan: opts.applyPlan,
+      planTtl: opts.planTtl,
+    })
+  ).code;
 }
 
 /** `env-reaper report merge <files...>`: one report from the shards' JSON reports. */

@@ -12,6 +12,7 @@ import type { EnvironmentRecord, RunResult } from '../run/audit.js';
 import type { JsonLinesLog } from '../state/file-store.js';
 import type { DeletionRecord, State } from '../state/state.js';
 import { deletedNoteBody, noteMarker, noticeBody, noticeMarker } from './notes.js';
+import { evidenceDigest } from './plan-file.js';
 
 /**
  * The executor: the only code that writes to AWS or GitLab (docs/design.md §5), and the only place that knows
@@ -64,6 +65,11 @@ export interface ExecutorOptions {
   pollMaxMs?: number;
   /** Checked before each write: a stopping daemon lets operations in flight finish but starts none. */
   shouldStop?: () => boolean;
+  /**
+   * `reap --apply-plan`: only these stacks may be deleted (stack id → evidence digest at plan time); a
+   * stack whose evidence changed since is cancelled with `EVIDENCE_CHANGED`.
+   */
+  planned?: Map<string, string>;
 }
 
 /** A run-derived ClientRequestToken: `[a-zA-Z0-9][-a-zA-Z0-9]*`, ≤ 128 chars, one per run and stack. */
@@ -290,6 +296,22 @@ async function deleteOne(record: EnvironmentRecord, ctx: Ctx): Promise<Execution
   const target = deps.targetOf(stack.account);
   if (options.shouldStop?.())
     return { result: 'skipped', error: { code: 'STOPPING', message: 'shutting down: not started' } };
+  const plannedDigest = options.planned?.get(stack.stackId);
+  if (options.planned && plannedDigest === undefined)
+    return {
+      result: 'skipped',
+      error: { code: 'NOT_IN_PLAN', message: 'due now, but not in the applied plan' },
+    };
+  if (plannedDigest !== undefined && plannedDigest !== evidenceDigest(record)) {
+    const message = `evidence differs from the plan: now ${record.classification.verdict} (${record.classification.reasons.map((r) => r.code).join(', ')})`;
+    await audit({
+      event: 'delete-cancelled',
+      stackId: stack.stackId,
+      code: 'EVIDENCE_CHANGED',
+      detail: message,
+    });
+    return { result: 'cancelled', error: { code: 'EVIDENCE_CHANGED', message } };
+  }
 
   // Re-read the stack by id, right before deleting.
   const fresh = await deps.aws.describeStack(target, stack.region, stack.stackId);

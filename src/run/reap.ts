@@ -6,9 +6,11 @@ import { classify } from '../core/classify.js';
 import { parseDuration } from '../core/duration.js';
 import type { Verdict } from '../core/model.js';
 import { type PlanInput, plan } from '../core/plan.js';
+import { UsageError } from '../errors/errors.js';
 import { collectGitLab } from '../gitlab/collector.js';
 import type { GitLabWriter } from '../gitlab/writer.js';
 import { execute, type Recheck, stopGhostEnvironments, updateDashboard } from '../reap/executor.js';
+import type { PlanFile } from '../reap/plan-file.js';
 import { parseKeepBoxes, renderDashboard } from '../report/dashboard.js';
 import type { ExecutionOutcome } from '../report/json-report.js';
 import { buildReport } from '../report/json-report.js';
@@ -99,6 +101,8 @@ export async function reap(
     apply: boolean;
     waitLock?: boolean;
     shard?: { index: number; count: number } | undefined;
+    /** `--apply-plan`: delete only these stacks (checked plan file). */
+    plan?: PlanFile | undefined;
   },
 ): Promise<ReapResult> {
   const lock = await deps.store.lock({ runId: options.runId }, { wait: options.waitLock === true });
@@ -185,6 +189,16 @@ export async function reap(
       const item = plan([input], policy, { maxDeletionsPerRun: 1, maxDeletionPercent: 100 }, now).items[0];
       return { verdict: c.verdict, status: item?.status ?? 'keep', reasons: c.reasons };
     };
+    const planned = options.plan
+      ? new Map(options.plan.stacks.map((p) => [p.id, p.evidenceDigest]))
+      : undefined;
+    if (options.plan) {
+      const now = [...new Set(run.scanned.map((x) => x.account))].sort();
+      if (now.join(',') !== options.plan.accounts.join(','))
+        throw new UsageError(
+          `the plan was made for account(s) ${options.plan.accounts.join(', ')}, these credentials reach ${now.join(', ') || 'none'}; nothing done`,
+        );
+    }
     const outcomes = await execute(
       run,
       {
@@ -208,8 +222,21 @@ export async function reap(
         mergeRequestNotices: config.notify.mergeRequestNotices,
         keepLabels: config.policy.protect.mrLabels,
         ...(deps.shouldStop ? { shouldStop: deps.shouldStop } : {}),
+        ...(planned ? { planned } : {}),
       },
     );
+    // Planned stacks that are no longer due at all: the evidence changed (an MR reopened, a keep label…).
+    for (const p of options.plan?.stacks ?? []) {
+      const now = run.environments.find((e) => e.stack.stackId === p.id);
+      if (now && !outcomes.has(p.id))
+        outcomes.set(p.id, {
+          result: 'cancelled',
+          error: {
+            code: 'EVIDENCE_CHANGED',
+            message: `planned as ${p.verdict}, now ${now.classification.verdict} (${now.plan.status})`,
+          },
+        });
+    }
     const ghostsStopped = await stopGhostEnvironments(
       run,
       { gitlab: deps.gitlabWriter, logger: deps.logger, auditLog: new JsonLinesLog(config.state.auditLog) },
