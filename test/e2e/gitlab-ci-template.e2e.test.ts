@@ -36,6 +36,7 @@ beforeAll(async () => {
                 stacks: [
                   ...[0, 1, 2, 3, 4].map((i) => ({
                     name: `review-live-${i}`,
+                    created: '-2d',
                     tags: tagsFor(1, `feature/live-${i}`),
                   })),
                   { name: 'review-gone', updated: '-1d', tags: tagsFor(1, 'feature/gone') },
@@ -69,7 +70,7 @@ beforeAll(async () => {
   );
   await writeFile(
     join(project, 'env-reaper.yaml'),
-    `aws:\n  regions: [eu-west-1]\nstate:\n  path: ${join(project, 'state.json')}\n  auditLog: ${join(project, 'audit.jsonl')}\n`,
+    `aws:\n  regions: [eu-west-1]\npolicy:\n  grace:\n    branchDeleted: 0s\nlimits:\n  maxDeletionPercent: 50\nstate:\n  path: ${join(project, 'state.json')}\n  auditLog: ${join(project, 'audit.jsonl')}\n`,
   );
   const git = (...args: string[]) =>
     run('git', ['-c', 'user.email=ci@example.com', '-c', 'user.name=ci', ...args], { cwd: project });
@@ -79,7 +80,7 @@ beforeAll(async () => {
 });
 afterAll(() => sb?.close());
 
-async function gcl(job: string, vars: Record<string, string>) {
+async function gcl(job: string, vars: Record<string, string>, extra: string[] = []) {
   const env = sb.env();
   const variables = {
     ...env,
@@ -91,6 +92,7 @@ async function gcl(job: string, vars: Record<string, string>) {
     '--force-shell-executor',
     '--artifacts-to-source',
     ...Object.entries(variables).flatMap(([k, v]) => ['--variable', `${k}=${v}`]),
+    ...extra,
     job,
   ];
   return run(process.execPath, [GCL, ...args], {
@@ -141,5 +143,40 @@ describe.skipIf(!haveRsync)('templates/env-reaper.gitlab-ci.yml under gitlab-ci-
     ]);
     const junit = await readFile(join(project, 'reports/env-reaper.junit.xml'), 'utf8');
     expect(junit).toMatch(/<failure message="deleted \(branch-deleted\)"/);
+  }, 120_000);
+
+  it('plan, then the manual apply job: only what the plan lists is deleted', async () => {
+    // feature/live-4 is deleted in GitLab: its stack becomes due.
+    const p = sb.world.projects.get(1);
+    p?.branches.delete('feature/live-4');
+    if (p) p.branchNames = p.branchNames.filter((n) => n !== 'feature/live-4');
+    const before = sb.world.writes.length;
+    await gcl('env-reaper:plan', { CI_PIPELINE_SOURCE: 'schedule', ENV_REAPER_JOB: 'plan' });
+    expect(await readFile(join(project, 'reports/env-reaper.plan.md'), 'utf8')).toMatch(/dry-run report/);
+    const plan = JSON.parse(await readFile(join(project, 'reports/env-reaper.plan.json'), 'utf8')) as {
+      stacks: { name: string }[];
+    };
+    expect(plan.stacks.map((s) => s.name)).toEqual(['review-live-4']);
+    expect(sb.world.writes.length).toBe(before);
+    const list = (
+      await run(
+        process.execPath,
+        [GCL, '--list', '--variable', 'CI_PIPELINE_SOURCE=schedule', '--variable', 'ENV_REAPER_JOB=plan'],
+        {
+          cwd: project,
+          env: { ...process.env, GCL_IGNORE_PREDEFINED_VARS: 'CI_PIPELINE_SOURCE' },
+        },
+      )
+    ).stdout;
+    expect(list).toMatch(/env-reaper:apply\s.*manual/);
+    await gcl('env-reaper:apply', { CI_PIPELINE_SOURCE: 'schedule', ENV_REAPER_JOB: 'plan' }, [
+      '--manual',
+      'env-reaper:apply',
+    ]);
+    const deleted = sb.world.writes
+      .slice(before)
+      .filter((w) => w.operation === 'DeleteStack')
+      .map((w) => w.params?.name);
+    expect(deleted).toEqual(['review-live-4']);
   }, 120_000);
 });
