@@ -12,6 +12,7 @@ import type { RunDeps } from '../run/audit.js';
 import { ApiStats } from '../util/api-stats.js';
 import type { CliIo } from './io.js';
 import { flagOverrides, type GlobalOptions } from './program.js';
+import { Terminal } from './terminal.js';
 
 /** Everything a run command needs, built from flags, env and config. */
 export interface CommandContext {
@@ -22,6 +23,15 @@ export interface CommandContext {
   /** Write sides: only the executor (src/reap) uses them. */
   awsWriter: AwsWriter;
   gitlabWriter: GitLabWriter;
+  /** The progress bar and retry summary, on a terminal. */
+  terminal?: Terminal | undefined;
+}
+
+/** After a run: end the progress bar, and summarise retries (one line per host, or one log line). */
+export function finishRun(ctx: CommandContext): void {
+  if (ctx.terminal) ctx.terminal.finish(ctx.stats);
+  else if (Object.keys(ctx.stats.retries()).length > 0)
+    ctx.logger.warn({ retries: ctx.stats.retries() }, 'requests were retried');
 }
 
 /** GitLab credentials from the environment (docs/design.md §6): never from the config file. */
@@ -31,16 +41,14 @@ export function gitlabAuth(env: NodeJS.ProcessEnv): { token?: string; jobToken?:
   throw new UsageError('no GitLab token: set GITLAB_TOKEN (or run in a GitLab job with CI_JOB_TOKEN)');
 }
 
-/** Progress: a rewritten line on a TTY, a log line every 10 s otherwise. */
-function progressReporter(io: CliIo, logger: Logger, quiet: boolean): RunDeps['progress'] {
+/** Progress: one bar per phase on a terminal (logs written above it), a log line every 10 s otherwise. */
+function progressReporter(
+  terminal: Terminal | undefined,
+  logger: Logger,
+  quiet: boolean,
+): RunDeps['progress'] {
   if (quiet) return undefined;
-  if (io.isTTY?.stderr) {
-    return ({ phase, done, total }) => {
-      io.stderr(
-        `\r${phase === 'aws' ? 'regions' : 'projects'} ${done}/${total}${done === total ? '\n' : ''}`,
-      );
-    };
-  }
+  if (terminal) return ({ phase, done, total }) => terminal.progress(phase, done, total);
   let last = 0;
   return ({ phase, done, total }) => {
     const now = Date.now();
@@ -55,7 +63,9 @@ function progressReporter(io: CliIo, logger: Logger, quiet: boolean): RunDeps['p
 export async function buildContext(opts: GlobalOptions, io: CliIo): Promise<CommandContext> {
   const config = await loadConfig({ file: opts.config, env: io.env, flags: flagOverrides(opts) });
   const level = opts.quiet ? 'error' : config.log.level;
-  const logger = createLogger({ level, pretty: io.isTTY?.stderr === true });
+  const tty = io.isTTY?.stderr === true;
+  const terminal = tty && !opts.quiet ? new Terminal(io) : undefined;
+  const logger = createLogger({ level, pretty: tty, ...(terminal ? { write: terminal.write } : {}) });
   const stats = new ApiStats();
   if (!config.gitlab.url) throw new UsageError('no GitLab URL: set gitlab.url, GITLAB_URL or CI_SERVER_URL');
   const auth = gitlabAuth(io.env);
@@ -68,6 +78,8 @@ export async function buildContext(opts: GlobalOptions, io: CliIo): Promise<Comm
     maxRetries: config.gitlab.maxRetries,
     logger,
     stats,
+    // On a terminal the retries are summarised per host at the end, not logged one by one.
+    retryLogLevel: tty ? 'debug' : 'warn',
   };
   const gitlab = createGitLabReader(gitlabOptions);
   const clients = new AwsClients({
@@ -76,7 +88,7 @@ export async function buildContext(opts: GlobalOptions, io: CliIo): Promise<Comm
     cloudFormationRps: config.aws.cloudFormationRequestsPerSecond,
   });
   const aws = createAwsReader({ stats, logger }, clients);
-  const progress = progressReporter(io, logger, opts.quiet === true);
+  const progress = progressReporter(terminal, logger, opts.quiet === true);
   const deps: RunDeps = {
     aws,
     gitlab,
@@ -94,5 +106,6 @@ export async function buildContext(opts: GlobalOptions, io: CliIo): Promise<Comm
     deps,
     awsWriter: createAwsWriter(clients),
     gitlabWriter: createGitLabWriter(gitlabOptions),
+    terminal,
   };
 }

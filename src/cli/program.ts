@@ -12,6 +12,7 @@ export interface GlobalOptions {
   output?: string[];
   region?: string[];
   quiet?: boolean;
+  verbose?: boolean;
   logLevel?: string;
   shard?: string;
 }
@@ -33,6 +34,7 @@ const collect = (value: string, previous: string[] = []) => [...previous, value]
 export function flagOverrides(opts: GlobalOptions): Record<string, unknown> {
   const out: Record<string, unknown> = {};
   if (opts.region && opts.region.length > 0) out.aws = { regions: opts.region };
+  if (opts.verbose) out.log = { level: 'debug' };
   if (opts.logLevel) out.log = { level: opts.logLevel };
   if (opts.format && opts.format.length > 0) out.report = { formats: opts.format };
   return out;
@@ -48,7 +50,8 @@ function addGlobalOptions(cmd: Command): Command {
       collect,
     )
     .option('-r, --region <region>', 'AWS region to scan (repeatable)', collect)
-    .option('-q, --quiet', 'print nothing but errors')
+    .option('-q, --quiet', 'print nothing but errors (no progress bar)')
+    .option('-v, --verbose', 'log every step, retries included (log level debug)')
     .option('--shard <i/n>', 'handle only shard i of n (stable hash by project; merge with `report merge`)')
     .addOption(
       new Option('--log-level <level>', 'log level').choices([

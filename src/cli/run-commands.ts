@@ -11,7 +11,7 @@ import { reap } from '../run/reap.js';
 import { newRunId } from '../run/run-id.js';
 import { LockHeldError } from '../state/file-store.js';
 import { createStateStore } from '../state/index.js';
-import { buildContext } from './context.js';
+import { buildContext, finishRun } from './context.js';
 import type { CliIo } from './io.js';
 import { type GlobalOptions, parseShard } from './program.js';
 
@@ -61,6 +61,7 @@ export async function auditCommand(opts: GlobalOptions & { failOn?: unknown }, i
     mode: 'dry-run',
     shard: parseShard(opts.shard),
   });
+  finishRun(ctx);
   const report = buildReport(run, ctx.stats.snapshot());
   await emit(report, run, opts, opts.format ?? ctx.config.report.formats, ctx.config.report.dir, io);
   ctx.logger.info(
@@ -82,6 +83,7 @@ export async function explainCommand(opts: GlobalOptions, args: string[], io: Cl
     mode: 'dry-run',
     onlyStack: target,
   });
+  finishRun(ctx);
   const record = run.environments[0];
   const formats = opts.format ?? ['table'];
   if (!record) {
@@ -184,6 +186,7 @@ export async function reapOnce(
     }
     throw error;
   }
+  finishRun(ctx);
   const { run, outcomes, trend, ghostsStopped } = result;
   if (options.planOut) {
     const planFile = buildPlanFile(run, ctx.config, ttlMs);

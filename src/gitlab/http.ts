@@ -26,6 +26,11 @@ export interface GitLabHttpOptions {
   stats: ApiStats;
   /** Injected for tests: how to wait. */
   sleep?: (ms: number) => Promise<void>;
+  /**
+   * Level of the per-attempt retry lines: `warn` (JSON logs), or `debug` on a terminal, which shows one
+   * summary per host at the end instead (ApiStats.retries()).
+   */
+  retryLogLevel?: 'warn' | 'debug';
 }
 
 const RETRY_STATUS = new Set([429, 500, 502, 503, 504]);
@@ -126,7 +131,8 @@ export function createGitLabRequestHandler(options: GitLabHttpOptions) {
             throw new GitbeakerTimeoutError('Query timeout was reached');
           throw outcome.error;
         }
-        options.logger.warn(
+        options.stats.retry('gitlab', outcome.error?.name ?? 'error', backoff);
+        options.logger[options.retryLogLevel ?? 'warn'](
           { route, attempt, err: outcome.error?.message },
           'gitlab request failed, retrying',
         );
@@ -161,7 +167,8 @@ export function createGitLabRequestHandler(options: GitLabHttpOptions) {
       await response.body?.cancel();
       const wait = Math.min(MAX_WAIT_MS, retryAfterMs(response.headers) ?? backoff);
       if (response.status === 429) pacer.pause(wait);
-      options.logger.warn(
+      options.stats.retry('gitlab', response.status, wait);
+      options.logger[options.retryLogLevel ?? 'warn'](
         { route, status: response.status, attempt, waitMs: wait },
         'gitlab throttled or failing, retrying',
       );

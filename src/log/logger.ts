@@ -1,4 +1,5 @@
 import { writeSync } from 'node:fs';
+import { Writable } from 'node:stream';
 import pino, { type Logger } from 'pino';
 import pretty from 'pino-pretty';
 import { redactText, secretValues } from '../util/redact.js';
@@ -31,19 +32,26 @@ export interface LoggerOptions {
   pretty?: boolean;
   /** Secret values scrubbed from every line, besides the credential patterns; default: from the environment. */
   secrets?: string[];
+  /** Where lines go instead of stderr (a terminal's progress bar writes them above itself). */
+  write?: (text: string) => void;
 }
 
 /**
  * stderr, with every line scrubbed of secrets: a token inside an error message or a URL is text, not a
  * field, so path-based redaction alone would let it through.
  */
-function scrubbedStderr(secrets: string[]): { write(line: string): boolean } {
-  return {
-    write(line: string) {
-      writeSync(2, redactText(line, secrets));
-      return true;
+function scrubbedStderr(
+  secrets: string[],
+  write: (text: string) => void = (text) => writeSync(2, text),
+): Writable {
+  // A real stream: pino-pretty pipes into its destination. Each chunk is written synchronously, so no
+  // line is lost when the process exits right after logging it.
+  return new Writable({
+    write(chunk: Buffer | string, _encoding, done) {
+      write(redactText(chunk.toString(), secrets));
+      done();
     },
-  };
+  });
 }
 
 /**
@@ -57,12 +65,9 @@ export function createLogger(options: LoggerOptions): Logger {
     // Errors keep their type, code and stack (pino's serializer), not only the message.
     serializers: { err: pino.stdSerializers.err },
   };
-  const out = scrubbedStderr(options.secrets ?? secretValues(process.env));
+  const out = scrubbedStderr(options.secrets ?? secretValues(process.env), options.write);
   if (options.pretty ?? process.stderr.isTTY) {
-    return pino(
-      base,
-      pretty({ destination: out as never, sync: true, colorize: true, ignore: 'pid,hostname' }),
-    );
+    return pino(base, pretty({ destination: out, sync: true, colorize: true, ignore: 'pid,hostname' }));
   }
   return pino(base, out);
 }

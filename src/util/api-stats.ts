@@ -35,4 +35,20 @@ export class ApiStats {
     }
     return out;
   }
+
+  private readonly retried = new Map<string, { retries: number; waitedMs: number; lastStatus: string }>();
+
+  /** Records one retry of a call to `host` (a service name), the wait before it and what caused it. */
+  retry(host: string, cause: number | string, waitMs: number): void {
+    const r = this.retried.get(host) ?? { retries: 0, waitedMs: 0, lastStatus: '' };
+    r.retries++;
+    r.waitedMs += waitMs;
+    r.lastStatus = String(cause);
+    this.retried.set(host, r);
+  }
+
+  /** Retries per host: `{ gitlab: { retries: 4, waitedMs: 3200, lastStatus: '429' } }`. */
+  retries(): Record<string, { retries: number; waitedMs: number; lastStatus: string }> {
+    return Object.fromEntries(this.retried);
+  }
 }

@@ -1,0 +1,52 @@
+import cliProgress from 'cli-progress';
+import type { ApiStats } from '../util/api-stats.js';
+import type { CliIo } from './io.js';
+
+/**
+ * The terminal side of a run: one progress bar per phase (cli-progress), and the log lines written
+ * above it instead of across it. Off a terminal there is no bar and logs go straight to stderr as JSON
+ * lines.
+ */
+export class Terminal {
+  private bars: cliProgress.MultiBar | undefined;
+  private bar: cliProgress.SingleBar | undefined;
+
+  constructor(private readonly io: CliIo) {}
+
+  /** Where log lines go: above the bar while it is drawn, else straight to stderr. */
+  readonly write = (text: string): void => {
+    if (this.bars) this.bars.log(text.endsWith('\n') ? text : `${text}\n`);
+    else this.io.stderr(text);
+  };
+
+  /** Progress of the phase under way (`aws`: regions listed, `gitlab`: projects read): one bar. */
+  progress(phase: 'aws' | 'gitlab', done: number, total: number): void {
+    this.bars ??= new cliProgress.MultiBar(
+      {
+        format: '{phase} [{bar}] {value}/{total}',
+        barsize: 30,
+        hideCursor: true,
+        clearOnComplete: false,
+        stopOnComplete: false,
+        stream: process.stderr,
+      },
+      cliProgress.Presets.shades_classic,
+    );
+    const label = phase === 'aws' ? 'regions ' : 'projects';
+    this.bar ??= this.bars.create(total, 0, { phase: label });
+    this.bar.setTotal(total);
+    this.bar.update(done, { phase: label });
+  }
+
+  /** Ends the bars, then one line per host that had to retry (instead of one log line per attempt). */
+  finish(stats: ApiStats): void {
+    this.bars?.stop();
+    this.bars = undefined;
+    this.bar = undefined;
+    for (const [host, r] of Object.entries(stats.retries())) {
+      this.io.stderr(
+        `${host}: ${r.retries} ${r.retries === 1 ? 'retry' : 'retries'}, waited ${(r.waitedMs / 1000).toFixed(1)} s, last status ${r.lastStatus}\n`,
+      );
+    }
+  }
+}

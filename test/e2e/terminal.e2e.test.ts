@@ -1,0 +1,48 @@
+import { execFile } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { mkdtemp, readFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { afterAll, describe, expect, it } from 'vitest';
+import { CLI } from '../helpers/cli.js';
+import { type Sandbox, startSandbox } from '../sandbox/index.js';
+
+/**
+ * The terminal a person sees: the built CLI run on a real pseudo-terminal (util-linux `script`) against
+ * the demo sandbox, whose acme/infra answers 500 (so requests are retried). One progress bar, no log
+ * record per retry, one summary line per host, and the report on stdout.
+ */
+const run = promisify(execFile);
+const SCRIPT = '/usr/bin/script';
+const haveScript = existsSync(SCRIPT);
+if (!haveScript && process.env.CI) throw new Error('CI must have util-linux script (bsdutils)');
+if (!haveScript)
+  process.stderr.write('terminal test skipped: /usr/bin/script missing (apt-get install bsdutils)\n');
+
+let sb: Sandbox | undefined;
+afterAll(() => sb?.close());
+
+describe.skipIf(!haveScript)('a terminal run', () => {
+  it('shows one clean progress bar and a retry summary, not a log record per attempt', async () => {
+    sb = await startSandbox({ scenario: 'test/scenarios/demo.yaml' });
+    const dir = await mkdtemp(join(tmpdir(), 'env-reaper-tty-'));
+    const typescript = join(dir, 'typescript');
+    const command = `${process.execPath} ${CLI} audit --config test/scenarios/demo.env-reaper.yaml --format table`;
+    await run(SCRIPT, ['-q', '-e', '-c', command, typescript], {
+      env: { ...sb.env(), PATH: process.env.PATH ?? '', TERM: 'xterm', COLUMNS: '150' },
+      cwd: process.cwd(),
+    }).catch((e: { code?: number }) => {
+      // Exit 1 is expected: acme/infra's lookups fail.
+      if (e.code !== 1) throw e;
+    });
+    // biome-ignore lint/suspicious/noControlCharactersInRegex: stripping terminal escape sequences.
+    const screen = (await readFile(typescript, 'utf8')).replace(/\u001b\[[0-9;?]*[A-Za-z]/g, '');
+    expect(screen).toMatch(/projects \[█+\] 6\/6/);
+    expect(screen).toMatch(/^gitlab: \d+ retries, waited [\d.]+ s, last status 500\r?$/m);
+    expect(screen).not.toMatch(/retrying/);
+    expect(screen).not.toMatch(/"level":/);
+    // The report follows the bar, in colour-free table form here.
+    expect(screen).toMatch(/env-reaper dry-run · run /);
+  }, 60_000);
+});
