@@ -302,15 +302,21 @@ async function deleteOne(record: EnvironmentRecord, ctx: Ctx): Promise<Execution
       result: 'skipped',
       error: { code: 'NOT_IN_PLAN', message: 'due now, but not in the applied plan' },
     };
+  // A deletion called off before any write: audit-logged, reported as cancelled with its code.
+  const cancel = async (
+    code: 'STACK_CHANGED' | 'EVIDENCE_CHANGED',
+    message: string,
+  ): Promise<ExecutionOutcome> => {
+    log.warn({ code, detail: message }, 'deletion cancelled');
+    await audit({ event: 'delete-cancelled', stackId: stack.stackId, code, detail: message });
+    return { result: 'cancelled', error: { code, message } };
+  };
   if (plannedDigest !== undefined && plannedDigest !== evidenceDigest(record)) {
-    const message = `evidence differs from the plan: now ${record.classification.verdict} (${record.classification.reasons.map((r) => r.code).join(', ')})`;
-    await audit({
-      event: 'delete-cancelled',
-      stackId: stack.stackId,
-      code: 'EVIDENCE_CHANGED',
-      detail: message,
-    });
-    return { result: 'cancelled', error: { code: 'EVIDENCE_CHANGED', message } };
+    const codes = record.classification.reasons.map((r) => r.code).join(', ');
+    return cancel(
+      'EVIDENCE_CHANGED',
+      `evidence differs from the plan: now ${record.classification.verdict} (${codes})`,
+    );
   }
 
   // Re-read the stack by id, right before deleting.
@@ -319,24 +325,14 @@ async function deleteOne(record: EnvironmentRecord, ctx: Ctx): Promise<Execution
     return { result: 'skipped', error: { code: 'ALREADY_GONE', message: 'the stack no longer exists' } };
   }
   const diff = changed(stack, fresh);
-  if (diff) {
-    log.warn({ change: diff }, 'deletion cancelled: the stack changed since it was classified');
-    await audit({ event: 'delete-cancelled', stackId: stack.stackId, code: 'STACK_CHANGED', detail: diff });
-    return { result: 'cancelled', error: { code: 'STACK_CHANGED', message: diff } };
-  }
+  if (diff) return cancel('STACK_CHANGED', diff);
   // Re-verify the GitLab evidence: any change of answer cancels this deletion.
   const again = await deps.recheck(record, fresh);
-  if (again.verdict !== record.classification.verdict || again.status !== 'due') {
-    const message = `now ${again.verdict} (${again.status}): ${again.reasons.map((r) => r.code).join(', ')}`;
-    log.warn({ verdict: again.verdict, status: again.status }, 'deletion cancelled: the evidence changed');
-    await audit({
-      event: 'delete-cancelled',
-      stackId: stack.stackId,
-      code: 'EVIDENCE_CHANGED',
-      detail: message,
-    });
-    return { result: 'cancelled', error: { code: 'EVIDENCE_CHANGED', message } };
-  }
+  if (again.verdict !== record.classification.verdict || again.status !== 'due')
+    return cancel(
+      'EVIDENCE_CHANGED',
+      `now ${again.verdict} (${again.status}): ${again.reasons.map((r) => r.code).join(', ')}`,
+    );
   if (options.shouldStop?.())
     return { result: 'skipped', error: { code: 'STOPPING', message: 'shutting down: not started' } };
 

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { configFile, runCli } from '../helpers/cli.js';
+import { documentedRoutes, iamAction, policyActions } from '../helpers/privilege.js';
 import { type Sandbox, startSandbox } from '../sandbox/index.js';
 
 /**
@@ -18,33 +19,6 @@ const running: Sandbox[] = [];
 afterEach(async () => {
   await Promise.all(running.splice(0).map((s) => s.close()));
 });
-
-/** Sandbox log names → IAM actions. */
-function iamAction(operation: string): string {
-  const s3 = /^s3:(GET|HEAD|PUT|DELETE)$/.exec(operation);
-  if (s3)
-    return { GET: 's3:GetObject', HEAD: 's3:GetObject', PUT: 's3:PutObject', DELETE: 's3:DeleteObject' }[
-      s3[1] as 'GET'
-    ];
-  if (operation.startsWith('tagging:')) return operation.replace(/^tagging:/, 'tag:');
-  return operation;
-}
-
-async function policyActions(file: string): Promise<Set<string>> {
-  const policy = JSON.parse(await readFile(file, 'utf8')) as { Statement: { Action: string[] }[] };
-  return new Set(policy.Statement.flatMap((s) => s.Action));
-}
-
-/** The GitLab route table of docs/deploy.md: route → modes. */
-async function documentedRoutes(): Promise<Map<string, Set<string>>> {
-  const doc = await readFile('docs/deploy.md', 'utf8');
-  const section = doc.slice(doc.indexOf('### GitLab API routes'));
-  const out = new Map<string, Set<string>>();
-  for (const m of section.matchAll(/^\| `([A-Z]+ [^`]+)` +\| ([a-z, ]+?) +\|/gm)) {
-    out.set(m[1] as string, new Set((m[2] as string).split(',').map((x) => x.trim())));
-  }
-  return out;
-}
 
 const READ_ONLY_TOKEN = 'glpat-read-api-only';
 
@@ -127,7 +101,7 @@ describe('least privilege', () => {
     expect(explain.code, explain.stderr.slice(-1500)).toBe(0);
     const seen = observed(sb);
     expect(seen.forbidden).toEqual([]);
-    expect([...seen.aws].sort()).toEqual([...(await policyActions('deploy/iam/audit.json'))].sort());
+    expect([...seen.aws].sort()).toEqual([...(await policyActions('audit'))].sort());
     const routes = await documentedRoutes();
     const auditRoutes = [...routes].filter(([, modes]) => modes.has('audit')).map(([r]) => r);
     expect([...seen.gitlab].sort()).toEqual(auditRoutes.sort());
@@ -150,7 +124,7 @@ describe('least privilege', () => {
     expect([0, 1]).toContain(again.code);
     const seen = observed(sb);
     expect(seen.forbidden).toEqual([]);
-    expect([...seen.aws].sort()).toEqual([...(await policyActions('deploy/iam/reap.json'))].sort());
+    expect([...seen.aws].sort()).toEqual([...(await policyActions('reap'))].sort());
     const routes = await documentedRoutes();
     const reapRoutes = [...routes].filter(([, modes]) => modes.has('reap')).map(([r]) => r);
     expect([...seen.gitlab].sort()).toEqual(reapRoutes.sort());
