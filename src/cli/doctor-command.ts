@@ -74,7 +74,7 @@ export async function doctorCommand(
       store: createStateStore(config),
       now: () => Date.now(),
     },
-    { apply: opts.apply === true || config.mode === 'apply', writeTest: opts.writeTest === true },
+    { forReapApply: opts.apply === true || config.mode === 'apply', writeTest: opts.writeTest === true },
   );
   const ok = checks.every((c) => c.ok);
   const formats = opts.format ?? [];

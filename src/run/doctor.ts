@@ -49,8 +49,8 @@ export interface DoctorDeps {
 
 /** Options of one doctor run. */
 export interface DoctorOptions {
-  /** Check for `reap --apply` (writes need the `api` scope). */
-  apply: boolean;
+  /** Check for `reap --apply` (its GitLab writes need the `api` scope). */
+  forReapApply: boolean;
   /** Take and release the state lock: a real conditional write. */
   writeTest: boolean;
 }
@@ -97,7 +97,7 @@ async function gitlabChecks(deps: DoctorDeps, options: DoctorOptions): Promise<D
           detail: `token scopes: ${scopes}`,
           fix: 'give the token the read_api scope (api for reap --apply)',
         });
-      } else if (options.apply && !canWrite) {
+      } else if (options.forReapApply && !canWrite) {
         out.push({
           id: 'gitlab.token',
           ok: false,

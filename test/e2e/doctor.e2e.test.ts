@@ -1,9 +1,9 @@
-import { mkdtemp, readFile } from 'node:fs/promises';
+import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { parse } from 'yaml';
 import { configFile, runCli } from '../helpers/cli.js';
+import { demoWithReadOnlyToken, READ_ONLY_TOKEN } from '../helpers/worlds.js';
 import { type Sandbox, startSandbox } from '../sandbox/index.js';
 
 /** `env-reaper doctor` as a process against the sandbox: all green on the demo, and each problem named. */
@@ -13,7 +13,7 @@ afterEach(async () => {
   await Promise.all(running.splice(0).map((s) => s.close()));
 });
 
-const READ_ONLY = 'glpat-read-api-only';
+const READ_ONLY = READ_ONLY_TOKEN;
 
 interface Checks {
   ok: boolean;
@@ -21,18 +21,10 @@ interface Checks {
 }
 
 async function setup() {
-  const scenario = parse(await readFile('test/scenarios/demo.yaml', 'utf8')) as {
-    gitlab: { tokens?: string[]; tokenScopes?: Record<string, string[]> };
-  };
-  scenario.gitlab.tokens = ['glpat-sandbox-token', READ_ONLY];
-  scenario.gitlab.tokenScopes = { [READ_ONLY]: ['read_api'] };
+  const { scenario, demoConfig: demo } = await demoWithReadOnlyToken();
   const sb = await startSandbox({ scenario });
   running.push(sb);
   const dir = await mkdtemp(join(tmpdir(), 'env-reaper-doctor-'));
-  const demo = parse(await readFile('test/scenarios/demo.env-reaper.yaml', 'utf8')) as Record<
-    string,
-    unknown
-  >;
   const config = (extra: Record<string, unknown> = {}) =>
     configFile({
       ...demo,

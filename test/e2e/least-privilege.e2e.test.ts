@@ -1,10 +1,10 @@
-import { mkdtemp, readFile } from 'node:fs/promises';
+import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { parse } from 'yaml';
 import { configFile, runCli } from '../helpers/cli.js';
 import { documentedRoutes, iamAction, policyActions } from '../helpers/privilege.js';
+import { demoWithReadOnlyToken, READ_ONLY_TOKEN } from '../helpers/worlds.js';
 import { type Sandbox, startSandbox } from '../sandbox/index.js';
 
 /**
@@ -20,13 +20,8 @@ afterEach(async () => {
   await Promise.all(running.splice(0).map((s) => s.close()));
 });
 
-const READ_ONLY_TOKEN = 'glpat-read-api-only';
-
 async function world() {
-  const scenario = parse(await readFile('test/scenarios/demo.yaml', 'utf8')) as {
-    aws: { accounts: { roles?: { arn: string }[] }[] };
-    gitlab: { tokens?: string[]; tokenScopes?: Record<string, string[]> };
-  };
+  const { scenario, demoConfig: demo } = await demoWithReadOnlyToken();
   for (const a of scenario.aws.accounts) a.roles = [{ arn: 'arn:aws:iam::111111111111:role/env-reaper' }];
   // A deletion that fails, so the failure path (stack events, onDeleteFailed) is exercised too.
   const region = (scenario.aws.accounts[0] as { regions: Record<string, { stacks: unknown[] }> }).regions[
@@ -53,15 +48,9 @@ async function world() {
     tags: { 'gitlab:project-id': '101', 'gitlab:ref': 'feature/lp-gone' },
     deletion: { outcome: 'failed', failedResources: [{ logicalId: 'AssetsBucket' }] },
   });
-  scenario.gitlab.tokens = ['glpat-sandbox-token', READ_ONLY_TOKEN];
-  scenario.gitlab.tokenScopes = { [READ_ONLY_TOKEN]: ['read_api'] };
   const sb = await startSandbox({ scenario });
   running.push(sb);
   const dir = await mkdtemp(join(tmpdir(), 'env-reaper-lp-'));
-  const demo = parse(await readFile('test/scenarios/demo.env-reaper.yaml', 'utf8')) as Record<
-    string,
-    unknown
-  >;
   const config = await configFile({
     ...demo,
     aws: {

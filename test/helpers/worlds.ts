@@ -40,3 +40,26 @@ export function liveAndGoneWorld(options: { live: number; gone: string[]; faults
     faults: options.faults ?? [],
   };
 }
+
+/** A second GitLab token of the demo world that has the `read_api` scope only. */
+export const READ_ONLY_TOKEN = 'glpat-read-api-only';
+
+/** The demo scenario and its config, as objects to adjust, with a `read_api`-only token added. */
+export async function demoWithReadOnlyToken(): Promise<{
+  scenario: {
+    aws: { accounts: { roles?: { arn: string }[]; regions: Record<string, { stacks: unknown[] }> }[] };
+    gitlab: { tokens?: string[]; tokenScopes?: Record<string, string[]> };
+  };
+  demoConfig: Record<string, unknown>;
+}> {
+  const { readFile } = await import('node:fs/promises');
+  const { parse } = await import('yaml');
+  const scenario = parse(await readFile('test/scenarios/demo.yaml', 'utf8'));
+  scenario.gitlab.tokens = ['glpat-sandbox-token', READ_ONLY_TOKEN];
+  scenario.gitlab.tokenScopes = { [READ_ONLY_TOKEN]: ['read_api'] };
+  const demoConfig = parse(await readFile('test/scenarios/demo.env-reaper.yaml', 'utf8')) as Record<
+    string,
+    unknown
+  >;
+  return { scenario, demoConfig };
+}
