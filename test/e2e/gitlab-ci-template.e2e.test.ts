@@ -5,7 +5,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CLI, tagsFor } from '../helpers/cli.js';
+import { CLI } from '../helpers/cli.js';
+import { liveAndGoneWorld } from '../helpers/worlds.js';
 import { type Sandbox, startSandbox } from '../sandbox/index.js';
 
 /**
@@ -25,40 +26,7 @@ let project: string;
 beforeAll(async () => {
   if (!haveRsync) return;
   sb = await startSandbox({
-    scenario: {
-      aws: {
-        deleteSeconds: 0.2,
-        accounts: [
-          {
-            id: '111111111111',
-            regions: {
-              'eu-west-1': {
-                stacks: [
-                  ...[0, 1, 2, 3, 4].map((i) => ({
-                    name: `review-live-${i}`,
-                    created: '-2d',
-                    tags: tagsFor(1, `feature/live-${i}`),
-                  })),
-                  { name: 'review-gone', updated: '-1d', tags: tagsFor(1, 'feature/gone') },
-                ],
-              },
-            },
-          },
-        ],
-      },
-      gitlab: {
-        projects: [
-          {
-            id: 1,
-            path: 'acme/shop',
-            branches: [
-              { name: 'main', protected: true },
-              ...[0, 1, 2, 3, 4].map((i) => ({ name: `feature/live-${i}`, committed: '-1h' })),
-            ],
-          },
-        ],
-      },
-    },
+    scenario: liveAndGoneWorld({ live: 5, gone: ['review-gone'], liveCreated: '-2d' }),
   });
   project = await mkdtemp(join(tmpdir(), 'env-reaper-glci-'));
   await cp('templates/env-reaper.gitlab-ci.yml', join(project, 'templates/env-reaper.gitlab-ci.yml'), {
@@ -146,10 +114,16 @@ describe.skipIf(!haveRsync)('templates/env-reaper.gitlab-ci.yml under gitlab-ci-
   }, 120_000);
 
   it('plan, then the manual apply job: only what the plan lists is deleted', async () => {
-    // feature/live-4 is deleted in GitLab: its stack becomes due.
+    // feature/live-4's MR is closed and its branch deleted in GitLab: its stack becomes due.
     const p = sb.world.projects.get(1);
     p?.branches.delete('feature/live-4');
     if (p) p.branchNames = p.branchNames.filter((n) => n !== 'feature/live-4');
+    const closedAt = new Date(Date.now() - 3_600_000).toISOString();
+    Object.assign(p?.mergeRequests.find((m) => m.sourceBranch === 'feature/live-4') ?? {}, {
+      state: 'closed',
+      closedAt,
+      updatedAt: closedAt,
+    });
     const before = sb.world.writes.length;
     await gcl('env-reaper:plan', { CI_PIPELINE_SOURCE: 'schedule', ENV_REAPER_JOB: 'plan' });
     expect(await readFile(join(project, 'reports/env-reaper.plan.md'), 'utf8')).toMatch(/dry-run report/);

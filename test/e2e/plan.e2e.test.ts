@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Report } from '../../src/report/json-report.js';
 import { configFile, runCli, tagsFor, until } from '../helpers/cli.js';
+import { liveAndGoneWorld } from '../helpers/worlds.js';
 import { type Sandbox, startSandbox } from '../sandbox/index.js';
 
 /**
@@ -19,61 +20,31 @@ afterEach(async () => {
 
 const DEAD = ['review-a', 'review-b', 'review-c'];
 
+// The dead stacks' MRs (11…13) are merged; review-late's (19) is open until a test merges it.
 function scenario() {
-  const live = Array.from({ length: 4 }, (_, i) => `feature/live-${i}`);
-  return {
-    aws: {
-      deleteSeconds: 0.1,
-      accounts: [
-        {
-          id: '111111111111',
-          regions: {
-            'eu-west-1': {
-              stacks: [
-                ...live.map((ref, i) => ({
-                  name: `review-live-${i}`,
-                  created: '-3d',
-                  tags: tagsFor(1, ref),
-                })),
-                ...DEAD.map((name, i) => ({
-                  name,
-                  created: '-3d',
-                  tags: tagsFor(1, `feature/${name}`, { 'gitlab:mr-iid': String(i + 1) }),
-                })),
-                {
-                  name: 'review-late',
-                  created: '-3d',
-                  tags: tagsFor(1, 'feature/late', { 'gitlab:mr-iid': '9' }),
-                },
-              ],
-            },
-          },
-        },
-      ],
-    },
-    gitlab: {
-      projects: [
-        {
-          id: 1,
-          path: 'acme/shop',
-          branches: [
-            { name: 'main', protected: true },
-            ...[...live, 'feature/late'].map((name) => ({ name, committed: '-1h' })),
-          ],
-          mergeRequests: [
-            ...live.map((ref, i) => ({ iid: 100 + i, sourceBranch: ref, state: 'opened' })),
-            ...DEAD.map((name, i) => ({
-              iid: i + 1,
-              sourceBranch: `feature/${name}`,
-              state: 'merged',
-              mergedAt: '-5h',
-            })),
-            { iid: 9, sourceBranch: 'feature/late', state: 'opened' },
-          ],
-        },
-      ],
-    },
-  };
+  return liveAndGoneWorld({
+    live: 4,
+    gone: [],
+    liveCreated: '-3d',
+    stacks: [
+      ...DEAD.map((name, i) => ({
+        name,
+        created: '-3d',
+        tags: tagsFor(1, `feature/${name}`, { 'gitlab:mr-iid': String(11 + i) }),
+      })),
+      { name: 'review-late', created: '-3d', tags: tagsFor(1, 'feature/late', { 'gitlab:mr-iid': '19' }) },
+    ],
+    branches: [{ name: 'feature/late', committed: '-1h' }],
+    mergeRequests: [
+      ...DEAD.map((name, i) => ({
+        iid: 11 + i,
+        sourceBranch: `feature/${name}`,
+        state: 'merged',
+        mergedAt: '-5h',
+      })),
+      { iid: 19, sourceBranch: 'feature/late', state: 'opened' },
+    ],
+  });
 }
 
 async function setup() {
@@ -114,8 +85,11 @@ describe('reviewed plans', () => {
     expect(sb.world.writes).toEqual([]);
 
     // Between plan and apply: review-b's MR is reopened; review-late's MR is merged (due now, never planned).
-    Object.assign(mr(2) ?? {}, { state: 'opened', mergedAt: null, updatedAt: new Date().toISOString() });
-    Object.assign(mr(9) ?? {}, { state: 'merged', mergedAt: new Date(Date.now() - 3_600_000).toISOString() });
+    Object.assign(mr(12) ?? {}, { state: 'opened', mergedAt: null, updatedAt: new Date().toISOString() });
+    Object.assign(mr(19) ?? {}, {
+      state: 'merged',
+      mergedAt: new Date(Date.now() - 3_600_000).toISOString(),
+    });
 
     const applied = await runCli(
       ['reap', '--config', file, '--apply-plan', planPath, '--format', 'json'],

@@ -1,10 +1,20 @@
 import { tagsFor } from './cli.js';
 
 /**
- * A small sandbox world most daemon and container tests share: `live` stacks whose branches and open
- * MRs exist, and stacks whose branches are gone (dead, due for deletion), in one project and region.
+ * A small sandbox world most daemon, container, template and plan tests share: `live` stacks whose
+ * branches and open MRs (iids 1…live) exist, and stacks whose branches are gone (dead, due for
+ * deletion), in one project and region; plus whatever stacks, branches and MRs a test adds.
  */
-export function liveAndGoneWorld(options: { live: number; gone: string[]; faults?: unknown[] }) {
+export function liveAndGoneWorld(options: {
+  live: number;
+  gone: string[];
+  faults?: unknown[];
+  /** Creation time of the live stacks (scenario time, e.g. `-2d`). */
+  liveCreated?: string;
+  stacks?: Record<string, unknown>[];
+  branches?: Record<string, unknown>[];
+  mergeRequests?: Record<string, unknown>[];
+}) {
   const live = Array.from({ length: options.live }, (_, i) => `feature/live-${i}`);
   return {
     aws: {
@@ -15,12 +25,17 @@ export function liveAndGoneWorld(options: { live: number; gone: string[]; faults
           regions: {
             'eu-west-1': {
               stacks: [
-                ...live.map((ref, i) => ({ name: `review-live-${i}`, tags: tagsFor(1, ref) })),
+                ...live.map((ref, i) => ({
+                  name: `review-live-${i}`,
+                  ...(options.liveCreated ? { created: options.liveCreated } : {}),
+                  tags: tagsFor(1, ref),
+                })),
                 ...options.gone.map((name) => ({
                   name,
                   updated: '-1d',
                   tags: tagsFor(1, `feature/${name.replace(/^review-/, '')}`),
                 })),
+                ...(options.stacks ?? []),
               ],
             },
           },
@@ -32,8 +47,15 @@ export function liveAndGoneWorld(options: { live: number; gone: string[]; faults
         {
           id: 1,
           path: 'acme/shop',
-          branches: [{ name: 'main', protected: true }, ...live.map((name) => ({ name, committed: '-1h' }))],
-          mergeRequests: live.map((ref, i) => ({ iid: i + 1, sourceBranch: ref })),
+          branches: [
+            { name: 'main', protected: true },
+            ...live.map((name) => ({ name, committed: '-1h' })),
+            ...(options.branches ?? []),
+          ],
+          mergeRequests: [
+            ...live.map((ref, i) => ({ iid: i + 1, sourceBranch: ref })),
+            ...(options.mergeRequests ?? []),
+          ],
         },
       ],
     },
