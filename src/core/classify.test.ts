@@ -169,6 +169,17 @@ describe('classify: one row per verdict', () => {
       code: 'MR_CLOSED',
     },
     {
+      name: 'a commit at the very moment the MR was closed counts as work going on',
+      s: snapshot({
+        gitlab: {
+          branches: { ok: true, value: [branch('feature/x', { committedAt: ago(30) })] },
+          mergeRequests: { ok: true, value: [mr(7, 'feature/x', { state: 'closed', closedAt: ago(30) })] },
+        },
+      }),
+      verdict: 'active',
+      code: 'RECENT_ACTIVITY',
+    },
+    {
       name: 'MR closed, but the branch was committed to since: work goes on',
       s: snapshot({
         gitlab: {

@@ -235,9 +235,10 @@ function refState(
     return { ref, verdict: 'branch-deleted', reasons, since };
   }
   const lastClosed = latest(closed.map((m) => m.closedAt));
-  // A commit after the last MR was closed is work going on, not an abandoned branch: judged by activity.
+  // A commit at or after the last MR's close is work going on, not an abandoned branch: judged by
+  // activity. At the same instant it is ambiguous, so it counts as work (fail closed).
   const workedOnSince =
-    (ms(branch?.committedAt) ?? Number.NEGATIVE_INFINITY) > (ms(lastClosed) ?? Number.POSITIVE_INFINITY);
+    (ms(branch?.committedAt) ?? Number.NEGATIVE_INFINITY) >= (ms(lastClosed) ?? Number.POSITIVE_INFINITY);
   if (branch && open.length === 0 && closed.length > 0 && !workedOnSince) {
     return {
       ref,

@@ -228,7 +228,16 @@ function deadify(s: StackSnapshot, how: Death, at: string): StackSnapshot {
     d.gitlab.branches.value =
       how === 'branch-gone'
         ? rest
-        : [...rest, { name: 'feature/x', protected: false, default: false, committedAt: at }];
+        : [
+            ...rest,
+            // Abandoned: the last commit came before the MR was closed.
+            {
+              name: 'feature/x',
+              protected: false,
+              default: false,
+              committedAt: how === 'abandoned' ? new Date(Date.parse(at) - 86_400_000).toISOString() : at,
+            },
+          ];
   }
   if (d.gitlab.environment?.ok && d.gitlab.environment.value)
     d.gitlab.environment.value = { ...d.gitlab.environment.value, tier: 'development' };
