@@ -4,7 +4,7 @@ import {
   type GetCostAndUsageCommandOutput,
 } from '@aws-sdk/client-cost-explorer';
 import type { StackFacts } from '../core/model.js';
-import type { AccountTarget, AwsClients } from './collector.js';
+import type { AccountTarget, AwsClients } from './clients.js';
 
 /**
  * Monthly cost per stack from Cost Explorer, grouped by a cost-allocation tag (default

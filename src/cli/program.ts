@@ -1,44 +1,13 @@
 import { Command, CommanderError, Option } from 'commander';
-import { configJsonSchema } from '../config/env.js';
+import { configJsonSchema } from '../config/keys.js';
 import { loadConfig } from '../config/load.js';
+import { LOG_LEVELS } from '../config/schema.js';
 import { ConfigError, EXIT, ReaperError, UsageError } from '../errors/errors.js';
+import type { CliIo } from '../run/io.js';
+import { flagOverrides, type GlobalOptions } from '../run/options.js';
 import { VERSION } from '../util/version.js';
-import type { CliIo } from './io.js';
-
-/** Global options shared by every command (docs/design.md §6). */
-export interface GlobalOptions {
-  config?: string;
-  format?: string[];
-  output?: string[];
-  region?: string[];
-  quiet?: boolean;
-  verbose?: boolean;
-  logLevel?: string;
-  shard?: string;
-}
-
-/** Parses `--shard i/n` (1-based). */
-export function parseShard(text: string | undefined): { index: number; count: number } | undefined {
-  if (text === undefined) return undefined;
-  const m = /^(\d+)\/(\d+)$/.exec(text);
-  const index = Number(m?.[1]);
-  const count = Number(m?.[2]);
-  if (!m || count < 1 || index < 1 || index > count)
-    throw new UsageError(`--shard expects i/n with 1 ≤ i ≤ n, got "${text}"`);
-  return { index, count };
-}
 
 const collect = (value: string, previous: string[] = []) => [...previous, value];
-
-/** Turns global flags into a partial config (flags have the highest precedence). */
-export function flagOverrides(opts: GlobalOptions): Record<string, unknown> {
-  const out: Record<string, unknown> = {};
-  if (opts.region && opts.region.length > 0) out.aws = { regions: opts.region };
-  if (opts.verbose) out.log = { level: 'debug' };
-  if (opts.logLevel) out.log = { level: opts.logLevel };
-  if (opts.format && opts.format.length > 0) out.report = { formats: opts.format };
-  return out;
-}
 
 function addGlobalOptions(cmd: Command): Command {
   return cmd
@@ -53,16 +22,7 @@ function addGlobalOptions(cmd: Command): Command {
     .option('-q, --quiet', 'print nothing but errors (no progress bar)')
     .option('-v, --verbose', 'log every step, retries included (log level debug)')
     .option('--shard <i/n>', 'handle only shard i of n (stable hash by project; merge with `report merge`)')
-    .addOption(
-      new Option('--log-level <level>', 'log level').choices([
-        'trace',
-        'debug',
-        'info',
-        'warn',
-        'error',
-        'silent',
-      ]),
-    );
+    .addOption(new Option('--log-level <level>', 'log level').choices(LOG_LEVELS));
 }
 
 /** Command handlers resolve to an exit code. */

@@ -1,24 +1,20 @@
 import { readFile } from 'node:fs/promises';
-import { parseDuration } from '../core/duration.js';
 import { VERDICTS, type Verdict } from '../core/model.js';
 import { EXIT, UsageError } from '../errors/errors.js';
-import { buildPlanFile, readPlanFile, writePlanFile } from '../reap/plan-file.js';
 import { buildReport, type Report, reportSchema } from '../report/json-report.js';
 import { mergeReports } from '../report/merge.js';
 import { parseOutputs, writeReports } from '../report/output.js';
-import { audit, type RunResult } from '../run/audit.js';
-import { reap } from '../run/reap.js';
+import { audit } from '../run/audit.js';
+import { buildContext, finishRun, type RunContext } from '../run/context.js';
+import type { CliIo } from '../run/io.js';
+import { type GlobalOptions, parseShard } from '../run/options.js';
 import { newRunId } from '../run/run-id.js';
-import { LockHeldError } from '../state/file-store.js';
-import { createStateStore } from '../state/index.js';
-import { buildContext, finishRun } from './context.js';
-import type { CliIo } from './io.js';
-import { type GlobalOptions, parseShard } from './program.js';
+import { checkReapOptions, colourAllowed, emitReport, reapOnce } from '../run/run-once.js';
+import { Terminal } from './terminal.js';
 
-function colourAllowed(io: CliIo): boolean {
-  if (io.env.NO_COLOR !== undefined && io.env.NO_COLOR !== '') return false;
-  if (io.env.FORCE_COLOR !== undefined && io.env.FORCE_COLOR !== '0') return true;
-  return io.isTTY?.stdout === true;
+/** The context of a CLI command: the progress bar on a terminal. */
+function cliContext(opts: GlobalOptions, io: CliIo): Promise<RunContext> {
+  return buildContext(opts, io, { display: (tty) => new Terminal(tty) });
 }
 
 function parseFailOn(text: unknown): Set<Verdict> {
@@ -32,30 +28,12 @@ function parseFailOn(text: unknown): Set<Verdict> {
   return out;
 }
 
-async function emit(
-  report: Report,
-  run: RunResult,
-  opts: GlobalOptions,
-  formats: string[],
-  dir: string | undefined,
-  io: CliIo,
-) {
-  await writeReports(report, {
-    formats: opts.quiet ? [] : formats,
-    outputs: parseOutputs(opts.output),
-    dir,
-    stdout: io.stdout,
-    colour: colourAllowed(io),
-    now: run.now,
-  });
-}
-
 /** `env-reaper audit`: read-only; exit 0, 1 (lookups failed), 2 (usage/config) or 4 (--fail-on matched). */
 export async function auditCommand(opts: GlobalOptions & { failOn?: unknown }, io: CliIo): Promise<number> {
   // Usage errors surface before any network call.
   const failOn = parseFailOn(opts.failOn);
   parseOutputs(opts.output);
-  const ctx = await buildContext(opts, io);
+  const ctx = await cliContext(opts, io);
   const run = await audit(ctx.config, ctx.deps, {
     runId: newRunId(Date.now()),
     mode: 'dry-run',
@@ -63,7 +41,7 @@ export async function auditCommand(opts: GlobalOptions & { failOn?: unknown }, i
   });
   finishRun(ctx);
   const report = buildReport(run, ctx.stats.snapshot());
-  await emit(report, run, opts, opts.format ?? ctx.config.report.formats, ctx.config.report.dir, io);
+  await emitReport(report, run, opts, ctx, io);
   ctx.logger.info(
     { runId: run.runId, ...report.summary, maxRssKb: process.resourceUsage().maxRSS },
     'audit finished',
@@ -77,7 +55,7 @@ export async function auditCommand(opts: GlobalOptions & { failOn?: unknown }, i
 export async function explainCommand(opts: GlobalOptions, args: string[], io: CliIo): Promise<number> {
   const target = args[0];
   if (!target) throw new UsageError('explain needs a stack name or ARN');
-  const ctx = await buildContext(opts, io);
+  const ctx = await cliContext(opts, io);
   const run = await audit(ctx.config, ctx.deps, {
     runId: newRunId(Date.now()),
     mode: 'dry-run',
@@ -136,77 +114,6 @@ export async function explainCommand(opts: GlobalOptions, args: string[], io: Cl
   return run.errors.length > 0 ? EXIT.partial : EXIT.ok;
 }
 
-/** One reap run, for the `reap` command and each daemon tick. */
-export async function reapOnce(
-  opts: GlobalOptions,
-  io: CliIo,
-  options: {
-    apply: boolean;
-    waitLock?: boolean;
-    shouldStop?: () => boolean;
-    /** `--plan-out FILE`: a dry-run that writes the reviewed plan. */
-    planOut?: string | undefined;
-    /** `--apply-plan FILE`: delete only what that plan lists. */
-    applyPlan?: string | undefined;
-    planTtl?: string | undefined;
-  },
-): Promise<{ code: number; report?: Report }> {
-  if (options.planOut && (options.apply || options.applyPlan))
-    throw new UsageError('--plan-out makes a plan (a dry-run): it does not go with --apply or --apply-plan');
-  const ttlMs = parseDuration(options.planTtl ?? '24h');
-  if (ttlMs === undefined)
-    throw new UsageError(`--plan-ttl: "${options.planTtl}" is not a duration (e.g. 24h)`);
-  const ctx = await buildContext(opts, io);
-  // A plan is refused before anything is read or written when it is edited, expired or for another config.
-  const plan = options.applyPlan ? await readPlanFile(options.applyPlan, ctx.config, Date.now()) : undefined;
-  const apply = !options.planOut && (options.apply || plan !== undefined || ctx.config.mode === 'apply');
-  let result: Awaited<ReturnType<typeof reap>>;
-  try {
-    result = await reap(
-      ctx.config,
-      {
-        ...ctx.deps,
-        awsWriter: ctx.awsWriter,
-        gitlabWriter: ctx.gitlabWriter,
-        store: createStateStore(ctx.config),
-        ...(options.shouldStop ? { shouldStop: options.shouldStop } : {}),
-      },
-      {
-        runId: newRunId(Date.now()),
-        apply,
-        waitLock: options.waitLock === true,
-        shard: parseShard(opts.shard),
-        plan,
-      },
-    );
-  } catch (error) {
-    if (error instanceof LockHeldError) {
-      io.stderr(`env-reaper: ${error.message}\n`);
-      return { code: EXIT.partial };
-    }
-    throw error;
-  }
-  finishRun(ctx);
-  const { run, outcomes, trend, ghostsStopped } = result;
-  if (options.planOut) {
-    const planFile = buildPlanFile(run, ctx.config, ttlMs);
-    await writePlanFile(options.planOut, planFile);
-    ctx.logger.info(
-      { file: options.planOut, stacks: planFile.stacks.length, expiresAt: planFile.expiresAt },
-      'plan written',
-    );
-  }
-  const report = buildReport(run, ctx.stats.snapshot(), outcomes, trend, ghostsStopped);
-  await emit(report, run, opts, opts.format ?? ctx.config.report.formats, ctx.config.report.dir, io);
-  ctx.logger.info(
-    { runId: run.runId, ...report.summary, maxRssKb: process.resourceUsage().maxRSS },
-    'reap finished',
-  );
-  if (run.plan.brake) return { code: EXIT.brake, report };
-  const failed = [...outcomes.values()].some((o) => o.result === 'failed');
-  return { code: failed || run.errors.length > 0 ? EXIT.partial : EXIT.ok, report };
-}
-
 /** `env-reaper reap [--apply]`: exit 0, 1 (failures or lock held), 2 (usage/config), 3 (brake). */
 export async function reapCommand(
   opts: GlobalOptions & {
@@ -219,15 +126,15 @@ export async function reapCommand(
   io: CliIo,
 ): Promise<number> {
   parseOutputs(opts.output);
-  return (
-    await reapOnce(opts, io, {
-      apply: opts.apply === true,
-      waitLock: opts.waitLock === true,
-      planOut: opts.planOut,
-      applyPlan: opts.applyPlan,
-      planTtl: opts.planTtl,
-    })
-  ).code;
+  const options = {
+    apply: opts.apply === true,
+    waitLock: opts.waitLock === true,
+    planOut: opts.planOut,
+    applyPlan: opts.applyPlan,
+    planTtl: opts.planTtl,
+  };
+  checkReapOptions(options);
+  return (await reapOnce(await cliContext(opts, io), opts, io, options)).code;
 }
 
 /** `env-reaper report merge <files...>`: one report from the shards' JSON reports. */

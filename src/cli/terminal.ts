@@ -1,6 +1,6 @@
 import cliProgress from 'cli-progress';
+import type { CliIo } from '../run/io.js';
 import type { ApiStats } from '../util/api-stats.js';
-import type { CliIo } from './io.js';
 
 /**
  * The terminal side of a run: one progress bar per phase (cli-progress), and the log lines written

@@ -1,6 +1,5 @@
 import { stringify } from 'yaml';
-import { reportJsonSchema } from '../report/json-report.js';
-import { type ConfigKey, configJsonSchema, configKeys } from './env.js';
+import { type ConfigKey, configJsonSchema, configKeys } from './keys.js';
 
 /**
  * Generated files derived from the config schema. `npm run gen` writes them; a test compares the
@@ -96,11 +95,13 @@ export function configurationMarkdown(keys: ConfigKey[] = configKeys()): string 
   ].join('\n');
 }
 
-/** Every generated file with its path relative to the repository root. */
-export function generatedFiles(): GeneratedFile[] {
+/**
+ * Every generated file of the config, with its path relative to the repository root. The report's
+ * schema file comes from src/report (`reportSchemaFile`): config sits below report in the layers.
+ */
+export function configFiles(): GeneratedFile[] {
   return [
     { path: 'config/env-reaper.schema.json', content: `${JSON.stringify(configJsonSchema(), null, 2)}\n` },
-    { path: 'config/report.schema.json', content: `${JSON.stringify(reportJsonSchema(), null, 2)}\n` },
     { path: 'config/env-reaper.example.yaml', content: exampleYaml() },
     { path: 'docs/configuration.md', content: configurationMarkdown() },
   ];

@@ -9,6 +9,9 @@ import { DURATION_PATTERN } from '../core/duration.js';
  * Every key carries a description: why it exists. Its default comes from `.default()`.
  */
 
+/** Log levels, most verbose first: the config key and the `--log-level` flag both take these. */
+export const LOG_LEVELS = ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'] as const;
+
 const duration = () =>
   z.string().regex(DURATION_PATTERN, { error: 'expected a duration like "2h" (units s, m, h, d, w)' });
 
@@ -461,10 +464,7 @@ export const configSchema = z
       .meta({ description: 'The long-running daemon (`env-reaper daemon`).' }),
     log: z
       .strictObject({
-        level: z
-          .enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'])
-          .default('info')
-          .meta({ description: 'Log level (stderr).' }),
+        level: z.enum(LOG_LEVELS).default('info').meta({ description: 'Log level (stderr).' }),
       })
       .prefault({})
       .meta({ description: 'Logging.' }),

@@ -1,5 +1,6 @@
 import pLimit from 'p-limit';
 import type { EnvironmentFacts, Owner, ProjectFacts } from '../core/model.js';
+import type { EnvironmentFinding, EnvironmentFindings } from '../core/run-result.js';
 import { refSlug } from '../core/slug.js';
 import { type GitLabReader, type Page, toEvidenceError } from './reader.js';
 
@@ -8,23 +9,6 @@ import { type GitLabReader, type Page, toEvidenceError } from './reader.js';
  * in-scope stack names them), and environments stuck in `stopping` for more than a day. Both are what
  * GitLab's own on_stop teardown leaves behind when it fails (GitLab's API documentation).
  */
-
-/** One environment reported beside the stacks. */
-export interface EnvironmentFinding {
-  projectId: number;
-  projectPath: string;
-  id: number;
-  name: string;
-  state: string;
-  updatedAt?: string;
-}
-
-/** Ghost and stuck environments of the projects a run read. */
-export interface EnvironmentFindings {
-  ghosts: EnvironmentFinding[];
-  stuck: EnvironmentFinding[];
-  errors: { scope: string; code: string; message: string }[];
-}
 
 const DAY_MS = 86_400_000;
 

@@ -1,5 +1,4 @@
-import { createRequesterFn } from '@gitbeaker/requester-utils';
-import { GitbeakerRequestError, GitbeakerRetryError, GitbeakerTimeoutError, Gitlab } from '@gitbeaker/rest';
+import { GitbeakerRequestError, GitbeakerRetryError, GitbeakerTimeoutError } from '@gitbeaker/rest';
 import { z } from 'zod';
 import type {
   BranchFacts,
@@ -10,7 +9,7 @@ import type {
 } from '../core/model.js';
 import { ExternalServiceError } from '../errors/errors.js';
 import { redactProcessSecrets as scrub } from '../util/redact.js';
-import { createGitLabRequestHandler, type GitLabHttpOptions } from './http.js';
+import type { GitLabApi } from './api.js';
 import {
   branchSchema,
   environmentSchema,
@@ -55,13 +54,6 @@ export interface GitLabReader {
 
 /** Page size for every listing: GitLab's maximum. */
 export const PER_PAGE = 100;
-
-/** Options for the gitbeaker-backed reader and writer: where, who, and the HTTP layer's bounds. */
-export interface GitLabClientOptions extends GitLabHttpOptions {
-  url: string;
-  token?: string | undefined;
-  jobToken?: string | undefined;
-}
 
 /** HTTP status of a gitbeaker error, if it has one. */
 export function statusOf(error: unknown): number | undefined {
@@ -111,22 +103,8 @@ async function orNull<T>(promise: Promise<T>): Promise<T | null> {
   }
 }
 
-/** Creates the gitbeaker instance with our request handler (retry, Retry-After, pacing). */
-export function createGitlabApi(options: GitLabClientOptions): InstanceType<typeof Gitlab> {
-  const handler = createGitLabRequestHandler(options);
-  const auth = options.token ? { token: options.token } : { jobToken: options.jobToken ?? '' };
-  return new Gitlab({
-    host: options.url,
-    ...auth,
-    // Our handler owns timeouts per request; gitbeaker's one signal per whole paginated call would not do.
-    queryTimeout: null,
-    requesterFn: createRequesterFn((_, reqo) => Promise.resolve(reqo), handler),
-  } as ConstructorParameters<typeof Gitlab>[0]);
-}
-
 /** The GitLab reader on @gitbeaker/rest. */
-export function createGitLabReader(options: GitLabClientOptions): GitLabReader {
-  const api = createGitlabApi(options);
+export function createGitLabReader(api: GitLabApi): GitLabReader {
   const paged = { perPage: PER_PAGE, showExpanded: true as const, pagination: 'offset' as const };
   return {
     async project(key) {

@@ -1,17 +1,20 @@
 import { z } from 'zod';
-import type { GitLabClientOptions } from './reader.js';
-import { createGitlabApi } from './reader.js';
+import type { GitLabApi } from './api.js';
+
+/** The reads the executor makes before its GitLab writes: our own notes and the dashboard issue. */
+export interface GitLabNoteReader {
+  /** Bodies of the MR's notes (newest first), to find our hidden marker. */
+  mergeRequestNoteBodies(projectId: number, mrIid: number): Promise<string[]>;
+  /** The open issue carrying `label`, if any (the dashboard). */
+  findIssue(project: string | number, label: string): Promise<{ iid: number; description: string } | null>;
+}
 
 /** The narrow GitLab write side the executor uses. Only src/reap calls it. */
 export interface GitLabWriter {
   /** Stops an environment; `force` skips on_stop jobs (the stack they would tear down is gone). */
   stopEnvironment(projectId: number, environmentId: number): Promise<string>;
   deleteEnvironment(projectId: number, environmentId: number): Promise<void>;
-  /** Bodies of the MR's notes (newest first), to find our hidden marker. */
-  mergeRequestNoteBodies(projectId: number, mrIid: number): Promise<string[]>;
   createMergeRequestNote(projectId: number, mrIid: number, body: string): Promise<void>;
-  /** The open issue carrying `label`, if any (the dashboard). */
-  findIssue(project: string | number, label: string): Promise<{ iid: number; description: string } | null>;
   createIssue(project: string | number, title: string, description: string, label: string): Promise<number>;
   updateIssue(project: string | number, iid: number, description: string): Promise<void>;
 }
@@ -19,27 +22,15 @@ export interface GitLabWriter {
 const noteSchema = z.object({ body: z.string() });
 const issueSchema = z.object({ iid: z.number().int(), description: z.string().nullish() });
 
-/** The gitbeaker-backed writer (same HTTP handler, pacing and retries as the reader). */
-export function createGitLabWriter(options: GitLabClientOptions): GitLabWriter {
-  const api = createGitlabApi(options);
+/** The gitbeaker-backed note reader. */
+export function createGitLabNoteReader(api: GitLabApi): GitLabNoteReader {
   return {
-    async stopEnvironment(projectId, environmentId) {
-      // gitbeaker types `force` as a string (a typing bug); GitLab reads the JSON boolean.
-      const out = await api.Environments.stop(projectId, environmentId, { force: true } as never);
-      return String((out as { state?: string }).state ?? '');
-    },
-    async deleteEnvironment(projectId, environmentId) {
-      await api.Environments.remove(projectId, environmentId);
-    },
     async mergeRequestNoteBodies(projectId, mrIid) {
       const notes = await api.MergeRequestNotes.all(projectId, mrIid, { perPage: 100 } as never);
       return z
         .array(noteSchema)
         .parse(notes)
         .map((n) => n.body);
-    },
-    async createMergeRequestNote(projectId, mrIid, body) {
-      await api.MergeRequestNotes.create(projectId, mrIid, body);
     },
     async findIssue(project, label) {
       const issues = await api.Issues.all({
@@ -50,6 +41,23 @@ export function createGitLabWriter(options: GitLabClientOptions): GitLabWriter {
       } as never);
       const first = z.array(issueSchema).parse(issues)[0];
       return first ? { iid: first.iid, description: first.description ?? '' } : null;
+    },
+  };
+}
+
+/** The gitbeaker-backed writer (the run's one client: same HTTP handler, pacing and retries as the reader). */
+export function createGitLabWriter(api: GitLabApi): GitLabWriter {
+  return {
+    async stopEnvironment(projectId, environmentId) {
+      // gitbeaker types `force` as a string (a typing bug); GitLab reads the JSON boolean.
+      const out = await api.Environments.stop(projectId, environmentId, { force: true } as never);
+      return String((out as { state?: string }).state ?? '');
+    },
+    async deleteEnvironment(projectId, environmentId) {
+      await api.Environments.remove(projectId, environmentId);
+    },
+    async createMergeRequestNote(projectId, mrIid, body) {
+      await api.MergeRequestNotes.create(projectId, mrIid, body);
     },
     async createIssue(project, title, description, label) {
       const out = await api.Issues.create(project, title, { description, labels: label } as never);

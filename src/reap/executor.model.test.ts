@@ -1,13 +1,11 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { ago, NOW, snapshot } from '../../test/helpers/fixtures.js';
-import type { AwsWriter } from '../aws/writer.js';
 import type { StackFacts } from '../core/model.js';
-import type { GitLabWriter } from '../gitlab/writer.js';
+import type { EnvironmentRecord, RunResult } from '../core/run-result.js';
 import { silentLogger } from '../log/logger.js';
-import type { EnvironmentRecord, RunResult } from '../run/audit.js';
 import { emptyState, type State } from '../state/state.js';
-import { execute } from './executor.js';
+import { type ExecutorDeps, execute } from './executor.js';
 import { noteMarker } from './notes.js';
 
 /**
@@ -103,7 +101,7 @@ function facts(s: WorldStack): StackFacts {
   };
 }
 
-function writers(w: World): { aws: AwsWriter; gitlab: GitLabWriter } {
+function writers(w: World): Pick<ExecutorDeps, 'aws' | 'gitlab'> {
   const byId = (id: string) => w.stacks.find((s) => s.id === id) as WorldStack;
   return {
     aws: {

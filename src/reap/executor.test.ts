@@ -1,62 +1,46 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { ago, NOW, snapshot } from '../../test/helpers/fixtures.js';
-import type { AwsWriter } from '../aws/writer.js';
-import type { GitLabWriter } from '../gitlab/writer.js';
+import type { StackFacts } from '../core/model.js';
+import type { RunResult } from '../core/run-result.js';
 import { silentLogger } from '../log/logger.js';
-import type { RunResult } from '../run/audit.js';
 import { emptyState } from '../state/state.js';
-import { execute, requestToken } from './executor.js';
+import { type ExecutorDeps, execute, requestToken } from './executor.js';
 import { noteMarker } from './notes.js';
 
 const numRuns = Number(process.env.FC_NUM_RUNS ?? 1000);
 
-/** Writers that record every call; any write in dry-run is a failure. */
+/**
+ * Fakes of every AWS and GitLab method the executor can reach, wrapped so that each call, read or
+ * write, is recorded: "no call at all" is then proven, not assumed.
+ */
 function recorders() {
   const calls: string[] = [];
-  const aws: AwsWriter = {
-    callerAccount: async () => {
-      calls.push('callerAccount');
-      return '111111111111';
-    },
-    describeStack: async () => {
-      calls.push('describeStack');
-      return null;
-    },
-    listExports: async () => {
-      calls.push('listExports');
-      return [];
-    },
-    listImports: async () => {
-      calls.push('listImports');
-      return [];
-    },
-    deleteStack: async () => {
-      calls.push('deleteStack');
-    },
+  const record = <T extends object>(impl: T): T => {
+    for (const [name, fn] of Object.entries(impl) as [string, (...a: unknown[]) => unknown][])
+      (impl as Record<string, unknown>)[name] = (...args: unknown[]) => {
+        calls.push(name);
+        return fn(...args);
+      };
+    return impl;
+  };
+  const aws: ExecutorDeps['aws'] = record({
+    callerAccount: async () => '111111111111',
+    describeStack: async (): Promise<StackFacts | null> => null,
+    listExports: async () => [],
+    listImports: async () => [],
+    deleteStack: async () => undefined,
     failedResources: async () => [],
-  };
-  const gitlab: GitLabWriter = {
-    stopEnvironment: async () => {
-      calls.push('stopEnvironment');
-      return 'stopped';
-    },
-    deleteEnvironment: async () => {
-      calls.push('deleteEnvironment');
-    },
+  });
+  const gitlab: ExecutorDeps['gitlab'] = record({
+    stopEnvironment: async () => 'stopped',
+    deleteEnvironment: async () => undefined,
     mergeRequestNoteBodies: async () => [],
-    createMergeRequestNote: async () => {
-      calls.push('createMergeRequestNote');
-    },
+    createMergeRequestNote: async () => undefined,
     findIssue: async () => null,
-    createIssue: async () => {
-      calls.push('createIssue');
-      return 1;
-    },
-    updateIssue: async () => {
-      calls.push('updateIssue');
-    },
-  };
+    createIssue: async () => 1,
+    updateIssue: async () => undefined,
+  });
   return { calls, aws, gitlab };
 }
 

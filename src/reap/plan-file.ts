@@ -2,8 +2,8 @@ import { createHash } from 'node:crypto';
 import { readFile, writeFile } from 'node:fs/promises';
 import { z } from 'zod';
 import type { Config } from '../config/schema.js';
+import type { EnvironmentRecord, RunResult } from '../core/run-result.js';
 import { UsageError } from '../errors/errors.js';
-import type { EnvironmentRecord, RunResult } from '../run/audit.js';
 
 /**
  * Reviewed plans (Terraform's plan/apply, for reaping): `reap --plan-out` writes the exact deletions a

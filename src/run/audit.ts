@@ -1,31 +1,38 @@
 import { createHash } from 'node:crypto';
 import pLimit from 'p-limit';
-import { type AccountTarget, type AwsReader, collectAws } from '../aws/collector.js';
+import type { AccountTarget } from '../aws/clients.js';
+import { collectAws } from '../aws/collector.js';
 import { type CostReader, costKeyOf } from '../aws/cost.js';
+import type { AwsReader } from '../aws/stacks.js';
 import { limitsFromConfig, policyFromConfig } from '../config/load.js';
 import type { Config } from '../config/schema.js';
-import { classify } from '../core/classify.js';
-import { isRootStack, matchOwner, mergeRequestFor } from '../core/match.js';
+import { isRootStack, matchOwner } from '../core/match.js';
 import {
-  type Classification,
   type GitLabEvidence,
   type Owner,
   type ProjectFacts,
   projectKey,
   type StackFacts,
-  type StackSnapshot,
-  type Verdict,
 } from '../core/model.js';
-import { type Plan, type PlanInput, type PlanItem, plan } from '../core/plan.js';
+import { type PlanItem, plan } from '../core/plan.js';
+import type { Policy } from '../core/policy.js';
+import type {
+  EnvironmentFindings,
+  EnvironmentRecord,
+  RunError,
+  RunResult,
+  UnmanagedStack,
+} from '../core/run-result.js';
 import { UsageError } from '../errors/errors.js';
-import { collectGitLab, type OwnedStack } from '../gitlab/collector.js';
-import { type EnvironmentFindings, findEnvironmentFindings } from '../gitlab/ghosts.js';
+import { collectGitLab, type GitLabCollection, type OwnedStack } from '../gitlab/collector.js';
+import { findEnvironmentFindings } from '../gitlab/ghosts.js';
 import type { GitLabReader } from '../gitlab/reader.js';
 import type { Logger } from '../log/logger.js';
 import type { ApiStats } from '../util/api-stats.js';
+import { type Judged, judge, type RunMemory } from './judge.js';
 
 /** Everything a run needs from the outside world: swapped whole in tests. */
-export interface RunDeps {
+export interface RunDeps extends RunMemory {
   aws: AwsReader;
   gitlab: GitLabReader;
   logger: Logger;
@@ -33,44 +40,10 @@ export interface RunDeps {
   /** The run's clock: read once, so classification and plan share one `now`. */
   now: () => number;
   env: NodeJS.ProcessEnv;
-  /** First-seen times per stack and verdict, from state (grace clocks). */
-  firstSeen?: (stackId: string) => Partial<Record<Verdict, string>> | undefined;
   /** Cost Explorer, when `cost.enabled`. */
   cost?: CostReader;
-  /** Kept from the dashboard issue until (ISO), from state. */
-  keptUntil?: (stackId: string) => string | undefined;
-  /** When the advance notice for this stack and verdict was posted, from state. */
-  noticePostedAt?: (stackId: string, verdict: Verdict) => string | undefined;
   /** Progress callback (TTY progress line or periodic log lines). */
   progress?: (event: { phase: 'aws' | 'gitlab'; done: number; total: number }) => void;
-}
-
-/** One in-scope stack with everything known about it. */
-export interface EnvironmentRecord {
-  stack: StackFacts;
-  owner: Owner;
-  evidence: GitLabEvidence;
-  classification: Classification;
-  plan: PlanItem;
-}
-
-/** A run's complete result; reports render it, the executor acts on it. */
-export interface RunResult {
-  runId: string;
-  generatedAt: string;
-  now: number;
-  mode: 'dry-run' | 'apply';
-  scanned: { account: string; region: string }[];
-  stacksScanned: number;
-  nested: number;
-  unmanaged: { name: string; stackId: string; account: string; region: string }[];
-  environments: EnvironmentRecord[];
-  plan: Plan;
-  errors: { scope: string; code: string; message: string }[];
-  /** Ghost and stuck GitLab environments (`notify.ghostEnvironments`). */
-  environmentFindings?: EnvironmentFindings;
-  /** Monthly cost per stack id (`cost.enabled`); `known: false` when the tag is not activated or CE failed. */
-  costs?: { known: boolean; monthly: Record<string, number> };
 }
 
 /** The account × region targets a config describes. */
@@ -92,30 +65,6 @@ export function targetsOf(config: Config, env: NodeJS.ProcessEnv): AccountTarget
   return targets;
 }
 
-/**
- * The naive baseline the benchmark compares against: every stack looks its own project, branch and
- * MRs up, sharing nothing. Never the default.
- */
-async function collectPerStack(owned: OwnedStack[], deps: RunDeps, concurrency: number) {
-  const evidence = new Map<string, GitLabEvidence>();
-  const errors: RunResult['errors'] = [];
-  const limit = pLimit(concurrency);
-  await Promise.all(
-    owned.map((s) =>
-      limit(async () => {
-        const one = await collectGitLab([s], deps.gitlab, {
-          projectConcurrency: 1,
-          lookupFirst: Number.POSITIVE_INFINITY,
-          logger: deps.logger,
-        });
-        evidence.set(s.stackId, one.evidence.get(s.stackId) ?? {});
-        errors.push(...one.errors);
-      }),
-    ),
-  );
-  return { evidence, errors, projects: new Map<string, ProjectFacts | null>() };
-}
-
 /** Options of one audit. */
 export interface AuditOptions {
   runId: string;
@@ -134,36 +83,35 @@ export function shardOf(key: string, count: number): number {
   return (Number.parseInt(createHash('sha256').update(key).digest('hex').slice(0, 8), 16) % count) + 1;
 }
 
-/**
- * collect → match → classify → plan (docs/design.md §2), read-only. Everything after collection is pure and
- * uses one `now`, so the same world gives the same result.
- */
-export async function audit(config: Config, deps: RunDeps, options: AuditOptions): Promise<RunResult> {
-  const now = deps.now();
-  const policy = policyFromConfig(config);
-  const targets = targetsOf(config, deps.env);
-  deps.logger.info({ runId: options.runId, targets: targets.length, mode: options.mode }, 'run started');
+/** The stacks of this run after the `explain` and shard filters, split into owned and unmanaged. */
+interface Inventory {
+  stacks: StackFacts[];
+  roots: StackFacts[];
+  owned: OwnedStack[];
+  owners: Map<string, Owner>;
+  unmanaged: UnmanagedStack[];
+}
 
-  const aws = await collectAws(targets, deps.aws, {
-    concurrency: config.aws.concurrency,
-    logger: deps.logger,
-  });
-  let stacks = aws.stacks.filter((s) => s.status !== 'DELETE_COMPLETE');
+/** Step 2 (match): which stacks this run handles, and who owns each root stack. */
+export function inventory(all: StackFacts[], policy: Policy, options: AuditOptions): Inventory {
+  let stacks = all.filter((s) => s.status !== 'DELETE_COMPLETE');
   if (options.onlyStack !== undefined) {
     const only = options.onlyStack;
     stacks = stacks.filter((s) => s.name === only || s.stackId === only);
   }
   const shard = options.shard;
-  const rootOf = new Map(stacks.map((s) => [s.stackId, s]));
-  const shardKey = (s: StackFacts): string => {
-    const root = s.rootId ? (rootOf.get(s.rootId) ?? s) : s;
-    const owner = isRootStack(root) ? matchOwner(root, policy.ownership) : undefined;
-    return owner && !owner.unresolved ? `project:${projectKey(owner)}` : `stack:${root.stackId}`;
-  };
-  if (shard) stacks = stacks.filter((s) => shardOf(shardKey(s), shard.count) === shard.index);
+  if (shard) {
+    const rootOf = new Map(stacks.map((s) => [s.stackId, s]));
+    const shardKey = (s: StackFacts): string => {
+      const root = s.rootId ? (rootOf.get(s.rootId) ?? s) : s;
+      const owner = isRootStack(root) ? matchOwner(root, policy.ownership) : undefined;
+      return owner && !owner.unresolved ? `project:${projectKey(owner)}` : `stack:${root.stackId}`;
+    };
+    stacks = stacks.filter((s) => shardOf(shardKey(s), shard.count) === shard.index);
+  }
   const roots = stacks.filter(isRootStack);
   const owned: OwnedStack[] = [];
-  const unmanaged: RunResult['unmanaged'] = [];
+  const unmanaged: UnmanagedStack[] = [];
   const owners = new Map<string, Owner>();
   for (const stack of roots) {
     const owner = matchOwner(stack, policy.ownership);
@@ -179,110 +127,171 @@ export async function audit(config: Config, deps: RunDeps, options: AuditOptions
     owners.set(stack.stackId, owner);
     owned.push({ stackId: stack.stackId, owner });
   }
+  return { stacks, roots, owned, owners, unmanaged };
+}
+
+/**
+ * The naive baseline the benchmark compares against: every stack looks its own project, branch and
+ * MRs up, sharing nothing. Never the default.
+ */
+async function collectPerStack(
+  owned: OwnedStack[],
+  deps: RunDeps,
+  concurrency: number,
+): Promise<GitLabCollection> {
+  const evidence = new Map<string, GitLabEvidence>();
+  const errors: RunError[] = [];
+  const limit = pLimit(concurrency);
+  await Promise.all(
+    owned.map((s) =>
+      limit(async () => {
+        const one = await collectGitLab([s], deps.gitlab, {
+          projectConcurrency: 1,
+          lookupFirst: Number.POSITIVE_INFINITY,
+          logger: deps.logger,
+        });
+        evidence.set(s.stackId, one.evidence.get(s.stackId) ?? {});
+        errors.push(...one.errors);
+      }),
+    ),
+  );
+  return { evidence, errors, projects: new Map<string, ProjectFacts | null>() };
+}
+
+/** Step 3 (GitLab evidence): per project by default, per stack for the benchmark's baseline. */
+function collectEvidence(owned: OwnedStack[], config: Config, deps: RunDeps): Promise<GitLabCollection> {
+  return config.gitlab.fetchStrategy === 'per-stack'
+    ? collectPerStack(owned, deps, config.gitlab.concurrency)
+    : collectGitLab(owned, deps.gitlab, {
+        projectConcurrency: config.gitlab.concurrency,
+        logger: deps.logger,
+        onProject: (done, total) => deps.progress?.({ phase: 'gitlab', done, total }),
+      });
+}
+
+/** Step 4 (classify → plan): pure, one `now`; brakes judge the whole run, not a one-stack explain. */
+function classifyAndPlan(
+  inv: Inventory,
+  evidence: GitLabCollection['evidence'],
+  config: Config,
+  deps: RunDeps,
+  options: AuditOptions,
+  now: number,
+): { judged: Judged[]; environments: EnvironmentRecord[]; plan: RunResult['plan'] } {
+  const policy = policyFromConfig(config);
+  const judged = inv.roots
+    .filter((s) => inv.owners.has(s.stackId))
+    .map((stack) =>
+      judge(
+        stack,
+        inv.owners.get(stack.stackId) as Owner,
+        evidence.get(stack.stackId) ?? {},
+        deps,
+        policy,
+        now,
+      ),
+    );
+  // A one-stack explain would always trip the percentage brake, so it plans without brakes.
+  const limits =
+    options.onlyStack === undefined
+      ? limitsFromConfig(config)
+      : { maxDeletionsPerRun: Number.POSITIVE_INFINITY, maxDeletionPercent: 100 };
+  const thePlan = plan(
+    judged.map((j) => j.input),
+    policy,
+    limits,
+    now,
+  );
+  const items = new Map(thePlan.items.map((i) => [i.stackId, i]));
+  const environments: EnvironmentRecord[] = judged
+    .map((j) => ({
+      stack: j.snapshot.stack,
+      owner: j.snapshot.owner as Owner,
+      evidence: j.snapshot.gitlab,
+      classification: j.classification,
+      plan: items.get(j.snapshot.stack.stackId) as PlanItem,
+    }))
+    .sort((a, b) => (a.stack.stackId < b.stack.stackId ? -1 : 1));
+  return { judged, environments, plan: thePlan };
+}
+
+/** Step 5 (cost, opt-in): monthly cost per stack from Cost Explorer; unknown, never zero, on failure. */
+async function collectCosts(
+  judged: Judged[],
+  targets: AccountTarget[],
+  config: Config,
+  cost: CostReader,
+  now: number,
+): Promise<{ costs: NonNullable<RunResult['costs']>; errors: RunError[] }> {
+  const end = new Date(now).toISOString().slice(0, 10);
+  const start = new Date(now - config.cost.lookbackDays * 86_400_000).toISOString().slice(0, 10);
+  const scale = 30 / config.cost.lookbackDays;
+  const costs: NonNullable<RunResult['costs']> = { known: true, monthly: {} };
+  const errors: RunError[] = [];
+  for (const target of targets) {
+    try {
+      const byTag = await cost.costByTag(target, config.cost.tagKey, start, end);
+      if (byTag === null) {
+        costs.known = false;
+        continue;
+      }
+      for (const { snapshot } of judged) {
+        const key = costKeyOf(snapshot.stack, config.cost.tagKey);
+        const amount = key !== undefined ? (byTag.get(key) ?? 0) : 0;
+        const id = snapshot.stack.stackId;
+        costs.monthly[id] = (costs.monthly[id] ?? 0) + Math.round(amount * scale * 100) / 100;
+      }
+    } catch (error) {
+      costs.known = false;
+      errors.push({
+        scope: `aws:cost-explorer ${target.id ?? 'ambient'}`,
+        code: (error as Error).name ?? 'COST_ERROR',
+        message: (error as Error).message,
+      });
+    }
+  }
+  if (!costs.known) costs.monthly = {};
+  return { costs, errors };
+}
+
+/**
+ * collect → match → classify → plan (docs/design.md §2), read-only. Everything after collection is pure and
+ * uses one `now`, so the same world gives the same result.
+ */
+export async function audit(config: Config, deps: RunDeps, options: AuditOptions): Promise<RunResult> {
+  const now = deps.now();
+  const policy = policyFromConfig(config);
+  const targets = targetsOf(config, deps.env);
+  deps.logger.info({ runId: options.runId, targets: targets.length, mode: options.mode }, 'run started');
+
+  const aws = await collectAws(targets, deps.aws, {
+    concurrency: config.aws.concurrency,
+    logger: deps.logger,
+  });
+  const inv = inventory(aws.stacks, policy, options);
   deps.progress?.({
     phase: 'aws',
     done: aws.scanned.length,
     total: targets.reduce((n, t) => n + t.regions.length, 0),
   });
   deps.logger.info(
-    { stacks: stacks.length, inScope: owned.length, unmanaged: unmanaged.length },
+    { stacks: inv.stacks.length, inScope: inv.owned.length, unmanaged: inv.unmanaged.length },
     'stacks listed',
   );
+  const gitlab = await collectEvidence(inv.owned, config, deps);
+  const judged = classifyAndPlan(inv, gitlab.evidence, config, deps, options, now);
+  const whole = options.onlyStack === undefined;
 
-  const gitlab =
-    config.gitlab.fetchStrategy === 'per-stack'
-      ? await collectPerStack(owned, deps, config.gitlab.concurrency)
-      : await collectGitLab(owned, deps.gitlab, {
-          projectConcurrency: config.gitlab.concurrency,
-          logger: deps.logger,
-          onProject: (done, total) => deps.progress?.({ phase: 'gitlab', done, total }),
-        });
-
-  const inputs = roots
-    .filter((s) => owners.has(s.stackId))
-    .map((stack) => {
-      const snapshot: StackSnapshot = {
-        stack,
-        owner: owners.get(stack.stackId) as Owner,
-        gitlab: gitlab.evidence.get(stack.stackId) ?? {},
-      };
-      const seen = deps.firstSeen?.(stack.stackId);
-      if (seen) snapshot.firstSeen = seen;
-      const kept = deps.keptUntil?.(stack.stackId);
-      if (kept) snapshot.keptUntil = kept;
-      return { snapshot, classification: classify(snapshot, policy, now) };
-    });
-  // Brakes judge a whole run: a one-stack explain would always trip the percentage, so it plans without them.
-  const limits =
-    options.onlyStack === undefined
-      ? limitsFromConfig(config)
-      : { maxDeletionsPerRun: Number.POSITIVE_INFINITY, maxDeletionPercent: 100 };
-  const thePlan = plan(
-    inputs.map((i) => {
-      const input: PlanInput = { stack: i.snapshot.stack, classification: i.classification };
-      // The notice window applies where a notice can be posted: a stack with a known MR.
-      if (
-        policy.noticeMs > 0 &&
-        mergeRequestFor(i.snapshot.owner as Owner, i.snapshot.gitlab) !== undefined
-      ) {
-        const postedAt = deps.noticePostedAt?.(i.snapshot.stack.stackId, i.classification.verdict);
-        input.notice = postedAt !== undefined ? { postedAt } : {};
-      }
-      return input;
-    }),
-    policy,
-    limits,
-    now,
-  );
-  const items = new Map(thePlan.items.map((i) => [i.stackId, i]));
-  const environments: EnvironmentRecord[] = inputs
-    .map((i) => ({
-      stack: i.snapshot.stack,
-      owner: i.snapshot.owner as Owner,
-      evidence: i.snapshot.gitlab,
-      classification: i.classification,
-      plan: items.get(i.snapshot.stack.stackId) as PlanItem,
-    }))
-    .sort((a, b) => (a.stack.stackId < b.stack.stackId ? -1 : 1));
-
-  let costs: RunResult['costs'];
-  const costErrors: RunResult['errors'] = [];
-  if (config.cost.enabled && deps.cost && options.onlyStack === undefined) {
-    const end = new Date(now).toISOString().slice(0, 10);
-    const start = new Date(now - config.cost.lookbackDays * 86_400_000).toISOString().slice(0, 10);
-    const scale = 30 / config.cost.lookbackDays;
-    costs = { known: true, monthly: {} };
-    for (const target of targets) {
-      try {
-        const byTag = await deps.cost.costByTag(target, config.cost.tagKey, start, end);
-        if (byTag === null) {
-          costs.known = false;
-          continue;
-        }
-        for (const e of inputs) {
-          const key = costKeyOf(e.snapshot.stack, config.cost.tagKey);
-          const amount = key !== undefined ? (byTag.get(key) ?? 0) : 0;
-          costs.monthly[e.snapshot.stack.stackId] =
-            (costs.monthly[e.snapshot.stack.stackId] ?? 0) + Math.round(amount * scale * 100) / 100;
-        }
-      } catch (error) {
-        costs.known = false;
-        costErrors.push({
-          scope: `aws:cost-explorer ${target.id ?? 'ambient'}`,
-          code: (error as Error).name ?? 'COST_ERROR',
-          message: (error as Error).message,
-        });
-      }
-    }
-    if (!costs.known) costs.monthly = {};
-  }
-
+  const cost =
+    config.cost.enabled && deps.cost && whole
+      ? await collectCosts(judged.judged, targets, config, deps.cost, now)
+      : undefined;
   let environmentFindings: EnvironmentFindings | undefined;
-  if (config.notify.ghostEnvironments && options.onlyStack === undefined) {
+  if (config.notify.ghostEnvironments && whole) {
     const readable = [...gitlab.projects.values()].filter((p): p is ProjectFacts => p !== null);
     environmentFindings = await findEnvironmentFindings(
       readable,
-      [...owners.values()],
+      [...inv.owners.values()],
       deps.gitlab,
       now,
       config.gitlab.concurrency,
@@ -291,17 +300,22 @@ export async function audit(config: Config, deps: RunDeps, options: AuditOptions
 
   return {
     ...(environmentFindings ? { environmentFindings } : {}),
-    ...(costs ? { costs } : {}),
+    ...(cost ? { costs: cost.costs } : {}),
     runId: options.runId,
     generatedAt: new Date(now).toISOString(),
     now,
     mode: options.mode,
     scanned: aws.scanned,
-    stacksScanned: stacks.length,
-    nested: stacks.length - roots.length,
-    unmanaged,
-    environments,
-    plan: thePlan,
-    errors: [...aws.errors, ...gitlab.errors, ...costErrors, ...(environmentFindings?.errors ?? [])],
+    stacksScanned: inv.stacks.length,
+    nested: inv.stacks.length - inv.roots.length,
+    unmanaged: inv.unmanaged,
+    environments: judged.environments,
+    plan: judged.plan,
+    errors: [
+      ...aws.errors,
+      ...gitlab.errors,
+      ...(cost?.errors ?? []),
+      ...(environmentFindings?.errors ?? []),
+    ],
   };
 }

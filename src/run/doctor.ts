@@ -1,4 +1,4 @@
-import type { AccountTarget } from '../aws/collector.js';
+import type { AccountTarget } from '../aws/clients.js';
 import type { Config } from '../config/schema.js';
 import type { StateStore } from '../state/state.js';
 import { redactProcessSecrets as scrub } from '../util/redact.js';

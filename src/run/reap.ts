@@ -1,27 +1,32 @@
-import type { AccountTarget } from '../aws/collector.js';
-import type { AwsWriter } from '../aws/writer.js';
+import type { AccountTarget } from '../aws/clients.js';
 import { policyFromConfig } from '../config/load.js';
 import type { Config } from '../config/schema.js';
-import { classify } from '../core/classify.js';
 import { parseDuration } from '../core/duration.js';
-import type { Verdict } from '../core/model.js';
-import { type PlanInput, plan } from '../core/plan.js';
+import type { StackFacts } from '../core/model.js';
+import { plan } from '../core/plan.js';
+import type { EnvironmentRecord, RunResult } from '../core/run-result.js';
 import { UsageError } from '../errors/errors.js';
 import { collectGitLab } from '../gitlab/collector.js';
-import type { GitLabWriter } from '../gitlab/writer.js';
-import { execute, type Recheck, stopGhostEnvironments, updateDashboard } from '../reap/executor.js';
+import {
+  type ExecutorDeps,
+  execute,
+  type Recheck,
+  stopGhostEnvironments,
+  updateDashboard,
+} from '../reap/executor.js';
+import type { ExecutionOutcome } from '../reap/outcome.js';
 import type { PlanFile } from '../reap/plan-file.js';
 import { parseKeepBoxes, renderDashboard } from '../report/dashboard.js';
-import type { ExecutionOutcome } from '../report/json-report.js';
 import { buildReport } from '../report/json-report.js';
 import { JsonLinesLog } from '../state/file-store.js';
 import { STATE_RETENTION_MS, type State, type StateStore } from '../state/state.js';
-import { audit, type RunDeps, type RunResult, targetsOf } from './audit.js';
+import { audit, type RunDeps, targetsOf } from './audit.js';
+import { judge, type RunMemory } from './judge.js';
 
 /** What `reap` needs beyond an audit. */
 export interface ReapDeps extends RunDeps {
-  awsWriter: AwsWriter;
-  gitlabWriter: GitLabWriter;
+  /** The executor's AWS and GitLab sides (writes, and the reads around them). */
+  writers: Pick<ExecutorDeps, 'aws' | 'gitlab'>;
   store: StateStore;
   shouldStop?: () => boolean;
 }
@@ -89,127 +94,202 @@ export function recordVerdicts(state: State, run: RunResult): Trend {
   return trend;
 }
 
+/** What this run reads from state before the audit: clocks and notices as they stood (copied). */
+export function memoryOf(state: State): RunMemory {
+  // The grace clocks as they stood before this run: the plan and every re-check must read the same ones.
+  const clocks = structuredClone(
+    Object.fromEntries(Object.entries(state.stacks).map(([id, s]) => [id, s.firstSeen])),
+  );
+  const notices = structuredClone(
+    Object.fromEntries(Object.entries(state.stacks).map(([id, s]) => [id, s.notices ?? {}])),
+  );
+  return {
+    firstSeen: (stackId) => clocks[stackId],
+    noticePostedAt: (stackId, verdict) => notices[stackId]?.[verdict]?.at,
+    keptUntil: (stackId) => state.stacks[stackId]?.keptUntil,
+  };
+}
+
+/** The dashboard issue as read at the start of the run. */
+type DashboardIssue = { iid: number; description: string } | null;
+
 /**
- * `reap`: lock → load state → audit (grace clocks from state) → record verdicts → execute (dry-run
- * or apply, decided in the executor) → save state. The lock is held throughout, so runs never overlap.
+ * Reads the dashboard first: a box ticked since the last run keeps its stack in this very run; an
+ * unticked box or an expired keep ends it.
  */
-export async function reap(
+async function readDashboardKeeps(config: Config, deps: ReapDeps, state: State): Promise<DashboardIssue> {
+  const dash = config.notify.dashboard;
+  if (dash.project === undefined) return null;
+  let issue: DashboardIssue = null;
+  try {
+    issue = await deps.writers.gitlab.findIssue(dash.project, dash.label);
+  } catch (error) {
+    deps.logger.warn(
+      { err: error },
+      'dashboard issue could not be read; keeps from it are not renewed this run',
+    );
+  }
+  const startedAt = deps.now();
+  for (const [id, ticked] of parseKeepBoxes(issue?.description ?? '')) {
+    const st = state.stacks[id];
+    if (!st) continue;
+    if (ticked && !st.keptUntil)
+      st.keptUntil = new Date(startedAt + dash.keepDays * 86_400_000).toISOString();
+    if (!ticked) delete st.keptUntil;
+  }
+  for (const st of Object.values(state.stacks))
+    if (st.keptUntil && Date.parse(st.keptUntil) <= startedAt) delete st.keptUntil;
+  return issue;
+}
+
+/**
+ * The executor's re-check: reads one stack's GitLab evidence again and judges it the way the audit did
+ * (same function, same memory); brakes were judged on the whole plan, this only asks "still due?".
+ */
+function recheckWith(config: Config, deps: ReapDeps, memory: RunMemory) {
+  const policy = policyFromConfig(config);
+  return async (record: EnvironmentRecord, fresh: StackFacts): Promise<Recheck> => {
+    const gitlab = await collectGitLab(
+      [{ stackId: record.stack.stackId, owner: record.owner }],
+      deps.gitlab,
+      {
+        projectConcurrency: 1,
+        logger: deps.logger,
+      },
+    );
+    const now = deps.now();
+    const evidence = gitlab.evidence.get(record.stack.stackId) ?? {};
+    const j = judge(fresh, record.owner, evidence, memory, policy, now);
+    const item = plan([j.input], policy, { maxDeletionsPerRun: 1, maxDeletionPercent: 100 }, now).items[0];
+    return {
+      verdict: j.classification.verdict,
+      status: item?.status ?? 'keep',
+      reasons: j.classification.reasons,
+    };
+  };
+}
+
+/** The configured credentials of an account (the ambient ones when accounts are not listed). */
+function targetResolver(config: Config, deps: ReapDeps): (account: string) => AccountTarget {
+  const targets = targetsOf(config, deps.env);
+  return (account) =>
+    targets.find((t) => t.id === account) ??
+    targets.find((t) => t.id === undefined) ?? { id: account, regions: [] };
+}
+
+/** A reviewed plan must be applied with credentials reaching exactly the accounts it was made for. */
+function checkPlanAccounts(run: RunResult, planFile: PlanFile): void {
+  const now = [...new Set(run.scanned.map((x) => x.account))].sort();
+  if (now.join(',') !== planFile.accounts.join(','))
+    throw new UsageError(
+      `the plan was made for account(s) ${planFile.accounts.join(', ')}, these credentials reach ${now.join(', ') || 'none'}; nothing done`,
+    );
+}
+
+/** Planned stacks that are no longer due at all: the evidence changed (an MR reopened, a keep label…). */
+function cancelNoLongerDue(
+  run: RunResult,
+  planFile: PlanFile,
+  outcomes: Map<string, ExecutionOutcome>,
+): void {
+  for (const p of planFile.stacks) {
+    const now = run.environments.find((e) => e.stack.stackId === p.id);
+    if (now && !outcomes.has(p.id))
+      outcomes.set(p.id, {
+        result: 'cancelled',
+        error: {
+          code: 'EVIDENCE_CHANGED',
+          message: `planned as ${p.verdict}, now ${now.classification.verdict} (${now.plan.status})`,
+        },
+      });
+  }
+}
+
+/** The dashboard body after the run: kept stacks, recent deletions, the report. */
+function dashboardBody(
   config: Config,
-  deps: ReapDeps,
-  options: {
-    runId: string;
-    apply: boolean;
-    waitLock?: boolean;
-    shard?: { index: number; count: number } | undefined;
-    /** `--apply-plan`: delete only these stacks (checked plan file). */
-    plan?: PlanFile | undefined;
-  },
-): Promise<ReapResult> {
+  state: State,
+  report: ReturnType<typeof buildReport>,
+  now: number,
+): string {
+  const kept = new Map(
+    Object.entries(state.stacks)
+      .filter(([, st]) => st.keptUntil !== undefined)
+      .map(([id, st]) => [id, st.keptUntil as string]),
+  );
+  const weekAgo = now - 7 * 86_400_000;
+  const recentlyDeleted = Object.values(state.stacks)
+    .filter((st) => st.deletion?.status === 'deleted' && Date.parse(st.deletion.finishedAt ?? '') >= weekAgo)
+    .map((st) => ({ name: st.name, at: st.deletion?.finishedAt ?? '', verdict: st.deletion?.verdict ?? '' }))
+    .sort((a, b) => b.at.localeCompare(a.at));
+  return renderDashboard(report, {
+    keptUntil: kept,
+    recentlyDeleted,
+    keepDays: config.notify.dashboard.keepDays,
+  });
+}
+
+/** The summary of this run kept in state (the next run's trend and `lastRun`). */
+function lastRunOf(run: RunResult, outcomes: Map<string, ExecutionOutcome>): State['lastRun'] {
+  const count = (result: string) => [...outcomes.values()].filter((o) => o.result === result).length;
+  return {
+    runId: run.runId,
+    at: new Date(run.now).toISOString(),
+    mode: run.mode,
+    summary: {
+      inScope: run.environments.length,
+      due: run.plan.due,
+      brake: run.plan.brake,
+      deleted: count('deleted'),
+      failed: count('failed'),
+    },
+  };
+}
+
+/** Options of one reap run. */
+export interface ReapOptions {
+  runId: string;
+  apply: boolean;
+  waitLock?: boolean;
+  shard?: { index: number; count: number } | undefined;
+  /** `--apply-plan`: delete only these stacks (checked plan file). */
+  plan?: PlanFile | undefined;
+}
+
+/**
+ * `reap`: lock → load state → dashboard keeps → audit (memory from state) → record verdicts → execute
+ * (dry-run or apply, decided in the executor) → ghosts → dashboard → save state. The lock is held
+ * throughout, so runs never overlap.
+ */
+export async function reap(config: Config, deps: ReapDeps, options: ReapOptions): Promise<ReapResult> {
   const lock = await deps.store.lock({ runId: options.runId }, { wait: options.waitLock === true });
   try {
     const state = await deps.store.load();
-    // The grace clocks as they stood before this run: the plan and every re-check must read the same ones.
-    const clocks = structuredClone(
-      Object.fromEntries(Object.entries(state.stacks).map(([id, s]) => [id, s.firstSeen])),
-    );
-    const firstSeen = (stackId: string) => clocks[stackId] as Partial<Record<Verdict, string>> | undefined;
-    const notices = structuredClone(
-      Object.fromEntries(Object.entries(state.stacks).map(([id, s]) => [id, s.notices ?? {}])),
-    );
-    const noticePostedAt = (stackId: string, verdict: Verdict) => notices[stackId]?.[verdict]?.at;
-    // Dashboard first: a box ticked since the last run keeps its stack in this very run.
-    const dash = config.notify.dashboard;
-    let dashboardIssue: { iid: number; description: string } | null = null;
-    if (dash.project !== undefined) {
-      try {
-        dashboardIssue = await deps.gitlabWriter.findIssue(dash.project, dash.label);
-      } catch (error) {
-        deps.logger.warn(
-          { err: (error as Error).message },
-          'dashboard issue could not be read; keeps from it are not renewed this run',
-        );
-      }
-      const startedAt = deps.now();
-      for (const [id, ticked] of parseKeepBoxes(dashboardIssue?.description ?? '')) {
-        const st = state.stacks[id];
-        if (!st) continue;
-        if (ticked && !st.keptUntil)
-          st.keptUntil = new Date(startedAt + dash.keepDays * 86_400_000).toISOString();
-        if (!ticked) delete st.keptUntil;
-      }
-      for (const st of Object.values(state.stacks))
-        if (st.keptUntil && Date.parse(st.keptUntil) <= startedAt) delete st.keptUntil;
-    }
-    const keptUntil = (stackId: string) => state.stacks[stackId]?.keptUntil;
+    const dashboardIssue = await readDashboardKeeps(config, deps, state);
+    const memory = memoryOf(state);
     const run = await audit(
       config,
-      { ...deps, firstSeen, noticePostedAt, keptUntil },
+      { ...deps, ...memory },
       { runId: options.runId, mode: options.apply ? 'apply' : 'dry-run', shard: options.shard },
     );
     const trend = recordVerdicts(state, run);
     await deps.store.save(state);
+    if (options.plan) checkPlanAccounts(run, options.plan);
 
-    const policy = policyFromConfig(config);
-    const targets = targetsOf(config, deps.env);
-    const targetOf = (account: string): AccountTarget =>
-      targets.find((t) => t.id === account) ??
-      targets.find((t) => t.id === undefined) ?? { id: account, regions: [] };
-    const recheck = async (
-      record: RunResult['environments'][number],
-      fresh: RunResult['environments'][number]['stack'],
-    ): Promise<Recheck> => {
-      const gitlab = await collectGitLab(
-        [{ stackId: record.stack.stackId, owner: record.owner }],
-        deps.gitlab,
-        {
-          projectConcurrency: 1,
-          logger: deps.logger,
-        },
-      );
-      const now = deps.now();
-      const kept = keptUntil(record.stack.stackId);
-      const snapshot = {
-        stack: fresh,
-        owner: record.owner,
-        gitlab: gitlab.evidence.get(record.stack.stackId) ?? {},
-        ...(kept ? { keptUntil: kept } : {}),
-      };
-      const seen = firstSeen(record.stack.stackId);
-      const c = classify(seen ? { ...snapshot, firstSeen: seen } : snapshot, policy, now);
-      // Brakes were judged on the whole plan; this only re-asks "is this one still due?".
-      // The same notice window as the plan: deletion still waits for it.
-      const input: PlanInput = { stack: fresh, classification: c };
-      if (
-        record.plan.waitingFor === 'notice' ||
-        noticePostedAt(record.stack.stackId, c.verdict) !== undefined
-      ) {
-        const postedAt = noticePostedAt(record.stack.stackId, c.verdict);
-        input.notice = postedAt !== undefined ? { postedAt } : {};
-      }
-      const item = plan([input], policy, { maxDeletionsPerRun: 1, maxDeletionPercent: 100 }, now).items[0];
-      return { verdict: c.verdict, status: item?.status ?? 'keep', reasons: c.reasons };
-    };
+    const auditLog = new JsonLinesLog(config.state.auditLog);
     const planned = options.plan
       ? new Map(options.plan.stacks.map((p) => [p.id, p.evidenceDigest]))
       : undefined;
-    if (options.plan) {
-      const now = [...new Set(run.scanned.map((x) => x.account))].sort();
-      if (now.join(',') !== options.plan.accounts.join(','))
-        throw new UsageError(
-          `the plan was made for account(s) ${options.plan.accounts.join(', ')}, these credentials reach ${now.join(', ') || 'none'}; nothing done`,
-        );
-    }
     const outcomes = await execute(
       run,
       {
-        aws: deps.awsWriter,
-        gitlab: deps.gitlabWriter,
+        ...deps.writers,
         logger: deps.logger,
-        auditLog: new JsonLinesLog(config.state.auditLog),
+        auditLog,
         state,
         saveState: () => deps.store.save(state),
-        recheck,
-        targetOf,
+        recheck: recheckWith(config, deps, memory),
+        targetOf: targetResolver(config, deps),
       },
       {
         apply: options.apply,
@@ -225,66 +305,27 @@ export async function reap(
         ...(planned ? { planned } : {}),
       },
     );
-    // Planned stacks that are no longer due at all: the evidence changed (an MR reopened, a keep label…).
-    for (const p of options.plan?.stacks ?? []) {
-      const now = run.environments.find((e) => e.stack.stackId === p.id);
-      if (now && !outcomes.has(p.id))
-        outcomes.set(p.id, {
-          result: 'cancelled',
-          error: {
-            code: 'EVIDENCE_CHANGED',
-            message: `planned as ${p.verdict}, now ${now.classification.verdict} (${now.plan.status})`,
-          },
-        });
-    }
-    const ghostsStopped = await stopGhostEnvironments(
-      run,
-      { gitlab: deps.gitlabWriter, logger: deps.logger, auditLog: new JsonLinesLog(config.state.auditLog) },
-      { apply: options.apply, runId: options.runId, enabled: config.policy.stopGhostEnvironments },
-    );
+    if (options.plan) cancelNoLongerDue(run, options.plan, outcomes);
+    const gitlabSide = { gitlab: deps.writers.gitlab, logger: deps.logger, auditLog };
+    const ghostsStopped = await stopGhostEnvironments(run, gitlabSide, {
+      apply: options.apply,
+      runId: options.runId,
+      enabled: config.policy.stopGhostEnvironments,
+    });
+    const dash = config.notify.dashboard;
     if (dash.project !== undefined) {
-      const kept = new Map(
-        Object.entries(state.stacks)
-          .filter(([, st]) => st.keptUntil !== undefined)
-          .map(([id, st]) => [id, st.keptUntil as string]),
-      );
-      const weekAgo = run.now - 7 * 86_400_000;
-      const recentlyDeleted = Object.values(state.stacks)
-        .filter(
-          (st) => st.deletion?.status === 'deleted' && Date.parse(st.deletion.finishedAt ?? '') >= weekAgo,
-        )
-        .map((st) => ({
-          name: st.name,
-          at: st.deletion?.finishedAt ?? '',
-          verdict: st.deletion?.verdict ?? '',
-        }))
-        .sort((a, b) => b.at.localeCompare(a.at));
       const report = buildReport(run, deps.stats.snapshot(), outcomes, trend, ghostsStopped);
-      await updateDashboard(
-        { gitlab: deps.gitlabWriter, logger: deps.logger, auditLog: new JsonLinesLog(config.state.auditLog) },
-        {
-          apply: options.apply,
-          runId: options.runId,
-          project: dash.project,
-          title: dash.title,
-          label: dash.label,
-          existing: dashboardIssue?.iid,
-          body: renderDashboard(report, { keptUntil: kept, recentlyDeleted, keepDays: dash.keepDays }),
-        },
-      );
+      await updateDashboard(gitlabSide, {
+        apply: options.apply,
+        runId: options.runId,
+        project: dash.project,
+        title: dash.title,
+        label: dash.label,
+        existing: dashboardIssue?.iid,
+        body: dashboardBody(config, state, report, run.now),
+      });
     }
-    state.lastRun = {
-      runId: run.runId,
-      at: new Date(run.now).toISOString(),
-      mode: run.mode,
-      summary: {
-        inScope: run.environments.length,
-        due: run.plan.due,
-        brake: run.plan.brake,
-        deleted: [...outcomes.values()].filter((o) => o.result === 'deleted').length,
-        failed: [...outcomes.values()].filter((o) => o.result === 'failed').length,
-      },
-    };
+    state.lastRun = lastRunOf(run, outcomes);
     await deps.store.save(state);
     return { run, outcomes, trend, ghostsStopped };
   } finally {

@@ -1,12 +1,11 @@
 import { createServer, type Server } from 'node:http';
 import { type ScheduledTask, schedule } from 'node-cron';
-import type { CliIo } from '../cli/io.js';
-import { flagOverrides, type GlobalOptions } from '../cli/program.js';
-import { reapOnce } from '../cli/run-commands.js';
-import { loadConfig } from '../config/load.js';
 import { parseDuration } from '../core/duration.js';
 import { EXIT } from '../errors/errors.js';
-import { createLogger } from '../log/logger.js';
+import { buildContext } from '../run/context.js';
+import type { CliIo } from '../run/io.js';
+import type { GlobalOptions } from '../run/options.js';
+import { reapOnce } from '../run/run-once.js';
 import { ReaperMetrics, type RunOutcome } from './metrics.js';
 
 /**
@@ -50,12 +49,10 @@ export async function runDaemon(
   io: CliIo,
   options: DaemonOptions = {},
 ): Promise<number> {
-  // Config errors exit 2 before anything starts.
-  const config = await loadConfig({ file: opts.config, env: io.env, flags: flagOverrides(opts) });
-  const logger = createLogger({
-    level: opts.quiet ? 'error' : config.log.level,
-    pretty: io.isTTY?.stderr === true,
-  });
+  // Config errors exit 2 before anything starts. Config and clients are built once and reused by every
+  // tick: one AssumeRole cache, one GitLab pacer; a config change takes a restart, as with any daemon.
+  const ctx = await buildContext(opts, io);
+  const { config, logger } = ctx;
   const metrics = new ReaperMetrics();
   const startedAt = Date.now();
   let stopping = false;
@@ -97,7 +94,7 @@ export async function runDaemon(
       let code: number = EXIT.partial;
       let outcome: RunOutcome = 'error';
       try {
-        const result = await reapOnce(opts, quietIo, {
+        const result = await reapOnce(ctx, opts, quietIo, {
           apply: options.apply === true,
           shouldStop: () => stopping,
         });
@@ -108,7 +105,7 @@ export async function runDaemon(
         lastSuccessAt = Date.now();
       } catch (error) {
         metrics.record('error', (Date.now() - t0) / 1000);
-        logger.error({ err: (error as Error).message }, 'scheduled run failed');
+        logger.error({ err: error }, 'scheduled run failed');
       }
       lastRun = { at: new Date(t0).toISOString(), outcome, code, seconds: (Date.now() - t0) / 1000 };
       logger.info({ outcome, code, seconds: lastRun.seconds }, 'scheduled run finished');

@@ -3,6 +3,13 @@ export class ApiStats {
   private readonly calls = new Map<string, number>();
   private readonly errors = new Map<string, number>();
 
+  /** Forgets every count: a long-lived process (the daemon) reports each run on its own. */
+  reset(): void {
+    this.calls.clear();
+    this.errors.clear();
+    this.retried.clear();
+  }
+
   /** Records one call (each HTTP attempt counts, retries included: they cost rate limit). */
   call(service: string, operation: string, failed = false): void {
     const key = `${service}\u0000${operation}`;

@@ -1,0 +1,167 @@
+import { CloudFormationClient } from '@aws-sdk/client-cloudformation';
+import { CostExplorerClient } from '@aws-sdk/client-cost-explorer';
+import { STSClient } from '@aws-sdk/client-sts';
+import { fromTemporaryCredentials } from '@aws-sdk/credential-providers';
+import type { Logger } from '../log/logger.js';
+import type { ApiStats } from '../util/api-stats.js';
+import { RequestPacer } from '../util/pacer.js';
+import { USER_AGENT } from '../util/version.js';
+
+/**
+ * The SDK clients of a run, one per role and region, shared by every reader and the writer: one
+ * AssumeRole per role and run, every attempt counted and CloudFormation paced.
+ */
+
+/** One account to scan, as configured (or the ambient one). */
+export interface AccountTarget {
+  /** Configured id; `undefined` for the ambient account (whatever the credentials say). */
+  id?: string | undefined;
+  roleArn?: string | undefined;
+  externalId?: string | undefined;
+  regions: string[];
+}
+
+/** Options for the SDK-backed reader. */
+export interface AwsClientOptions {
+  stats: ApiStats;
+  logger: Logger;
+  /** SDK retry attempts (the SDK's own backoff handles `Throttling`). */
+  maxAttempts?: number;
+  /** CloudFormation requests per second per account × region (its API throttles at a few per second). */
+  cloudFormationRps?: number;
+}
+
+/** Counts every attempt, retries included: they cost rate limit too. */
+function instrument<T extends { middlewareStack: { add: (...a: never[]) => void } }>(
+  client: T,
+  stats: ApiStats,
+  service: string,
+  pacer?: RequestPacer,
+): T {
+  (client.middlewareStack as unknown as { add: (mw: unknown, opts: unknown) => void }).add(
+    (next: (args: unknown) => Promise<unknown>, context: { commandName?: string }) =>
+      async (args: unknown) => {
+        const op = (context.commandName ?? 'unknown').replace(/Command$/, '');
+        // Runs per attempt (after the SDK's retry middleware), so retries are paced too.
+        await pacer?.acquire();
+        try {
+          const out = await next(args);
+          stats.call(service, op);
+          return out;
+        } catch (error) {
+          stats.call(service, op, true);
+          throw error;
+        }
+      },
+    { step: 'finalizeRequest', name: 'envReaperApiStats', priority: 'low' },
+  );
+  return client;
+}
+
+type CredentialProvider = ReturnType<typeof fromTemporaryCredentials>;
+
+/**
+ * One AssumeRole per role and run, shared by every client of the account (STS, each region's
+ * CloudFormation), refreshed five minutes before expiry.
+ */
+function shared(provider: CredentialProvider): CredentialProvider {
+  let pending: ReturnType<CredentialProvider> | undefined;
+  let expiresAt = 0;
+  return (async () => {
+    if (!pending || Date.now() > expiresAt - 300_000) {
+      pending = provider();
+      const creds = await pending;
+      expiresAt = creds.expiration?.getTime() ?? Number.POSITIVE_INFINITY;
+    }
+    return pending;
+  }) as CredentialProvider;
+}
+
+/** Clients per role and region, shared by the reader and the writer (one AssumeRole per role and run). */
+export class AwsClients {
+  private readonly credentialsFor = new Map<string, CredentialProvider | undefined>();
+  private readonly cfn = new Map<string, CloudFormationClient>();
+  private readonly sts = new Map<string, STSClient>();
+  private readonly ce = new Map<string, CostExplorerClient>();
+
+  constructor(private readonly options: AwsClientOptions) {}
+
+  private creds(target: AccountTarget): CredentialProvider | undefined {
+    const key = target.roleArn ?? '';
+    if (!this.credentialsFor.has(key)) {
+      this.credentialsFor.set(
+        key,
+        target.roleArn
+          ? shared(
+              fromTemporaryCredentials({
+                params: {
+                  RoleArn: target.roleArn,
+                  RoleSessionName: 'env-reaper',
+                  ...(target.externalId ? { ExternalId: target.externalId } : {}),
+                },
+              }),
+            )
+          : undefined,
+      );
+    }
+    return this.credentialsFor.get(key);
+  }
+
+  private config(target: AccountTarget, region: string) {
+    const c = this.creds(target);
+    return {
+      region,
+      maxAttempts: this.options.maxAttempts ?? 5,
+      customUserAgent: USER_AGENT,
+      ...(c ? { credentials: c } : {}),
+    };
+  }
+
+  /** The CloudFormation client of a target × region. */
+  cloudFormation(target: AccountTarget, region: string): CloudFormationClient {
+    const key = `${target.roleArn ?? ''}|${region}`;
+    let client = this.cfn.get(key);
+    if (!client) {
+      const rps = this.options.cloudFormationRps ?? 4;
+      const pacer = new RequestPacer(Math.ceil(1000 / rps), (ms) => new Promise((r) => setTimeout(r, ms)));
+      client = instrument(
+        new CloudFormationClient(this.config(target, region)),
+        this.options.stats,
+        'cloudformation',
+        pacer,
+      );
+      this.cfn.set(key, client);
+    }
+    return client;
+  }
+
+  /** The Cost Explorer client of a target (a global service in us-east-1). */
+  costExplorer(target: AccountTarget): CostExplorerClient {
+    const key = target.roleArn ?? '';
+    let client = this.ce.get(key);
+    if (!client) {
+      client = instrument(
+        new CostExplorerClient(this.config(target, 'us-east-1')),
+        this.options.stats,
+        'costexplorer',
+      );
+      this.ce.set(key, client);
+    }
+    return client;
+  }
+
+  /** The STS client of a target. */
+  stsClient(target: AccountTarget): STSClient {
+    const key = target.roleArn ?? '';
+    let client = this.sts.get(key);
+    if (!client) {
+      client = instrument(
+        new STSClient(this.config(target, target.regions[0] ?? 'us-east-1')),
+        this.options.stats,
+        'sts',
+      );
+      this.sts.set(key, client);
+    }
+    return client;
+  }
+}

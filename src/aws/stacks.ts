@@ -1,0 +1,150 @@
+import {
+  DescribeStackEventsCommand,
+  DescribeStacksCommand,
+  ListImportsCommand,
+  paginateDescribeStacks,
+  paginateListExports,
+  type Stack,
+} from '@aws-sdk/client-cloudformation';
+import { GetCallerIdentityCommand } from '@aws-sdk/client-sts';
+import type { StackFacts } from '../core/model.js';
+import type { AccountTarget, AwsClients } from './clients.js';
+
+/**
+ * The AWS read side: who the credentials belong to, and every stack of an account × region in one
+ * paginated `DescribeStacks` listing (docs/design.md §8). `DescribeStacks` without a name returns tags,
+ * termination protection and `ParentId` for every stack, so one listing is all a run needs; see
+ * docs/design-notes.md for why the tagging API is not used for discovery. The reads the executor makes
+ * right before and after a deletion live here too: they write nothing.
+ */
+
+/** The AWS read side; tests swap it. */
+export interface AwsReader {
+  /** The account id the credentials of this target belong to (STS GetCallerIdentity). */
+  callerAccount(target: AccountTarget): Promise<string>;
+  /** Every live stack of the account × region. */
+  listStacks(target: AccountTarget, account: string, region: string): Promise<StackFacts[]>;
+}
+
+/** Stack facts from an SDK `Stack`. */
+export function toStackFacts(s: Stack, account: string, region: string): StackFacts {
+  const facts: StackFacts = {
+    account,
+    region,
+    stackId: s.StackId ?? '',
+    name: s.StackName ?? '',
+    status: s.StackStatus ?? 'UNKNOWN',
+    createdAt: (s.CreationTime ?? new Date(0)).toISOString(),
+    tags: Object.fromEntries((s.Tags ?? []).map((t) => [t.Key ?? '', t.Value ?? ''])),
+    terminationProtection: s.EnableTerminationProtection === true,
+  };
+  if (s.StackStatusReason) facts.statusReason = s.StackStatusReason;
+  if (s.LastUpdatedTime) facts.updatedAt = s.LastUpdatedTime.toISOString();
+  if (s.ParentId) facts.parentId = s.ParentId;
+  if (s.RootId) facts.rootId = s.RootId;
+  return facts;
+}
+
+/** The SDK-backed reader. Endpoints and credentials come from the standard AWS environment. */
+export function createAwsReader(clients: AwsClients): AwsReader {
+  return {
+    async callerAccount(target) {
+      const out = await clients.stsClient(target).send(new GetCallerIdentityCommand({}));
+      return out.Account ?? '';
+    },
+    async listStacks(target, account, region) {
+      const out: StackFacts[] = [];
+      for await (const page of paginateDescribeStacks(
+        { client: clients.cloudFormation(target, region) },
+        {},
+      )) {
+        for (const s of page.Stacks ?? []) out.push(toStackFacts(s, account, region));
+      }
+      return out;
+    },
+  };
+}
+
+/** A failed resource of a deletion, from the stack events. */
+export interface FailedResource {
+  logicalId: string;
+  type: string;
+  reason: string;
+}
+
+/** The reads the executor makes around a deletion (docs/reaping.md). */
+export interface AwsDeletionReader {
+  callerAccount(target: AccountTarget): Promise<string>;
+  /** Re-reads a stack by its ARN (deleted stacks too); `null` when AWS does not know it. */
+  describeStack(target: AccountTarget, region: string, stackId: string): Promise<StackFacts | null>;
+  /** Exports of the region: name and exporting stack. */
+  listExports(target: AccountTarget, region: string): Promise<{ name: string; exportingStackId: string }[]>;
+  /** Names of the stacks importing an export; `[]` when none. */
+  listImports(target: AccountTarget, region: string, exportName: string): Promise<string[]>;
+  /** Resources that failed in the latest deletion (newest events first, up to its DELETE_IN_PROGRESS). */
+  failedResources(target: AccountTarget, region: string, stackId: string): Promise<FailedResource[]>;
+}
+
+function isValidationError(error: unknown, text: RegExp): boolean {
+  const e = error as { name?: string; message?: string };
+  return e?.name === 'ValidationError' && text.test(e.message ?? '');
+}
+
+/** The SDK-backed deletion reads. */
+export function createAwsDeletionReader(clients: AwsClients): AwsDeletionReader {
+  return {
+    async callerAccount(target) {
+      return (await clients.stsClient(target).send(new GetCallerIdentityCommand({}))).Account ?? '';
+    },
+    async describeStack(target, region, stackId) {
+      try {
+        const out = await clients
+          .cloudFormation(target, region)
+          .send(new DescribeStacksCommand({ StackName: stackId }));
+        const s = out.Stacks?.[0];
+        const account = /^arn:[^:]+:cloudformation:[^:]+:(\d{12}):/.exec(stackId)?.[1] ?? '';
+        return s ? toStackFacts(s, account, region) : null;
+      } catch (error) {
+        if (isValidationError(error, /does not exist/)) return null;
+        throw error;
+      }
+    },
+    async listExports(target, region) {
+      const out: { name: string; exportingStackId: string }[] = [];
+      for await (const page of paginateListExports({ client: clients.cloudFormation(target, region) }, {})) {
+        for (const e of page.Exports ?? [])
+          out.push({ name: e.Name ?? '', exportingStackId: e.ExportingStackId ?? '' });
+      }
+      return out;
+    },
+    async listImports(target, region, exportName) {
+      try {
+        const out = await clients
+          .cloudFormation(target, region)
+          .send(new ListImportsCommand({ ExportName: exportName }));
+        return out.Imports ?? [];
+      } catch (error) {
+        // AWS answers ValidationError for an export nobody imports.
+        if (isValidationError(error, /not imported/)) return [];
+        throw error;
+      }
+    },
+    async failedResources(target, region, stackId) {
+      const out = await clients
+        .cloudFormation(target, region)
+        .send(new DescribeStackEventsCommand({ StackName: stackId }));
+      const failed: FailedResource[] = [];
+      for (const e of out.StackEvents ?? []) {
+        if (e.ResourceStatus === 'DELETE_IN_PROGRESS' && e.LogicalResourceId === e.StackName) break;
+        if (e.ResourceStatus === 'DELETE_FAILED' && e.LogicalResourceId !== e.StackName) {
+          failed.push({
+            logicalId: e.LogicalResourceId ?? '',
+            type: e.ResourceType ?? '',
+            reason: e.ResourceStatusReason ?? '',
+          });
+        }
+      }
+      return failed;
+    },
+  };
+}

@@ -1,0 +1,80 @@
+import { z } from 'zod';
+import { configSchema } from './schema.js';
+
+/**
+ * The option table: every config key with its env name, type, default and description, generated from
+ * the one zod schema. The env overrides, the JSON Schema, the example config and docs/configuration.md
+ * all come from here, so they cannot disagree.
+ */
+
+/** One configuration key with everything generated from the schema. */
+export interface ConfigKey {
+  /** Dotted path, e.g. `policy.grace.merged`. */
+  path: string;
+  /** `ENV_REAPER_POLICY_GRACE_MERGED`. */
+  env: string;
+  /** JSON Schema type of the leaf. */
+  type: string;
+  description: string;
+  default?: unknown;
+  examples?: unknown[];
+  enum?: unknown[];
+}
+
+/** The JSON Schema of the config file, as committed in `config/env-reaper.schema.json`. */
+export function configJsonSchema(): Record<string, unknown> {
+  return z.toJSONSchema(configSchema, { io: 'input', target: 'draft-2020-12' }) as Record<string, unknown>;
+}
+
+function envName(path: string[]): string {
+  return `ENV_REAPER_${path
+    .map((p) =>
+      p
+        .replace(/([a-z0-9])([A-Z])/g, '$1_$2')
+        .replace(/[^A-Za-z0-9]+/g, '_')
+        .toUpperCase(),
+    )
+    .join('_')}`;
+}
+
+interface JsonSchemaNode {
+  type?: string | string[];
+  properties?: Record<string, JsonSchemaNode>;
+  description?: string;
+  default?: unknown;
+  examples?: unknown[];
+  enum?: unknown[];
+  anyOf?: JsonSchemaNode[];
+  items?: JsonSchemaNode;
+  additionalProperties?: unknown;
+}
+
+/** Every leaf key of the config, in schema order. Objects with fixed properties are walked into. */
+export function configKeys(): ConfigKey[] {
+  const out: ConfigKey[] = [];
+  const walk = (node: JsonSchemaNode, path: string[]) => {
+    if (node.type === 'object' && node.properties && path.length < 2) {
+      for (const [k, child] of Object.entries(node.properties)) walk(child, [...path, k]);
+      return;
+    }
+    if (node.type === 'object' && node.properties && node.additionalProperties === false) {
+      for (const [k, child] of Object.entries(node.properties)) walk(child, [...path, k]);
+      return;
+    }
+    const type = Array.isArray(node.type)
+      ? node.type.join('|')
+      : (node.type ?? (node.anyOf ? node.anyOf.map((a) => a.type).join('|') : 'string'));
+    const key: ConfigKey = {
+      path: path.join('.'),
+      env: envName(path),
+      type,
+      description: node.description ?? '',
+    };
+    if (node.default !== undefined) key.default = node.default;
+    if (node.examples !== undefined) key.examples = node.examples;
+    if (node.enum !== undefined) key.enum = node.enum;
+    out.push(key);
+  };
+  walk(configJsonSchema() as JsonSchemaNode, []);
+  return out;
+}

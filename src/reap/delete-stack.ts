@@ -1,0 +1,238 @@
+import { createHash } from 'node:crypto';
+import type { AccountTarget } from '../aws/clients.js';
+import type { FailedResource } from '../aws/stacks.js';
+import { mergeRequestFor } from '../core/match.js';
+import type { StackFacts } from '../core/model.js';
+import type { EnvironmentRecord } from '../core/run-result.js';
+import type { DeletionRecord } from '../state/state.js';
+import type { ExecutionContext } from './context.js';
+import { gitlabFollowUp } from './gitlab-side.js';
+import type { ExecutionCode, ExecutionError, ExecutionOutcome, PollResult } from './outcome.js';
+import { pollError } from './outcome.js';
+import { evidenceDigest } from './plan-file.js';
+
+/**
+ * One stack's deletion: last checks (stop requested, reviewed plan, re-read by id, re-verified
+ * evidence) → the deletion recorded in state → DeleteStack with a run-derived token → polling to a
+ * final status (one retry on DELETE_FAILED when `onDeleteFailed` says so) → the GitLab follow-up.
+ */
+
+/** A run-derived ClientRequestToken: `[a-zA-Z0-9][-a-zA-Z0-9]*`, ≤ 128 chars, one per run and stack. */
+export function requestToken(runId: string, stackId: string, suffix = ''): string {
+  const h = createHash('sha256').update(stackId).digest('hex').slice(0, 16);
+  return `env-reaper-${runId.replace(/[^a-zA-Z0-9-]/g, '-')}-${h}${suffix}`.slice(0, 128);
+}
+
+/** What changed between the planned read and the fresh one, if anything that matters. */
+export function changed(before: StackFacts, after: StackFacts): string | undefined {
+  if (after.status !== before.status) return `status is now ${after.status}`;
+  if ((after.updatedAt ?? '') !== (before.updatedAt ?? '')) return `stack was updated at ${after.updatedAt}`;
+  if (after.terminationProtection && !before.terminationProtection)
+    return 'termination protection was enabled';
+  if (JSON.stringify(after.tags) !== JSON.stringify(before.tags)) return 'stack tags changed';
+  return undefined;
+}
+
+/**
+ * Polls a deletion to a final status with backoff, up to `deleteTimeoutMs`. Not the SDK waiter: it hangs
+ * when CloudFormation goes back to a stable status instead of deleting.
+ */
+export async function poll(
+  ctx: ExecutionContext,
+  target: AccountTarget,
+  region: string,
+  stackId: string,
+): Promise<PollResult> {
+  const { deps, options, sleep, now } = ctx;
+  const deadline = now() + options.deleteTimeoutMs;
+  let wait = options.pollMinMs ?? 500;
+  let last = 'DELETE_IN_PROGRESS';
+  for (;;) {
+    const s = await deps.aws.describeStack(target, region, stackId);
+    // By id, AWS keeps answering for deleted stacks; `null` means it no longer knows the stack at all.
+    if (!s || s.status === 'DELETE_COMPLETE') return { kind: 'deleted' };
+    last = s.status;
+    const reason = s.statusReason ? { reason: s.statusReason } : {};
+    if (s.status === 'DELETE_FAILED') return { kind: 'failed', status: s.status, ...reason };
+    if (!s.status.endsWith('_IN_PROGRESS')) return { kind: 'rolled-back', status: s.status, ...reason };
+    if (now() + wait > deadline) return { kind: 'timeout', status: last };
+    await sleep(wait);
+    wait = Math.min(options.pollMaxMs ?? 15_000, Math.ceil(wait * 1.5));
+  }
+}
+
+/** Records the end of a deletion (state, audit log, log line) and returns its outcome. */
+export async function finish(
+  ctx: ExecutionContext,
+  deletion: DeletionRecord,
+  stack: { stackId: string; name: string },
+  error?: ExecutionError,
+): Promise<ExecutionOutcome> {
+  const { deps, save, audit, now } = ctx;
+  const result = error ? 'failed' : 'deleted';
+  deletion.status = result;
+  deletion.finishedAt = new Date(now()).toISOString();
+  if (error) deletion.error = error;
+  await save();
+  await audit({
+    event: error ? 'delete-failed' : 'delete-complete',
+    stackId: stack.stackId,
+    name: stack.name,
+    ...(error ? { error } : {}),
+  });
+  const fields = { stack: stack.name, stackId: stack.stackId, ...(error ? { error } : {}) };
+  if (error) deps.logger.error(fields, 'stack deletion failed');
+  else deps.logger.info(fields, 'stack deleted');
+  return error ? { result, error } : { result };
+}
+
+const notStarted: ExecutionOutcome = {
+  result: 'skipped',
+  error: { code: 'STOPPING', message: 'shutting down: not started' },
+};
+
+/** The last checks before a write; an outcome when the deletion must not start. */
+async function lastChecks(
+  record: EnvironmentRecord,
+  ctx: ExecutionContext,
+  target: AccountTarget,
+): Promise<ExecutionOutcome | StackFacts> {
+  const { deps, options, audit } = ctx;
+  const { stack } = record;
+  // A deletion called off before any write: audit-logged, reported as cancelled with its code.
+  const cancel = async (code: ExecutionCode, message: string): Promise<ExecutionOutcome> => {
+    deps.logger.warn(
+      { stack: stack.name, stackId: stack.stackId, code, detail: message },
+      'deletion cancelled',
+    );
+    await audit({ event: 'delete-cancelled', stackId: stack.stackId, code, detail: message });
+    return { result: 'cancelled', error: { code, message } };
+  };
+  if (options.shouldStop?.()) return notStarted;
+  const plannedDigest = options.planned?.get(stack.stackId);
+  if (options.planned && plannedDigest === undefined)
+    return {
+      result: 'skipped',
+      error: { code: 'NOT_IN_PLAN', message: 'due now, but not in the applied plan' },
+    };
+  if (plannedDigest !== undefined && plannedDigest !== evidenceDigest(record)) {
+    const codes = record.classification.reasons.map((r) => r.code).join(', ');
+    return cancel(
+      'EVIDENCE_CHANGED',
+      `evidence differs from the plan: now ${record.classification.verdict} (${codes})`,
+    );
+  }
+  // Re-read the stack by id, right before deleting.
+  const fresh = await deps.aws.describeStack(target, stack.region, stack.stackId);
+  if (!fresh || fresh.status === 'DELETE_COMPLETE')
+    return { result: 'skipped', error: { code: 'ALREADY_GONE', message: 'the stack no longer exists' } };
+  const diff = changed(stack, fresh);
+  if (diff) return cancel('STACK_CHANGED', diff);
+  // Re-verify the GitLab evidence: any change of answer cancels this deletion.
+  const again = await deps.recheck(record, fresh);
+  if (again.verdict !== record.classification.verdict || again.status !== 'due')
+    return cancel(
+      'EVIDENCE_CHANGED',
+      `now ${again.verdict} (${again.status}): ${again.reasons.map((r) => r.code).join(', ')}`,
+    );
+  if (options.shouldStop?.()) return notStarted;
+  return fresh;
+}
+
+/** The deletion as recorded in state before DeleteStack, so a killed run knows what to finish. */
+function deletionRecord(record: EnvironmentRecord, ctx: ExecutionContext): DeletionRecord {
+  const { deps, options, now } = ctx;
+  const { stack } = record;
+  const env = record.evidence.environment?.ok ? record.evidence.environment.value : null;
+  const mrIid = mergeRequestFor(record.owner, record.evidence);
+  const previous = deps.state.stacks[stack.stackId];
+  const projectId = record.evidence.project?.ok ? record.evidence.project.value?.id : record.owner.projectId;
+  return {
+    status: 'started',
+    runId: options.runId,
+    token: requestToken(options.runId, stack.stackId),
+    attempts: (previous?.deletion?.attempts ?? 0) + 1,
+    startedAt: new Date(now()).toISOString(),
+    account: stack.account,
+    region: stack.region,
+    name: stack.name,
+    verdict: record.classification.verdict,
+    reasons: record.classification.reasons,
+    ...(record.owner.projectId !== undefined || record.evidence.project?.ok ? { projectId } : {}),
+    ...(env && env.state !== 'stopped' ? { environmentId: env.id } : {}),
+    ...(mrIid !== undefined ? { mrIid } : {}),
+  };
+}
+
+/** Deletes one due stack (all checks, the write, polling, one optional retry, the GitLab follow-up). */
+export async function deleteStack(
+  record: EnvironmentRecord,
+  ctx: ExecutionContext,
+): Promise<ExecutionOutcome> {
+  const { deps, options, save, audit, now } = ctx;
+  const { stack } = record;
+  const log = deps.logger.child({ stack: stack.name, stackId: stack.stackId });
+  const target = deps.targetOf(stack.account);
+  const checked = await lastChecks(record, ctx, target);
+  if ('result' in checked) return checked;
+
+  const deletion = deletionRecord(record, ctx);
+  const previous = deps.state.stacks[stack.stackId];
+  // Keep everything else this stack's state holds (clocks, notices, trend); only the deletion is new.
+  deps.state.stacks[stack.stackId] = {
+    ...previous,
+    name: stack.name,
+    firstSeen: previous?.firstSeen ?? {},
+    lastSeen: new Date(now()).toISOString(),
+    deletion,
+  };
+  // Recorded before the write: a run killed after DeleteStack still knows what to finish.
+  await save();
+  const { token } = deletion;
+  const evidence = { verdict: deletion.verdict, reasons: deletion.reasons };
+  await audit({ event: 'delete-attempt', stackId: stack.stackId, name: stack.name, token, evidence });
+  log.info({ token }, 'deleting stack');
+  try {
+    await deps.aws.deleteStack(target, stack.region, stack.stackId, { token });
+  } catch (error) {
+    const e = error as { name?: string; message?: string };
+    return finish(ctx, deletion, stack, {
+      code: 'DELETE_REQUEST_FAILED',
+      message: `${e.name ?? 'Error'}: ${e.message ?? ''}`,
+    });
+  }
+  let result = await poll(ctx, target, stack.region, stack.stackId);
+
+  const failedResources = () =>
+    deps.aws.failedResources(target, stack.region, stack.stackId).catch(() => [] as FailedResource[]);
+  if (result.kind === 'failed' && options.onDeleteFailed !== 'report') {
+    const failed = await failedResources();
+    const retry =
+      options.onDeleteFailed === 'retain'
+        ? { retainResources: failed.map((f) => f.logicalId) }
+        : { force: true };
+    const retryToken = requestToken(options.runId, stack.stackId, '-retry');
+    await audit({
+      event: 'delete-attempt',
+      stackId: stack.stackId,
+      name: stack.name,
+      token: retryToken,
+      mode: options.onDeleteFailed,
+      failed,
+    });
+    log.warn({ failed, mode: options.onDeleteFailed }, 'DELETE_FAILED: retrying');
+    deletion.attempts++;
+    await deps.aws.deleteStack(target, stack.region, stack.stackId, { token: retryToken, ...retry });
+    result = await poll(ctx, target, stack.region, stack.stackId);
+  }
+  if (result.kind === 'deleted') {
+    const out = await finish(ctx, deletion, stack);
+    await gitlabFollowUp(ctx, stack.stackId, deletion, log);
+    return out;
+  }
+  const detail =
+    result.kind === 'failed'
+      ? (await failedResources()).map((f) => `${f.logicalId} (${f.type}): ${f.reason}`).join('; ')
+      : undefined;
+  return finish(ctx, deletion, stack, pollError(result, options.deleteTimeoutMs, detail));
+}

@@ -1,0 +1,148 @@
+import { mergeRequestFor } from '../core/match.js';
+import type { EnvironmentFinding, EnvironmentRecord } from '../core/run-result.js';
+import type { Logger } from '../log/logger.js';
+import type { DeletionRecord } from '../state/state.js';
+import type { ExecutionContext, ExecutorDeps } from './context.js';
+import { deletedNoteBody, noteMarker, noticeBody, noticeMarker } from './notes.js';
+
+/**
+ * The GitLab writes of the executor: the follow-up after a deletion (stop and maybe delete the
+ * environment, note the MR), advance notices, ghost environments and the dashboard issue. Each is
+ * idempotent (state flags, and hidden markers GitLab itself keeps), and none of them decides dry-run:
+ * executor.ts calls them only under `--apply`.
+ */
+
+/** After DELETE_COMPLETE: stop (and maybe delete) the environment, note the MR. Each step idempotent. */
+export async function gitlabFollowUp(
+  ctx: ExecutionContext,
+  stackId: string,
+  d: DeletionRecord,
+  log: Logger,
+): Promise<void> {
+  const { deps, options, save, audit } = ctx;
+  if (d.projectId === undefined) return;
+  const pid = d.projectId;
+  try {
+    if (d.environmentId !== undefined && !d.environmentStopped) {
+      const state = await deps.gitlab.stopEnvironment(pid, d.environmentId);
+      d.environmentStopped = true;
+      await save();
+      await audit({
+        event: 'environment-stopped',
+        stackId,
+        projectId: pid,
+        environmentId: d.environmentId,
+        state,
+      });
+    }
+    if (d.environmentId !== undefined && options.deleteEnvironments && !d.environmentDeleted) {
+      await deps.gitlab.deleteEnvironment(pid, d.environmentId);
+      d.environmentDeleted = true;
+      await save();
+      await audit({ event: 'environment-deleted', stackId, projectId: pid, environmentId: d.environmentId });
+    }
+    if (options.mergeRequestNotes && d.mrIid !== undefined && !d.notePosted) {
+      // GitLab is the source of truth: a note posted by a run killed before it saved state is found here.
+      const bodies = await deps.gitlab.mergeRequestNoteBodies(pid, d.mrIid);
+      if (!bodies.some((b) => b.includes(noteMarker(stackId)))) {
+        const stack = { stackId, name: d.name, account: d.account, region: d.region };
+        await deps.gitlab.createMergeRequestNote(
+          pid,
+          d.mrIid,
+          deletedNoteBody(stack, d.verdict, d.reasons, d.runId),
+        );
+        await audit({ event: 'mr-note-posted', stackId, projectId: pid, mrIid: d.mrIid });
+      }
+      d.notePosted = true;
+      await save();
+    }
+  } catch (error) {
+    // The stack is gone either way; the next run finishes what is missing here.
+    log.warn({ err: error }, 'GitLab follow-up after deletion failed; the next run retries it');
+    await audit({ event: 'gitlab-followup-failed', stackId, error: (error as Error).message });
+  }
+}
+
+/** One advance notice on the MR of a stack that will be deleted later; idempotent through its marker. */
+export async function postNotice(e: EnvironmentRecord, ctx: ExecutionContext): Promise<void> {
+  const { deps, options, save, audit } = ctx;
+  const pid = e.evidence.project?.ok ? e.evidence.project.value?.id : e.owner.projectId;
+  const mrIid = mergeRequestFor(e.owner, e.evidence);
+  if (pid === undefined || mrIid === undefined) return;
+  const verdict = e.classification.verdict;
+  try {
+    const bodies = await deps.gitlab.mergeRequestNoteBodies(pid, mrIid);
+    if (!bodies.some((b) => b.includes(noticeMarker(e.stack.stackId, verdict)))) {
+      const keepLabels = options.keepLabels ?? ['env-reaper::keep'];
+      const body = noticeBody(e.stack, verdict, e.classification.reasons, e.plan.deleteAfter, keepLabels);
+      await deps.gitlab.createMergeRequestNote(pid, mrIid, body);
+      await audit({
+        event: 'mr-notice-posted',
+        stackId: e.stack.stackId,
+        projectId: pid,
+        mrIid,
+        verdict,
+        deleteAfter: e.plan.deleteAfter,
+      });
+    }
+    const s = deps.state.stacks[e.stack.stackId];
+    if (s) {
+      s.notices = { ...s.notices, [verdict]: { at: new Date(ctx.now()).toISOString(), mrIid } };
+      await save();
+    }
+  } catch (error) {
+    deps.logger.warn({ stack: e.stack.name, err: error }, 'advance notice failed; the next run retries it');
+  }
+}
+
+/** The deps the run-level GitLab writes need. */
+export type GitLabSideDeps = Pick<ExecutorDeps, 'gitlab' | 'logger' | 'auditLog'>;
+
+/** Stops one ghost environment; `false` when GitLab refused (logged, retried next run). */
+export async function stopGhost(
+  g: EnvironmentFinding,
+  deps: GitLabSideDeps,
+  runId: string,
+): Promise<boolean> {
+  try {
+    const state = await deps.gitlab.stopEnvironment(g.projectId, g.id);
+    await deps.auditLog.append({
+      runId,
+      event: 'ghost-environment-stopped',
+      projectId: g.projectId,
+      environmentId: g.id,
+      name: g.name,
+      state,
+    });
+    return true;
+  } catch (error) {
+    deps.logger.warn({ environment: g.name, err: error }, 'could not stop ghost environment');
+    return false;
+  }
+}
+
+/** The dashboard issue to write. */
+export interface DashboardUpdate {
+  runId: string;
+  project: string | number;
+  title: string;
+  label: string;
+  existing: number | undefined;
+  body: string;
+}
+
+/** Creates or edits the dashboard issue in place. */
+export async function writeDashboard(deps: GitLabSideDeps, u: DashboardUpdate): Promise<void> {
+  try {
+    if (u.existing !== undefined) await deps.gitlab.updateIssue(u.project, u.existing, u.body);
+    else await deps.gitlab.createIssue(u.project, u.title, u.body, u.label);
+    await deps.auditLog.append({
+      runId: u.runId,
+      event: 'dashboard-updated',
+      project: u.project,
+      issue: u.existing ?? 'new',
+    });
+  } catch (error) {
+    deps.logger.warn({ err: error }, 'dashboard issue update failed; the next run retries it');
+  }
+}

@@ -1,0 +1,68 @@
+/**
+ * What the executor did with one stack. The codes are a closed union, like the reason codes of the
+ * classifier: reports, metrics and scripts match on them, so each is documented here and in
+ * docs/reaping.md, and a new one is a deliberate change.
+ */
+
+/** Every execution code, with what it means for the operator. */
+export const EXECUTION_CODES = {
+  STOPPING: 'the daemon was shutting down; the deletion was not started',
+  NOT_IN_PLAN: 'due now, but not in the reviewed plan given to --apply-plan',
+  ACCOUNT_MISMATCH: 'the credentials no longer belong to the stack’s account (account guard)',
+  EXPORT_IN_USE: 'an export of the stack is imported by a stack that is not being deleted',
+  STACK_CHANGED: 'the stack changed since it was read (status, update time, tags or protection)',
+  EVIDENCE_CHANGED: 'the GitLab evidence changed since the plan; the stack is no longer due',
+  ALREADY_GONE: 'the stack no longer existed when the deletion was about to start',
+  DELETE_REQUEST_FAILED: 'AWS refused the DeleteStack call itself (the message carries its error name)',
+  DELETE_FAILED: 'CloudFormation reached DELETE_FAILED; the failed resources are listed',
+  DELETE_ROLLED_BACK: 'CloudFormation went back to a stable status without deleting',
+  DELETE_TIMEOUT: 'the stack was still being deleted at limits.deleteTimeout; the next run resumes it',
+  EXECUTOR_ERROR: 'an unexpected error in the executor; nothing further was done for this stack',
+} as const;
+
+/** A stable execution code. */
+export type ExecutionCode = keyof typeof EXECUTION_CODES;
+
+/** Outcome of the executor for one stack, when `reap --apply` ran. */
+export interface ExecutionOutcome {
+  result: 'deleted' | 'failed' | 'cancelled' | 'skipped';
+  error?: ExecutionError;
+}
+
+/** Why a stack was not deleted: a stable code and a human message. */
+export interface ExecutionError {
+  code: ExecutionCode;
+  message: string;
+}
+
+/** A deletion's terminal state as the executor's polling saw it. */
+export type PollResult =
+  | { kind: 'deleted' }
+  | { kind: 'failed'; status: string; reason?: string }
+  | { kind: 'rolled-back'; status: string; reason?: string }
+  | { kind: 'timeout'; status: string };
+
+/**
+ * The one mapping from a poll result to an execution error (the first deletion and a resumed one use
+ * it alike). `detail` replaces the message when the caller knows more (the failed resources).
+ */
+export function pollError(
+  result: Exclude<PollResult, { kind: 'deleted' }>,
+  timeoutMs: number,
+  detail?: string,
+): ExecutionError {
+  switch (result.kind) {
+    case 'failed':
+      return { code: 'DELETE_FAILED', message: detail || result.reason || result.status };
+    case 'rolled-back':
+      // CloudFormation's own words for an export still imported.
+      return /in use by/i.test(result.reason ?? '')
+        ? { code: 'EXPORT_IN_USE', message: result.reason ?? '' }
+        : { code: 'DELETE_ROLLED_BACK', message: result.reason ?? `back to ${result.status}` };
+    case 'timeout':
+      return {
+        code: 'DELETE_TIMEOUT',
+        message: `still ${result.status} after ${Math.round(timeoutMs / 1000)} s`,
+      };
+  }
+}

@@ -1,0 +1,43 @@
+import type { RunResult } from '../core/run-result.js';
+import type { ExecutionContext } from './context.js';
+import { finish, poll } from './delete-stack.js';
+import { gitlabFollowUp } from './gitlab-side.js';
+import type { ExecutionOutcome, PollResult } from './outcome.js';
+import { pollError } from './outcome.js';
+
+/**
+ * Crash recovery: finishes what a killed run left in state. A deletion left `started` is polled to a
+ * final status (never deleted twice: its DeleteStack already went out); a finished deletion whose GitLab
+ * follow-up is missing gets it now. Stacks due again in this run are left to the normal path.
+ */
+export async function resumeUnfinished(
+  run: RunResult,
+  ctx: ExecutionContext,
+  outcomes: Map<string, ExecutionOutcome>,
+): Promise<void> {
+  const { deps, options } = ctx;
+  const due = new Set(run.environments.filter((e) => e.plan.status === 'due').map((e) => e.stack.stackId));
+  for (const [stackId, s] of Object.entries(deps.state.stacks)) {
+    const d = s.deletion;
+    const followUpMissing =
+      d?.status === 'deleted' &&
+      ((d.environmentId !== undefined && !d.environmentStopped) ||
+        (options.mergeRequestNotes && d.mrIid !== undefined && !d.notePosted));
+    if (!d || due.has(stackId) || (d.status !== 'started' && !followUpMissing)) continue;
+    const log = deps.logger.child({ stack: d.name, stackId });
+    if (d.status === 'started') {
+      log.info({ runId: d.runId }, 'resuming a deletion an earlier run did not finish');
+      let result: PollResult;
+      try {
+        result = await poll(ctx, deps.targetOf(d.account), d.region, stackId);
+      } catch (error) {
+        log.warn({ err: error }, 'could not resume deletion');
+        continue;
+      }
+      const error = result.kind === 'deleted' ? undefined : pollError(result, options.deleteTimeoutMs);
+      const out = await finish(ctx, d, { stackId, name: d.name }, error);
+      if (run.environments.some((e) => e.stack.stackId === stackId)) outcomes.set(stackId, out);
+    }
+    if (d.status === 'deleted') await gitlabFollowUp(ctx, stackId, d, log);
+  }
+}

@@ -1,0 +1,144 @@
+import { AwsClients } from '../aws/clients.js';
+import { createCostReader } from '../aws/cost.js';
+import { createAwsDeletionReader, createAwsReader } from '../aws/stacks.js';
+import { createAwsWriter } from '../aws/writer.js';
+import { loadConfig } from '../config/load.js';
+import type { Config } from '../config/schema.js';
+import { parseDuration } from '../core/duration.js';
+import { UsageError } from '../errors/errors.js';
+import { createGitLabApi, type GitLabApi, type GitLabClientOptions } from '../gitlab/api.js';
+import { createGitLabReader } from '../gitlab/reader.js';
+import { createGitLabNoteReader, createGitLabWriter } from '../gitlab/writer.js';
+import { createLogger, type Logger } from '../log/logger.js';
+import type { ExecutorDeps } from '../reap/executor.js';
+import { ApiStats } from '../util/api-stats.js';
+import type { RunDeps } from './audit.js';
+import type { CliIo } from './io.js';
+import { flagOverrides, type GlobalOptions } from './options.js';
+
+/** Where a run shows progress on a terminal (the CLI's progress bar); logs are written through it. */
+export interface RunDisplay {
+  write: (text: string) => void;
+  progress(phase: 'aws' | 'gitlab', done: number, total: number): void;
+  /** Ends the display after a run; summarises retries. */
+  finish(stats: ApiStats): void;
+}
+
+/**
+ * Everything a run needs, built once from flags, env and config: the daemon builds it at start and
+ * reuses it on every tick (config and clients, so one AssumeRole cache and one GitLab pacer), the CLI
+ * once per command.
+ */
+export interface RunContext {
+  config: Config;
+  logger: Logger;
+  /** API call counts of the current run (reset at the start of each run). */
+  stats: ApiStats;
+  deps: RunDeps;
+  /** Write sides with the reads they need: only the executor (src/reap) uses them. */
+  writers: Pick<ExecutorDeps, 'aws' | 'gitlab'>;
+  /** The SDK clients and the GitLab client, for `doctor`'s probes. */
+  clients: AwsClients;
+  gitlabApi: GitLabApi;
+  display?: RunDisplay | undefined;
+}
+
+/** After a run: end the progress display, and summarise retries (per host, or one log line). */
+export function finishRun(ctx: RunContext): void {
+  if (ctx.display) ctx.display.finish(ctx.stats);
+  else if (Object.keys(ctx.stats.retries()).length > 0)
+    ctx.logger.warn({ retries: ctx.stats.retries() }, 'requests were retried');
+}
+
+/** GitLab credentials from the environment (docs/design.md §6): never from the config file. */
+export function gitlabAuth(env: NodeJS.ProcessEnv): { token?: string; jobToken?: string } {
+  if (env.GITLAB_TOKEN) return { token: env.GITLAB_TOKEN };
+  if (env.CI_JOB_TOKEN) return { jobToken: env.CI_JOB_TOKEN };
+  throw new UsageError('no GitLab token: set GITLAB_TOKEN (or run in a GitLab job with CI_JOB_TOKEN)');
+}
+
+/** Progress: the display's bar on a terminal, a log line every 10 s otherwise. */
+function progressReporter(
+  display: RunDisplay | undefined,
+  logger: Logger,
+  quiet: boolean,
+): RunDeps['progress'] {
+  if (quiet) return undefined;
+  if (display) return ({ phase, done, total }) => display.progress(phase, done, total);
+  let last = 0;
+  return ({ phase, done, total }) => {
+    const now = Date.now();
+    if (done === total || now - last > 10_000) {
+      last = now;
+      logger.info({ phase, done, total }, 'progress');
+    }
+  };
+}
+
+/** How the context is built beyond flags and config. */
+export interface ContextOptions {
+  /** The terminal display, made only when stderr is a terminal and not `--quiet`. */
+  display?: (io: CliIo) => RunDisplay;
+  /** One try per call, no retries: `doctor` reports what it sees now. */
+  oneTry?: boolean;
+  /** Whether a GitLab token is required (`doctor` reports a missing one instead). */
+  requireToken?: boolean;
+}
+
+/** Loads config (exit 2 before any network call when invalid) and wires the real clients. */
+export async function buildContext(
+  opts: GlobalOptions,
+  io: CliIo,
+  options: ContextOptions = {},
+): Promise<RunContext> {
+  const config = await loadConfig({ file: opts.config, env: io.env, flags: flagOverrides(opts) });
+  const level = opts.quiet ? 'error' : config.log.level;
+  const tty = io.isTTY?.stderr === true;
+  const display = tty && !opts.quiet ? options.display?.(io) : undefined;
+  const logger = createLogger({ level, pretty: tty, ...(display ? { write: display.write } : {}) });
+  const stats = new ApiStats();
+  const requireToken = options.requireToken !== false;
+  if (!config.gitlab.url && requireToken)
+    throw new UsageError('no GitLab URL: set gitlab.url, GITLAB_URL or CI_SERVER_URL');
+  const auth = requireToken ? gitlabAuth(io.env) : gitlabAuthOrNone(io.env);
+  const gitlabOptions: GitLabClientOptions = {
+    url: config.gitlab.url ?? '',
+    ...auth,
+    requestsPerMinute: config.gitlab.requestsPerMinute,
+    concurrency: config.gitlab.concurrency,
+    timeoutMs: parseDuration(config.gitlab.timeout) ?? 30_000,
+    maxRetries: options.oneTry ? 0 : config.gitlab.maxRetries,
+    logger,
+    stats,
+    // On a terminal the retries are summarised per host at the end, not logged one by one.
+    retryLogLevel: tty ? 'debug' : 'warn',
+  };
+  // One GitLab client for reads and writes: one pacer, one view of the rate budget.
+  const gitlabApi = createGitLabApi(gitlabOptions);
+  const clients = new AwsClients({
+    stats,
+    logger,
+    cloudFormationRps: config.aws.cloudFormationRequestsPerSecond,
+    ...(options.oneTry ? { maxAttempts: 1 } : {}),
+  });
+  const progress = progressReporter(display, logger, opts.quiet === true);
+  const deps: RunDeps = {
+    aws: createAwsReader(clients),
+    gitlab: createGitLabReader(gitlabApi),
+    logger,
+    stats,
+    now: () => Date.now(),
+    env: io.env,
+    cost: createCostReader(clients),
+    ...(progress ? { progress } : {}),
+  };
+  const writers = {
+    aws: { ...createAwsDeletionReader(clients), ...createAwsWriter(clients) },
+    gitlab: { ...createGitLabNoteReader(gitlabApi), ...createGitLabWriter(gitlabApi) },
+  };
+  return { config, logger, stats, deps, writers, clients, gitlabApi, display };
+}
+
+function gitlabAuthOrNone(env: NodeJS.ProcessEnv): { token?: string; jobToken?: string } {
+  return env.GITLAB_TOKEN || env.CI_JOB_TOKEN ? gitlabAuth(env) : { jobToken: '' };
+}

@@ -1,0 +1,123 @@
+import { parseDuration } from '../core/duration.js';
+import type { RunResult } from '../core/run-result.js';
+import { EXIT, UsageError } from '../errors/errors.js';
+import { buildPlanFile, readPlanFile, writePlanFile } from '../reap/plan-file.js';
+import { buildReport, type Report } from '../report/json-report.js';
+import { parseOutputs, writeReports } from '../report/output.js';
+import { LockHeldError } from '../state/file-store.js';
+import { createStateStore } from '../state/index.js';
+import { finishRun, type RunContext } from './context.js';
+import type { CliIo } from './io.js';
+import { type GlobalOptions, parseShard } from './options.js';
+import { reap } from './reap.js';
+import { newRunId } from './run-id.js';
+
+/** Whether stdout may carry ANSI colour (NO_COLOR, FORCE_COLOR, else a terminal). */
+export function colourAllowed(io: CliIo): boolean {
+  if (io.env.NO_COLOR !== undefined && io.env.NO_COLOR !== '') return false;
+  if (io.env.FORCE_COLOR !== undefined && io.env.FORCE_COLOR !== '0') return true;
+  return io.isTTY?.stdout === true;
+}
+
+/** Writes the report in the requested formats to stdout and `--output` files. */
+export async function emitReport(
+  report: Report,
+  run: RunResult,
+  opts: GlobalOptions,
+  ctx: RunContext,
+  io: CliIo,
+): Promise<void> {
+  await writeReports(report, {
+    formats: opts.quiet ? [] : (opts.format ?? ctx.config.report.formats),
+    outputs: parseOutputs(opts.output),
+    dir: ctx.config.report.dir,
+    stdout: io.stdout,
+    colour: colourAllowed(io),
+    now: run.now,
+  });
+}
+
+/** Options of one reap run. */
+export interface ReapOnceOptions {
+  apply: boolean;
+  waitLock?: boolean;
+  shouldStop?: () => boolean;
+  /** `--plan-out FILE`: a dry-run that writes the reviewed plan. */
+  planOut?: string | undefined;
+  /** `--apply-plan FILE`: delete only what that plan lists. */
+  applyPlan?: string | undefined;
+  planTtl?: string | undefined;
+}
+
+/** Usage errors of the reap options, raised before any config is read or call made. */
+export function checkReapOptions(options: ReapOnceOptions): { ttlMs: number } {
+  if (options.planOut && (options.apply || options.applyPlan))
+    throw new UsageError('--plan-out makes a plan (a dry-run): it does not go with --apply or --apply-plan');
+  const ttlMs = parseDuration(options.planTtl ?? '24h');
+  if (ttlMs === undefined)
+    throw new UsageError(`--plan-ttl: "${options.planTtl}" is not a duration (e.g. 24h)`);
+  return { ttlMs };
+}
+
+/** The exit code of a reap run: 3 on a brake, 1 on failures or errors, else 0. */
+export function reapExitCode(run: RunResult, outcomes: Map<string, { result: string }>): number {
+  if (run.plan.brake) return EXIT.brake;
+  const failed = [...outcomes.values()].some((o) => o.result === 'failed');
+  return failed || run.errors.length > 0 ? EXIT.partial : EXIT.ok;
+}
+
+/** One reap run on a built context: the `reap` command and each daemon tick. */
+export async function reapOnce(
+  ctx: RunContext,
+  opts: GlobalOptions,
+  io: CliIo,
+  options: ReapOnceOptions,
+): Promise<{ code: number; report?: Report }> {
+  const { ttlMs } = checkReapOptions(options);
+  ctx.stats.reset();
+  // A plan is refused before anything is read or written when it is edited, expired or for another config.
+  const plan = options.applyPlan ? await readPlanFile(options.applyPlan, ctx.config, Date.now()) : undefined;
+  const apply = !options.planOut && (options.apply || plan !== undefined || ctx.config.mode === 'apply');
+  let result: Awaited<ReturnType<typeof reap>>;
+  try {
+    result = await reap(
+      ctx.config,
+      {
+        ...ctx.deps,
+        writers: ctx.writers,
+        store: createStateStore(ctx.config),
+        ...(options.shouldStop ? { shouldStop: options.shouldStop } : {}),
+      },
+      {
+        runId: newRunId(Date.now()),
+        apply,
+        waitLock: options.waitLock === true,
+        shard: parseShard(opts.shard),
+        plan,
+      },
+    );
+  } catch (error) {
+    if (error instanceof LockHeldError) {
+      io.stderr(`env-reaper: ${error.message}\n`);
+      return { code: EXIT.partial };
+    }
+    throw error;
+  }
+  finishRun(ctx);
+  const { run, outcomes, trend, ghostsStopped } = result;
+  if (options.planOut) {
+    const planFile = buildPlanFile(run, ctx.config, ttlMs);
+    await writePlanFile(options.planOut, planFile);
+    ctx.logger.info(
+      { file: options.planOut, stacks: planFile.stacks.length, expiresAt: planFile.expiresAt },
+      'plan written',
+    );
+  }
+  const report = buildReport(run, ctx.stats.snapshot(), outcomes, trend, ghostsStopped);
+  await emitReport(report, run, opts, ctx, io);
+  ctx.logger.info(
+    { runId: run.runId, ...report.summary, maxRssKb: process.resourceUsage().maxRSS },
+    'reap finished',
+  );
+  return { code: reapExitCode(run, outcomes), report };
+}

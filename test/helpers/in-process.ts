@@ -1,0 +1,211 @@
+import type { ServerResponse } from 'node:http';
+import { z } from 'zod';
+import type { AwsReader } from '../../src/aws/stacks.js';
+import type { BranchFacts, StackFacts } from '../../src/core/model.js';
+import type { GitLabReader, Page } from '../../src/gitlab/reader.js';
+import {
+  branchSchema,
+  environmentSchema,
+  mergeRequestSchema,
+  projectSchema,
+  toBranch,
+  toEnvironment,
+  toMergeRequest,
+  toProject,
+} from '../../src/gitlab/schemas.js';
+import { silentLogger } from '../../src/log/logger.js';
+import type { ExecutorDeps } from '../../src/reap/executor.js';
+import type { RunDeps } from '../../src/run/audit.js';
+import { emptyState, type State, type StateStore } from '../../src/state/state.js';
+import { ApiStats } from '../../src/util/api-stats.js';
+import { GitLabSandbox } from '../sandbox/gitlab.js';
+import { parseScenario } from '../sandbox/scenario.js';
+import { World } from '../sandbox/world.js';
+
+/**
+ * In-process fakes of the outside world for tests of `audit()`, `reap()` and the collectors: the
+ * sandbox's own world and GitLab routes (pagination, 404s, filters), called as functions instead of
+ * over HTTP, so these tests run in milliseconds and swap `deps` without any global mock. Every call is
+ * counted by operation in `calls`.
+ */
+export interface InProcessWorld {
+  world: World;
+  deps: RunDeps;
+  writers: Pick<ExecutorDeps, 'aws' | 'gitlab'>;
+  store: StateStore & { state: State; saves: number };
+  /** Calls per operation (`gitlab.branchesPage`, `aws.deleteStack`, …). */
+  calls: Map<string, number>;
+}
+
+/** A world from a scenario object (as the sandbox takes it) and its in-process readers and writers. */
+export function inProcessWorld(scenario: unknown, now = Date.now()): InProcessWorld {
+  const world = new World(parseScenario(scenario));
+  const calls = new Map<string, number>();
+  const count = (op: string) => calls.set(op, (calls.get(op) ?? 0) + 1);
+  const sandbox = new GitLabSandbox(world, () => 'http://sandbox.invalid');
+  const route = (sandbox as unknown as { route: (ctx: unknown) => unknown }).route.bind(sandbox);
+
+  /** One GET through the sandbox's router; `null` on its 404. */
+  const get = (path: string, query: Record<string, string | number> = {}) => {
+    const url = new URL(`http://sandbox.invalid/api/v4${path}`);
+    for (const [k, v] of Object.entries(query)) url.searchParams.set(k, String(v));
+    const headers = new Map<string, string>();
+    const res = { setHeader: (k: string, v: string) => headers.set(k.toLowerCase(), v) };
+    const segments = path.split('/').filter(Boolean).map(decodeURIComponent);
+    try {
+      const out = route({
+        method: 'GET',
+        url,
+        segments,
+        body: Object.fromEntries(url.searchParams),
+        token: 'in-process',
+        res: res as unknown as ServerResponse,
+      });
+      return { out, headers };
+    } catch (error) {
+      if ((error as { status?: number }).status === 404) return null;
+      throw error;
+    }
+  };
+  const page = <T, R>(r: ReturnType<typeof get>, schema: z.ZodType<T>, to: (raw: T) => R): Page<R> => {
+    if (!r) throw Object.assign(new Error('404 Not found'), { status: 404 });
+    const next = r.headers.get('x-next-page');
+    const total = r.headers.get('x-total-pages');
+    return {
+      items: z.array(schema).parse(r.out).map(to),
+      nextPage: next ? Number(next) : null,
+      totalPages: total ? Number(total) : null,
+    };
+  };
+  const enc = encodeURIComponent;
+  const gitlab: GitLabReader = {
+    async project(key) {
+      count('gitlab.project');
+      const r = get(`/projects/${enc(String(key))}`);
+      return r ? toProject(projectSchema.parse(r.out)) : null;
+    },
+    async branchesPage(projectId, p) {
+      count('gitlab.branchesPage');
+      return page(
+        get(`/projects/${projectId}/repository/branches`, { page: p, per_page: 100 }),
+        branchSchema,
+        toBranch,
+      );
+    },
+    async branch(projectId, name): Promise<BranchFacts | null> {
+      count('gitlab.branch');
+      const r = get(`/projects/${projectId}/repository/branches/${enc(name)}`);
+      return r ? toBranch(branchSchema.parse(r.out)) : null;
+    },
+    async mergeRequestsPage(projectId, p, filter) {
+      count('gitlab.mergeRequestsPage');
+      const q = {
+        state: 'all',
+        page: p,
+        per_page: 100,
+        ...(filter?.sourceBranch ? { source_branch: filter.sourceBranch } : {}),
+      };
+      return page(get(`/projects/${projectId}/merge_requests`, q), mergeRequestSchema, toMergeRequest);
+    },
+    async environmentsPage(projectId, p, filter) {
+      count('gitlab.environmentsPage');
+      const q = {
+        page: p,
+        per_page: 100,
+        ...(filter?.name !== undefined ? { name: filter.name } : {}),
+        ...(filter?.states !== undefined ? { states: filter.states } : {}),
+      };
+      return page(get(`/projects/${projectId}/environments`, q), environmentSchema, toEnvironment);
+    },
+    async environment(projectId, environmentId) {
+      count('gitlab.environment');
+      const r = get(`/projects/${projectId}/environments/${environmentId}`);
+      if (!r) throw Object.assign(new Error('404 Not found'), { status: 404 });
+      return toEnvironment(environmentSchema.parse(r.out));
+    },
+    async mergeRequest(projectId, iid) {
+      count('gitlab.mergeRequest');
+      const r = get(`/projects/${projectId}/merge_requests/${iid}`);
+      return r ? toMergeRequest(mergeRequestSchema.parse(r.out)) : null;
+    },
+  };
+
+  const facts = (s: World['stacks'][number]): StackFacts => ({
+    account: s.account,
+    region: s.region,
+    stackId: s.stackId,
+    name: s.name,
+    status: s.status,
+    createdAt: s.createdAt,
+    tags: { ...s.tags },
+    terminationProtection: s.terminationProtection,
+    ...(s.statusReason ? { statusReason: s.statusReason } : {}),
+    ...(s.updatedAt ? { updatedAt: s.updatedAt } : {}),
+    ...(s.parentId ? { parentId: s.parentId } : {}),
+    ...(s.rootId ? { rootId: s.rootId } : {}),
+  });
+  const aws: AwsReader = {
+    async callerAccount(target) {
+      count('aws.callerAccount');
+      return target.id ?? world.defaultAccount;
+    },
+    async listStacks(_target, account, region) {
+      count('aws.listStacks');
+      return world.stacks
+        .filter((s) => s.account === account && s.region === region && s.status !== 'DELETE_COMPLETE')
+        .map(facts);
+    },
+  };
+  const byId = (id: string) => world.stacks.find((s) => s.stackId === id);
+  const writers: InProcessWorld['writers'] = {
+    aws: {
+      callerAccount: aws.callerAccount,
+      async describeStack(_t, _r, stackId) {
+        count('aws.describeStack');
+        const s = byId(stackId);
+        return s ? facts(s) : null;
+      },
+      listExports: async () => (count('aws.listExports'), []),
+      listImports: async () => (count('aws.listImports'), []),
+      failedResources: async () => (count('aws.failedResources'), []),
+      async deleteStack(_t, _r, stackId) {
+        count('aws.deleteStack');
+        const s = byId(stackId);
+        // Deletion completes at once here: the sandbox over HTTP covers the timing.
+        if (s) s.status = 'DELETE_COMPLETE';
+      },
+    },
+    gitlab: {
+      mergeRequestNoteBodies: async () => (count('gitlab.mergeRequestNoteBodies'), []),
+      findIssue: async () => (count('gitlab.findIssue'), null),
+      stopEnvironment: async () => (count('gitlab.stopEnvironment'), 'stopped'),
+      deleteEnvironment: async () => void count('gitlab.deleteEnvironment'),
+      createMergeRequestNote: async () => void count('gitlab.createMergeRequestNote'),
+      createIssue: async () => (count('gitlab.createIssue'), 1),
+      updateIssue: async () => void count('gitlab.updateIssue'),
+    },
+  };
+  const store = {
+    state: emptyState(),
+    saves: 0,
+    async load() {
+      return structuredClone(store.state);
+    },
+    async save(state: State) {
+      store.saves++;
+      store.state = structuredClone(state);
+    },
+    async lock() {
+      return { release: async () => undefined };
+    },
+  };
+  const deps: RunDeps = {
+    aws,
+    gitlab,
+    logger: silentLogger(),
+    stats: new ApiStats(),
+    now: () => now,
+    env: {},
+  };
+  return { world, deps, writers, store, calls };
+}
