@@ -11,5 +11,14 @@ export default defineConfig({
     reporters: ['default', ['json', { outputFile: 'reports/vitest.json' }]],
     hookTimeout: 60_000,
     globalSetup: ['test/global-setup.ts'],
+    // Line and branch coverage of src/ by the in-process tests (the CLI processes the e2e tests start
+    // are not instrumented): printed as a summary, written to reports/coverage.
+    coverage: {
+      provider: 'v8',
+      include: ['src/**/*.ts'],
+      exclude: ['src/**/*.test.ts'],
+      reporter: ['text-summary', 'json-summary'],
+      reportsDirectory: 'reports/coverage',
+    },
   },
 });

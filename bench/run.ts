@@ -1,31 +1,45 @@
 import { spawn } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { startSandbox } from '../test/sandbox/index.js';
-import { generate, lowerBound, SIZES } from './world.js';
+import { generate, lowerBound, MESSY, SIZES, type Size, type World } from './world.js';
 
-// npm run bench -- --size S|M|L [--strategy auto|per-stack|both]
-// Runs the built CLI's audit against a generated world in the sandbox (GitLab 30 ms latency and 2,000
-// requests/min per token; CloudFormation 50 ms and 5 requests/s per region) and prints calls, the lower
-// bound, wall time against the rate-limit floor, peak RSS and verdict differences from the truth.
+// npm run bench -- --size S|M|L [--world clean|messy] [--strategy auto|per-stack|both] [--latency ms]
+// Runs the built CLI's audit against a generated world in the sandbox (GitLab 2,000 requests/min per
+// token, CloudFormation 5 requests/s per region) and prints calls against the lower bound, wall time
+// against the floor that latency and the available rate budget set, peak RSS and verdict differences.
 const { values } = parseArgs({
-  options: { size: { type: 'string', default: 'S' }, strategy: { type: 'string', default: 'auto' } },
+  options: {
+    size: { type: 'string', default: 'S' },
+    world: { type: 'string', default: 'clean' },
+    strategy: { type: 'string', default: 'auto' },
+    latency: { type: 'string' },
+    reserve: { type: 'string', default: '0.5' },
+  },
 });
 const sizeName = String(values.size).toUpperCase() as keyof typeof SIZES;
-const size = SIZES[sizeName];
-if (!size) throw new Error(`--size must be S, M or L`);
+const size: Size | undefined = SIZES[sizeName];
+if (!size) throw new Error('--size must be S, M or L');
+const messy = values.world === 'messy';
 const strategies = values.strategy === 'both' ? ['auto', 'per-stack'] : [String(values.strategy)];
+const latencyMs = values.latency !== undefined ? Number(values.latency) : messy ? 10 : 30;
+const latency = { gitlab: latencyMs, aws: messy ? latencyMs : 50 };
+const reserve = Number(values.reserve);
+const CONCURRENCY = 16;
 
-const t0 = Date.now();
-const world = generate(size);
-const bound = lowerBound(world);
-console.log(
-  `world ${sizeName}: ${size.stacks} stacks, ${size.projects} projects, ${size.branches} branches (generated in ${Date.now() - t0} ms)`,
-);
+interface Outcome {
+  code: number;
+  wall: number;
+  rssMb: number;
+  counts: Record<string, Record<string, number>>;
+  throttled: number;
+  report: { environments: { stack: { name: string }; verdict: string }[] };
+}
 
-for (const strategy of strategies) {
+/** One audit of `world` by the built CLI, as a process, against a fresh sandbox. */
+async function audit(world: World, strategy: string): Promise<Outcome> {
   const sandbox = await startSandbox({ scenario: world.scenario });
   const dir = mkdtempSync(join(tmpdir(), 'env-reaper-bench-'));
   const config = join(dir, 'config.yaml');
@@ -34,11 +48,9 @@ for (const strategy of strategies) {
     [
       'aws:',
       '  regions: [eu-west-1, us-east-1]',
-      '  cloudFormationRequestsPerSecond: 4.5',
       'gitlab:',
-      // Just under the server's 2,000/min, so a fixed window never trips.
-      '  requestsPerMinute: 1960',
-      '  concurrency: 16',
+      `  concurrency: ${CONCURRENCY}`,
+      `  rateLimitReserve: ${reserve}`,
       `  fetchStrategy: ${strategy}`,
       '',
     ].join('\n'),
@@ -54,51 +66,93 @@ for (const strategy of strategies) {
       '--format',
       'json',
       '--output',
-      `json=${join(dir, 'report.json')}`,
+      `json=${join(dir, 'r.json')}`,
     ],
     {
       env: { ...process.env, ...sandbox.env(), ENV_REAPER_LOG_LEVEL: 'info' },
+      stdio: ['ignore', 'ignore', 'pipe'],
     },
   );
   let stderr = '';
-  child.stderr.on('data', (d: Buffer) => {
+  child.stderr?.on('data', (d: Buffer) => {
     stderr += d.toString();
   });
   const code = await new Promise<number>((r) => child.on('exit', (c) => r(c ?? 1)));
   const wall = (Date.now() - started) / 1000;
-  const { readFileSync } = await import('node:fs');
-  const report = JSON.parse(readFileSync(join(dir, 'report.json'), 'utf8')) as {
-    environments: { stack: { name: string }; verdict: string }[];
+  const out: Outcome = {
+    code,
+    wall,
+    rssMb: Number(/"maxRssKb":(\d+)/.exec(stderr)?.[1] ?? 0) / 1024,
+    counts: sandbox.world.counts(),
+    throttled: sandbox.world.requests.filter((r) => r.status === 429 || r.status === 400).length,
+    report: JSON.parse(readFileSync(join(dir, 'r.json'), 'utf8')),
   };
-  const rss = Number(/"maxRssKb":(\d+)/.exec(stderr)?.[1] ?? 0) / 1024;
-  const counts = sandbox.world.counts();
-  const awsCalls = Object.values(counts.aws ?? {}).reduce((a, b) => a + b, 0);
-  const gitlabCalls = Object.values(counts.gitlab ?? {}).reduce((a, b) => a + b, 0);
-  const throttled = sandbox.world.requests.filter((r) => r.status === 429 || r.status === 400).length;
-  let wrong = 0;
-  for (const e of report.environments) if (world.truth.get(e.stack.name) !== e.verdict) wrong++;
-  const missing = world.truth.size - report.environments.length;
-  const floorGitlab = bound.gitlab / (2000 / 60);
-  const floorAws = Math.max(...Object.values(world.stacksPerRegion).map((n) => Math.ceil(n / 100) / 5));
-  const floor = Math.max(floorGitlab, floorAws);
-  const total = awsCalls + gitlabCalls;
-  const totalBound = bound.aws + bound.gitlab;
-  console.log(`\n== strategy ${strategy} (exit ${code})`);
-  console.log(
-    `calls        aws ${awsCalls} (bound ${bound.aws}), gitlab ${gitlabCalls} (bound ${bound.gitlab}), total ${total}`,
-  );
-  console.log(
-    `calls/bound  ${(total / totalBound).toFixed(3)} (aws ${(awsCalls / bound.aws).toFixed(3)}, gitlab ${(gitlabCalls / bound.gitlab).toFixed(3)})`,
-  );
-  for (const [service, ops] of Object.entries(counts)) {
-    for (const [op, n] of Object.entries(ops)) console.log(`  ${service.padEnd(7)} ${op.padEnd(48)} ${n}`);
-  }
-  console.log(
-    `wall         ${wall.toFixed(1)} s; rate-limit floor ${floor.toFixed(1)} s; wall/floor ${(wall / floor).toFixed(3)}`,
-  );
-  console.log(`peak RSS     ${rss.toFixed(0)} MB (env-reaper process)`);
-  console.log(`throttled    ${throttled} responses`);
-  console.log(`verdicts     ${wrong} differ from the truth, ${missing} stacks missing`);
   await sandbox.close();
+  return out;
 }
-console.log(`\ncommand: npm run bench -- --size ${sizeName} --strategy ${values.strategy}`);
+
+/**
+ * The floor of the wall time: the process's fixed cost (an audit of an empty world), plus the larger of
+ * what latency alone costs (each region's pages one after another; the GitLab calls `CONCURRENCY` at a
+ * time, two round trips at least) and what the rate budget costs (whole windows to wait when the calls
+ * exceed what the reserve leaves, after what others already spent; CloudFormation's 5 pages/s).
+ */
+function floorOf(world: World, bound: { aws: number; gitlab: number }, fixed: number) {
+  const pages = Object.values(world.stacksPerRegion).map((n) => Math.max(1, Math.ceil(n / 100)));
+  const latencyFloor = Math.max(
+    (Math.max(...pages) * world.latency.aws) / 1000,
+    (Math.max(2, Math.ceil(bound.gitlab / CONCURRENCY)) * world.latency.gitlab) / 1000,
+  );
+  const perWindow = Math.floor(world.budget.limit * (1 - reserve));
+  const first = Math.max(0, perWindow - world.budget.usedByOthers);
+  const windows = bound.gitlab <= first ? 0 : Math.ceil((bound.gitlab - first) / perWindow);
+  const rateFloor = Math.max(windows * 60, Math.max(...pages) / 5);
+  return { floor: fixed + Math.max(latencyFloor, rateFloor), latencyFloor, rateFloor, fixed };
+}
+
+const sum = (o: Record<string, number> | undefined) => Object.values(o ?? {}).reduce((a, b) => a + b, 0);
+
+const t0 = Date.now();
+const world = generate(size, { ...(messy ? { mess: MESSY } : {}), latency });
+const bound = lowerBound(world);
+console.log(
+  `world ${sizeName} ${messy ? 'messy' : 'clean'}: ${size.stacks} stacks, ${size.projects} projects, ${world.projects.reduce((a, p) => a + p.branches, 0)} branches, latency ${latency.gitlab}/${latency.aws} ms, reserve ${reserve} (generated in ${Date.now() - t0} ms)`,
+);
+const empty = generate({ stacks: 0, projects: 0, branches: 0 }, { latency });
+const fixed = (await audit(empty, 'auto')).wall;
+const { floor, latencyFloor, rateFloor } = floorOf(world, bound, fixed);
+console.log(
+  `floor        ${floor.toFixed(2)} s = fixed ${fixed.toFixed(2)} s (empty world) + max(latency ${latencyFloor.toFixed(2)} s, rate budget ${rateFloor.toFixed(2)} s)`,
+);
+
+const rows: string[] = [];
+for (const strategy of strategies) {
+  const o = await audit(world, strategy);
+  const aws = sum(o.counts.aws);
+  const gitlab = sum(o.counts.gitlab);
+  let wrong = 0;
+  for (const e of o.report.environments) if (world.truth.get(e.stack.name) !== e.verdict) wrong++;
+  const missing = world.truth.size - o.report.environments.length;
+  const ratio = (aws + gitlab) / (bound.aws + bound.gitlab);
+  console.log(`\n== strategy ${strategy} (exit ${o.code})`);
+  console.log(`calls        aws ${aws} (bound ${bound.aws}), gitlab ${gitlab} (bound ${bound.gitlab})`);
+  console.log(`calls/bound  ${ratio.toFixed(3)}`);
+  for (const [service, ops] of Object.entries(o.counts))
+    for (const [op, n] of Object.entries(ops)) console.log(`  ${service.padEnd(7)} ${op.padEnd(48)} ${n}`);
+  console.log(
+    `wall         ${o.wall.toFixed(2)} s; floor ${floor.toFixed(2)} s; wall/floor ${(o.wall / floor).toFixed(3)}`,
+  );
+  console.log(`peak RSS     ${o.rssMb.toFixed(0)} MB (env-reaper process)`);
+  console.log(`throttled    ${o.throttled} responses`);
+  console.log(`verdicts     ${wrong} differ from the truth, ${missing} stacks missing`);
+  rows.push(
+    `| ${sizeName} | ${messy ? 'messy' : 'clean'} | ${strategy} | ${aws} + ${gitlab} = ${aws + gitlab} | ${bound.aws + bound.gitlab} | ${ratio.toFixed(3)} | ${o.wall.toFixed(1)} s | ${floor.toFixed(1)} s | ${(o.wall / floor).toFixed(2)} | ${o.rssMb.toFixed(0)} MB | ${wrong + missing} |`,
+  );
+}
+console.log(
+  '\n| size | world | strategy | calls (aws + gitlab) | bound | calls ÷ bound | wall | floor | wall ÷ floor | peak RSS | verdict diffs |',
+);
+for (const r of rows) console.log(r);
+console.log(
+  `\ncommand: npm run bench -- --size ${sizeName} --world ${messy ? 'messy' : 'clean'} --strategy ${values.strategy}${values.latency !== undefined ? ` --latency ${values.latency}` : ''}${values.reserve !== '0.5' ? ` --reserve ${values.reserve}` : ''}`,
+);

@@ -21,17 +21,68 @@ export const SIZES: Record<'S' | 'M' | 'L', Size> = {
 
 export const REGIONS = ['eu-west-1', 'us-east-1'];
 
+/** What the lower bound needs to know of one project. */
+export interface ProjectMeta {
+  branches: number;
+  mergeRequests: number;
+  refs: number;
+  /** Path spellings (lower-cased) its stacks use; former paths cost a redirect too. */
+  paths: number;
+  formerPaths: number;
+  /** Some stack carries only a ref slug: the branch and MR listings are the only way. */
+  mustList: boolean;
+}
+
+/** How messy the tagging is (issue #14): the clean world has none of it. */
+export interface Mess {
+  /** Share of stacks tagged by project path instead of id (in random letter case). */
+  byPath: number;
+  /** Share of projects renamed since some of their stacks were tagged (tagged with the former path). */
+  renamed: number;
+  /** Share of stacks with only a ref slug (no ref). */
+  slugOnly: number;
+  /** Share of projects with thousands of branches (the rest have a handful). */
+  huge: number;
+  /** Requests someone else already spent from the token's first window. */
+  budgetUsedByOthers: number;
+}
+
+export const MESSY: Mess = { byPath: 0.4, renamed: 0.1, slugOnly: 0.03, huge: 0.1, budgetUsedByOthers: 600 };
+
 /** The generated world: a sandbox scenario, the truth, and what the lower bound needs to know. */
 export interface World {
   scenario: Record<string, unknown>;
   truth: Map<string, Verdict>;
-  /** Per project: branches, MRs and refs its stacks need. */
-  projects: { branches: number; mergeRequests: number; refs: number }[];
+  projects: ProjectMeta[];
   stacksPerRegion: Record<string, number>;
+  /** The GitLab rate budget: limit per window, and what others spent of the first window. */
+  budget: { limit: number; usedByOthers: number };
+  latency: { gitlab: number; aws: number };
 }
 
-/** Builds a world: stacks spread over projects and two regions, with a known verdict mix. */
-export function generate(size: Size, seed = 7): World {
+const slugOf = (ref: string) =>
+  ref
+    .toLowerCase()
+    .replace(/[^a-z0-9]/g, '-')
+    .slice(0, 63)
+    .replace(/^-+|-+$/g, '');
+
+/** The same path in another letter case, as a hand-written tag may have it. */
+function recase(path: string, random: () => number): string {
+  return [...path].map((c) => (random() < 0.3 ? c.toUpperCase() : c)).join('');
+}
+
+/**
+ * Builds a world: stacks spread over projects and two regions, with a known verdict mix; with `mess`,
+ * tagged the ways real estates are (issue #14).
+ */
+export function generate(
+  size: Size,
+  options: { seed?: number; mess?: Mess; latency?: { gitlab: number; aws: number } } = {},
+): World {
+  const seed = options.seed ?? 7;
+  const mess = options.mess;
+  const latency = options.latency ?? { gitlab: 30, aws: 50 };
   const random = rng(seed);
   const perProject = Math.ceil(size.stacks / size.projects);
   const branchesPerProject = Math.floor(size.branches / size.projects);
@@ -47,12 +98,30 @@ export function generate(size: Size, seed = 7): World {
     const mrs: Record<string, unknown>[] = [];
     let iid = 1;
     let refs = 0;
+    const path = `org/team-${Math.ceil(p / 50)}/app-${p}`;
+    const renamed = mess !== undefined && random() < mess.renamed;
+    const former = `org/legacy-${Math.ceil(p / 50)}/app-${p}`;
+    const paths = new Set<string>();
+    let formerUsed = false;
+    let mustList = false;
     for (let i = 0; i < perProject && made < size.stacks; i++, made++) {
       const ref = `feature/p${p}-s${i}`;
       const name = `review-p${p}-s${i}`;
       const roll = random();
       let verdict: Verdict;
       const tags: Record<string, string> = { 'gitlab:project-id': String(p), 'gitlab:ref': ref };
+      if (mess && random() < mess.byPath) {
+        delete tags['gitlab:project-id'];
+        const spelled = renamed && random() < 0.5 ? former : recase(path, random);
+        if (spelled === former) formerUsed = true;
+        else paths.add(spelled.toLowerCase());
+        tags['gitlab:project-path'] = spelled;
+      }
+      if (mess && random() < mess.slugOnly) {
+        delete tags['gitlab:ref'];
+        tags['gitlab:ref-slug'] = slugOf(ref);
+        mustList = true;
+      }
       let updated = '-6h';
       if (roll < 0.6) {
         verdict = 'active';
@@ -89,15 +158,29 @@ export function generate(size: Size, seed = 7): World {
         tags,
       });
     }
-    const synthetic = Math.max(0, branchesPerProject - branches.length);
+    // Messy: a few projects with thousands of branches, the rest with a handful; same total on average.
+    const wanted = mess
+      ? random() < mess.huge
+        ? Math.round(branchesPerProject * 8 * (0.5 + random()))
+        : Math.round(3 + random() * branchesPerProject * 0.1)
+      : branchesPerProject;
+    const synthetic = Math.max(0, wanted - branches.length);
     projects.push({
       id: p,
-      path: `org/team-${Math.ceil(p / 50)}/app-${p}`,
+      path,
+      ...(renamed ? { formerPaths: [former] } : {}),
       branches,
       syntheticBranches: { count: synthetic, prefix: `topic/p${p}-` },
       mergeRequests: mrs,
     });
-    meta.push({ branches: branches.length + synthetic, mergeRequests: mrs.length, refs });
+    meta.push({
+      branches: branches.length + synthetic,
+      mergeRequests: mrs.length,
+      refs,
+      paths: paths.size,
+      formerPaths: formerUsed ? 1 : 0,
+      mustList,
+    });
   }
   return {
     scenario: {
@@ -112,23 +195,32 @@ export function generate(size: Size, seed = 7): World {
           },
         ],
       },
-      gitlab: { requestsPerMinute: 2000, projects },
-      latency: { gitlab: 30, aws: 50 },
+      gitlab: { requestsPerMinute: 2000, budgetUsedByOthers: mess?.budgetUsedByOthers ?? 0, projects },
+      latency,
     },
     truth,
     projects: meta,
     stacksPerRegion: Object.fromEntries(REGIONS.map((r) => [r, (stacksByRegion[r] as unknown[]).length])),
+    budget: { limit: 2000, usedByOthers: mess?.budgetUsedByOthers ?? 0 },
+    latency,
   };
 }
 
-/** The fewest calls any correct tool needs for this world (issue #7's definition). */
+/**
+ * The fewest calls any correct tool needs for this world (issue #7's definition, extended by issue #14
+ * to messy tagging): one `GetCallerIdentity` and the `DescribeStacks` pages of each region; per
+ * project, one GET per path spelling its stacks use (two for a former path: GitLab answers it with a
+ * redirect), or one by id when no path names it; then for branches and MRs the cheaper of listing every
+ * page or one lookup per ref, and listing when a stack carries only a ref slug.
+ */
 export function lowerBound(world: World): { aws: number; gitlab: number } {
   const pages = (n: number) => Math.max(1, Math.ceil(n / 100));
   const aws = 1 + Object.values(world.stacksPerRegion).reduce((a, n) => a + pages(n), 0);
   let gitlab = 0;
   for (const p of world.projects) {
-    // The project itself, then for branches and MRs the cheaper of listing pages or per-ref lookups.
-    gitlab += 1 + Math.min(pages(p.branches), p.refs) + Math.min(pages(p.mergeRequests), p.refs);
+    const resolve = p.paths + 2 * p.formerPaths || 1;
+    const facts = (n: number) => (p.mustList ? pages(n) : Math.min(pages(n), p.refs));
+    gitlab += resolve + facts(p.branches) + facts(p.mergeRequests);
   }
   return { aws, gitlab };
 }

@@ -9,14 +9,20 @@ import { documentedRoutes, type Mode, policyActions } from './helpers/privilege.
  * outputs are listed before the suite and compared after it. A test that leaves a file in the
  * repository (state, reports, screenshots) fails the run here.
  */
-const OWN_OUTPUTS = /^(node_modules\/|dist\/|reports\/vitest\.json$|reports\/mutation\/|\.stryker-tmp\/)/;
+const OWN_OUTPUTS =
+  /^(node_modules\/|dist\/|reports\/vitest\.json$|reports\/coverage\/|reports\/mutation\/|\.stryker-tmp\/)/;
 
 function strayFiles(): string[] {
   try {
     // Every file git does not track (ignored ones too), outside the build's own output folders.
-    const exclude = ['node_modules', 'dist', '.stryker-tmp', 'reports/mutation', 'test/mutation'].map(
-      (d) => `:(exclude)${d}`,
-    );
+    const exclude = [
+      'node_modules',
+      'dist',
+      '.stryker-tmp',
+      'reports/mutation',
+      'reports/coverage',
+      'test/mutation',
+    ].map((d) => `:(exclude)${d}`);
     return execFileSync('git', ['ls-files', '--others', '--', '.', ...exclude], {
       encoding: 'utf8',
       maxBuffer: 64 * 1024 * 1024,

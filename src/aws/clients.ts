@@ -27,8 +27,8 @@ export interface AwsClientOptions {
   logger: Logger;
   /** SDK retry attempts (the SDK's own backoff handles `Throttling`). */
   maxAttempts?: number;
-  /** CloudFormation requests per second per account × region (its API throttles at a few per second). */
-  cloudFormationRps?: number;
+  /** Optional ceiling on CloudFormation calls per second per account × region. */
+  cloudFormationRps?: number | undefined;
 }
 
 /** Counts every attempt, retries included: they cost rate limit too. */
@@ -51,6 +51,8 @@ function instrument<T extends { middlewareStack: { add: (...a: never[]) => void 
         } catch (error) {
           stats.call(service, op, true);
           throw error;
+        } finally {
+          pacer?.settled();
         }
       },
     { step: 'finalizeRequest', name: 'envReaperApiStats', priority: 'low' },
@@ -122,10 +124,20 @@ export class AwsClients {
     const key = `${target.roleArn ?? ''}|${region}`;
     let client = this.cfn.get(key);
     if (!client) {
-      const rps = this.options.cloudFormationRps ?? 4;
-      const pacer = new RequestPacer(Math.ceil(1000 / rps), (ms) => new Promise((r) => setTimeout(r, ms)));
+      // Throttling is the SDK's business (adaptive retry: it slows down only once AWS says so); a
+      // configured ceiling caps the calls per second on top.
+      const rps = this.options.cloudFormationRps;
+      const pacer =
+        rps === undefined
+          ? undefined
+          : new RequestPacer({
+              reserve: 0,
+              ceiling: Math.max(1, Math.floor(rps)),
+              windowMs: 1000,
+              sleep: (ms) => new Promise((r) => setTimeout(r, ms)),
+            });
       client = instrument(
-        new CloudFormationClient(this.config(target, region)),
+        new CloudFormationClient({ ...this.config(target, region), retryMode: 'adaptive' }),
         this.options.stats,
         'cloudformation',
         pacer,

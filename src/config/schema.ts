@@ -191,8 +191,13 @@ export const configSchema = z
           .url({ error: 'expected a URL like "https://gitlab.example.com"' })
           .optional()
           .meta({ description: 'GitLab base URL; falls back to $GITLAB_URL, then $CI_SERVER_URL.' }),
-        requestsPerMinute: z.number().int().positive().default(1500).meta({
-          description: "Client-side request budget; below GitLab.com's 2,000/min so other tools keep room.",
+        rateLimitReserve: z.number().min(0).max(0.95).default(0.5).meta({
+          description:
+            "Share of GitLab's rate budget (RateLimit-Limit) left for the token's other users: requests go at full concurrency while RateLimit-Remaining is above it, then wait for the window to reset.",
+        }),
+        requestsPerMinute: z.number().int().positive().optional().meta({
+          description:
+            'Optional client-side ceiling on requests per minute, whatever GitLab says (unset: the server budget and the reserve decide).',
         }),
         concurrency: z
           .number()
@@ -243,9 +248,9 @@ export const configSchema = z
           .max(32)
           .default(4)
           .meta({ description: 'Account × region listings in flight at once.' }),
-        cloudFormationRequestsPerSecond: z.number().positive().default(4).meta({
+        cloudFormationRequestsPerSecond: z.number().positive().optional().meta({
           description:
-            'Pace of CloudFormation calls per account × region; its API throttles at a few per second.',
+            "Optional ceiling on CloudFormation calls per second per account × region (unset: the SDK's adaptive retry slows down when CloudFormation throttles).",
         }),
       })
       .prefault({})

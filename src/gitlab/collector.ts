@@ -10,15 +10,18 @@ import {
   type ProjectFacts,
   projectKey,
 } from '../core/model.js';
+import type { RunError } from '../core/run-result.js';
 import { refSlug } from '../core/slug.js';
 import type { Logger } from '../log/logger.js';
-import { type GitLabReader, type Page, toEvidenceError } from './reader.js';
+import { type GitLabReader, type Page, readAll, toEvidenceError } from './reader.js';
 
 /**
- * Reads, once per project and run, the GitLab facts the stacks need (docs/design.md §8). For each kind of fact
- * (branches, MRs, environments) it picks the cheaper of listing the project's collection in pages of 100
- * or looking the refs up one by one; a ref slug can only be resolved from a listing. A failure is
- * confined to the facts it affects: those stacks become `unknown`, the rest of the run goes on.
+ * Reads, once per project and run, the GitLab facts the stacks need (docs/design.md §8). First every
+ * spelling of a project the stacks use (id, path, a former path, another case) is resolved to its id,
+ * so a project named both ways is read once. Then, for each kind of fact (branches, MRs, environments)
+ * one step picks the cheaper of listing the project's collection in pages of 100 or looking the refs up
+ * one by one, and keeps what a first page already answered. A failure is confined to the facts it
+ * affects: those stacks become `unknown`, the rest of the run goes on.
  */
 
 /** A stack whose owner needs GitLab evidence. */
@@ -41,73 +44,114 @@ export interface GitLabCollectOptions {
 /** What the collector found, per stack, plus errors for the report. */
 export interface GitLabCollection {
   evidence: Map<string, GitLabEvidence>;
-  errors: { scope: string; code: string; message: string }[];
+  errors: RunError[];
+  /** The projects read, by id (`null`: a key that named no visible project). */
   projects: Map<string, ProjectFacts | null>;
 }
 
 const ok = <T>(value: T): Evidence<T> => ({ ok: true, value });
 const fail = (error: EvidenceError): Evidence<never> => ({ ok: false, error });
 
-type Listing<T> =
-  | { kind: 'all'; items: T[]; pages: number }
-  | { kind: 'lookup' }
+/** How one kind of fact was read for a project. */
+type Facts<T> =
+  | { kind: 'all'; items: T[]; sawAll: boolean }
+  | { kind: 'lookup'; byKey: Map<string, Evidence<T[]>> }
   | { kind: 'error'; error: EvidenceError };
 
+/** One kind of fact of one project, and the two ways to read it. */
+interface FactStep<T> {
+  /** For error scopes: `branches`, `merge requests`, `environments`. */
+  what: string;
+  /** The refs (or environment names) the stacks need. */
+  keys: string[];
+  /** A listing is the only way (ref slugs can only be matched against a listing). */
+  mustList: boolean;
+  listPage: (page: number) => Promise<Page<T>>;
+  /** Items worth keeping from a listing, so memory follows the stacks, not the size of the project. */
+  keep: (item: T) => boolean;
+  /**
+   * The key a listed item answers completely (a branch by name, an environment by name), so a first
+   * page read to size the listing is not thrown away. Absent for MRs: a ref may have more elsewhere.
+   */
+  answers?: (item: T) => string | undefined;
+  /** Reads one key directly. */
+  lookup: (key: string) => Promise<T[]>;
+  /** The error scope of one lookup. */
+  lookupScope: (key: string) => string;
+  /** Seen on every listed item (the default-branch check). */
+  seen?: (item: T) => void;
+}
+
 /**
- * Lists a collection when that is cheaper than `lookups` single calls (or when `mustList`), keeping only
- * the items `keep` wants so memory follows the stacks, not the size of the project.
+ * Reads one kind of fact: looks the keys up when there are few, else lists a first page; when the rest
+ * of the listing would cost more pages than the keys it left unanswered, looks those up instead.
  */
-async function listOrLookup<T>(
-  lookups: number,
-  mustList: boolean,
+async function readFacts<T>(
+  step: FactStep<T>,
   lookupFirst: number,
-  listPage: (page: number) => Promise<Page<T>>,
-  keep: (item: T) => boolean,
-  seen?: (item: T) => void,
-): Promise<Listing<T>> {
-  if (!mustList && lookups <= lookupFirst) return { kind: 'lookup' };
+  scope: string,
+  errors: RunError[],
+): Promise<Facts<T>> {
+  const lookups = async (keys: string[], byKey = new Map<string, Evidence<T[]>>()) => {
+    await Promise.all(
+      keys.map(async (key) => {
+        try {
+          byKey.set(key, ok(await step.lookup(key)));
+        } catch (error) {
+          const e = toEvidenceError(error);
+          errors.push({ scope: `${scope} ${step.lookupScope(key)}`, ...e });
+          byKey.set(key, fail(e));
+        }
+      }),
+    );
+    return { kind: 'lookup' as const, byKey };
+  };
+  if (!step.mustList && step.keys.length <= lookupFirst) return lookups(step.keys);
   try {
-    const first = await listPage(1);
-    if (!mustList && first.nextPage !== null) {
+    const first = await step.listPage(1);
+    if (!step.mustList && first.nextPage !== null) {
+      const answered = new Map<string, T[]>();
+      for (const item of first.items) {
+        const key = step.answers?.(item);
+        if (key !== undefined) answered.set(key, [...(answered.get(key) ?? []), item]);
+      }
+      const open = step.keys.filter((k) => !answered.has(k));
       const remaining = first.totalPages === null ? Number.POSITIVE_INFINITY : first.totalPages - 1;
-      if (remaining >= lookups) return { kind: 'lookup' };
+      if (remaining >= open.length) {
+        const byKey = new Map<string, Evidence<T[]>>(
+          [...answered].filter(([k]) => step.keys.includes(k)).map(([k, v]) => [k, ok(v)]),
+        );
+        return lookups(open, byKey);
+      }
     }
     const items: T[] = [];
-    let pages = 1;
     const take = (page: Page<T>) => {
       for (const item of page.items) {
-        seen?.(item);
-        if (keep(item)) items.push(item);
+        step.seen?.(item);
+        if (step.keep(item)) items.push(item);
       }
     };
     take(first);
     let next = first.nextPage;
     while (next !== null) {
-      const page = await listPage(next);
-      pages++;
+      const page = await step.listPage(next);
       take(page);
       next = page.nextPage;
     }
-    return { kind: 'all', items, pages };
+    return { kind: 'all', items, sawAll: true };
   } catch (error) {
-    return { kind: 'error', error: toEvidenceError(error) };
+    const e = toEvidenceError(error);
+    errors.push({ scope: `${scope} ${step.what}`, ...e });
+    return { kind: 'error', error: e };
   }
-}
-
-async function allPages<T>(listPage: (page: number) => Promise<Page<T>>): Promise<T[]> {
-  const items: T[] = [];
-  let next: number | null = 1;
-  while (next !== null) {
-    const page: Page<T> = await listPage(next);
-    items.push(...page.items);
-    next = page.nextPage;
-  }
-  return items;
 }
 
 /** What one project's stacks need. */
 interface Needs {
-  key: string;
+  project: ProjectFacts;
+  /** The spellings the stacks used, for scopes and logs (as written, and as GitLab matches them). */
+  keys: Set<string>;
+  spellings: Set<string>;
   stacks: OwnedStack[];
   refs: Set<string>;
   slugs: Set<string>;
@@ -116,23 +160,80 @@ interface Needs {
   deployedRefEnvs: Set<string>;
 }
 
-function needsByProject(stacks: OwnedStack[]): Map<string, Needs> {
-  const out = new Map<string, Needs>();
+/** A spelling of a project as GitLab matches it: ids as they are, paths without regard to case. */
+function spelling(key: string): string {
+  return /^\d+$/.test(key) ? key : key.toLowerCase();
+}
+
+/**
+ * Resolves every spelling the stacks use to a project, paths first: an id the paths already reached is
+ * not asked for again. A former path is answered by GitLab's redirect to the project by id.
+ */
+async function resolveProjects(
+  keys: string[],
+  reader: GitLabReader,
+  limit: ReturnType<typeof pLimit>,
+): Promise<Map<string, Evidence<ProjectFacts | null>>> {
+  const out = new Map<string, Evidence<ProjectFacts | null>>();
+  const read = (key: string) =>
+    limit(async () => {
+      try {
+        out.set(key, ok(await reader.project(/^\d+$/.test(key) ? Number(key) : key)));
+      } catch (error) {
+        out.set(key, fail(toEvidenceError(error)));
+      }
+    });
+  const paths = keys.filter((k) => !/^\d+$/.test(k));
+  await Promise.all(paths.map(read));
+  const reached = new Map<string, ProjectFacts>();
+  for (const e of out.values()) if (e.ok && e.value) reached.set(String(e.value.id), e.value);
+  const ids = keys.filter((k) => /^\d+$/.test(k));
+  await Promise.all(ids.filter((id) => !reached.has(id)).map(read));
+  for (const id of ids) {
+    const known = reached.get(id);
+    if (known) out.set(id, ok(known));
+  }
+  return out;
+}
+
+/** Groups the stacks by resolved project; stacks of unresolved keys get their evidence at once. */
+function needsByProject(
+  stacks: OwnedStack[],
+  resolved: Map<string, Evidence<ProjectFacts | null>>,
+  evidence: Map<string, GitLabEvidence>,
+  errors: RunError[],
+): Map<number, Needs> {
+  const out = new Map<number, Needs>();
+  const reported = new Set<string>();
   for (const s of stacks) {
     const key = projectKey(s.owner);
     if (key === undefined || s.owner.unresolved) continue;
-    let n = out.get(key);
+    const found = resolved.get(spelling(key));
+    if (!found?.ok || found.value === null) {
+      if (found && !found.ok && !reported.has(key)) {
+        reported.add(key);
+        errors.push({ scope: `gitlab:project ${key}`, ...found.error });
+      }
+      evidence.set(s.stackId, { project: found ?? ok(null) });
+      continue;
+    }
+    const project = found.value;
+    let n = out.get(project.id);
     if (!n) {
       n = {
-        key,
+        project,
+        keys: new Set(),
+        spellings: new Set(),
         stacks: [],
         refs: new Set(),
         slugs: new Set(),
         envNames: new Set(),
         deployedRefEnvs: new Set(),
       };
-      out.set(key, n);
+      out.set(project.id, n);
     }
+    n.keys.add(key);
+    n.spellings.add(spelling(key));
     n.stacks.push(s);
     if (s.owner.ref !== undefined) n.refs.add(s.owner.ref);
     else if (s.owner.refSlug !== undefined) n.slugs.add(s.owner.refSlug);
@@ -152,25 +253,35 @@ export async function collectGitLab(
   options: GitLabCollectOptions,
 ): Promise<GitLabCollection> {
   const evidence = new Map<string, GitLabEvidence>();
-  const errors: GitLabCollection['errors'] = [];
+  const errors: RunError[] = [];
   const projects = new Map<string, ProjectFacts | null>();
-  const byProject = needsByProject(stacks);
   const limit = pLimit(options.projectConcurrency);
   const lookupFirst = options.lookupFirst ?? 3;
-  let done = 0;
-
+  const keys = new Set<string>();
+  for (const s of stacks) {
+    const key = projectKey(s.owner);
+    if (key !== undefined && !s.owner.unresolved) keys.add(spelling(key));
+  }
+  const resolved = await resolveProjects([...keys], reader, limit);
+  for (const [key, e] of resolved) if (e.ok && e.value === null) projects.set(key, null);
+  const byProject = needsByProject(stacks, resolved, evidence, errors);
+  // Progress counts the projects as the stacks name them: a key that names no project is done at once.
+  let done = keys.size - [...byProject.values()].reduce((n, p) => n + p.spellings.size, 0);
+  if (done > 0) options.onProject?.(done, keys.size);
   await Promise.all(
     [...byProject.values()].map((needs) =>
       limit(async () => {
+        projects.set(String(needs.project.id), needs.project);
         try {
-          await collectProject(needs, reader, lookupFirst, evidence, errors, projects, options.logger);
+          await collectProject(needs, reader, lookupFirst, evidence, errors, options.logger);
         } catch (error) {
           // Nothing in one project may abort the run: its stacks fail closed.
           const e = toEvidenceError(error);
-          errors.push({ scope: `gitlab:project ${needs.key}`, ...e });
+          errors.push({ scope: `gitlab:project ${[...needs.keys].sort()[0] ?? needs.project.id}`, ...e });
           for (const s of needs.stacks) evidence.set(s.stackId, { project: fail(e) });
         }
-        options.onProject?.(++done, byProject.size);
+        done += needs.spellings.size;
+        options.onProject?.(done, keys.size);
       }),
     ),
   );
@@ -182,130 +293,87 @@ async function collectProject(
   reader: GitLabReader,
   lookupFirst: number,
   evidence: Map<string, GitLabEvidence>,
-  errors: GitLabCollection['errors'],
-  projects: Map<string, ProjectFacts | null>,
+  errors: RunError[],
   logger: Logger,
 ): Promise<void> {
-  const scope = `gitlab:project ${needs.key}`;
-  const setAll = (e: GitLabEvidence) => {
-    for (const s of needs.stacks) evidence.set(s.stackId, e);
-  };
-  let project: ProjectFacts | null;
-  try {
-    project = await reader.project(/^\d+$/.test(needs.key) ? Number(needs.key) : needs.key);
-  } catch (error) {
-    const e = toEvidenceError(error);
-    errors.push({ scope, ...e });
-    setAll({ project: fail(e) });
-    return;
-  }
-  projects.set(needs.key, project);
-  if (project === null) {
-    setAll({ project: ok(null) });
-    return;
-  }
+  const { project } = needs;
+  // Errors name the project as its stacks do (an id sorts first when one names it).
+  const scope = `gitlab:project ${[...needs.keys].sort()[0] ?? project.id}`;
   const pid = project.id;
-  const defaultBranch = project.defaultBranch;
-
-  // Branches.
+  const refs = [...needs.refs];
   const slugs = needs.slugs;
   // A branch name some stack of this project may belong to (exact ref, or any branch of a ref slug).
   const wanted = (name: string) => needs.refs.has(name) || (slugs.size > 0 && slugs.has(refSlug(name)));
-  const wantBranch = (b: BranchFacts) => wanted(b.name);
+
   let sawDefault = false;
-  const branchListing = await listOrLookup(
-    needs.refs.size,
-    slugs.size > 0,
-    lookupFirst,
-    (page) => reader.branchesPage(pid, page),
-    wantBranch,
-    (b) => {
-      if (b.name === defaultBranch) sawDefault = true;
+  const branches = await readFacts<BranchFacts>(
+    {
+      what: 'branches',
+      keys: refs,
+      mustList: slugs.size > 0,
+      listPage: (page) => reader.branchesPage(pid, page),
+      keep: (b) => wanted(b.name),
+      answers: (b) => b.name,
+      lookup: async (ref) => {
+        const b = await reader.branch(pid, ref);
+        return b ? [b] : [];
+      },
+      lookupScope: (ref) => `branch ${ref}`,
+      seen: (b) => {
+        if (b.name === project.defaultBranch) sawDefault = true;
+      },
     },
-  );
-  let branchErr: EvidenceError | undefined;
-  const branchByRef = new Map<string, Evidence<BranchFacts | null>>();
-  let listedBranches: BranchFacts[] = [];
-  if (branchListing.kind === 'error') branchErr = branchListing.error;
-  else if (branchListing.kind === 'all') {
-    if (defaultBranch !== undefined && !sawDefault) {
-      // A listing without the default branch is not the whole truth: never conclude "branch deleted" from it.
-      branchErr = {
-        code: 'TRUNCATED_LISTING',
-        message: `branch listing of ${project.path} lacks the default branch ${defaultBranch}`,
-      };
-    } else listedBranches = branchListing.items;
-  } else {
-    await Promise.all(
-      [...needs.refs].map(async (ref) => {
-        try {
-          branchByRef.set(ref, ok(await reader.branch(pid, ref)));
-        } catch (error) {
-          const e = toEvidenceError(error);
-          errors.push({ scope: `${scope} branch ${ref}`, ...e });
-          branchByRef.set(ref, fail(e));
-        }
-      }),
-    );
-  }
-  if (branchErr) errors.push({ scope: `${scope} branches`, ...branchErr });
-
-  // Merge requests.
-  const wantMr = (m: MergeRequestFacts) => wanted(m.sourceBranch);
-  const mrListing = await listOrLookup(
-    needs.refs.size,
-    slugs.size > 0,
     lookupFirst,
-    (page) => reader.mergeRequestsPage(pid, page),
-    wantMr,
+    scope,
+    errors,
   );
-  const mrsByRef = new Map<string, Evidence<MergeRequestFacts[]>>();
-  if (mrListing.kind === 'error') errors.push({ scope: `${scope} merge requests`, ...mrListing.error });
-  if (mrListing.kind === 'lookup') {
-    await Promise.all(
-      [...needs.refs].map(async (ref) => {
-        try {
-          mrsByRef.set(
-            ref,
-            ok(await allPages((page) => reader.mergeRequestsPage(pid, page, { sourceBranch: ref }))),
-          );
-        } catch (error) {
-          const e = toEvidenceError(error);
-          errors.push({ scope: `${scope} merge requests of ${ref}`, ...e });
-          mrsByRef.set(ref, fail(e));
-        }
-      }),
-    );
+  let branchErr: EvidenceError | undefined = branches.kind === 'error' ? branches.error : undefined;
+  if (branches.kind === 'all' && project.defaultBranch !== undefined && !sawDefault) {
+    // A listing without the default branch is not the whole truth: never conclude "branch deleted" from it.
+    branchErr = {
+      code: 'TRUNCATED_LISTING',
+      message: `branch listing of ${project.path} lacks the default branch ${project.defaultBranch}`,
+    };
+    errors.push({ scope: `${scope} branches`, ...branchErr });
   }
 
-  // Environments.
-  const envListing = await listOrLookup(
-    needs.envNames.size,
-    false,
+  const mergeRequests = await readFacts<MergeRequestFacts>(
+    {
+      what: 'merge requests',
+      keys: refs,
+      mustList: slugs.size > 0,
+      listPage: (page) => reader.mergeRequestsPage(pid, page),
+      keep: (m) => wanted(m.sourceBranch),
+      lookup: (ref) => readAll((page) => reader.mergeRequestsPage(pid, page, { sourceBranch: ref })),
+      lookupScope: (ref) => `merge requests of ${ref}`,
+    },
     lookupFirst,
-    (page) => reader.environmentsPage(pid, page),
-    (e) => needs.envNames.has(e.name),
+    scope,
+    errors,
+  );
+
+  const environments = await readFacts<EnvironmentFacts>(
+    {
+      what: 'environments',
+      keys: [...needs.envNames],
+      mustList: false,
+      listPage: (page) => reader.environmentsPage(pid, page),
+      keep: (e) => needs.envNames.has(e.name),
+      answers: (e) => e.name,
+      lookup: async (name) =>
+        (await reader.environmentsPage(pid, 1, { name })).items.filter((e) => e.name === name),
+      lookupScope: (name) => `environment ${name}`,
+    },
+    lookupFirst,
+    scope,
+    errors,
   );
   const envByName = new Map<string, Evidence<EnvironmentFacts | null>>();
-  if (envListing.kind === 'error') errors.push({ scope: `${scope} environments`, ...envListing.error });
-  if (envListing.kind === 'all') {
-    for (const name of needs.envNames)
-      envByName.set(name, ok(envListing.items.find((e) => e.name === name) ?? null));
-  } else if (envListing.kind === 'lookup') {
-    await Promise.all(
-      [...needs.envNames].map(async (name) => {
-        try {
-          const found =
-            (await reader.environmentsPage(pid, 1, { name })).items.find((e) => e.name === name) ?? null;
-          envByName.set(name, ok(found));
-        } catch (error) {
-          const e = toEvidenceError(error);
-          errors.push({ scope: `${scope} environment ${name}`, ...e });
-          envByName.set(name, fail(e));
-        }
-      }),
+  for (const name of needs.envNames)
+    envByName.set(
+      name,
+      pick(environments, name, (e) => e.name === name),
     );
-  }
   // The deployed ref is only in the single GET: fetch it just for owners that have nothing else.
   await Promise.all(
     [...needs.deployedRefEnvs].map(async (name) => {
@@ -320,65 +388,84 @@ async function collectProject(
   );
 
   for (const s of needs.stacks) {
-    const e: GitLabEvidence = { project: ok(project) };
-    const { ref, refSlug: slug, environment } = s.owner;
-    const mine = (name: string) =>
-      ref !== undefined ? name === ref : slug !== undefined && refSlug(name) === slug;
-    // Branches for this stack.
-    if (branchErr) e.branches = fail(branchErr);
-    else if (branchListing.kind === 'all') {
-      e.branches = ok(listedBranches.filter((b) => mine(b.name)));
-    } else if (ref !== undefined) {
-      const one = branchByRef.get(ref);
-      e.branches = one === undefined ? ok([]) : one.ok ? ok(one.value ? [one.value] : []) : one;
-    } else e.branches = ok([]);
-    // MRs for this stack.
-    if (mrListing.kind === 'error') e.mergeRequests = fail(mrListing.error);
-    else if (mrListing.kind === 'all') {
-      e.mergeRequests = ok(mrListing.items.filter((m) => mine(m.sourceBranch)));
-    } else e.mergeRequests = ref !== undefined ? (mrsByRef.get(ref) ?? ok([])) : ok([]);
-    // The environment, when the stack names one.
-    if (environment !== undefined) {
-      e.environment =
-        envListing.kind === 'error' ? fail(envListing.error) : (envByName.get(environment) ?? ok(null));
-    }
-    // An owner with no ref or slug: the environment's deployed ref, else the tagged MR's source branch,
-    // stands in; fetch that branch and its MRs too.
-    if (ref === undefined && slug === undefined) {
-      let standIn = e.environment?.ok ? e.environment.value?.lastDeploymentRef : undefined;
-      if (standIn === undefined && s.owner.mrIid !== undefined) {
-        try {
-          const tagged = await reader.mergeRequest(pid, s.owner.mrIid);
-          e.taggedMergeRequest = ok(tagged);
-          standIn = tagged?.sourceBranch;
-        } catch (error) {
-          e.taggedMergeRequest = fail(toEvidenceError(error));
-        }
-      }
-      if (standIn !== undefined) {
-        const deployed = standIn;
-        try {
-          const [branch, mrs] = await Promise.all([
-            reader.branch(pid, deployed),
-            allPages((page) => reader.mergeRequestsPage(pid, page, { sourceBranch: deployed })),
-          ]);
-          e.branches = ok(branch ? [branch] : []);
-          e.mergeRequests = ok(mrs);
-        } catch (error) {
-          e.branches = fail(toEvidenceError(error));
-        }
-      }
-    }
+    const e = await stackEvidence(s, needs, reader, { branches, branchErr, mergeRequests, envByName });
     evidence.set(s.stackId, e);
   }
   logger.debug(
     {
       project: project.path,
+      spellings: needs.keys.size,
       stacks: needs.stacks.length,
-      branches: branchListing.kind,
-      mergeRequests: mrListing.kind,
-      environments: envListing.kind,
+      branches: branches.kind,
+      mergeRequests: mergeRequests.kind,
+      environments: environments.kind,
     },
     'gitlab project collected',
   );
+}
+
+/** The one item a key names, from whichever way its kind of fact was read. */
+function pick<T>(facts: Facts<T>, key: string, match: (item: T) => boolean): Evidence<T | null> {
+  if (facts.kind === 'error') return fail(facts.error);
+  if (facts.kind === 'all') return ok(facts.items.find(match) ?? null);
+  const one = facts.byKey.get(key);
+  if (one === undefined) return ok(null);
+  return one.ok ? ok(one.value.find(match) ?? null) : one;
+}
+
+/** The items of a stack (by its ref or slug), from whichever way its kind of fact was read. */
+function mine<T>(facts: Facts<T>, ref: string | undefined, matches: (item: T) => boolean): Evidence<T[]> {
+  if (facts.kind === 'error') return fail(facts.error);
+  if (facts.kind === 'all') return ok(facts.items.filter(matches));
+  if (ref === undefined) return ok([]);
+  return facts.byKey.get(ref) ?? ok([]);
+}
+
+/** One stack's evidence from its project's facts; owners without ref or slug get a stand-in ref. */
+async function stackEvidence(
+  s: OwnedStack,
+  needs: Needs,
+  reader: GitLabReader,
+  facts: {
+    branches: Facts<BranchFacts>;
+    branchErr: EvidenceError | undefined;
+    mergeRequests: Facts<MergeRequestFacts>;
+    envByName: Map<string, Evidence<EnvironmentFacts | null>>;
+  },
+): Promise<GitLabEvidence> {
+  const pid = needs.project.id;
+  const e: GitLabEvidence = { project: ok(needs.project) };
+  const { ref, refSlug: slug, environment } = s.owner;
+  const isMine = (name: string) =>
+    ref !== undefined ? name === ref : slug !== undefined && refSlug(name) === slug;
+  e.branches = facts.branchErr ? fail(facts.branchErr) : mine(facts.branches, ref, (b) => isMine(b.name));
+  e.mergeRequests = mine(facts.mergeRequests, ref, (m) => isMine(m.sourceBranch));
+  if (environment !== undefined) e.environment = facts.envByName.get(environment) ?? ok(null);
+  if (ref !== undefined || slug !== undefined) return e;
+  // An owner with no ref or slug: the environment's deployed ref, else the tagged MR's source branch,
+  // stands in; fetch that branch and its MRs too.
+  let standIn = e.environment?.ok ? e.environment.value?.lastDeploymentRef : undefined;
+  if (standIn === undefined && s.owner.mrIid !== undefined) {
+    try {
+      const tagged = await reader.mergeRequest(pid, s.owner.mrIid);
+      e.taggedMergeRequest = ok(tagged);
+      standIn = tagged?.sourceBranch;
+    } catch (error) {
+      e.taggedMergeRequest = fail(toEvidenceError(error));
+    }
+  }
+  if (standIn !== undefined) {
+    const deployed = standIn;
+    try {
+      const [branch, mrs] = await Promise.all([
+        reader.branch(pid, deployed),
+        readAll((page) => reader.mergeRequestsPage(pid, page, { sourceBranch: deployed })),
+      ]);
+      e.branches = ok(branch ? [branch] : []);
+      e.mergeRequests = ok(mrs);
+    } catch (error) {
+      e.branches = fail(toEvidenceError(error));
+    }
+  }
+  return e;
 }

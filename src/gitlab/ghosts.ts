@@ -2,7 +2,7 @@ import pLimit from 'p-limit';
 import type { EnvironmentFacts, Owner, ProjectFacts } from '../core/model.js';
 import type { EnvironmentFinding, EnvironmentFindings } from '../core/run-result.js';
 import { refSlug } from '../core/slug.js';
-import { type GitLabReader, type Page, toEvidenceError } from './reader.js';
+import { type GitLabReader, readAll, toEvidenceError } from './reader.js';
 
 /**
  * GitLab environments whose stack is gone (ghosts: `available` in the `review/` folder, and no live
@@ -11,17 +11,6 @@ import { type GitLabReader, type Page, toEvidenceError } from './reader.js';
  */
 
 const DAY_MS = 86_400_000;
-
-async function all(listPage: (page: number) => Promise<Page<EnvironmentFacts>>): Promise<EnvironmentFacts[]> {
-  const out: EnvironmentFacts[] = [];
-  let next: number | null = 1;
-  while (next !== null) {
-    const page: Page<EnvironmentFacts> = await listPage(next);
-    out.push(...page.items);
-    next = page.nextPage;
-  }
-  return out;
-}
 
 /**
  * Finds ghosts and stuck environments in the given projects. A review environment is live when an
@@ -56,12 +45,12 @@ export async function findEnvironmentFindings(
           ...(e.updatedAt ? { updatedAt: e.updatedAt } : {}),
         });
         try {
-          const available = await all((page) =>
+          const available = await readAll((page) =>
             reader.environmentsPage(project.id, page, { states: 'available' }),
           );
           for (const e of available)
             if (e.name.startsWith('review/') && !live.has(e.name)) findings.ghosts.push(finding(e));
-          const stopping = await all((page) =>
+          const stopping = await readAll((page) =>
             reader.environmentsPage(project.id, page, { states: 'stopping' }),
           );
           for (const e of stopping) {

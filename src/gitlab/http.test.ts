@@ -38,7 +38,7 @@ describe('GitLab HTTP layer', () => {
     const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}/api/v4/`;
     const waits: number[] = [];
     const handler = createGitLabRequestHandler({
-      requestsPerMinute: 60_000,
+      rateLimitReserve: 0.5,
       concurrency: 2,
       timeoutMs: 5_000,
       maxRetries: 3,

@@ -12,13 +12,16 @@ import { USER_AGENT } from '../util/version.js';
 /**
  * The HTTP layer under @gitbeaker/rest. Gitbeaker 43.8 retries 429/502 ten times within ~0.25 s and never
  * reads `Retry-After` (GitLab's API documentation), so we hand it this request handler instead:
- * one budget for the whole process (requests per minute + concurrency), `RateLimit-*` awareness, and
- * retries on 429/5xx/timeouts that wait for `Retry-After`. Gitbeaker keeps its resources and pagination.
+ * one budget for the whole process (concurrency, and the server's `RateLimit-*` budget spent down to a
+ * reserve), and retries on 429/5xx/timeouts that wait for `Retry-After`. Gitbeaker keeps its resources and pagination.
  */
 
 /** Options for the GitLab request handler. */
 export interface GitLabHttpOptions {
-  requestsPerMinute: number;
+  /** Share of the server's budget (`RateLimit-Limit`) left for the token's other users. */
+  rateLimitReserve: number;
+  /** Optional client-side ceiling (requests per minute), whatever the server says. */
+  requestsPerMinute?: number | undefined;
   concurrency: number;
   timeoutMs: number;
   maxRetries: number;
@@ -75,7 +78,12 @@ export function retryAfterMs(headers: Headers, now = Date.now()): number | undef
 /** Creates the request handler gitbeaker calls for every HTTP request. */
 export function createGitLabRequestHandler(options: GitLabHttpOptions) {
   const sleep = options.sleep ?? ((ms: number) => new Promise<void>((r) => setTimeout(r, ms)));
-  const pacer = new RequestPacer(Math.ceil(60_000 / options.requestsPerMinute), sleep);
+  const pacer = new RequestPacer({
+    reserve: options.rateLimitReserve,
+    ceiling: options.requestsPerMinute,
+    windowMs: 60_000,
+    sleep,
+  });
   const limit: LimitFunction = pLimit(options.concurrency);
 
   return async (endpoint: string, raw?: Record<string, unknown>) => {
@@ -119,6 +127,7 @@ export function createGitLabRequestHandler(options: GitLabHttpOptions) {
           options.stats.call('gitlab', route, !response.ok);
           return { request, response };
         } catch (error) {
+          pacer.settled();
           options.stats.call('gitlab', route, true);
           return { request, error: error as Error };
         }

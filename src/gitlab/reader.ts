@@ -52,6 +52,18 @@ export interface GitLabReader {
   mergeRequest(projectId: number, iid: number): Promise<MergeRequestFacts | null>;
 }
 
+/** Every item of a paged listing, page after page (the one paginator of the GitLab side). */
+export async function readAll<T>(listPage: (page: number) => Promise<Page<T>>): Promise<T[]> {
+  const items: T[] = [];
+  let next: number | null = 1;
+  while (next !== null) {
+    const page: Page<T> = await listPage(next);
+    items.push(...page.items);
+    next = page.nextPage;
+  }
+  return items;
+}
+
 /** Page size for every listing: GitLab's maximum. */
 export const PER_PAGE = 100;
 

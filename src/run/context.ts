@@ -104,6 +104,7 @@ export async function buildContext(
   const gitlabOptions: GitLabClientOptions = {
     url: config.gitlab.url ?? '',
     ...auth,
+    rateLimitReserve: config.gitlab.rateLimitReserve,
     requestsPerMinute: config.gitlab.requestsPerMinute,
     concurrency: config.gitlab.concurrency,
     timeoutMs: parseDuration(config.gitlab.timeout) ?? 30_000,

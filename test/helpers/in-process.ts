@@ -18,7 +18,7 @@ import type { ExecutorDeps } from '../../src/reap/executor.js';
 import type { RunDeps } from '../../src/run/audit.js';
 import { emptyState, type State, type StateStore } from '../../src/state/state.js';
 import { ApiStats } from '../../src/util/api-stats.js';
-import { GitLabSandbox } from '../sandbox/gitlab.js';
+import { GitLabSandbox, MovedProject } from '../sandbox/gitlab.js';
 import { parseScenario } from '../sandbox/scenario.js';
 import { World } from '../sandbox/world.js';
 
@@ -37,16 +37,24 @@ export interface InProcessWorld {
   calls: Map<string, number>;
 }
 
-/** A world from a scenario object (as the sandbox takes it) and its in-process readers and writers. */
-export function inProcessWorld(scenario: unknown, now = Date.now()): InProcessWorld {
+/**
+ * A world from a scenario object (as the sandbox takes it) and its in-process readers and writers. The
+ * run's clock is a minute after the world's own start (scenario times like `-1d` are relative to it),
+ * fixed, so no test depends on how fast the machine is.
+ */
+export function inProcessWorld(scenario: unknown, clockOffsetMs = 60_000): InProcessWorld {
   const world = new World(parseScenario(scenario));
+  const now = world.startedAt + clockOffsetMs;
   const calls = new Map<string, number>();
   const count = (op: string) => calls.set(op, (calls.get(op) ?? 0) + 1);
   const sandbox = new GitLabSandbox(world, () => 'http://sandbox.invalid');
   const route = (sandbox as unknown as { route: (ctx: unknown) => unknown }).route.bind(sandbox);
 
   /** One GET through the sandbox's router; `null` on its 404. */
-  const get = (path: string, query: Record<string, string | number> = {}) => {
+  const get = (
+    path: string,
+    query: Record<string, string | number> = {},
+  ): { out: unknown; headers: Map<string, string> } | null => {
     const url = new URL(`http://sandbox.invalid/api/v4${path}`);
     for (const [k, v] of Object.entries(query)) url.searchParams.set(k, String(v));
     const headers = new Map<string, string>();
@@ -63,6 +71,11 @@ export function inProcessWorld(scenario: unknown, now = Date.now()): InProcessWo
       });
       return { out, headers };
     } catch (error) {
+      // A former path: follow GitLab's 301 to the same route by id, as fetch does.
+      if (error instanceof MovedProject) {
+        count('gitlab.redirect');
+        return get(path.replace(/^\/projects\/[^/]+/, `/projects/${error.projectId}`), query);
+      }
       if ((error as { status?: number }).status === 404) return null;
       throw error;
     }
@@ -156,6 +169,10 @@ export function inProcessWorld(scenario: unknown, now = Date.now()): InProcessWo
         .map(facts);
     },
   };
+  const counted = <T>(op: string, value: T): T => {
+    count(op);
+    return value;
+  };
   const byId = (id: string) => world.stacks.find((s) => s.stackId === id);
   const writers: InProcessWorld['writers'] = {
     aws: {
@@ -165,9 +182,9 @@ export function inProcessWorld(scenario: unknown, now = Date.now()): InProcessWo
         const s = byId(stackId);
         return s ? facts(s) : null;
       },
-      listExports: async () => (count('aws.listExports'), []),
-      listImports: async () => (count('aws.listImports'), []),
-      failedResources: async () => (count('aws.failedResources'), []),
+      listExports: async () => counted('aws.listExports', []),
+      listImports: async () => counted('aws.listImports', []),
+      failedResources: async () => counted('aws.failedResources', []),
       async deleteStack(_t, _r, stackId) {
         count('aws.deleteStack');
         const s = byId(stackId);
@@ -176,12 +193,12 @@ export function inProcessWorld(scenario: unknown, now = Date.now()): InProcessWo
       },
     },
     gitlab: {
-      mergeRequestNoteBodies: async () => (count('gitlab.mergeRequestNoteBodies'), []),
-      findIssue: async () => (count('gitlab.findIssue'), null),
-      stopEnvironment: async () => (count('gitlab.stopEnvironment'), 'stopped'),
+      mergeRequestNoteBodies: async () => counted('gitlab.mergeRequestNoteBodies', []),
+      findIssue: async () => counted('gitlab.findIssue', null),
+      stopEnvironment: async () => counted('gitlab.stopEnvironment', 'stopped'),
       deleteEnvironment: async () => void count('gitlab.deleteEnvironment'),
       createMergeRequestNote: async () => void count('gitlab.createMergeRequestNote'),
-      createIssue: async () => (count('gitlab.createIssue'), 1),
+      createIssue: async () => counted('gitlab.createIssue', 1),
       updateIssue: async () => void count('gitlab.updateIssue'),
     },
   };

@@ -65,6 +65,13 @@ function malformed(out: unknown, variant: string): { type: string; text: string 
 /** GitLab's `MAX_TEXT_SIZE_LIMIT`. */
 export const MAX_TEXT_BYTES = 1_048_576;
 
+/** A project asked for by a former path: GitLab 16.7+ answers 301 to the same route by id. */
+export class MovedProject extends HttpError {
+  constructor(readonly projectId: number) {
+    super(301, { message: '301 Moved Permanently' });
+  }
+}
+
 const notFound = (what = '404 Not found') => new HttpError(404, { message: what });
 
 interface Ctx {
@@ -176,6 +183,19 @@ export class GitLabSandbox {
         res.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(out));
       }
     } catch (e) {
+      if (e instanceof MovedProject) {
+        // The same route and query, by id: clients follow it (fetch does, as browsers do).
+        const to = new URL(
+          url.pathname.replace(/^\/api\/v4\/projects\/[^/]+/, `/api/v4/projects/${e.projectId}`),
+          this.baseUrl(),
+        );
+        to.search = url.search;
+        status = 301;
+        res
+          .writeHead(301, { location: to.toString(), 'content-type': 'application/json' })
+          .end(JSON.stringify(e.body));
+        return;
+      }
       const err =
         e instanceof HttpError
           ? e
@@ -213,7 +233,9 @@ export class GitLabSandbox {
     const RATE_WINDOW_MS = this.world.scenario.gitlab.rateLimitWindowSeconds * 1000;
     let win = this.world.rateWindows.get(token);
     if (!win || now - win.windowStart >= RATE_WINDOW_MS) {
-      win = { windowStart: now, count: 0 };
+      // Someone else shares the token: they spent part of its first window before we came.
+      const others = win ? 0 : this.world.scenario.gitlab.budgetUsedByOthers;
+      win = { windowStart: now, count: others };
       this.world.rateWindows.set(token, win);
     }
     win.count++;
@@ -231,9 +253,13 @@ export class GitLabSandbox {
   }
 
   private project(idOrPath: string | undefined): SandboxProject {
-    const p = /^\d+$/.test(idOrPath ?? '')
-      ? this.world.projects.get(Number(idOrPath))
-      : [...this.world.projects.values()].find((x) => x.path === idOrPath);
+    const key = (idOrPath ?? '').toLowerCase();
+    const all = [...this.world.projects.values()];
+    const p = /^\d+$/.test(key)
+      ? this.world.projects.get(Number(key))
+      : all.find((x) => x.path.toLowerCase() === key);
+    const moved = p ? undefined : all.find((x) => x.formerPaths.some((f) => f.toLowerCase() === key));
+    if (moved?.visible) throw new MovedProject(moved.id);
     if (!p?.visible) throw notFound('404 Project Not Found');
     return p;
   }

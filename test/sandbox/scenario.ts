@@ -106,6 +106,11 @@ const envSchema = z.object({
 const projectSchema = z.object({
   id: z.number().int(),
   path: z.string(),
+  /**
+   * Paths the project had before a rename or transfer: GitLab answers them with a 301 to
+   * `/projects/:id` (GitLab 16.7+), and matches paths without regard to case.
+   */
+  formerPaths: z.array(z.string()).default([]),
   defaultBranch: z.string().default('main'),
   archived: z.boolean().default(false),
   /** false: the token cannot see it (answers 404 like a missing project). */
@@ -188,6 +193,8 @@ export const scenarioSchema = z.object({
       requestsPerMinute: z.number().int().default(0),
       /** Length of the rate-limit window (GitLab uses one minute); shorter keeps tests fast. */
       rateLimitWindowSeconds: z.number().default(60),
+      /** Requests someone else already made with the token in its first window (a shared budget). */
+      budgetUsedByOthers: z.number().int().default(0),
       projects: z.array(projectSchema).default([]),
     })
     .default({
@@ -195,6 +202,7 @@ export const scenarioSchema = z.object({
       tokenScopes: {},
       requestsPerMinute: 0,
       rateLimitWindowSeconds: 60,
+      budgetUsedByOthers: 0,
       projects: [],
     }),
   latency: z

@@ -73,6 +73,8 @@ export interface SandboxStack {
 export interface SandboxProject {
   id: number;
   path: string;
+  /** Paths before a rename or transfer (answered with a 301). */
+  formerPaths: string[];
   defaultBranch: string;
   archived: boolean;
   visible: boolean;
@@ -216,6 +218,7 @@ export class World {
       const project: SandboxProject = {
         id: p.id,
         path: p.path,
+        formerPaths: p.formerPaths,
         defaultBranch: p.defaultBranch,
         archived: p.archived,
         visible: p.visible,
