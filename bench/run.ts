@@ -27,7 +27,7 @@ const strategies = values.strategy === 'both' ? ['auto', 'per-stack'] : [String(
 const latencyMs = values.latency !== undefined ? Number(values.latency) : messy ? 10 : 30;
 const latency = { gitlab: latencyMs, aws: messy ? latencyMs : 50 };
 const reserve = Number(values.reserve);
-const CONCURRENCY = 16;
+const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 16);
 
 interface Outcome {
   code: number;
@@ -59,6 +59,8 @@ async function audit(world: World, strategy: string): Promise<Outcome> {
   const child = spawn(
     process.execPath,
     [
+      // BENCH_PROF=dir writes a V8 CPU profile of the env-reaper process there.
+      ...(process.env.BENCH_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_PROF}`] : []),
       'dist/cli/main.js',
       'audit',
       '--config',
@@ -79,6 +81,9 @@ async function audit(world: World, strategy: string): Promise<Outcome> {
   });
   const code = await new Promise<number>((r) => child.on('exit', (c) => r(c ?? 1)));
   const wall = (Date.now() - started) / 1000;
+  // BENCH_LOG=file keeps the run's log lines (timestamps per phase) for a closer look.
+  if (process.env.BENCH_LOG)
+    writeFileSync(`${process.env.BENCH_LOG}.${strategy}.${world.truth.size}`, stderr);
   const out: Outcome = {
     code,
     wall,
@@ -93,20 +98,20 @@ async function audit(world: World, strategy: string): Promise<Outcome> {
 
 /**
  * The floor of the wall time: the process's fixed cost (an audit of an empty world), plus the larger of
- * what latency alone costs (each region's pages one after another; the GitLab calls `CONCURRENCY` at a
- * time, two round trips at least) and what the rate budget costs (whole windows to wait when the calls
- * exceed what the reserve leaves, after what others already spent; CloudFormation's 5 pages/s).
+ * what latency alone costs and what the rate budgets cost. Latency: each region's pages one after
+ * another, then (the GitLab phase needs the stacks) the GitLab calls `CONCURRENCY` at a time, two round
+ * trips at least. Rate budgets: whole GitLab windows to wait when the calls exceed what the reserve
+ * leaves after what others already spent; CloudFormation's 5 calls per second per region.
  */
 function floorOf(world: World, bound: { aws: number; gitlab: number }, fixed: number) {
-  const pages = Object.values(world.stacksPerRegion).map((n) => Math.max(1, Math.ceil(n / 100)));
-  const latencyFloor = Math.max(
-    (Math.max(...pages) * world.latency.aws) / 1000,
-    (Math.max(2, Math.ceil(bound.gitlab / CONCURRENCY)) * world.latency.gitlab) / 1000,
-  );
+  const pages = Math.max(...Object.values(world.stacksPerRegion).map((n) => Math.max(1, Math.ceil(n / 100))));
+  const latencyFloor =
+    (pages * world.latency.aws) / 1000 +
+    (Math.max(2, Math.ceil(bound.gitlab / CONCURRENCY)) * world.latency.gitlab) / 1000;
   const perWindow = Math.floor(world.budget.limit * (1 - reserve));
   const first = Math.max(0, perWindow - world.budget.usedByOthers);
   const windows = bound.gitlab <= first ? 0 : Math.ceil((bound.gitlab - first) / perWindow);
-  const rateFloor = Math.max(windows * 60, Math.max(...pages) / 5);
+  const rateFloor = Math.max(windows * 60, Math.ceil(pages / 5) - 1);
   return { floor: fixed + Math.max(latencyFloor, rateFloor), latencyFloor, rateFloor, fixed };
 }
 

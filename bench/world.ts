@@ -26,6 +26,8 @@ export interface ProjectMeta {
   branches: number;
   mergeRequests: number;
   refs: number;
+  /** Refs whose branch is on the first page of the branch listing. */
+  refsOnFirstPage: number;
   /** Path spellings (lower-cased) its stacks use; former paths cost a redirect too. */
   paths: number;
   formerPaths: number;
@@ -97,7 +99,7 @@ export function generate(
     const branches: Record<string, unknown>[] = [{ name: 'main', protected: true, committed: '-1h' }];
     const mrs: Record<string, unknown>[] = [];
     let iid = 1;
-    let refs = 0;
+    const refNames: string[] = [];
     const path = `org/team-${Math.ceil(p / 50)}/app-${p}`;
     const renamed = mess !== undefined && random() < mess.renamed;
     const former = `org/legacy-${Math.ceil(p / 50)}/app-${p}`;
@@ -148,7 +150,7 @@ export function generate(
         verdict = 'active';
         branches.push({ name: ref, committed: '-1h' });
       }
-      refs++;
+      if (tags['gitlab:ref'] !== undefined) refNames.push(ref);
       truth.set(name, verdict);
       const region = REGIONS[made % REGIONS.length] as string;
       (stacksByRegion[region] as Record<string, unknown>[]).push({
@@ -165,6 +167,17 @@ export function generate(
         : Math.round(3 + random() * branchesPerProject * 0.1)
       : branchesPerProject;
     const synthetic = Math.max(0, wanted - branches.length);
+    // The first page of the branch listing (names sorted, as GitLab sorts them): refs found there cost
+    // nothing more once that page is read.
+    const width = String(synthetic).length;
+    const names = [
+      ...branches.map((b) => String(b.name)),
+      ...Array.from(
+        { length: Math.min(synthetic, 100) },
+        (_, i) => `topic/p${p}-${String(i + 1).padStart(width, '0')}`,
+      ),
+    ].sort();
+    const firstPage = new Set(names.slice(0, 100));
     projects.push({
       id: p,
       path,
@@ -176,7 +189,8 @@ export function generate(
     meta.push({
       branches: branches.length + synthetic,
       mergeRequests: mrs.length,
-      refs,
+      refs: refNames.length,
+      refsOnFirstPage: refNames.filter((r) => firstPage.has(r)).length,
       paths: paths.size,
       formerPaths: formerUsed ? 1 : 0,
       mustList,
@@ -211,7 +225,8 @@ export function generate(
  * to messy tagging): one `GetCallerIdentity` and the `DescribeStacks` pages of each region; per
  * project, one GET per path spelling its stacks use (two for a former path: GitLab answers it with a
  * redirect), or one by id when no path names it; then for branches and MRs the cheaper of listing every
- * page or one lookup per ref, and listing when a stack carries only a ref slug.
+ * page, one lookup per ref, or (branches) the first page and lookups for the refs it lacks; listing when a
+ * stack carries only a ref slug.
  */
 export function lowerBound(world: World): { aws: number; gitlab: number } {
   const pages = (n: number) => Math.max(1, Math.ceil(n / 100));
@@ -219,8 +234,13 @@ export function lowerBound(world: World): { aws: number; gitlab: number } {
   let gitlab = 0;
   for (const p of world.projects) {
     const resolve = p.paths + 2 * p.formerPaths || 1;
-    const facts = (n: number) => (p.mustList ? pages(n) : Math.min(pages(n), p.refs));
-    gitlab += resolve + facts(p.branches) + facts(p.mergeRequests);
+    // Branches: every page, or one lookup per ref, or the first page and lookups for the refs it lacks.
+    const branches = p.mustList
+      ? pages(p.branches)
+      : Math.min(pages(p.branches), p.refs, 1 + p.refs - p.refsOnFirstPage);
+    // MRs: a page never answers a ref completely (it may have more MRs further on).
+    const mergeRequests = p.mustList ? pages(p.mergeRequests) : Math.min(pages(p.mergeRequests), p.refs);
+    gitlab += resolve + branches + mergeRequests;
   }
   return { aws, gitlab };
 }

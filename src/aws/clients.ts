@@ -1,5 +1,5 @@
 import { CloudFormationClient } from '@aws-sdk/client-cloudformation';
-import { CostExplorerClient } from '@aws-sdk/client-cost-explorer';
+import type { CostExplorerClient } from '@aws-sdk/client-cost-explorer';
 import { STSClient } from '@aws-sdk/client-sts';
 import { fromTemporaryCredentials } from '@aws-sdk/credential-providers';
 import type { Logger } from '../log/logger.js';
@@ -147,11 +147,15 @@ export class AwsClients {
     return client;
   }
 
-  /** The Cost Explorer client of a target (a global service in us-east-1). */
-  costExplorer(target: AccountTarget): CostExplorerClient {
+  /**
+   * The Cost Explorer client of a target (a global service in us-east-1). Loaded on first use: cost is
+   * opt-in, and the SDK module costs every run ~70 ms of start-up otherwise.
+   */
+  async costExplorer(target: AccountTarget): Promise<CostExplorerClient> {
     const key = target.roleArn ?? '';
     let client = this.ce.get(key);
     if (!client) {
+      const { CostExplorerClient } = await import('@aws-sdk/client-cost-explorer');
       client = instrument(
         new CostExplorerClient(this.config(target, 'us-east-1')),
         this.options.stats,

@@ -1,8 +1,4 @@
-import {
-  type CostExplorerClient,
-  GetCostAndUsageCommand,
-  type GetCostAndUsageCommandOutput,
-} from '@aws-sdk/client-cost-explorer';
+import type { CostExplorerClient, GetCostAndUsageCommandOutput } from '@aws-sdk/client-cost-explorer';
 import type { StackFacts } from '../core/model.js';
 import type { AccountTarget, AwsClients } from './clients.js';
 
@@ -24,7 +20,8 @@ export interface CostReader {
 export function createCostReader(clients: AwsClients): CostReader {
   return {
     async costByTag(target, tagKey, start, end) {
-      const client: CostExplorerClient = clients.costExplorer(target);
+      const client: CostExplorerClient = await clients.costExplorer(target);
+      const { GetCostAndUsageCommand } = await import('@aws-sdk/client-cost-explorer');
       const totals = new Map<string, number>();
       let token: string | undefined;
       let tagged = false;

@@ -43,7 +43,12 @@ export async function auditCommand(opts: GlobalOptions & { failOn?: unknown }, i
   const report = buildReport(run, ctx.stats.snapshot());
   await emitReport(report, run, opts, ctx, io);
   ctx.logger.info(
-    { runId: run.runId, ...report.summary, maxRssKb: process.resourceUsage().maxRSS },
+    {
+      runId: run.runId,
+      ...report.summary,
+      maxRssKb: process.resourceUsage().maxRSS,
+      cpuMs: Math.round(process.cpuUsage().user / 1000 + process.cpuUsage().system / 1000),
+    },
     'audit finished',
   );
   if (run.errors.length > 0) return EXIT.partial;

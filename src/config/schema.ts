@@ -289,6 +289,17 @@ export const configSchema = z
           description:
             'DELETE_FAILED handling: report it, retry retaining failed resources, or FORCE_DELETE_STACK.',
         }),
+        teardown: z.enum(['delete-stack', 'stop-job', 'stop-job-then-delete']).default('delete-stack').meta({
+          description:
+            "How a due stack with a GitLab environment is torn down: delete-stack (DeleteStack, then force-stop the environment), stop-job (stop the environment so GitLab runs its on_stop job, and follow the stack until DELETE_COMPLETE or limits.stopJobTimeout), or stop-job-then-delete (stop-job, and DeleteStack when the job is missing, fails or leaves the stack). Opt-in: a stop job runs the project's own CI code.",
+        }),
+        teardownProjects: z
+          .record(z.string(), z.enum(['delete-stack', 'stop-job', 'stop-job-then-delete']))
+          .default({})
+          .meta({
+            description: 'policy.teardown per project (key: project path or id).',
+            examples: [{ 'acme/shop': 'stop-job-then-delete' }],
+          }),
         stopGhostEnvironments: z.boolean().default(false).meta({
           description:
             'With apply, stop ghost environments (force, so no on_stop job runs against a gone stack).',
@@ -321,6 +332,10 @@ export const configSchema = z
           .meta({ description: 'Stack deletions in flight at once.' }),
         deleteTimeout: duration().default('30m').meta({
           description: 'Per-stack deadline for DELETE_COMPLETE; then the deletion counts as failed.',
+        }),
+        stopJobTimeout: duration().default('15m').meta({
+          description:
+            "With a stop-job teardown: how long the environment's on_stop job may take to delete the stack; then stop-job-then-delete falls back to DeleteStack.",
         }),
       })
       .prefault({})

@@ -1,8 +1,14 @@
 import { z } from 'zod';
 import type { GitLabApi } from './api.js';
+import { statusOf } from './reader.js';
 
-/** The reads the executor makes before its GitLab writes: our own notes and the dashboard issue. */
-export interface GitLabNoteReader {
+/**
+ * The reads the executor makes around its GitLab writes: our own notes, the dashboard issue, and the
+ * state of an environment whose on_stop job it follows.
+ */
+export interface GitLabExecutorReader {
+  /** `available`, `stopping` or `stopped`; `null` when the environment is gone. */
+  environmentState(projectId: number, environmentId: number): Promise<string | null>;
   /** Bodies of the MR's notes (newest first), to find our hidden marker. */
   mergeRequestNoteBodies(projectId: number, mrIid: number): Promise<string[]>;
   /** The open issue carrying `label`, if any (the dashboard). */
@@ -11,8 +17,11 @@ export interface GitLabNoteReader {
 
 /** The narrow GitLab write side the executor uses. Only src/reap calls it. */
 export interface GitLabWriter {
-  /** Stops an environment; `force` skips on_stop jobs (the stack they would tear down is gone). */
-  stopEnvironment(projectId: number, environmentId: number): Promise<string>;
+  /**
+   * Stops an environment and returns its new state. By default with `force`, which skips the on_stop
+   * job (the stack it would tear down is gone); `{ force: false }` runs it (a stop-job teardown).
+   */
+  stopEnvironment(projectId: number, environmentId: number, options?: { force: boolean }): Promise<string>;
   deleteEnvironment(projectId: number, environmentId: number): Promise<void>;
   createMergeRequestNote(projectId: number, mrIid: number, body: string): Promise<void>;
   createIssue(project: string | number, title: string, description: string, label: string): Promise<number>;
@@ -23,8 +32,17 @@ const noteSchema = z.object({ body: z.string() });
 const issueSchema = z.object({ iid: z.number().int(), description: z.string().nullish() });
 
 /** The gitbeaker-backed note reader. */
-export function createGitLabNoteReader(api: GitLabApi): GitLabNoteReader {
+export function createGitLabExecutorReader(api: GitLabApi): GitLabExecutorReader {
   return {
+    async environmentState(projectId, environmentId) {
+      try {
+        const env = await api.Environments.show(projectId, environmentId);
+        return z.object({ state: z.string() }).parse(env).state;
+      } catch (error) {
+        if (statusOf(error) === 404) return null;
+        throw error;
+      }
+    },
     async mergeRequestNoteBodies(projectId, mrIid) {
       const notes = await api.MergeRequestNotes.all(projectId, mrIid, { perPage: 100 } as never);
       return z
@@ -48,9 +66,9 @@ export function createGitLabNoteReader(api: GitLabApi): GitLabNoteReader {
 /** The gitbeaker-backed writer (the run's one client: same HTTP handler, pacing and retries as the reader). */
 export function createGitLabWriter(api: GitLabApi): GitLabWriter {
   return {
-    async stopEnvironment(projectId, environmentId) {
+    async stopEnvironment(projectId, environmentId, options = { force: true }) {
       // gitbeaker types `force` as a string (a typing bug); GitLab reads the JSON boolean.
-      const out = await api.Environments.stop(projectId, environmentId, { force: true } as never);
+      const out = await api.Environments.stop(projectId, environmentId, { force: options.force } as never);
       return String((out as { state?: string }).state ?? '');
     },
     async deleteEnvironment(projectId, environmentId) {

@@ -4,7 +4,7 @@ import type { AwsWriter } from '../aws/writer.js';
 import type { Reason, StackFacts, Verdict } from '../core/model.js';
 import type { PlanStatus } from '../core/plan.js';
 import type { EnvironmentRecord } from '../core/run-result.js';
-import type { GitLabNoteReader, GitLabWriter } from '../gitlab/writer.js';
+import type { GitLabExecutorReader, GitLabWriter } from '../gitlab/writer.js';
 import type { Logger } from '../log/logger.js';
 import type { JsonLinesLog } from '../state/file-store.js';
 import type { State } from '../state/state.js';
@@ -21,7 +21,7 @@ export interface ExecutorDeps {
   /** The reads around a deletion, and DeleteStack. */
   aws: AwsDeletionReader & AwsWriter;
   /** Our own notes and the dashboard issue, and the GitLab writes. */
-  gitlab: GitLabNoteReader & GitLabWriter;
+  gitlab: GitLabExecutorReader & GitLabWriter;
   logger: Logger;
   auditLog: JsonLinesLog;
   state: State;
@@ -48,6 +48,11 @@ export interface ExecutorOptions {
   mergeRequestNotices?: boolean;
   /** The keep labels, for the notice text. */
   keepLabels?: string[];
+  /** policy.teardown, and per project (path or id). */
+  teardown?: 'delete-stack' | 'stop-job' | 'stop-job-then-delete';
+  teardownProjects?: Record<string, 'delete-stack' | 'stop-job' | 'stop-job-then-delete'>;
+  /** limits.stopJobTimeout (ms). */
+  stopJobTimeoutMs?: number;
   /** Polling bounds (ms); tests shorten them. */
   pollMinMs?: number;
   pollMaxMs?: number;

@@ -4,12 +4,14 @@ import type { FailedResource } from '../aws/stacks.js';
 import { mergeRequestFor } from '../core/match.js';
 import type { StackFacts } from '../core/model.js';
 import type { EnvironmentRecord } from '../core/run-result.js';
+import type { Logger } from '../log/logger.js';
 import type { DeletionRecord } from '../state/state.js';
 import type { ExecutionContext } from './context.js';
 import { gitlabFollowUp } from './gitlab-side.js';
-import type { ExecutionCode, ExecutionError, ExecutionOutcome, PollResult } from './outcome.js';
+import type { ExecutionCode, ExecutionError, ExecutionOutcome, PollResult, Teardown } from './outcome.js';
 import { pollError } from './outcome.js';
 import { evidenceDigest } from './plan-file.js';
+import { followStopJob, teardownOf } from './stop-job.js';
 
 /**
  * One stack's deletion: last checks (stop requested, reviewed plan, re-read by id, re-verified
@@ -164,7 +166,7 @@ function deletionRecord(record: EnvironmentRecord, ctx: ExecutionContext): Delet
   };
 }
 
-/** Deletes one due stack (all checks, the write, polling, one optional retry, the GitLab follow-up). */
+/** Deletes one due stack (all checks, the teardown, polling, one optional retry, the GitLab follow-up). */
 export async function deleteStack(
   record: EnvironmentRecord,
   ctx: ExecutionContext,
@@ -177,6 +179,12 @@ export async function deleteStack(
   if ('result' in checked) return checked;
 
   const deletion = deletionRecord(record, ctx);
+  const mode = teardownOf(record, options);
+  // The GitLab way needs an environment to stop; without one the stack is deleted directly.
+  if (mode !== 'delete-stack' && deletion.environmentId !== undefined && deletion.projectId !== undefined) {
+    deletion.teardown = mode;
+    deletion.stopRequestedAt = new Date(now()).toISOString();
+  }
   const previous = deps.state.stacks[stack.stackId];
   // Keep everything else this stack's state holds (clocks, notices, trend); only the deletion is new.
   deps.state.stacks[stack.stackId] = {
@@ -186,53 +194,138 @@ export async function deleteStack(
     lastSeen: new Date(now()).toISOString(),
     deletion,
   };
-  // Recorded before the write: a run killed after DeleteStack still knows what to finish.
+  // Recorded before any write: a run killed after the stop or DeleteStack still knows what to finish.
   await save();
-  const { token } = deletion;
   const evidence = { verdict: deletion.verdict, reasons: deletion.reasons };
-  await audit({ event: 'delete-attempt', stackId: stack.stackId, name: stack.name, token, evidence });
-  log.info({ token }, 'deleting stack');
+  await audit({
+    event: 'delete-attempt',
+    stackId: stack.stackId,
+    name: stack.name,
+    token: deletion.token,
+    evidence,
+    ...(deletion.teardown ? { teardown: deletion.teardown } : {}),
+  });
+  return tearDown(ctx, deletion, stack.stackId, target, log);
+}
+
+/**
+ * From a recorded deletion to its end: the on_stop job first when the teardown says so (stopping the
+ * environment once), DeleteStack when there is no job, it failed or took too long and the mode allows
+ * it, polling, one optional retry, and the GitLab follow-up. A resumed deletion enters here too.
+ */
+export async function tearDown(
+  ctx: ExecutionContext,
+  d: DeletionRecord,
+  stackId: string,
+  target: AccountTarget,
+  log: Logger,
+): Promise<ExecutionOutcome> {
+  const { deps, save, audit } = ctx;
+  const stack = { stackId, name: d.name };
+  const done = async (by: Teardown) => {
+    const out = await finish(ctx, d, stack);
+    await gitlabFollowUp(ctx, stackId, d, log);
+    return { ...out, teardown: by, ...(d.fallback ? { fallback: d.fallback } : {}) };
+  };
+  if (d.teardown && !d.deleteRequested && d.projectId !== undefined && d.environmentId !== undefined) {
+    if (!d.environmentStopped) {
+      let state: string;
+      try {
+        state = await deps.gitlab.stopEnvironment(d.projectId, d.environmentId, { force: false });
+      } catch (error) {
+        state = 'error';
+        log.warn({ err: error }, 'stopping the environment failed');
+      }
+      d.environmentStopped = state !== 'error';
+      await save();
+      await audit({ event: 'environment-stop-requested', stackId, environmentId: d.environmentId, state });
+      // `stopped` at once: the environment has no stop action, so no job will run.
+      if (state === 'stopped') d.fallback = 'NO_STOP_ACTION';
+      if (state === 'error') d.fallback = 'STOP_JOB_FAILED';
+    }
+    if (!d.fallback) {
+      log.info({ environmentId: d.environmentId }, 'following the on_stop job');
+      const end = await followStopJob(ctx, target, d, stackId, log);
+      if (end.kind === 'deleted') return done('stop-job');
+      if (end.kind === 'deleting') {
+        const result = await poll(ctx, target, d.region, stackId);
+        if (result.kind === 'deleted') return done('stop-job');
+        d.fallback = pollError(result, ctx.options.deleteTimeoutMs).code;
+      } else d.fallback = end.code;
+      log.warn({ fallback: d.fallback }, 'the on_stop job did not delete the stack');
+      await audit({ event: 'stop-job-ended', stackId, fallback: d.fallback });
+      if (d.teardown === 'stop-job') {
+        const code = d.fallback.startsWith('STOP_JOB_') ? (d.fallback as ExecutionCode) : 'STOP_JOB_FAILED';
+        const out = await finish(ctx, d, stack, {
+          code,
+          message: end.kind === 'fallback' ? end.message : d.fallback,
+        });
+        return { ...out, teardown: 'stop-job' };
+      }
+      await save();
+    }
+  }
+  return deleteWithCloudFormation(ctx, d, stackId, target, log, done);
+}
+
+/** DeleteStack with the run's token, polling to a final status, one retry on DELETE_FAILED if asked. */
+async function deleteWithCloudFormation(
+  ctx: ExecutionContext,
+  d: DeletionRecord,
+  stackId: string,
+  target: AccountTarget,
+  log: Logger,
+  done: (by: Teardown) => Promise<ExecutionOutcome>,
+): Promise<ExecutionOutcome> {
+  const { deps, options, save, audit } = ctx;
+  const stack = { stackId, name: d.name };
+  const withTeardown = (out: ExecutionOutcome): ExecutionOutcome => ({
+    ...out,
+    teardown: 'delete-stack',
+    ...(d.fallback ? { fallback: d.fallback } : {}),
+  });
+  d.deleteRequested = true;
+  await save();
+  log.info({ token: d.token, ...(d.fallback ? { fallback: d.fallback } : {}) }, 'deleting stack');
   try {
-    await deps.aws.deleteStack(target, stack.region, stack.stackId, { token });
+    await deps.aws.deleteStack(target, d.region, stackId, { token: d.token });
   } catch (error) {
     const e = error as { name?: string; message?: string };
-    return finish(ctx, deletion, stack, {
-      code: 'DELETE_REQUEST_FAILED',
-      message: `${e.name ?? 'Error'}: ${e.message ?? ''}`,
-    });
+    return withTeardown(
+      await finish(ctx, d, stack, {
+        code: 'DELETE_REQUEST_FAILED',
+        message: `${e.name ?? 'Error'}: ${e.message ?? ''}`,
+      }),
+    );
   }
-  let result = await poll(ctx, target, stack.region, stack.stackId);
+  let result = await poll(ctx, target, d.region, stackId);
 
   const failedResources = () =>
-    deps.aws.failedResources(target, stack.region, stack.stackId).catch(() => [] as FailedResource[]);
+    deps.aws.failedResources(target, d.region, stackId).catch(() => [] as FailedResource[]);
   if (result.kind === 'failed' && options.onDeleteFailed !== 'report') {
     const failed = await failedResources();
     const retry =
       options.onDeleteFailed === 'retain'
         ? { retainResources: failed.map((f) => f.logicalId) }
         : { force: true };
-    const retryToken = requestToken(options.runId, stack.stackId, '-retry');
+    const retryToken = requestToken(options.runId, stackId, '-retry');
     await audit({
       event: 'delete-attempt',
-      stackId: stack.stackId,
-      name: stack.name,
+      stackId,
+      name: d.name,
       token: retryToken,
       mode: options.onDeleteFailed,
       failed,
     });
     log.warn({ failed, mode: options.onDeleteFailed }, 'DELETE_FAILED: retrying');
-    deletion.attempts++;
-    await deps.aws.deleteStack(target, stack.region, stack.stackId, { token: retryToken, ...retry });
-    result = await poll(ctx, target, stack.region, stack.stackId);
+    d.attempts++;
+    await deps.aws.deleteStack(target, d.region, stackId, { token: retryToken, ...retry });
+    result = await poll(ctx, target, d.region, stackId);
   }
-  if (result.kind === 'deleted') {
-    const out = await finish(ctx, deletion, stack);
-    await gitlabFollowUp(ctx, stack.stackId, deletion, log);
-    return out;
-  }
+  if (result.kind === 'deleted') return withTeardown(await done('delete-stack'));
   const detail =
     result.kind === 'failed'
       ? (await failedResources()).map((f) => `${f.logicalId} (${f.type}): ${f.reason}`).join('; ')
       : undefined;
-  return finish(ctx, deletion, stack, pollError(result, options.deleteTimeoutMs, detail));
+  return withTeardown(await finish(ctx, d, stack, pollError(result, options.deleteTimeoutMs, detail)));
 }

@@ -127,6 +127,7 @@ function writers(w: World): Pick<ExecutorDeps, 'aws' | 'gitlab'> {
       failedResources: () => call(w, () => []),
     },
     gitlab: {
+      environmentState: () => call(w, () => 'stopped'),
       stopEnvironment: () => call(w, () => 'stopped'),
       deleteEnvironment: () => call(w, () => undefined),
       mergeRequestNoteBodies: (_p, iid) => call(w, () => [...(w.notes.get(iid) ?? [])].reverse()),

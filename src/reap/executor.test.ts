@@ -33,6 +33,7 @@ function recorders() {
     failedResources: async () => [],
   });
   const gitlab: ExecutorDeps['gitlab'] = record({
+    environmentState: async () => 'stopped',
     stopEnvironment: async () => 'stopped',
     deleteEnvironment: async () => undefined,
     mergeRequestNoteBodies: async () => [],

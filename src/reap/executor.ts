@@ -13,6 +13,7 @@ import {
 import type { ExecutionOutcome } from './outcome.js';
 import { preflight } from './preflight.js';
 import { resumeUnfinished } from './recovery.js';
+import { teardownOf } from './stop-job.js';
 
 export type { ExecutorDeps, ExecutorOptions, Recheck } from './context.js';
 export { requestToken } from './delete-stack.js';
@@ -86,7 +87,7 @@ export async function execute(
     started.set(stackId, promise);
     return promise;
   };
-  for (const e of due.filter((x) => refused.has(x.stack.account)))
+  for (const e of due.filter((x) => refused.has(x.stack.account) && !outcomes.has(x.stack.stackId)))
     outcomes.set(e.stack.stackId, {
       result: 'cancelled',
       error: {
@@ -94,7 +95,8 @@ export async function execute(
         message: `credentials no longer belong to account ${e.stack.account}`,
       },
     });
-  const pending = due.filter((e) => !refused.has(e.stack.account));
+  // Stacks whose unfinished teardown was resumed above already have their outcome.
+  const pending = due.filter((e) => !refused.has(e.stack.account) && !outcomes.has(e.stack.stackId));
   const results = await Promise.all(pending.map((e) => runTask(e.stack.stackId)));
   for (const [i, e] of pending.entries()) outcomes.set(e.stack.stackId, results[i] as ExecutionOutcome);
   await ctx.save();
@@ -124,7 +126,13 @@ function dryRun(
       'DRY-RUN: would delete stack',
     );
     const env = e.evidence.environment?.ok ? e.evidence.environment.value : null;
-    if (env && env.state !== 'stopped')
+    const teardown = teardownOf(e, options);
+    if (env && env.state === 'available' && teardown !== 'delete-stack')
+      log.info(
+        { environment: env.name, teardown },
+        'DRY-RUN: would stop environment so its on_stop job tears the stack down',
+      );
+    else if (env && env.state !== 'stopped')
       log.info({ environment: env.name }, 'DRY-RUN: would stop environment');
     if (options.mergeRequestNotes && mrOf(e) !== undefined)
       log.info({ mrIid: mrOf(e) }, 'DRY-RUN: would note the merge request');

@@ -49,7 +49,10 @@ export async function gitlabFollowUp(
         await deps.gitlab.createMergeRequestNote(
           pid,
           d.mrIid,
-          deletedNoteBody(stack, d.verdict, d.reasons, d.runId),
+          deletedNoteBody(stack, d.verdict, d.reasons, d.runId, {
+            teardown: d.teardown && !d.deleteRequested ? 'stop-job' : 'delete-stack',
+            fallback: d.fallback,
+          }),
         );
         await audit({ event: 'mr-note-posted', stackId, projectId: pid, mrIid: d.mrIid });
       }

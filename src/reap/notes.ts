@@ -69,10 +69,20 @@ export function deletedNoteBody(
   verdict: string,
   reasons: NoteReason[],
   runId: string,
+  how: { teardown: 'stop-job' | 'delete-stack'; fallback?: string | undefined } = {
+    teardown: 'delete-stack',
+  },
 ): string {
+  const teardown =
+    how.teardown === 'stop-job'
+      ? "It was torn down by this project's `on_stop` job."
+      : how.fallback
+        ? `The environment's \`on_stop\` job did not delete it (\`${how.fallback}\`), so env-reaper deleted it with CloudFormation \`DeleteStack\`.`
+        : undefined;
   return [
     noteMarker(stack.stackId),
     `**env-reaper** deleted the review environment stack ${mdCode(stack.name)} (account ${mdCode(stack.account)}, ${mdCode(stack.region)}) in run ${mdCode(runId)}.`,
+    ...(teardown ? ['', teardown] : []),
     '',
     `Verdict: **${verdict}**. Evidence:`,
     evidence(reasons),

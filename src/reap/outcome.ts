@@ -17,8 +17,14 @@ export const EXECUTION_CODES = {
   DELETE_FAILED: 'CloudFormation reached DELETE_FAILED; the failed resources are listed',
   DELETE_ROLLED_BACK: 'CloudFormation went back to a stable status without deleting',
   DELETE_TIMEOUT: 'the stack was still being deleted at limits.deleteTimeout; the next run resumes it',
+  STOP_JOB_FAILED: "teardown stop-job: the environment's on_stop job failed and the stack is still there",
+  STOP_JOB_TIMEOUT: 'teardown stop-job: the stack was still there at limits.stopJobTimeout',
+  STOP_JOB_LEFT_STACK: 'teardown stop-job: the on_stop job finished and left the stack in place',
   EXECUTOR_ERROR: 'an unexpected error in the executor; nothing further was done for this stack',
 } as const;
+
+/** How a deleted stack was torn down. */
+export type Teardown = 'stop-job' | 'delete-stack';
 
 /** A stable execution code. */
 export type ExecutionCode = keyof typeof EXECUTION_CODES;
@@ -27,6 +33,10 @@ export type ExecutionCode = keyof typeof EXECUTION_CODES;
 export interface ExecutionOutcome {
   result: 'deleted' | 'failed' | 'cancelled' | 'skipped';
   error?: ExecutionError;
+  /** For a deletion that started: the project's on_stop job, or DeleteStack. */
+  teardown?: Teardown;
+  /** Why DeleteStack was used after a stop-job teardown (a STOP_JOB_* code, or NO_STOP_ACTION). */
+  fallback?: string;
 }
 
 /** Why a stack was not deleted: a stable code and a human message. */

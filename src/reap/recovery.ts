@@ -1,6 +1,6 @@
 import type { RunResult } from '../core/run-result.js';
 import type { ExecutionContext } from './context.js';
-import { finish, poll } from './delete-stack.js';
+import { finish, poll, tearDown } from './delete-stack.js';
 import { gitlabFollowUp } from './gitlab-side.js';
 import type { ExecutionOutcome, PollResult } from './outcome.js';
 import { pollError } from './outcome.js';
@@ -23,8 +23,22 @@ export async function resumeUnfinished(
       d?.status === 'deleted' &&
       ((d.environmentId !== undefined && !d.environmentStopped) ||
         (options.mergeRequestNotes && d.mrIid !== undefined && !d.notePosted));
-    if (!d || due.has(stackId) || (d.status !== 'started' && !followUpMissing)) continue;
+    // A stop-job teardown in progress is resumed even when the stack is due again (it is still there
+    // while the job runs): the normal path would stop the environment a second time.
+    const stopping = d?.status === 'started' && d.teardown !== undefined && !d.deleteRequested;
+    if (!d || (due.has(stackId) && !stopping) || (d.status !== 'started' && !followUpMissing)) continue;
     const log = deps.logger.child({ stack: d.name, stackId });
+    if (d.status === 'started' && d.teardown && !d.deleteRequested) {
+      // A stop-job teardown: follow the job again (the environment is not stopped twice).
+      log.info({ runId: d.runId }, 'resuming a stop-job teardown an earlier run did not finish');
+      try {
+        const out = await tearDown(ctx, d, stackId, deps.targetOf(d.account), log);
+        if (run.environments.some((e) => e.stack.stackId === stackId)) outcomes.set(stackId, out);
+      } catch (error) {
+        log.warn({ err: error }, 'could not resume the teardown');
+      }
+      continue;
+    }
     if (d.status === 'started') {
       log.info({ runId: d.runId }, 'resuming a deletion an earlier run did not finish');
       let result: PollResult;

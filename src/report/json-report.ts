@@ -52,6 +52,10 @@ const environment = z.object({
     waitingFor: z.enum(['grace', 'min-age', 'notice']).optional(),
   }),
   error: z.object({ code: z.string(), message: z.string() }).nullable(),
+  /** How a deletion that started tore the stack down, and why DeleteStack was used after a stop job. */
+  teardown: z
+    .object({ method: z.enum(['stop-job', 'delete-stack']), fallback: z.string().optional() })
+    .optional(),
   /** The MR this environment's notes go to, when one is known. */
   mergeRequest: z
     .object({
@@ -247,6 +251,14 @@ export function buildReport(
         ...(plan.waitingFor ? { waitingFor: plan.waitingFor } : {}),
       },
       error: outcome?.error ? { code: outcome.error.code, message: scrub(outcome.error.message) } : null,
+      ...(outcome?.teardown
+        ? {
+            teardown: {
+              method: outcome.teardown,
+              ...(outcome.fallback ? { fallback: outcome.fallback } : {}),
+            },
+          }
+        : {}),
       ...(run.costs ? { monthlyCost: run.costs.known ? (run.costs.monthly[stack.stackId] ?? 0) : null } : {}),
       ...mergeRequestOf(e),
     };

@@ -8,7 +8,7 @@ import { parseDuration } from '../core/duration.js';
 import { UsageError } from '../errors/errors.js';
 import { createGitLabApi, type GitLabApi, type GitLabClientOptions } from '../gitlab/api.js';
 import { createGitLabReader } from '../gitlab/reader.js';
-import { createGitLabNoteReader, createGitLabWriter } from '../gitlab/writer.js';
+import { createGitLabExecutorReader, createGitLabWriter } from '../gitlab/writer.js';
 import { createLogger, type Logger } from '../log/logger.js';
 import type { ExecutorDeps } from '../reap/executor.js';
 import { ApiStats } from '../util/api-stats.js';
@@ -135,7 +135,7 @@ export async function buildContext(
   };
   const writers = {
     aws: { ...createAwsDeletionReader(clients), ...createAwsWriter(clients) },
-    gitlab: { ...createGitLabNoteReader(gitlabApi), ...createGitLabWriter(gitlabApi) },
+    gitlab: { ...createGitLabExecutorReader(gitlabApi), ...createGitLabWriter(gitlabApi) },
   };
   return { config, logger, stats, deps, writers, clients, gitlabApi, display };
 }

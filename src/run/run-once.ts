@@ -116,7 +116,12 @@ export async function reapOnce(
   const report = buildReport(run, ctx.stats.snapshot(), outcomes, trend, ghostsStopped);
   await emitReport(report, run, opts, ctx, io);
   ctx.logger.info(
-    { runId: run.runId, ...report.summary, maxRssKb: process.resourceUsage().maxRSS },
+    {
+      runId: run.runId,
+      ...report.summary,
+      maxRssKb: process.resourceUsage().maxRSS,
+      cpuMs: Math.round(process.cpuUsage().user / 1000 + process.cpuUsage().system / 1000),
+    },
     'reap finished',
   );
   return { code: reapExitCode(run, outcomes), report };

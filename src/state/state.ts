@@ -24,6 +24,16 @@ const deletionSchema = z.object({
   verdict: z.string(),
   reasons: z.array(z.object({ code: z.string(), detail: z.string(), at: z.string().optional() })),
   environmentStopped: z.boolean().optional(),
+  /**
+   * A stop-job teardown: when the environment was stopped (its on_stop job started), which mode was
+   * chosen, and why DeleteStack was used after all. Saved before the stop, so a killed run resumes
+   * following the job instead of stopping twice.
+   */
+  teardown: z.enum(['stop-job', 'stop-job-then-delete']).optional(),
+  stopRequestedAt: z.string().optional(),
+  fallback: z.string().optional(),
+  /** DeleteStack was sent (a stop-job teardown that fell back, or never started one). */
+  deleteRequested: z.boolean().optional(),
   environmentDeleted: z.boolean().optional(),
   notePosted: z.boolean().optional(),
   error: z.object({ code: z.string(), message: z.string() }).optional(),

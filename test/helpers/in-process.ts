@@ -173,7 +173,7 @@ export function inProcessWorld(scenario: unknown, clockOffsetMs = 60_000): InPro
     count(op);
     return value;
   };
-  const byId = (id: string) => world.stacks.find((s) => s.stackId === id);
+  const byId = (id: string) => world.allStacks().find((s) => s.stackId === id);
   const writers: InProcessWorld['writers'] = {
     aws: {
       callerAccount: aws.callerAccount,
@@ -195,7 +195,21 @@ export function inProcessWorld(scenario: unknown, clockOffsetMs = 60_000): InPro
     gitlab: {
       mergeRequestNoteBodies: async () => counted('gitlab.mergeRequestNoteBodies', []),
       findIssue: async () => counted('gitlab.findIssue', null),
-      stopEnvironment: async () => counted('gitlab.stopEnvironment', 'stopped'),
+      async environmentState(projectId, environmentId) {
+        count('gitlab.environmentState');
+        world.advanceStopJobs();
+        return world.projects.get(projectId)?.environments.find((e) => e.id === environmentId)?.state ?? null;
+      },
+      async stopEnvironment(projectId, environmentId, options = { force: true }) {
+        count('gitlab.stopEnvironment');
+        const env = world.projects.get(projectId)?.environments.find((e) => e.id === environmentId);
+        if (!env) return 'stopped';
+        if (env.state === 'available') {
+          env.state = env.hasStopAction && !options.force ? 'stopping' : 'stopped';
+          if (env.state === 'stopping') env.stopJobStartedAt = Date.now();
+        }
+        return env.state;
+      },
       deleteEnvironment: async () => void count('gitlab.deleteEnvironment'),
       createMergeRequestNote: async () => void count('gitlab.createMergeRequestNote'),
       createIssue: async () => counted('gitlab.createIssue', 1),

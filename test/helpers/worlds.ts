@@ -14,6 +14,7 @@ export function liveAndGoneWorld(options: {
   stacks?: Record<string, unknown>[];
   branches?: Record<string, unknown>[];
   mergeRequests?: Record<string, unknown>[];
+  environments?: Record<string, unknown>[];
 }) {
   const live = Array.from({ length: options.live }, (_, i) => `feature/live-${i}`);
   return {
@@ -56,6 +57,7 @@ export function liveAndGoneWorld(options: {
             ...live.map((ref, i) => ({ iid: i + 1, sourceBranch: ref })),
             ...(options.mergeRequests ?? []),
           ],
+          environments: options.environments ?? [],
         },
       ],
     },

@@ -571,6 +571,7 @@ export class GitLabSandbox {
     _tail?: string,
   ): unknown {
     const q = ctx.body;
+    this.world.advanceStopJobs();
     if (envId === undefined && ctx.method === 'GET') {
       if (q.name !== undefined && q.search !== undefined)
         throw new HttpError(400, { error: 'name, search are mutually exclusive' });
@@ -594,7 +595,10 @@ export class GitLabSandbox {
     if (action === undefined && ctx.method === 'GET') return this.envJson(env, true);
     if (action === 'stop' && ctx.method === 'POST') {
       const force = q.force === true || q.force === 'true';
-      if (env.state === 'available') env.state = env.hasStopAction && !force ? 'stopping' : 'stopped';
+      if (env.state === 'available') {
+        env.state = env.hasStopAction && !force ? 'stopping' : 'stopped';
+        if (env.state === 'stopping') env.stopJobStartedAt = Date.now();
+      }
       env.updatedAt = this.world.now();
       this.world.logWrite({
         service: 'gitlab',

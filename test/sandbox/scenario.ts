@@ -101,6 +101,19 @@ const envSchema = z.object({
     .optional(),
   /** When true, a stop without force goes to `stopping` (a stop job would run). */
   hasStopAction: z.boolean().default(true),
+  /**
+   * The `on_stop` job a stop without force runs: after `afterSeconds` it deletes `stacks` (by name;
+   * default: the live stacks tagged `gitlab:environment` with this environment's name) and the
+   * environment becomes `stopped`; or it fails (the environment goes back to `available`, as GitLab
+   * does when a stop job fails); or it never starts (the environment stays `stopping`).
+   */
+  onStop: z
+    .object({
+      outcome: z.enum(['delete-stack', 'fail', 'never-start']).default('delete-stack'),
+      afterSeconds: z.number().default(0.5),
+      stacks: z.array(z.string()).optional(),
+    })
+    .optional(),
 });
 
 const projectSchema = z.object({

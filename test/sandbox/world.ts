@@ -115,6 +115,9 @@ export interface SandboxEnvironment {
   updatedAt: string;
   lastDeployment?: { ref: string; at: string; status: string };
   hasStopAction: boolean;
+  /** The `on_stop` job's behaviour (scenario), and when a stop without force started it. */
+  onStop?: { outcome: 'delete-stack' | 'fail' | 'never-start'; afterSeconds: number; stacks?: string[] };
+  stopJobStartedAt?: number;
 }
 
 export interface SandboxIssue {
@@ -255,6 +258,7 @@ export class World {
             updatedAt: t(e.updated ?? e.created),
             hasStopAction: e.hasStopAction,
           };
+          if (e.onStop) env.onStop = e.onStop;
           if (e.lastDeployment) {
             env.lastDeployment = {
               ref: e.lastDeployment.ref,
@@ -505,10 +509,57 @@ export class World {
     stack.events.unshift(e);
   }
 
-  /** Every stack after advancing the deleting ones. */
+  /** Every stack after advancing the deleting ones (and the stop jobs that delete stacks). */
   allStacks(): SandboxStack[] {
+    this.advanceStopJobs();
     for (const s of this.stacks) this.advance(s);
     return this.stacks;
+  }
+
+  /**
+   * Moves `on_stop` jobs on, lazily: when one is due it deletes its stacks the way DeleteStack does
+   * (logged as a write by the job, not by the client) and stops the environment, or fails.
+   */
+  advanceStopJobs(): void {
+    for (const p of this.projects.values()) {
+      for (const env of p.environments) {
+        const job = env.onStop;
+        if (env.state !== 'stopping' || !job || env.stopJobStartedAt === undefined) continue;
+        if (job.outcome === 'never-start') continue;
+        if (Date.now() - env.stopJobStartedAt < job.afterSeconds * 1000) continue;
+        delete env.stopJobStartedAt;
+        env.updatedAt = this.now();
+        if (job.outcome === 'fail') {
+          env.state = 'available';
+          continue;
+        }
+        const targets = this.stacks.filter(
+          (s) =>
+            s.status !== 'DELETE_COMPLETE' &&
+            !s.parentId &&
+            (job.stacks ? job.stacks.includes(s.name) : s.tags['gitlab:environment'] === env.name),
+        );
+        for (const s of targets) {
+          this.logWrite({
+            service: 'aws',
+            operation: 'DeleteStack',
+            target: s.stackId,
+            params: { name: s.name, by: 'on_stop job' },
+          });
+          s.deleting = { startedAt: Date.now(), previousStatus: s.status, retain: [], force: false };
+          s.status = 'DELETE_IN_PROGRESS';
+          this.event(
+            s,
+            s.name,
+            s.stackId,
+            'AWS::CloudFormation::Stack',
+            'DELETE_IN_PROGRESS',
+            'User Initiated',
+          );
+        }
+        env.state = 'stopped';
+      }
+    }
   }
 
   /** Finds a stack by name (live only) or by ARN (also deleted). */
