@@ -37,6 +37,17 @@ export async function emitReport(
   });
 }
 
+/** The fields of a run's last log line: its summary, and what the process cost (RSS, CPU). */
+export function finishedFields(run: RunResult, report: Report): Record<string, unknown> {
+  const cpu = process.cpuUsage();
+  return {
+    runId: run.runId,
+    ...report.summary,
+    maxRssKb: process.resourceUsage().maxRSS,
+    cpuMs: Math.round((cpu.user + cpu.system) / 1000),
+  };
+}
+
 /** Options of one reap run. */
 export interface ReapOnceOptions {
   apply: boolean;
@@ -115,14 +126,6 @@ export async function reapOnce(
   }
   const report = buildReport(run, ctx.stats.snapshot(), outcomes, trend, ghostsStopped);
   await emitReport(report, run, opts, ctx, io);
-  ctx.logger.info(
-    {
-      runId: run.runId,
-      ...report.summary,
-      maxRssKb: process.resourceUsage().maxRSS,
-      cpuMs: Math.round(process.cpuUsage().user / 1000 + process.cpuUsage().system / 1000),
-    },
-    'reap finished',
-  );
+  ctx.logger.info(finishedFields(run, report), 'reap finished');
   return { code: reapExitCode(run, outcomes), report };
 }
