@@ -17,6 +17,8 @@ const { values } = parseArgs({
     strategy: { type: 'string', default: 'auto' },
     latency: { type: 'string' },
     reserve: { type: 'string', default: '0.5' },
+    // For profiling memory and CPU only: no GitLab rate limit, so a large world runs in a minute or two.
+    unlimited: { type: 'boolean', default: false },
   },
 });
 const sizeName = String(values.size).toUpperCase() as keyof typeof SIZES;
@@ -61,6 +63,8 @@ async function audit(world: World, strategy: string): Promise<Outcome> {
     [
       // BENCH_PROF=dir writes a V8 CPU profile of the env-reaper process there.
       ...(process.env.BENCH_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_PROF}`] : []),
+      // BENCH_NODE_ARGS="--flag …" passes V8/Node flags to the env-reaper process (memory experiments).
+      ...(process.env.BENCH_NODE_ARGS ? process.env.BENCH_NODE_ARGS.split(' ') : []),
       'dist/cli/main.js',
       'audit',
       '--config',
@@ -119,6 +123,7 @@ const sum = (o: Record<string, number> | undefined) => Object.values(o ?? {}).re
 
 const t0 = Date.now();
 const world = generate(size, { ...(messy ? { mess: MESSY } : {}), latency });
+if (values.unlimited) (world.scenario.gitlab as { requestsPerMinute: number }).requestsPerMinute = 0;
 const bound = lowerBound(world);
 console.log(
   `world ${sizeName} ${messy ? 'messy' : 'clean'}: ${size.stacks} stacks, ${size.projects} projects, ${world.projects.reduce((a, p) => a + p.branches, 0)} branches, latency ${latency.gitlab}/${latency.aws} ms, reserve ${reserve} (generated in ${Date.now() - t0} ms)`,

@@ -115,18 +115,22 @@ export function createGitLabRequestHandler(options: GitLabHttpOptions) {
         await pacer.acquire();
         const headers = new Headers(init.headers);
         headers.set('user-agent', USER_AGENT);
-        const request = new Request(url, {
-          ...init,
-          headers,
-          method,
-          signal: AbortSignal.timeout(options.timeoutMs),
-        });
+        // A timer cleared once the answer is read, not AbortSignal.timeout: fetch keeps a request
+        // reachable from that signal until it fires, so at hundreds of requests a second the last
+        // `timeout` worth of requests would stay on the heap.
+        const controller = new AbortController();
+        const timer = setTimeout(
+          () => controller.abort(new DOMException('The operation timed out', 'TimeoutError')),
+          options.timeoutMs,
+        );
+        const request = new Request(url, { ...init, headers, method, signal: controller.signal });
         try {
           const response = await fetch(request);
           pacer.observe(response.headers);
           options.stats.call('gitlab', route, !response.ok);
-          return { request, response };
+          return { request, response, timer };
         } catch (error) {
+          clearTimeout(timer);
           pacer.settled();
           options.stats.call('gitlab', route, true);
           return { request, error: error as Error };
@@ -148,32 +152,30 @@ export function createGitLabRequestHandler(options: GitLabHttpOptions) {
         await sleep(backoff);
         continue;
       }
-      const { request, response } = outcome;
-      if (response.ok) {
-        const body = response.status === 204 ? null : asStream ? response.body : await processBody(response);
-        return {
-          body,
-          headers: Object.fromEntries(response.headers.entries()),
-          status: response.status,
-        } as never;
-      }
-      lastStatus = response.status;
-      if (response.status === 429 && attempt === options.maxRetries) break;
-      if (!RETRY_STATUS.has(response.status) || attempt === options.maxRetries) {
-        const text = await response.text();
-        let description = text;
-        if ((response.headers.get('content-type') ?? '').includes('application/json')) {
-          try {
-            const parsed = JSON.parse(text) as { error?: unknown; message?: unknown };
-            const d = parsed?.error ?? parsed?.message ?? '';
-            description = typeof d === 'string' ? d : JSON.stringify(d);
-          } catch {
-            // keep the raw text
-          }
+      const { request, response, timer } = outcome;
+      try {
+        if (response.ok) {
+          const body =
+            response.status === 204 ? null : asStream ? response.body : await processBody(response);
+          return {
+            body,
+            headers: Object.fromEntries(response.headers.entries()),
+            status: response.status,
+          } as never;
         }
-        throw new GitbeakerRequestError(description, { cause: { description, request, response } });
+        lastStatus = response.status;
+        if (response.status === 429 && attempt === options.maxRetries) {
+          await response.body?.cancel();
+          break;
+        }
+        if (RETRY_STATUS.has(response.status) && attempt < options.maxRetries) {
+          await response.body?.cancel();
+        } else {
+          await failWith(response, request);
+        }
+      } finally {
+        clearTimeout(timer);
       }
-      await response.body?.cancel();
       const wait = Math.min(MAX_WAIT_MS, retryAfterMs(response.headers) ?? backoff);
       if (response.status === 429) pacer.pause(wait);
       options.stats.retry('gitlab', response.status, wait);
@@ -187,4 +189,20 @@ export function createGitLabRequestHandler(options: GitLabHttpOptions) {
       `Could not complete the request after ${options.maxRetries} retries, last status code: ${lastStatus}`,
     );
   };
+}
+
+/** Throws the gitbeaker error for a final non-2xx answer, with GitLab's own message as description. */
+async function failWith(response: Response, request: Request): Promise<never> {
+  const text = await response.text();
+  let description = text;
+  if ((response.headers.get('content-type') ?? '').includes('application/json')) {
+    try {
+      const parsed = JSON.parse(text) as { error?: unknown; message?: unknown };
+      const d = parsed?.error ?? parsed?.message ?? '';
+      description = typeof d === 'string' ? d : JSON.stringify(d);
+    } catch {
+      // keep the raw text
+    }
+  }
+  throw new GitbeakerRequestError(description, { cause: { description, request, response } });
 }

@@ -70,7 +70,21 @@ function progressReporter(
     const now = Date.now();
     if (done === total || now - last > 10_000) {
       last = now;
-      logger.info({ phase, done, total }, 'progress');
+      const m = process.memoryUsage();
+      // Memory with the progress: where a large run spends it (heap, and buffers outside the heap).
+      const mb = (n: number) => Math.round(n / 2 ** 20);
+      logger.info(
+        {
+          phase,
+          done,
+          total,
+          rssMb: mb(m.rss),
+          heapMb: mb(m.heapUsed),
+          heapTotalMb: mb(m.heapTotal),
+          externalMb: mb(m.external),
+        },
+        'progress',
+      );
     }
   };
 }
