@@ -205,7 +205,7 @@ export async function deleteStack(
     evidence,
     ...(deletion.teardown ? { teardown: deletion.teardown } : {}),
   });
-  return tearDown(ctx, deletion, stack.stackId, target, log);
+  return tearDown(ctx, deletion, stack.stackId, target, log, record);
 }
 
 /**
@@ -219,6 +219,8 @@ export async function tearDown(
   stackId: string,
   target: AccountTarget,
   log: Logger,
+  /** The stack as this run audited it: needed to re-check before a fallback DeleteStack. */
+  record?: EnvironmentRecord,
 ): Promise<ExecutionOutcome> {
   const { deps, save, audit } = ctx;
   const stack = { stackId, name: d.name };
@@ -263,9 +265,47 @@ export async function tearDown(
         return { ...out, teardown: 'stop-job' };
       }
       await save();
+      // The job may have run for minutes: the stack and its evidence are checked again, as right before
+      // any deletion, and a resumed teardown whose stack this run did not audit is not deleted.
+      const again = await checkBeforeFallback(ctx, d, target, record);
+      if (again === 'gone') return done('stop-job');
+      if (again) {
+        d.status = 'cancelled';
+        d.finishedAt = new Date(ctx.now()).toISOString();
+        d.error = again;
+        await save();
+        await audit({ event: 'delete-cancelled', stackId, code: again.code, detail: again.message });
+        log.warn({ code: again.code, detail: again.message }, 'fallback DeleteStack cancelled');
+        return { result: 'cancelled', error: again, teardown: 'stop-job', fallback: d.fallback };
+      }
     }
   }
   return deleteWithCloudFormation(ctx, d, stackId, target, log, done);
+}
+
+/** Before a fallback DeleteStack: `gone`, a reason to call it off, or `undefined` to go ahead. */
+async function checkBeforeFallback(
+  ctx: ExecutionContext,
+  d: DeletionRecord,
+  target: AccountTarget,
+  record: EnvironmentRecord | undefined,
+): Promise<'gone' | ExecutionError | undefined> {
+  if (!record)
+    return {
+      code: 'EVIDENCE_CHANGED',
+      message: 'the stack was not audited in this run: no fallback deletion',
+    };
+  const fresh = await ctx.deps.aws.describeStack(target, d.region, record.stack.stackId);
+  if (!fresh || fresh.status === 'DELETE_COMPLETE') return 'gone';
+  const diff = changed(record.stack, fresh);
+  if (diff) return { code: 'STACK_CHANGED', message: diff };
+  const again = await ctx.deps.recheck(record, fresh);
+  if (again.verdict !== record.classification.verdict || again.status !== 'due')
+    return {
+      code: 'EVIDENCE_CHANGED',
+      message: `now ${again.verdict} (${again.status}): ${again.reasons.map((r) => r.code).join(', ')}`,
+    };
+  return undefined;
 }
 
 /** DeleteStack with the run's token, polling to a final status, one retry on DELETE_FAILED if asked. */

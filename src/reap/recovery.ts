@@ -32,7 +32,8 @@ export async function resumeUnfinished(
       // A stop-job teardown: follow the job again (the environment is not stopped twice).
       log.info({ runId: d.runId }, 'resuming a stop-job teardown an earlier run did not finish');
       try {
-        const out = await tearDown(ctx, d, stackId, deps.targetOf(d.account), log);
+        const record = run.environments.find((e) => e.stack.stackId === stackId);
+        const out = await tearDown(ctx, d, stackId, deps.targetOf(d.account), log, record);
         if (run.environments.some((e) => e.stack.stackId === stackId)) outcomes.set(stackId, out);
       } catch (error) {
         log.warn({ err: error }, 'could not resume the teardown');

@@ -5,8 +5,8 @@ import { liveAndGoneWorld } from '../../test/helpers/worlds.js';
 import { parseConfig } from '../config/load.js';
 import { reap } from '../run/reap.js';
 
-/** One dead stack whose environment has an on_stop job that deletes it. */
-function world() {
+/** One dead stack whose environment has an on_stop job (by default one that deletes it). */
+function world(onStop: Record<string, unknown> = { outcome: 'delete-stack', afterSeconds: 0.2 }) {
   return inProcessWorld(
     liveAndGoneWorld({
       live: 1,
@@ -19,18 +19,18 @@ function world() {
           tags: tagsFor(1, 'feature/x', { 'gitlab:environment': 'review/x' }),
         },
       ],
-      environments: [{ name: 'review/x', id: 77, onStop: { outcome: 'delete-stack', afterSeconds: 0.2 } }],
+      environments: [{ name: 'review/x', id: 77, onStop }],
     }),
   );
 }
 
-async function config() {
+async function config(limits: Record<string, unknown> = {}) {
   const { mkdtemp } = await import('node:fs/promises');
   const { tmpdir } = await import('node:os');
   const dir = await mkdtemp(`${tmpdir()}/env-reaper-stop-job-`);
   return parseConfig({
     aws: { regions: ['eu-west-1'] },
-    limits: { maxDeletionPercent: 100 },
+    limits: { maxDeletionPercent: 100, ...limits },
     policy: { teardown: 'stop-job-then-delete' },
     state: { auditLog: `${dir}/audit.jsonl` },
   });
@@ -90,5 +90,37 @@ describe('stop-job teardown (in process)', () => {
     expect(out.run.plan.due).toBe(1);
     expect(w.calls.get('gitlab.stopEnvironment') ?? 0).toBe(0);
     expect(w.world.projects.get(1)?.environments[0]?.state).toBe('available');
+  });
+
+  it('the stack and its evidence are checked again before a fallback DeleteStack: a branch back meanwhile calls it off', async () => {
+    const w = world({ outcome: 'never-start' });
+    const project = w.world.projects.get(1);
+    const stop = w.writers.gitlab.stopEnvironment;
+    w.writers.gitlab.stopEnvironment = async (pid, eid, options) => {
+      // Someone pushes to the branch again while the on_stop job (never) runs.
+      project?.branches.set('feature/x', {
+        name: 'feature/x',
+        protected: false,
+        committedAt: new Date().toISOString(),
+        merged: false,
+      });
+      project?.branchNames.push('feature/x');
+      project?.branchNames.sort();
+      return stop(pid, eid, options);
+    };
+    const stack = w.world.stacks.find((s) => s.name === 'review-x');
+    const out = await reap(
+      await config({ stopJobTimeout: '1s' }),
+      { ...w.deps, writers: w.writers, store: w.store },
+      { runId: 'r1', apply: true },
+    );
+    expect(out.outcomes.get(stack?.stackId ?? '')).toMatchObject({
+      result: 'cancelled',
+      error: { code: 'EVIDENCE_CHANGED' },
+      teardown: 'stop-job',
+      fallback: 'STOP_JOB_TIMEOUT',
+    });
+    expect(w.calls.get('aws.deleteStack') ?? 0).toBe(0);
+    expect(stack?.status).toBe('CREATE_COMPLETE');
   });
 });

@@ -105,7 +105,9 @@ export function inventory(all: StackFacts[], policy: Policy, options: AuditOptio
     const shardKey = (s: StackFacts): string => {
       const root = s.rootId ? (rootOf.get(s.rootId) ?? s) : s;
       const owner = isRootStack(root) ? matchOwner(root, policy.ownership) : undefined;
-      return owner && !owner.unresolved ? `project:${projectKey(owner)}` : `stack:${root.stackId}`;
+      return owner && !owner.unresolved
+        ? `project:${projectKey(owner)?.toLowerCase()}`
+        : `stack:${root.stackId}`;
     };
     stacks = stacks.filter((s) => shardOf(shardKey(s), shard.count) === shard.index);
   }
