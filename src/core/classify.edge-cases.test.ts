@@ -20,17 +20,7 @@ describe('classify: edge cases', () => {
       NOW,
     );
     expect(codes(expired)).toContain('KEEP_TAG_EXPIRED');
-    const c = classify(
-      snapshot({
-        stack: {
-          tags: { 'gitlab:project-id': '101', 'gitlab:ref': 'feature/x', 'env-reaper:keep': '2026-01-01' },
-        },
-        gitlab: { branches: { ok: true, value: [] } },
-      }),
-      policy,
-      NOW,
-    );
-    expect(c.verdict).toBe('branch-deleted');
+    expect(expired.verdict).toBe('branch-deleted');
   });
 
   it('a ref-slug matching two branches is alive if either is alive', () => {
