@@ -1,5 +1,9 @@
 import { CloudFormationClient } from '@aws-sdk/client-cloudformation';
+import type { CloudWatchLogsClient } from '@aws-sdk/client-cloudwatch-logs';
 import type { CostExplorerClient } from '@aws-sdk/client-cost-explorer';
+import type { ECRClient } from '@aws-sdk/client-ecr';
+import type { ResourceGroupsTaggingAPIClient } from '@aws-sdk/client-resource-groups-tagging-api';
+import type { S3Client } from '@aws-sdk/client-s3';
 import { STSClient } from '@aws-sdk/client-sts';
 import { fromTemporaryCredentials } from '@aws-sdk/credential-providers';
 import type { Logger } from '../log/logger.js';
@@ -29,6 +33,8 @@ export interface AwsClientOptions {
   maxAttempts?: number;
   /** Optional ceiling on CloudFormation calls per second per account × region. */
   cloudFormationRps?: number | undefined;
+  /** Path-style S3 URLs (S3-compatible endpoints, the sandbox), for emptying and confirming buckets. */
+  s3ForcePathStyle?: boolean | undefined;
 }
 
 /** Counts every attempt, retries included: they cost rate limit too. */
@@ -85,6 +91,8 @@ export class AwsClients {
   private readonly cfn = new Map<string, CloudFormationClient>();
   private readonly sts = new Map<string, STSClient>();
   private readonly ce = new Map<string, CostExplorerClient>();
+  /** Clients used only around a failed deletion or for leftovers: loaded on first use. */
+  private readonly lazy = new Map<string, Promise<unknown>>();
 
   constructor(private readonly options: AwsClientOptions) {}
 
@@ -164,6 +172,57 @@ export class AwsClients {
       this.ce.set(key, client);
     }
     return client;
+  }
+
+  private once<T>(kind: string, target: AccountTarget, region: string, make: () => Promise<T>): Promise<T> {
+    const key = `${kind}|${target.roleArn ?? ''}|${region}`;
+    let client = this.lazy.get(key) as Promise<T> | undefined;
+    if (!client) {
+      client = make();
+      this.lazy.set(key, client);
+    }
+    return client;
+  }
+
+  /** The S3 client of a target × region (emptying a stack's bucket, confirming a leftover). */
+  s3(target: AccountTarget, region: string): Promise<S3Client> {
+    return this.once('s3', target, region, async () => {
+      const { S3Client } = await import('@aws-sdk/client-s3');
+      const forcePathStyle = this.options.s3ForcePathStyle === true;
+      return instrument(
+        new S3Client({ ...this.config(target, region), forcePathStyle }),
+        this.options.stats,
+        's3',
+      );
+    });
+  }
+
+  /** The ECR client of a target × region. */
+  ecr(target: AccountTarget, region: string): Promise<ECRClient> {
+    return this.once('ecr', target, region, async () => {
+      const { ECRClient } = await import('@aws-sdk/client-ecr');
+      return instrument(new ECRClient(this.config(target, region)), this.options.stats, 'ecr');
+    });
+  }
+
+  /** The CloudWatch Logs client of a target × region (confirming a leftover log group). */
+  logs(target: AccountTarget, region: string): Promise<CloudWatchLogsClient> {
+    return this.once('logs', target, region, async () => {
+      const { CloudWatchLogsClient } = await import('@aws-sdk/client-cloudwatch-logs');
+      return instrument(new CloudWatchLogsClient(this.config(target, region)), this.options.stats, 'logs');
+    });
+  }
+
+  /** The Resource Groups Tagging API client of a target × region (finding leftovers). */
+  tagging(target: AccountTarget, region: string): Promise<ResourceGroupsTaggingAPIClient> {
+    return this.once('tagging', target, region, async () => {
+      const { ResourceGroupsTaggingAPIClient } = await import('@aws-sdk/client-resource-groups-tagging-api');
+      return instrument(
+        new ResourceGroupsTaggingAPIClient(this.config(target, region)),
+        this.options.stats,
+        'tagging',
+      );
+    });
   }
 
   /** The STS client of a target. */

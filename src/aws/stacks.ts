@@ -2,6 +2,7 @@ import {
   DescribeStackEventsCommand,
   DescribeStacksCommand,
   ListImportsCommand,
+  ListStackResourcesCommand,
   paginateDescribeStacks,
   paginateListExports,
   type Stack,
@@ -83,6 +84,16 @@ export interface AwsDeletionReader {
   listImports(target: AccountTarget, region: string, exportName: string): Promise<string[]>;
   /** Resources that failed in the latest deletion (newest events first, up to its DELETE_IN_PROGRESS). */
   failedResources(target: AccountTarget, region: string, stackId: string): Promise<FailedResource[]>;
+  /** The stack's own resources with their physical ids (ListStackResources): what the stack owns. */
+  stackResources(target: AccountTarget, region: string, stackId: string): Promise<StackResource[]>;
+}
+
+/** One resource of a stack, as ListStackResources reports it. */
+export interface StackResource {
+  logicalId: string;
+  physicalId: string;
+  type: string;
+  status: string;
 }
 
 function isValidationError(error: unknown, text: RegExp): boolean {
@@ -145,6 +156,26 @@ export function createAwsDeletionReader(clients: AwsClients): AwsDeletionReader 
         }
       }
       return failed;
+    },
+    async stackResources(target, region, stackId) {
+      const out: StackResource[] = [];
+      let token: string | undefined;
+      do {
+        const page = await clients
+          .cloudFormation(target, region)
+          .send(
+            new ListStackResourcesCommand({ StackName: stackId, ...(token ? { NextToken: token } : {}) }),
+          );
+        for (const r of page.StackResourceSummaries ?? [])
+          out.push({
+            logicalId: r.LogicalResourceId ?? '',
+            physicalId: r.PhysicalResourceId ?? '',
+            type: r.ResourceType ?? '',
+            status: r.ResourceStatus ?? '',
+          });
+        token = page.NextToken;
+      } while (token);
+      return out;
     },
   };
 }

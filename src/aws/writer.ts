@@ -1,7 +1,22 @@
 import { DeleteStackCommand } from '@aws-sdk/client-cloudformation';
 import type { AccountTarget, AwsClients } from './clients.js';
 
-/** The one AWS write: `DeleteStack`. Only src/reap (the executor) calls it. */
+/** What emptying one bucket or repository removed. */
+export interface Emptied {
+  /** Object versions (unversioned objects count as one version each) or images. */
+  removed: number;
+  /** Delete markers removed (versioned buckets). */
+  deleteMarkers: number;
+  /** Bytes of the versions or images removed. */
+  bytes: number;
+  /** Per-item failures AWS reported (`DeleteObjects` Errors, `BatchDeleteImage` failures); first few. */
+  errors: string[];
+}
+
+/**
+ * The AWS writes. Only src/reap (the executor) calls them: `DeleteStack`, and, for
+ * `onDeleteFailed: empty-and-retry`, emptying a bucket or repository the failed stack owns.
+ */
 export interface AwsWriter {
   deleteStack(
     target: AccountTarget,
@@ -9,7 +24,13 @@ export interface AwsWriter {
     stackId: string,
     options: { token: string; retainResources?: string[]; force?: boolean },
   ): Promise<void>;
+  /** Deletes every object version and delete marker of a bucket (pages of 1,000). */
+  emptyBucket(target: AccountTarget, region: string, bucket: string): Promise<Emptied>;
+  /** Deletes every image of an ECR repository (batches of 100). */
+  emptyRepository(target: AccountTarget, region: string, repository: string): Promise<Emptied>;
 }
+
+const MAX_ERRORS = 5;
 
 /** The SDK-backed writer. */
 export function createAwsWriter(clients: AwsClients): AwsWriter {
@@ -23,6 +44,100 @@ export function createAwsWriter(clients: AwsClients): AwsWriter {
           ...(options.force ? { DeletionMode: 'FORCE_DELETE_STACK' } : {}),
         }),
       );
+    },
+
+    async emptyBucket(target, region, bucket) {
+      const { ListObjectVersionsCommand, DeleteObjectsCommand } = await import('@aws-sdk/client-s3');
+      const s3 = await clients.s3(target, region);
+      const out: Emptied = { removed: 0, deleteMarkers: 0, bytes: 0, errors: [] };
+      let keyMarker: string | undefined;
+      let versionMarker: string | undefined;
+      // Markers, not re-listing from the start: a key whose deletion failed must not loop forever.
+      for (;;) {
+        const page = await s3.send(
+          new ListObjectVersionsCommand({
+            Bucket: bucket,
+            MaxKeys: 1000,
+            ...(keyMarker !== undefined ? { KeyMarker: keyMarker } : {}),
+            ...(versionMarker !== undefined ? { VersionIdMarker: versionMarker } : {}),
+          }),
+        );
+        const entries = [
+          ...(page.Versions ?? []).map((v) => ({
+            key: v.Key,
+            id: v.VersionId,
+            size: v.Size ?? 0,
+            marker: false,
+          })),
+          ...(page.DeleteMarkers ?? []).map((m) => ({ key: m.Key, id: m.VersionId, size: 0, marker: true })),
+        ].filter((e): e is { key: string; id: string | undefined; size: number; marker: boolean } => !!e.key);
+        if (entries.length > 0) {
+          // Every entry with its VersionId: without it a versioned bucket only gains a delete marker.
+          const res = await s3.send(
+            new DeleteObjectsCommand({
+              Bucket: bucket,
+              Delete: {
+                Quiet: true,
+                Objects: entries.map((e) => ({ Key: e.key, ...(e.id ? { VersionId: e.id } : {}) })),
+              },
+            }),
+          );
+          const failed = new Set((res.Errors ?? []).map((e) => `${e.Key}\u0000${e.VersionId ?? ''}`));
+          for (const e of entries) {
+            if (failed.has(`${e.key}\u0000${e.id ?? ''}`)) continue;
+            if (e.marker) out.deleteMarkers++;
+            else {
+              out.removed++;
+              out.bytes += e.size;
+            }
+          }
+          for (const e of res.Errors ?? [])
+            if (out.errors.length < MAX_ERRORS) out.errors.push(`${e.Code ?? 'Error'}: ${e.Key ?? ''}`);
+        }
+        if (!page.IsTruncated) return out;
+        keyMarker = page.NextKeyMarker;
+        versionMarker = page.NextVersionIdMarker;
+      }
+    },
+
+    async emptyRepository(target, region, repository) {
+      const { DescribeImagesCommand, BatchDeleteImageCommand } = await import('@aws-sdk/client-ecr');
+      const ecr = await clients.ecr(target, region);
+      const out: Emptied = { removed: 0, deleteMarkers: 0, bytes: 0, errors: [] };
+      // DescribeImages rather than ListImages: one listing gives digests and sizes (the bytes reported).
+      const images: { digest: string; size: number }[] = [];
+      let nextToken: string | undefined;
+      do {
+        const page = await ecr.send(
+          new DescribeImagesCommand({
+            repositoryName: repository,
+            maxResults: 1000,
+            ...(nextToken ? { nextToken } : {}),
+          }),
+        );
+        for (const d of page.imageDetails ?? [])
+          if (d.imageDigest) images.push({ digest: d.imageDigest, size: d.imageSizeInBytes ?? 0 });
+        nextToken = page.nextToken;
+      } while (nextToken);
+      for (let i = 0; i < images.length; i += 100) {
+        const batch = images.slice(i, i + 100);
+        const res = await ecr.send(
+          new BatchDeleteImageCommand({
+            repositoryName: repository,
+            imageIds: batch.map((b) => ({ imageDigest: b.digest })),
+          }),
+        );
+        const gone = new Set((res.imageIds ?? []).map((x) => x.imageDigest));
+        for (const b of batch) {
+          if (!gone.has(b.digest)) continue;
+          out.removed++;
+          out.bytes += b.size;
+        }
+        for (const f of res.failures ?? [])
+          if (out.errors.length < MAX_ERRORS)
+            out.errors.push(`${f.failureCode ?? 'Error'}: ${f.imageId?.imageDigest ?? ''}`);
+      }
+      return out;
     },
   };
 }

@@ -252,6 +252,10 @@ export const configSchema = z
           description:
             "Optional ceiling on CloudFormation calls per second per account × region (unset: the SDK's adaptive retry slows down when CloudFormation throttles).",
         }),
+        s3ForcePathStyle: z.boolean().default(false).meta({
+          description:
+            'Path-style S3 URLs when emptying a failed stack’s bucket or confirming a leftover bucket, for S3-compatible endpoints (the sandbox). AWS itself needs none.',
+        }),
       })
       .prefault({})
       .meta({ description: 'Where to look for stacks.' }),
@@ -285,9 +289,9 @@ export const configSchema = z
         minAgeHours: z.number().min(0).default(1).meta({
           description: 'Never delete a stack changed less than this long ago, so in-flight deploys are safe.',
         }),
-        onDeleteFailed: z.enum(['report', 'retain', 'force']).default('report').meta({
+        onDeleteFailed: z.enum(['report', 'retain', 'force', 'empty-and-retry']).default('report').meta({
           description:
-            'DELETE_FAILED handling: report it, retry retaining failed resources, or FORCE_DELETE_STACK.',
+            'DELETE_FAILED handling: report it, retry retaining failed resources, FORCE_DELETE_STACK, or empty-and-retry (empty the failed S3 buckets / ECR repositories the stack itself owns, by ListStackResources, then retry once; every emptied resource counts against limits.maxDeletionsPerRun). Default report: emptying destroys data.',
         }),
         teardown: z.enum(['delete-stack', 'stop-job', 'stop-job-then-delete']).default('delete-stack').meta({
           description:

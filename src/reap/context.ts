@@ -41,7 +41,12 @@ export interface ExecutorOptions {
   runId: string;
   concurrency: number;
   deleteTimeoutMs: number;
-  onDeleteFailed: 'report' | 'retain' | 'force';
+  onDeleteFailed: 'report' | 'retain' | 'force' | 'empty-and-retry';
+  /**
+   * empty-and-retry: how many buckets or repositories this run may still empty (limits.maxDeletionsPerRun
+   * less the deletions planned: emptying destroys data, so it counts like a deletion). Default 0.
+   */
+  maxRepairs?: number;
   deleteEnvironments: boolean;
   mergeRequestNotes: boolean;
   /** Advance notices on the MR for stacks that will be deleted later. */
@@ -75,6 +80,8 @@ export interface ExecutionContext {
   audit: (entry: Record<string, unknown>) => Promise<void>;
   sleep: (ms: number) => Promise<void>;
   now: () => number;
+  /** Buckets or repositories empty-and-retry may still empty in this run (shared by every stack). */
+  repairsLeft: { count: number };
 }
 
 /** The shared context of one `--apply` execution. */
@@ -90,5 +97,6 @@ export function executionContext(deps: ExecutorDeps, options: ExecutorOptions): 
     audit: (entry) => deps.auditLog.append({ runId: options.runId, ...entry }),
     sleep: deps.sleep ?? ((ms: number) => new Promise<void>((r) => setTimeout(r, ms))),
     now: deps.now ?? (() => Date.now()),
+    repairsLeft: { count: Math.max(0, options.maxRepairs ?? 0) },
   };
 }

@@ -8,9 +8,17 @@ import type { Logger } from '../log/logger.js';
 import type { DeletionRecord } from '../state/state.js';
 import type { ExecutionContext } from './context.js';
 import { gitlabFollowUp } from './gitlab-side.js';
-import type { ExecutionCode, ExecutionError, ExecutionOutcome, PollResult, Teardown } from './outcome.js';
+import type {
+  ExecutionCode,
+  ExecutionError,
+  ExecutionOutcome,
+  PollResult,
+  Repair,
+  Teardown,
+} from './outcome.js';
 import { pollError } from './outcome.js';
 import { evidenceDigest } from './plan-file.js';
+import { emptyForRetry } from './repair.js';
 import { followStopJob, teardownOf } from './stop-job.js';
 
 /**
@@ -319,10 +327,12 @@ async function deleteWithCloudFormation(
 ): Promise<ExecutionOutcome> {
   const { deps, options, save, audit } = ctx;
   const stack = { stackId, name: d.name };
+  let repair: Repair | undefined;
   const withTeardown = (out: ExecutionOutcome): ExecutionOutcome => ({
     ...out,
     teardown: 'delete-stack',
     ...(d.fallback ? { fallback: d.fallback } : {}),
+    ...(repair ? { repair } : {}),
   });
   d.deleteRequested = true;
   await save();
@@ -342,7 +352,24 @@ async function deleteWithCloudFormation(
 
   const failedResources = () =>
     deps.aws.failedResources(target, d.region, stackId).catch(() => [] as FailedResource[]);
-  if (result.kind === 'failed' && options.onDeleteFailed !== 'report') {
+  if (result.kind === 'failed' && options.onDeleteFailed === 'empty-and-retry') {
+    repair = await emptyForRetry(ctx, d, stackId, target, log);
+    if (repair.status === 'emptied') {
+      const retryToken = requestToken(options.runId, stackId, '-retry');
+      await audit({
+        event: 'delete-attempt',
+        stackId,
+        name: d.name,
+        token: retryToken,
+        mode: 'empty-and-retry',
+      });
+      log.warn({ emptied: repair.resources.length }, 'DELETE_FAILED: emptied, retrying');
+      d.attempts++;
+      await save();
+      await deps.aws.deleteStack(target, d.region, stackId, { token: retryToken });
+      result = await poll(ctx, target, d.region, stackId);
+    }
+  } else if (result.kind === 'failed' && options.onDeleteFailed !== 'report') {
     const failed = await failedResources();
     const retry =
       options.onDeleteFailed === 'retain'
@@ -363,9 +390,13 @@ async function deleteWithCloudFormation(
     result = await poll(ctx, target, d.region, stackId);
   }
   if (result.kind === 'deleted') return withTeardown(await done('delete-stack'));
-  const detail =
+  const failedText =
     result.kind === 'failed'
       ? (await failedResources()).map((f) => `${f.logicalId} (${f.type}): ${f.reason}`).join('; ')
       : undefined;
+  const detail =
+    repair && repair.status !== 'emptied' && failedText !== undefined
+      ? `${failedText} (empty-and-retry ${repair.status}: ${repair.detail ?? ''})`
+      : failedText;
   return withTeardown(await finish(ctx, d, stack, pollError(result, options.deleteTimeoutMs, detail)));
 }

@@ -125,6 +125,9 @@ function writers(w: World): Pick<ExecutorDeps, 'aws' | 'gitlab'> {
           if (s.status === 'CREATE_COMPLETE') s.status = 'DELETE_IN_PROGRESS';
         }),
       failedResources: () => call(w, () => []),
+      stackResources: () => call(w, () => []),
+      emptyBucket: () => call(w, () => ({ removed: 0, deleteMarkers: 0, bytes: 0, errors: [] })),
+      emptyRepository: () => call(w, () => ({ removed: 0, deleteMarkers: 0, bytes: 0, errors: [] })),
     },
     gitlab: {
       environmentState: () => call(w, () => 'stopped'),

@@ -31,6 +31,9 @@ function recorders() {
     listImports: async () => [],
     deleteStack: async () => undefined,
     failedResources: async () => [],
+    stackResources: async () => [],
+    emptyBucket: async () => ({ removed: 0, deleteMarkers: 0, bytes: 0, errors: [] }),
+    emptyRepository: async () => ({ removed: 0, deleteMarkers: 0, bytes: 0, errors: [] }),
   });
   const gitlab: ExecutorDeps['gitlab'] = record({
     environmentState: async () => 'stopped',

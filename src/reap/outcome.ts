@@ -37,6 +37,38 @@ export interface ExecutionOutcome {
   teardown?: Teardown;
   /** Why DeleteStack was used after a stop-job teardown (a STOP_JOB_* code, or NO_STOP_ACTION). */
   fallback?: string;
+  /** `onDeleteFailed: empty-and-retry`: what was emptied before the retry, or why nothing was. */
+  repair?: Repair;
+}
+
+/** Why empty-and-retry emptied nothing, as a stable code. */
+export const REPAIR_REFUSALS = {
+  NOT_REPAIRABLE:
+    'a failed resource is not an S3 bucket or ECR repository the stack owns (by ListStackResources); nothing was emptied, since the retry would fail anyway',
+  REPAIR_BRAKE:
+    'emptying would exceed limits.maxDeletionsPerRun (each emptied resource counts as a deletion)',
+  NO_FAILED_RESOURCES: 'the stack events name no failed resource',
+} as const;
+
+/** empty-and-retry for one stack. */
+export interface Repair {
+  /** emptied: everything was emptied and DeleteStack retried · refused: nothing emptied · failed: emptying failed, no retry. */
+  status: 'emptied' | 'refused' | 'failed';
+  refusal?: keyof typeof REPAIR_REFUSALS;
+  detail?: string;
+  resources: RepairedResource[];
+}
+
+/** One bucket or repository emptied (or attempted). */
+export interface RepairedResource {
+  logicalId: string;
+  type: string;
+  physicalId: string;
+  /** Object versions or images removed. */
+  removed: number;
+  deleteMarkers: number;
+  bytes: number;
+  errors: string[];
 }
 
 /** Why a stack was not deleted: a stable code and a human message. */

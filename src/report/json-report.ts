@@ -3,7 +3,7 @@ import type { GeneratedFile } from '../config/artifacts.js';
 import { mergeRequestFor } from '../core/match.js';
 import { REASON_CODES, VERDICTS } from '../core/model.js';
 import type { RunResult } from '../core/run-result.js';
-import type { ExecutionOutcome } from '../reap/outcome.js';
+import type { ExecutionOutcome, Repair } from '../reap/outcome.js';
 import { redactProcessSecrets as scrub } from '../util/redact.js';
 
 /**
@@ -56,6 +56,25 @@ const environment = z.object({
   teardown: z
     .object({ method: z.enum(['stop-job', 'delete-stack']), fallback: z.string().optional() })
     .optional(),
+  /** `onDeleteFailed: empty-and-retry`: what was emptied before the one retry, or why nothing was. */
+  repair: z
+    .object({
+      status: z.enum(['emptied', 'refused', 'failed']),
+      refusal: z.enum(['NOT_REPAIRABLE', 'REPAIR_BRAKE', 'NO_FAILED_RESOURCES']).optional(),
+      detail: z.string().optional(),
+      resources: z.array(
+        z.object({
+          logicalId: z.string(),
+          type: z.string(),
+          physicalId: z.string(),
+          removed: z.number().int(),
+          deleteMarkers: z.number().int(),
+          bytes: z.number(),
+          errors: z.array(z.string()),
+        }),
+      ),
+    })
+    .optional(),
   /** The MR this environment's notes go to, when one is known. */
   mergeRequest: z
     .object({
@@ -79,6 +98,16 @@ const finding = z.object({
   state: z.string(),
   updatedAt: z.string().optional(),
 });
+
+/** A repair as reported: AWS's error texts are scrubbed like every other message. */
+function repairOf(r: Repair): Repair {
+  return {
+    status: r.status,
+    ...(r.refusal ? { refusal: r.refusal } : {}),
+    ...(r.detail !== undefined ? { detail: scrub(r.detail) } : {}),
+    resources: r.resources.map((x) => ({ ...x, errors: x.errors.map(scrub) })),
+  };
+}
 
 /** The JSON report schema. */
 export const reportSchema = z
@@ -259,6 +288,7 @@ export function buildReport(
             },
           }
         : {}),
+      ...(outcome?.repair ? { repair: repairOf(outcome.repair) } : {}),
       ...(run.costs ? { monthlyCost: run.costs.known ? (run.costs.monthly[stack.stackId] ?? 0) : null } : {}),
       ...mergeRequestOf(e),
     };

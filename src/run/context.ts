@@ -134,6 +134,7 @@ export async function buildContext(
     stats,
     logger,
     cloudFormationRps: config.aws.cloudFormationRequestsPerSecond,
+    s3ForcePathStyle: config.aws.s3ForcePathStyle,
     ...(options.oneTry ? { maxAttempts: 1 } : {}),
   });
   const progress = progressReporter(display, logger, opts.quiet === true);

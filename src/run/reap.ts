@@ -300,6 +300,8 @@ export async function reap(config: Config, deps: ReapDeps, options: ReapOptions)
         teardownProjects: config.policy.teardownProjects,
         stopJobTimeoutMs: parseDuration(config.limits.stopJobTimeout) ?? 900_000,
         onDeleteFailed: config.policy.onDeleteFailed,
+        // Emptying destroys data like a deletion: it shares the deletion brake with this run's plan.
+        maxRepairs: Math.max(0, config.limits.maxDeletionsPerRun - run.plan.due),
         deleteEnvironments: config.policy.deleteEnvironments,
         mergeRequestNotes: config.notify.mergeRequestNotes,
         mergeRequestNotices: config.notify.mergeRequestNotices,

@@ -185,6 +185,11 @@ export function inProcessWorld(scenario: unknown, clockOffsetMs = 60_000): InPro
       listExports: async () => counted('aws.listExports', []),
       listImports: async () => counted('aws.listImports', []),
       failedResources: async () => counted('aws.failedResources', []),
+      stackResources: async () => counted('aws.stackResources', []),
+      emptyBucket: async () =>
+        counted('aws.emptyBucket', { removed: 0, deleteMarkers: 0, bytes: 0, errors: [] }),
+      emptyRepository: async () =>
+        counted('aws.emptyRepository', { removed: 0, deleteMarkers: 0, bytes: 0, errors: [] }),
       async deleteStack(_t, _r, stackId) {
         count('aws.deleteStack');
         const s = byId(stackId);

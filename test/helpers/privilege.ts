@@ -22,7 +22,13 @@ export function iamAction(operation: string): string {
       s3[1] as 'GET'
     ];
   if (operation.startsWith('tagging:')) return operation.replace(/^tagging:/, 'tag:');
-  return operation;
+  // Bucket-level S3 operations are authorised by differently named IAM actions.
+  const bucketOps: Record<string, string> = {
+    's3:ListObjectVersions': 's3:ListBucketVersions',
+    's3:DeleteObjects': 's3:DeleteObjectVersion',
+    's3:HeadBucket': 's3:ListBucket',
+  };
+  return bucketOps[operation] ?? operation;
 }
 
 /** Actions granted by a documented policy. */

@@ -1,5 +1,6 @@
 import { createHash, randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { StorageError } from './storage.js';
 import type { SandboxStack, World } from './world.js';
 
 /**
@@ -9,6 +10,14 @@ import type { SandboxStack, World } from './world.js';
  */
 
 const CFN_NS = 'http://cloudformation.amazonaws.com/doc/2010-05-15/';
+
+/** JSON 1.1 target prefixes → the service names the request log (and IAM) use. */
+const JSON_SERVICES: Record<string, string> = {
+  ResourceGroupsTaggingAPI_20170126: 'tagging',
+  AWSInsightsIndexService: 'ce',
+  AmazonEC2ContainerRegistry_V20150921: 'ecr',
+  Logs_20140328: 'logs',
+};
 const STS_NS = 'https://sts.amazonaws.com/doc/2011-06-15/';
 
 class AwsError extends Error {
@@ -115,16 +124,53 @@ export class AwsSandbox {
     let status = 200;
     try {
       if (scope.service === 's3') {
+        const bucketName = decodeURIComponent(
+          new URL(req.url ?? '/', 'http://sandbox').pathname.split('/')[1] ?? '',
+        );
+        const bucket = this.world.storage.bucket(bucketName);
+        if (bucket) {
+          // A bucket of the world (a stack's or a loose one): the bucket-level operations.
+          const answer = this.world.storage.s3(req, body, bucket);
+          operation = `s3:${answer.operation}`;
+          await this.inject(answer.operation, scope, 'query');
+          if (answer.write)
+            this.world.logWrite({
+              service: 'aws',
+              operation: answer.operation,
+              target: bucket.name,
+              params: answer.write as Record<string, unknown>,
+            });
+          status = answer.status;
+          res.writeHead(answer.status, answer.headers).end(answer.body);
+          return;
+        }
+        if (
+          req.method === 'HEAD' &&
+          /^\/[^/]+\/?$/.test(new URL(req.url ?? '/', 'http://sandbox').pathname)
+        ) {
+          operation = 's3:HeadBucket';
+          throw new AwsError(404, 'NotFound', 'Not Found');
+        }
         operation = `s3:${req.method}`;
         status = await this.s3(req, res, body, scope);
         return;
       }
       if (target) {
         const [prefix, op] = target.split('.');
-        operation = `${prefix === 'ResourceGroupsTaggingAPI_20170126' ? 'tagging' : prefix === 'AWSInsightsIndexService' ? 'ce' : prefix}:${op}`;
+        operation = `${JSON_SERVICES[prefix ?? ''] ?? prefix}:${op}`;
         const input = body.length > 0 ? (JSON.parse(body.toString()) as Record<string, unknown>) : {};
         await this.inject(op ?? '', scope, 'json');
         const out = this.json(prefix ?? '', op ?? '', input, scope);
+        const write = (out as { __write?: unknown }).__write;
+        if (write !== undefined) {
+          delete (out as { __write?: unknown }).__write;
+          this.world.logWrite({
+            service: 'aws',
+            operation: op ?? '',
+            target: String(input.repositoryName ?? ''),
+            params: write as Record<string, unknown>,
+          });
+        }
         res.writeHead(200, { 'content-type': 'application/x-amz-json-1.1' }).end(JSON.stringify(out));
         return;
       }
@@ -148,7 +194,11 @@ export class AwsSandbox {
       res.writeHead(200, { 'content-type': 'text/xml' }).end(xml);
     } catch (e) {
       const err =
-        e instanceof AwsError ? e : new AwsError(500, 'InternalFailure', (e as Error).message, 'Receiver');
+        e instanceof AwsError
+          ? e
+          : e instanceof StorageError
+            ? new AwsError(e.status, e.code, e.message)
+            : new AwsError(500, 'InternalFailure', (e as Error).message, 'Receiver');
       status = err.status;
       if (target) {
         res
@@ -309,12 +359,14 @@ export class AwsSandbox {
         const s = w.findStack(account, region, name);
         if (!s) throw new AwsError(400, 'ValidationError', `Stack with id ${name} does not exist`);
         const failed = new Set(
-          s.status === 'DELETE_FAILED' ? s.deletion.failedResources.map((r) => r.logicalId) : [],
+          s.status === 'DELETE_FAILED'
+            ? (s.failedNow ?? s.deletion.failedResources.map((r) => r.logicalId))
+            : [],
         );
         return {
           StackResourceSummaries: s.resources.map((r) => ({
             LogicalResourceId: r.logicalId,
-            PhysicalResourceId: `${s.name}-${r.logicalId}`,
+            PhysicalResourceId: r.physicalId,
             ResourceType: r.type,
             LastUpdatedTimestamp: s.updatedAt ?? s.createdAt,
             ResourceStatus: failed.has(r.logicalId)
@@ -435,6 +487,12 @@ export class AwsSandbox {
       return this.getResources(input, scope);
     if (prefix === 'AWSInsightsIndexService' && op === 'GetCostAndUsage')
       return this.costAndUsage(input, scope);
+    const account = this.accountOf(scope);
+    if (prefix === 'AmazonEC2ContainerRegistry_V20150921') {
+      const { out, write } = this.world.storage.ecr(op, input, account, scope.region);
+      return write === undefined ? out : { ...out, __write: write };
+    }
+    if (prefix === 'Logs_20140328') return this.world.storage.logs(op, input, account, scope.region);
     throw new AwsError(400, 'UnknownOperationException', `unknown operation ${prefix}.${op}`);
   }
 
@@ -444,23 +502,29 @@ export class AwsSandbox {
     const types = (input.ResourceTypeFilters as string[] | undefined) ?? [];
     const filters = (input.TagFilters as { Key: string; Values?: string[] }[] | undefined) ?? [];
     const perPage = Math.min(Math.max(Number(input.ResourcesPerPage ?? 50), 1), 100);
-    if (types.some((t) => !t.startsWith('cloudformation')))
-      return { PaginationToken: '', ResourceTagMappingList: [] };
+    // `service` or `service:type`, as ResourceTypeFilters names them.
+    const typeMatches = (type: string) =>
+      types.length === 0 || types.some((t) => t === type || t === type.split(':')[0]);
     const staleMs = w.scenario.aws.taggingStaleSeconds * 1000;
     const now = Date.now();
-    const visible = w
+    const stacks = w
       .allStacks()
       .filter((s) => s.account === account && s.region === scope.region)
-      // The tagging index lags: deleted stacks linger for a while (aws/aws-sdk#302).
-      .filter(
-        (s) =>
-          s.status !== 'DELETE_COMPLETE' ||
-          (s.deletedAt !== undefined && now - Date.parse(s.deletedAt) < staleMs),
-      )
-      .filter((s) => Object.keys(s.tags).length > 0)
-      .filter((s) =>
+      .map((s) => ({
+        arn: s.stackId,
+        type: 'cloudformation:stack',
+        tags: s.tags,
+        ...(s.status === 'DELETE_COMPLETE' ? { deletedAt: s.deletedAt ?? s.createdAt } : {}),
+      }));
+    const others = w.storage.tagged().filter((r) => r.account === account && r.region === scope.region);
+    const visible = [...stacks, ...others]
+      .filter((r) => typeMatches(r.type))
+      // The tagging index lags: deleted resources linger for a while (aws/aws-sdk#302).
+      .filter((r) => r.deletedAt === undefined || now - Date.parse(r.deletedAt) < staleMs)
+      .filter((r) => Object.keys(r.tags).length > 0)
+      .filter((r) =>
         filters.every(
-          (f) => f.Key in s.tags && (!f.Values?.length || f.Values.includes(s.tags[f.Key] as string)),
+          (f) => f.Key in r.tags && (!f.Values?.length || f.Values.includes(r.tags[f.Key] as string)),
         ),
       );
     const offset =
@@ -470,9 +534,9 @@ export class AwsSandbox {
     const page = visible.slice(offset, offset + perPage);
     return {
       PaginationToken: offset + perPage < visible.length ? token(offset + perPage) : '',
-      ResourceTagMappingList: page.map((s) => ({
-        ResourceARN: s.stackId,
-        Tags: Object.entries(s.tags).map(([Key, Value]) => ({ Key, Value })),
+      ResourceTagMappingList: page.map((r) => ({
+        ResourceARN: r.arn,
+        Tags: Object.entries(r.tags).map(([Key, Value]) => ({ Key, Value })),
       })),
     };
   }

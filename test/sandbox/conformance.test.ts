@@ -53,6 +53,14 @@ describe.skipIf(!haveClients)('sandbox conformance with real third-party clients
                     name: `review-${i}`,
                     tags: { 'gitlab:project-id': '7', i: String(i) },
                   })),
+                  buckets: [
+                    {
+                      name: 'cli-versioned',
+                      contents: { objects: 1200, versioned: true, versionsPerObject: 2, deleteMarkers: 50 },
+                    },
+                    { name: 'cli-plain', contents: { objects: 1500 } },
+                  ],
+                  repositories: [{ name: 'cli-repo', contents: { images: 120 } }],
                 },
               },
             },
@@ -137,6 +145,100 @@ describe.skipIf(!haveClients)('sandbox conformance with real third-party clients
     expect(listed.StackSummaries.map((s) => s.StackName)).toEqual(['review-0']);
     await expect(aws('cloudformation', 'describe-stacks', '--stack-name', 'review-0')).rejects.toThrow(
       /ValidationError.*does not exist/s,
+    );
+  });
+
+  /** Every version and delete marker of a bucket, through the CLI's own paging (pages of 1,000). */
+  const versions = async (bucket: string) => {
+    const out = (await aws('s3api', 'list-object-versions', '--bucket', bucket)) as {
+      Versions?: { Key: string; VersionId: string; Size: number }[];
+      DeleteMarkers?: { Key: string; VersionId: string }[];
+    };
+    return [...(out.Versions ?? []), ...(out.DeleteMarkers ?? [])];
+  };
+
+  it('aws s3api list-object-versions / delete-objects empty versioned and unversioned buckets past 1,000 keys', async () => {
+    const { writeFile } = await import('node:fs/promises');
+    for (const bucket of ['cli-versioned', 'cli-plain']) {
+      let all = await versions(bucket);
+      expect(all.length).toBe(bucket === 'cli-versioned' ? 2450 : 1500);
+      // Without a version id a versioned bucket only gains a delete marker: nothing is removed.
+      if (bucket === 'cli-versioned') {
+        const first = all[0] as { Key: string };
+        const marked = await aws(
+          's3api',
+          'delete-objects',
+          '--bucket',
+          bucket,
+          '--delete',
+          JSON.stringify({ Objects: [{ Key: first.Key }] }),
+        );
+        expect(marked).toMatchObject({ Deleted: [{ Key: first.Key, DeleteMarker: true }] });
+        all = await versions(bucket);
+        expect(all.length).toBe(2451);
+      }
+      for (let i = 0; i < all.length; i += 1000) {
+        const objects = all.slice(i, i + 1000).map((v) => ({ Key: v.Key, VersionId: v.VersionId }));
+        await writeFile(
+          '/tmp/env-reaper-conformance-delete.json',
+          JSON.stringify({ Objects: objects, Quiet: true }),
+        );
+        const out = await aws(
+          's3api',
+          'delete-objects',
+          '--bucket',
+          bucket,
+          '--delete',
+          'file:///tmp/env-reaper-conformance-delete.json',
+        );
+        expect(out.Errors ?? []).toEqual([]);
+      }
+      expect(await versions(bucket)).toEqual([]);
+    }
+    // More than 1,000 keys in one request is refused, as S3 does.
+    const tooMany = Array.from({ length: 1001 }, (_, i) => ({ Key: `k${i}` }));
+    await writeFile('/tmp/env-reaper-conformance-delete.json', JSON.stringify({ Objects: tooMany }));
+    await expect(
+      aws(
+        's3api',
+        'delete-objects',
+        '--bucket',
+        'cli-plain',
+        '--delete',
+        'file:///tmp/env-reaper-conformance-delete.json',
+      ),
+    ).rejects.toThrow(/MalformedXML/);
+  });
+
+  it('aws ecr list-images / batch-delete-image empty a repository in batches of 100', async () => {
+    const listed = (await aws('ecr', 'list-images', '--repository-name', 'cli-repo')) as {
+      imageIds: { imageDigest: string; imageTag?: string }[];
+    };
+    expect(listed.imageIds).toHaveLength(120);
+    expect(listed.imageIds.filter((i) => i.imageTag)).toHaveLength(60);
+    const described = (await aws('ecr', 'describe-images', '--repository-name', 'cli-repo')) as {
+      imageDetails: { imageSizeInBytes: number }[];
+    };
+    expect(described.imageDetails).toHaveLength(120);
+    const ids = listed.imageIds.map((i) => ({ imageDigest: i.imageDigest }));
+    for (let i = 0; i < ids.length; i += 100) {
+      const out = (await aws(
+        'ecr',
+        'batch-delete-image',
+        '--repository-name',
+        'cli-repo',
+        '--image-ids',
+        JSON.stringify(ids.slice(i, i + 100)),
+      )) as { imageIds: unknown[]; failures: unknown[] };
+      expect(out.failures).toEqual([]);
+      expect(out.imageIds).toHaveLength(Math.min(100, ids.length - i));
+    }
+    const again = (await aws('ecr', 'list-images', '--repository-name', 'cli-repo')) as {
+      imageIds: unknown[];
+    };
+    expect(again.imageIds).toEqual([]);
+    await expect(aws('ecr', 'list-images', '--repository-name', 'nope')).rejects.toThrow(
+      /RepositoryNotFoundException/,
     );
   });
 

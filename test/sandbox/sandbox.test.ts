@@ -210,8 +210,16 @@ describe('sandbox: AWS through the real SDK', () => {
         endpoint: stale.awsEndpoint,
         credentials,
       });
-      const hits = await tagging.send(new GetResourcesCommand({ TagFilters: [{ Key: 'a' }] }));
+      const hits = await tagging.send(
+        new GetResourcesCommand({
+          TagFilters: [{ Key: 'a' }],
+          ResourceTypeFilters: ['cloudformation:stack'],
+        }),
+      );
       expect(hits.ResourceTagMappingList?.map((r) => r.ResourceARN?.split('/')[1])).toEqual(['ghost']);
+      // The stack's bucket went with it, and lingers in the index too (tagged as its stack was).
+      const all = await tagging.send(new GetResourcesCommand({ TagFilters: [{ Key: 'a' }] }));
+      expect(all.ResourceTagMappingList?.map((r) => r.ResourceARN)).toContain('arn:aws:s3:::ghost-bucket');
     } finally {
       await stale.close();
     }

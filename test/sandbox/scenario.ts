@@ -19,6 +19,29 @@ const failedResource = z.object({
     ),
 });
 
+/** Objects in a bucket (versions and delete markers when versioned), or images in a repository. */
+const contentsSchema = z.object({
+  objects: z.number().int().default(0),
+  versioned: z.boolean().default(false),
+  /** Versions of each object (versioned buckets). */
+  versionsPerObject: z.number().int().default(1),
+  /** Objects whose latest version is a delete marker (versioned buckets). */
+  deleteMarkers: z.number().int().default(0),
+  objectBytes: z.number().int().default(1024),
+  images: z.number().int().default(0),
+  imageBytes: z.number().int().default(10_000_000),
+});
+
+/** A resource outside any stack (created by the review app at run time, or retained), tagged. */
+const looseSchema = z.object({
+  name: z.string(),
+  tags: z.record(z.string(), z.union([z.string(), z.number()]).transform(String)).default({}),
+  created: time.default('-2d'),
+  /** Deleted at: gone from its service, but the tagging index may still list it (taggingStaleSeconds). */
+  deleted: time.optional(),
+  contents: contentsSchema.optional(),
+});
+
 const stackSchema = z.object({
   name: z.string(),
   status: z.string().default('CREATE_COMPLETE'),
@@ -33,9 +56,19 @@ const stackSchema = z.object({
   imports: z.array(z.string()).default([]),
   resources: z
     .array(
-      z.object({ logicalId: z.string(), type: z.string(), status: z.string().default('CREATE_COMPLETE') }),
+      z.object({
+        logicalId: z.string(),
+        type: z.string(),
+        status: z.string().default('CREATE_COMPLETE'),
+        /** The physical id (a bucket or repository name); default `<stack>-<logical id>`, lower case. */
+        physicalId: z.string().optional(),
+        /** `DeletionPolicy: Retain`: the stack's deletion leaves the resource (and its tags) in place. */
+        retain: z.boolean().default(false),
+        /** What a bucket or repository holds: a non-empty one fails the stack's deletion, as on AWS. */
+        contents: contentsSchema.optional(),
+      }),
     )
-    .default([{ logicalId: 'Bucket', type: 'AWS::S3::Bucket', status: 'CREATE_COMPLETE' }]),
+    .default([{ logicalId: 'Bucket', type: 'AWS::S3::Bucket', status: 'CREATE_COMPLETE', retain: false }]),
   /** What DeleteStack does: complete (default), fail with resources, or hang in DELETE_IN_PROGRESS. */
   deletion: z
     .object({
@@ -48,7 +81,13 @@ const stackSchema = z.object({
   monthlyCost: z.number().optional(),
 });
 
-const regionSchema = z.object({ stacks: z.array(stackSchema).default([]) });
+const regionSchema = z.object({
+  stacks: z.array(stackSchema).default([]),
+  /** Resources outside stacks: S3 buckets, ECR repositories, CloudWatch Logs log groups. */
+  buckets: z.array(looseSchema).default([]),
+  repositories: z.array(looseSchema).default([]),
+  logGroups: z.array(looseSchema).default([]),
+});
 
 const accountSchema = z.object({
   id: z.string(),
@@ -184,7 +223,7 @@ export const scenarioSchema = z.object({
       accounts: z.array(accountSchema).default([]),
       /** How long DELETE_IN_PROGRESS lasts by default. */
       deleteSeconds: z.number().default(0.3),
-      /** How long the tagging API keeps returning a deleted stack. */
+      /** How long the tagging API keeps returning a deleted stack or resource. */
       taggingStaleSeconds: z.number().default(0),
       /** Stacks per DescribeStacks page (AWS pages by 1 MB; this keeps tests paging). */
       describePageSize: z.number().int().default(100),
@@ -253,3 +292,5 @@ export function resolveTime(text: string, base: number): string {
   if (Number.isNaN(t)) throw new Error(`scenario: cannot read time "${text}"`);
   return new Date(t).toISOString();
 }
+export type ScenarioContents = z.output<typeof contentsSchema>;
+export type ScenarioLoose = z.output<typeof looseSchema>;

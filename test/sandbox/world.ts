@@ -1,7 +1,16 @@
 import { createHash } from 'node:crypto';
 import type { z } from 'zod';
 import { environmentSlug } from '../../src/core/slug.js';
-import { type Fault, faultSchema, resolveTime, type Scenario, type ScenarioStack } from './scenario.js';
+import {
+  type Fault,
+  faultSchema,
+  resolveTime,
+  type Scenario,
+  type ScenarioContents,
+  type ScenarioLoose,
+  type ScenarioStack,
+} from './scenario.js';
+import { Storage } from './storage.js';
 
 /** One request the sandbox served. */
 export interface RequestRecord {
@@ -57,7 +66,9 @@ export interface SandboxStack {
   rootId?: string;
   exports: { name: string; value: string }[];
   imports: string[];
-  resources: { logicalId: string; type: string; status: string }[];
+  resources: { logicalId: string; type: string; status: string; physicalId: string; retain: boolean }[];
+  /** Logical ids that failed in the latest deletion attempt. */
+  failedNow?: string[];
   deletion: {
     outcome: 'complete' | 'failed' | 'hang';
     ms: number;
@@ -175,6 +186,8 @@ export class World {
   private nextId = 1000;
   readonly rateWindows = new Map<string, { windowStart: number; count: number }>();
   readonly cfnBuckets = new Map<string, { second: number; count: number }>();
+  /** S3 buckets, ECR repositories and log groups: of stacks, and loose ones. */
+  readonly storage = new Storage();
 
   constructor(readonly scenario: Scenario) {
     this.rng = mulberry32(scenario.seed);
@@ -201,7 +214,20 @@ export class World {
           const stack = this.makeStack(account.id, region, s, t, byName);
           byName.set(s.name, stack);
           this.stacks.push(stack);
+          this.backResources(stack, s);
         }
+        const loose = (l: ScenarioLoose) => ({
+          name: l.name,
+          account: account.id,
+          region,
+          createdAt: t(l.created),
+          tags: l.tags,
+          ...(l.deleted !== undefined ? { deletedAt: t(l.deleted) } : {}),
+        });
+        const r = account.regions[region];
+        for (const b of r?.buckets ?? []) this.storage.addBucket(loose(b), b.contents);
+        for (const b of r?.repositories ?? []) this.storage.addRepository(loose(b), b.contents);
+        for (const g of r?.logGroups ?? []) this.storage.addLogGroup({ ...loose(g), storedBytes: 4096 });
       }
     }
     for (const p of scenario.gitlab.projects) {
@@ -297,7 +323,13 @@ export class World {
       terminationProtection: s.terminationProtection,
       exports: s.exports,
       imports: s.imports,
-      resources: s.resources,
+      resources: s.resources.map((r) => ({
+        logicalId: r.logicalId,
+        type: r.type,
+        status: r.status,
+        retain: r.retain,
+        physicalId: r.physicalId ?? `${s.name}-${r.logicalId}`.toLowerCase().slice(0, 63),
+      })),
       deletion: {
         outcome: s.deletion?.outcome ?? 'complete',
         ms: (s.deletion?.seconds ?? this.scenario.aws.deleteSeconds) * 1000,
@@ -314,6 +346,56 @@ export class World {
     }
     if (s.status === 'DELETE_COMPLETE') stack.deletedAt = stack.updatedAt ?? stack.createdAt;
     return stack;
+  }
+
+  /** Buckets and repositories of a live stack, tagged as CloudFormation tags what it creates. */
+  private backResources(stack: SandboxStack, s: ScenarioStack): void {
+    if (stack.status === 'DELETE_COMPLETE') return;
+    for (const r of stack.resources) {
+      const contents: ScenarioContents | undefined = s.resources.find(
+        (x) => x.logicalId === r.logicalId,
+      )?.contents;
+      const base = {
+        name: r.physicalId,
+        account: stack.account,
+        region: stack.region,
+        createdAt: stack.createdAt,
+        tags: {
+          ...stack.tags,
+          'aws:cloudformation:stack-name': stack.name,
+          'aws:cloudformation:stack-id': stack.stackId,
+          'aws:cloudformation:logical-id': r.logicalId,
+        },
+      };
+      if (r.type === 'AWS::S3::Bucket') this.storage.addBucket(base, contents);
+      if (r.type === 'AWS::ECR::Repository') this.storage.addRepository(base, contents);
+    }
+  }
+
+  /** Why a resource of a deleting stack cannot go, as CloudFormation reports it; undefined when it can. */
+  private blocker(stack: SandboxStack, r: SandboxStack['resources'][number]): string | undefined {
+    if (r.type === 'AWS::S3::Bucket' && (this.storage.bucket(r.physicalId)?.entries.length ?? 0) > 0)
+      return 'The bucket you tried to delete is not empty (Service: S3, Status Code: 409, Error Code: BucketNotEmpty)';
+    if (
+      r.type === 'AWS::ECR::Repository' &&
+      (this.storage.repository(stack.account, stack.region, r.physicalId)?.images.length ?? 0) > 0
+    )
+      return `Resource handler returned message: "The repository with name '${r.physicalId}' in registry with id '${stack.account}' cannot be deleted because it still contains images (Service: Ecr, Status Code: 400)"`;
+    return undefined;
+  }
+
+  /** The stack's buckets and repositories go with it, unless retained or skipped. */
+  private removeResources(stack: SandboxStack, keep: Set<string>, at: string): void {
+    for (const r of stack.resources) {
+      if (r.retain || keep.has(r.logicalId)) continue;
+      const b = r.type === 'AWS::S3::Bucket' ? this.storage.bucket(r.physicalId) : undefined;
+      if (b) b.deletedAt = at;
+      const repo =
+        r.type === 'AWS::ECR::Repository'
+          ? this.storage.repository(stack.account, stack.region, r.physicalId)
+          : undefined;
+      if (repo) repo.deletedAt = at;
+    }
   }
 
   private rootOf(stack: SandboxStack): SandboxStack {
@@ -423,18 +505,32 @@ export class World {
       delete stack.deleting;
       return;
     }
-    const failing = stack.deletion.failedResources.filter((r) => !d.retain.includes(r.logicalId));
-    if (stack.deletion.outcome === 'failed' && failing.length > 0 && !d.force) {
+    const scripted =
+      stack.deletion.outcome === 'failed'
+        ? stack.deletion.failedResources.filter((r) => !d.retain.includes(r.logicalId))
+        : [];
+    // A bucket or repository still holding data fails like on AWS (retained ones are skipped).
+    const blocked = stack.resources
+      .filter((r) => !r.retain && !d.retain.includes(r.logicalId))
+      .filter((r) => !scripted.some((f) => f.logicalId === r.logicalId))
+      .flatMap((r) => {
+        const reason = this.blocker(stack, r);
+        return reason ? [{ logicalId: r.logicalId, type: r.type, reason }] : [];
+      });
+    const failing = [...scripted, ...blocked];
+    if (failing.length > 0 && !d.force) {
       for (const r of failing)
         this.event(
           stack,
           r.logicalId,
-          `${stack.name}-${r.logicalId}`,
+          stack.resources.find((x) => x.logicalId === r.logicalId)?.physicalId ??
+            `${stack.name}-${r.logicalId}`,
           r.type,
           'DELETE_FAILED',
           r.reason,
           d.token,
         );
+      stack.failedNow = failing.map((r) => r.logicalId);
       stack.status = 'DELETE_FAILED';
       stack.statusReason = `The following resource(s) failed to delete: [${failing.map((r) => r.logicalId).join(', ')}]. `;
       this.event(
@@ -449,6 +545,13 @@ export class World {
       delete stack.deleting;
       return;
     }
+    // FORCE_DELETE_STACK skips what failed: those resources stay, like retained ones.
+    this.removeResources(
+      stack,
+      new Set([...d.retain, ...(d.force ? failing.map((r) => r.logicalId) : [])]),
+      at,
+    );
+    delete stack.failedNow;
     stack.status = 'DELETE_COMPLETE';
     delete stack.statusReason;
     stack.deletedAt = at;

@@ -1,0 +1,445 @@
+import { createHash } from 'node:crypto';
+import type { IncomingMessage } from 'node:http';
+import type { ScenarioContents } from './scenario.js';
+
+/**
+ * The resources a review app leaves behind or fills up: S3 buckets (versioned or not), ECR repositories
+ * and CloudWatch Logs log groups, with the wire behaviour env-reaper and the AWS CLI rely on (AWS's API
+ * reference: ListObjectVersions, DeleteObjects, HeadBucket; ECR ListImages, DescribeImages,
+ * BatchDeleteImage, DescribeRepositories; Logs DescribeLogGroups). Stack resources of these types are
+ * backed by these objects, so a non-empty bucket fails its stack's deletion as on AWS.
+ */
+
+/** An error the protocol handlers answer with (mapped to each protocol's error shape by the caller). */
+export class StorageError extends Error {
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+/** One object version or delete marker; an unversioned bucket holds one `null` version per key. */
+export interface S3Entry {
+  key: string;
+  versionId: string;
+  /** Creation order: versions of a key are listed newest first. */
+  seq: number;
+  size: number;
+  deleteMarker: boolean;
+  lastModified: string;
+  etag: string;
+}
+
+interface Base {
+  name: string;
+  account: string;
+  region: string;
+  createdAt: string;
+  tags: Record<string, string>;
+  /** Gone from its service (the tagging index may still list it for a while). */
+  deletedAt?: string;
+}
+
+export interface SandboxBucket extends Base {
+  versioned: boolean;
+  entries: S3Entry[];
+}
+
+export interface SandboxRepository extends Base {
+  images: { digest: string; tag?: string; size: number; pushedAt: string }[];
+}
+
+export interface SandboxLogGroup extends Base {
+  storedBytes: number;
+}
+
+/** A resource as the Resource Groups Tagging API sees it. */
+export interface TaggedResource {
+  arn: string;
+  /** `service:type`, as `ResourceTypeFilters` names it. */
+  type: string;
+  account: string;
+  region: string;
+  tags: Record<string, string>;
+  deletedAt?: string;
+}
+
+const S3_NS = 'http://s3.amazonaws.com/doc/2006-03-01/';
+
+function xmlEsc(v: unknown): string {
+  return String(v).replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
+}
+
+function xmlUnesc(v: string): string {
+  return v
+    .replace(/&lt;/g, '<')
+    .replace(/&gt;/g, '>')
+    .replace(/&quot;/g, '"')
+    .replace(/&apos;/g, "'")
+    .replace(/&#(\d+);/g, (_, n: string) => String.fromCodePoint(Number(n)))
+    .replace(/&amp;/g, '&');
+}
+
+/** The sandbox's buckets, repositories and log groups, for every account and region. */
+export class Storage {
+  readonly buckets = new Map<string, SandboxBucket>();
+  readonly repositories: SandboxRepository[] = [];
+  readonly logGroups: SandboxLogGroup[] = [];
+  private seq = 0;
+
+  /** Creates a bucket (names are global, as on S3) and fills it. */
+  addBucket(b: Omit<SandboxBucket, 'entries' | 'versioned'>, contents?: ScenarioContents): SandboxBucket {
+    if (this.buckets.has(b.name) && !this.buckets.get(b.name)?.deletedAt)
+      throw new Error(`scenario: bucket ${b.name} exists twice`);
+    const bucket: SandboxBucket = { ...b, versioned: contents?.versioned ?? false, entries: [] };
+    const c = contents;
+    if (c) {
+      const width = String(c.objects).length;
+      for (let i = 0; i < c.objects; i++) {
+        const key = `objects/${String(i).padStart(width, '0')}.bin`;
+        const versions = bucket.versioned ? Math.max(1, c.versionsPerObject) : 1;
+        for (let v = 0; v < versions; v++) this.put(bucket, key, c.objectBytes);
+        if (bucket.versioned && i < c.deleteMarkers) this.mark(bucket, key);
+      }
+    }
+    this.buckets.set(b.name, bucket);
+    return bucket;
+  }
+
+  /** Creates a repository holding `contents.images` images (every other one tagged). */
+  addRepository(r: Omit<SandboxRepository, 'images'>, contents?: ScenarioContents): SandboxRepository {
+    const repo: SandboxRepository = { ...r, images: [] };
+    for (let i = 0; i < (contents?.images ?? 0); i++) {
+      const digest = `sha256:${createHash('sha256').update(`${r.name}/${i}`).digest('hex')}`;
+      repo.images.push({
+        digest,
+        ...(i % 2 === 0 ? { tag: `build-${i}` } : {}),
+        size: contents?.imageBytes ?? 10_000_000,
+        pushedAt: r.createdAt,
+      });
+    }
+    this.repositories.push(repo);
+    return repo;
+  }
+
+  addLogGroup(g: SandboxLogGroup): SandboxLogGroup {
+    this.logGroups.push(g);
+    return g;
+  }
+
+  private put(bucket: SandboxBucket, key: string, size: number): S3Entry {
+    const seq = ++this.seq;
+    const e: S3Entry = {
+      key,
+      versionId: bucket.versioned ? `v${String(seq).padStart(12, '0')}` : 'null',
+      seq,
+      size,
+      deleteMarker: false,
+      lastModified: new Date().toISOString(),
+      etag: `"${createHash('md5').update(`${key}/${seq}`).digest('hex')}"`,
+    };
+    if (!bucket.versioned) bucket.entries = bucket.entries.filter((x) => x.key !== key);
+    bucket.entries.push(e);
+    return e;
+  }
+
+  private mark(bucket: SandboxBucket, key: string): S3Entry {
+    const seq = ++this.seq;
+    const e: S3Entry = {
+      key,
+      versionId: `v${String(seq).padStart(12, '0')}`,
+      seq,
+      size: 0,
+      deleteMarker: true,
+      lastModified: new Date().toISOString(),
+      etag: '',
+    };
+    bucket.entries.push(e);
+    return e;
+  }
+
+  /** A live bucket by name, in any account (S3 names are global). */
+  bucket(name: string): SandboxBucket | undefined {
+    const b = this.buckets.get(name);
+    return b && !b.deletedAt ? b : undefined;
+  }
+
+  repository(account: string, region: string, name: string): SandboxRepository | undefined {
+    return this.repositories.find(
+      (r) => r.account === account && r.region === region && r.name === name && !r.deletedAt,
+    );
+  }
+
+  /** Everything the tagging API can return (deleted resources too; the caller applies staleness). */
+  tagged(): TaggedResource[] {
+    const out: TaggedResource[] = [];
+    const add = (r: Base, arn: string, type: string) =>
+      out.push({
+        arn,
+        type,
+        account: r.account,
+        region: r.region,
+        tags: r.tags,
+        ...(r.deletedAt ? { deletedAt: r.deletedAt } : {}),
+      });
+    for (const b of this.buckets.values()) add(b, `arn:aws:s3:::${b.name}`, 's3:bucket');
+    for (const r of this.repositories)
+      add(r, `arn:aws:ecr:${r.region}:${r.account}:repository/${r.name}`, 'ecr:repository');
+    for (const g of this.logGroups)
+      add(g, `arn:aws:logs:${g.region}:${g.account}:log-group:${g.name}`, 'logs:log-group');
+    return out.filter((r) => Object.keys(r.tags).length > 0);
+  }
+
+  /** S3 REST on a bucket of this sandbox: HeadBucket, ListObjectVersions, DeleteObjects. */
+  s3(
+    req: IncomingMessage,
+    body: Buffer,
+    bucket: SandboxBucket,
+  ): { operation: string; status: number; headers: Record<string, string>; body?: string; write?: unknown } {
+    const url = new URL(req.url ?? '/', 'http://sandbox');
+    const rest = url.pathname.split('/').slice(2).join('/');
+    if (rest !== '') throw new StorageError(501, 'NotImplemented', 'object operations on this bucket');
+    const xml = { 'content-type': 'application/xml' };
+    if (req.method === 'HEAD')
+      return { operation: 'HeadBucket', status: 200, headers: { 'x-amz-bucket-region': bucket.region } };
+    if (req.method === 'GET' && url.searchParams.has('versions')) {
+      return {
+        operation: 'ListObjectVersions',
+        status: 200,
+        headers: xml,
+        body: this.listVersions(bucket, url.searchParams),
+      };
+    }
+    if (req.method === 'POST' && url.searchParams.has('delete')) {
+      const { body: out, removed } = this.deleteObjects(req, body, bucket);
+      return { operation: 'DeleteObjects', status: 200, headers: xml, body: out, write: removed };
+    }
+    throw new StorageError(
+      405,
+      'MethodNotAllowed',
+      'The specified method is not allowed against this resource.',
+    );
+  }
+
+  private ordered(bucket: SandboxBucket): S3Entry[] {
+    return [...bucket.entries].sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : b.seq - a.seq));
+  }
+
+  private listVersions(bucket: SandboxBucket, q: URLSearchParams): string {
+    const max = Math.min(Math.max(Number(q.get('max-keys') ?? 1000) || 1000, 1), 1000);
+    const keyMarker = q.get('key-marker') ?? '';
+    const versionMarker = q.get('version-id-marker') ?? '';
+    const prefix = q.get('prefix') ?? '';
+    const url = q.get('encoding-type') === 'url';
+    const enc = (k: string) => xmlEsc(url ? encodeURIComponent(k) : k);
+    const markerSeq = versionMarker && versionMarker !== 'null' ? Number(versionMarker.slice(1)) : undefined;
+    const after = this.ordered(bucket).filter(
+      (e) =>
+        e.key.startsWith(prefix) &&
+        (keyMarker === '' ||
+          e.key > keyMarker ||
+          (e.key === keyMarker && markerSeq !== undefined && e.seq < markerSeq)),
+    );
+    const page = after.slice(0, max);
+    const truncated = after.length > max;
+    const last = page[page.length - 1];
+    const items = page
+      .map((e) =>
+        e.deleteMarker
+          ? `<DeleteMarker><Key>${enc(e.key)}</Key><VersionId>${e.versionId}</VersionId><IsLatest>${this.isLatest(bucket, e)}</IsLatest><LastModified>${e.lastModified}</LastModified></DeleteMarker>`
+          : `<Version><Key>${enc(e.key)}</Key><VersionId>${e.versionId}</VersionId><IsLatest>${this.isLatest(bucket, e)}</IsLatest><LastModified>${e.lastModified}</LastModified><ETag>${xmlEsc(e.etag)}</ETag><Size>${e.size}</Size><StorageClass>STANDARD</StorageClass></Version>`,
+      )
+      .join('');
+    const next =
+      truncated && last
+        ? `<NextKeyMarker>${enc(last.key)}</NextKeyMarker><NextVersionIdMarker>${last.versionId}</NextVersionIdMarker>`
+        : '';
+    return `<?xml version="1.0" encoding="UTF-8"?><ListVersionsResult xmlns="${S3_NS}"><Name>${xmlEsc(bucket.name)}</Name><Prefix>${enc(prefix)}</Prefix><KeyMarker>${enc(keyMarker)}</KeyMarker><VersionIdMarker>${xmlEsc(versionMarker)}</VersionIdMarker><MaxKeys>${max}</MaxKeys>${url ? '<EncodingType>url</EncodingType>' : ''}<IsTruncated>${truncated}</IsTruncated>${next}${items}</ListVersionsResult>`;
+  }
+
+  private isLatest(bucket: SandboxBucket, e: S3Entry): boolean {
+    return !bucket.entries.some((x) => x.key === e.key && x.seq > e.seq);
+  }
+
+  private deleteObjects(
+    req: IncomingMessage,
+    body: Buffer,
+    bucket: SandboxBucket,
+  ): { body: string; removed: { versions: number; markers: number; added: number } } {
+    const md5 = req.headers['content-md5'];
+    const checksum = Object.keys(req.headers).some((h) => h.startsWith('x-amz-checksum-'));
+    if (!md5 && !checksum)
+      throw new StorageError(400, 'InvalidRequest', 'Missing required header for this request: Content-Md5');
+    if (typeof md5 === 'string' && md5 !== createHash('md5').update(body).digest('base64'))
+      throw new StorageError(
+        400,
+        'BadDigest',
+        'The Content-MD5 you specified did not match what we received.',
+      );
+    const text = body.toString();
+    const objects = [...text.matchAll(/<Object>([\s\S]*?)<\/Object>/g)].map((m) => {
+      const inner = m[1] ?? '';
+      const key = /<Key>([\s\S]*?)<\/Key>/.exec(inner)?.[1];
+      const version = /<VersionId>([\s\S]*?)<\/VersionId>/.exec(inner)?.[1];
+      return { key: key === undefined ? undefined : xmlUnesc(key), versionId: version && xmlUnesc(version) };
+    });
+    if (objects.length === 0 || objects.length > 1000 || objects.some((o) => o.key === undefined))
+      throw new StorageError(
+        400,
+        'MalformedXML',
+        'The XML you provided was not well-formed or did not validate against our published schema',
+      );
+    const quiet = /<Quiet>true<\/Quiet>/i.test(text);
+    const removed = { versions: 0, markers: 0, added: 0 };
+    const results = objects.map(({ key, versionId }) => {
+      const k = key as string;
+      if (versionId) {
+        const hit = bucket.entries.find((e) => e.key === k && e.versionId === versionId);
+        if (hit) {
+          bucket.entries = bucket.entries.filter((e) => e !== hit);
+          if (hit.deleteMarker) removed.markers++;
+          else removed.versions++;
+        }
+        const marker = hit?.deleteMarker
+          ? `<DeleteMarker>true</DeleteMarker><DeleteMarkerVersionId>${versionId}</DeleteMarkerVersionId>`
+          : '';
+        return `<Deleted><Key>${xmlEsc(k)}</Key><VersionId>${xmlEsc(versionId)}</VersionId>${marker}</Deleted>`;
+      }
+      if (!bucket.versioned) {
+        const before = bucket.entries.length;
+        bucket.entries = bucket.entries.filter((e) => e.key !== k);
+        removed.versions += before - bucket.entries.length;
+        return `<Deleted><Key>${xmlEsc(k)}</Key></Deleted>`;
+      }
+      // Versioned, no version id: S3 only adds a delete marker; the data stays.
+      const m = this.mark(bucket, k);
+      removed.added++;
+      return `<Deleted><Key>${xmlEsc(k)}</Key><DeleteMarker>true</DeleteMarker><DeleteMarkerVersionId>${m.versionId}</DeleteMarkerVersionId></Deleted>`;
+    });
+    return {
+      body: `<?xml version="1.0" encoding="UTF-8"?><DeleteResult xmlns="${S3_NS}">${quiet ? '' : results.join('')}</DeleteResult>`,
+      removed,
+    };
+  }
+
+  /** ECR (JSON 1.1, `AmazonEC2ContainerRegistry_V20150921.*`). */
+  ecr(
+    op: string,
+    input: Record<string, unknown>,
+    account: string,
+    region: string,
+  ): { out: Record<string, unknown>; write?: unknown } {
+    const name = String(input.repositoryName ?? '');
+    const arnOf = (r: SandboxRepository) => `arn:aws:ecr:${r.region}:${r.account}:repository/${r.name}`;
+    const missing = () =>
+      new StorageError(
+        400,
+        'RepositoryNotFoundException',
+        `The repository with name '${name}' does not exist in the registry with id '${account}'`,
+      );
+    if (op === 'DescribeRepositories') {
+      const names = (input.repositoryNames as string[] | undefined) ?? [];
+      const found = names.map((n) => this.repository(account, region, n));
+      if (found.some((r) => !r))
+        throw new StorageError(
+          400,
+          'RepositoryNotFoundException',
+          `The repository with name '${names[found.indexOf(undefined)]}' does not exist in the registry with id '${account}'`,
+        );
+      return {
+        out: {
+          repositories: (found as SandboxRepository[]).map((r) => ({
+            repositoryArn: arnOf(r),
+            registryId: r.account,
+            repositoryName: r.name,
+            repositoryUri: `${r.account}.dkr.ecr.${r.region}.amazonaws.com/${r.name}`,
+            createdAt: Date.parse(r.createdAt) / 1000,
+          })),
+        },
+      };
+    }
+    const repo = this.repository(account, region, name);
+    if (!repo) throw missing();
+    const page = <T>(items: T[]) => {
+      const max = Math.min(Math.max(Number(input.maxResults ?? 100), 1), 1000);
+      const offset = typeof input.nextToken === 'string' ? Number(input.nextToken.slice(1)) : 0;
+      const slice = items.slice(offset, offset + max);
+      return { slice, next: offset + max < items.length ? `o${offset + max}` : undefined };
+    };
+    if (op === 'ListImages') {
+      const { slice, next } = page(repo.images);
+      return {
+        out: {
+          imageIds: slice.map((i) => ({ imageDigest: i.digest, ...(i.tag ? { imageTag: i.tag } : {}) })),
+          ...(next ? { nextToken: next } : {}),
+        },
+      };
+    }
+    if (op === 'DescribeImages') {
+      const { slice, next } = page(repo.images);
+      return {
+        out: {
+          imageDetails: slice.map((i) => ({
+            registryId: repo.account,
+            repositoryName: repo.name,
+            imageDigest: i.digest,
+            ...(i.tag ? { imageTags: [i.tag] } : {}),
+            imageSizeInBytes: i.size,
+            imagePushedAt: Date.parse(i.pushedAt) / 1000,
+          })),
+          ...(next ? { nextToken: next } : {}),
+        },
+      };
+    }
+    if (op === 'BatchDeleteImage') {
+      const ids = (input.imageIds as { imageDigest?: string; imageTag?: string }[] | undefined) ?? [];
+      if (ids.length === 0 || ids.length > 100)
+        throw new StorageError(
+          400,
+          'InvalidParameterException',
+          'imageIds must contain between 1 and 100 image identifiers',
+        );
+      const deleted: unknown[] = [];
+      const failures: unknown[] = [];
+      for (const id of ids) {
+        const hit = repo.images.find(
+          (i) => (id.imageDigest && i.digest === id.imageDigest) || (id.imageTag && i.tag === id.imageTag),
+        );
+        if (!hit) {
+          failures.push({
+            imageId: id,
+            failureCode: 'ImageNotFound',
+            failureReason: 'Requested image not found',
+          });
+          continue;
+        }
+        repo.images = repo.images.filter((i) => i !== hit);
+        deleted.push({ imageDigest: hit.digest, ...(hit.tag ? { imageTag: hit.tag } : {}) });
+      }
+      return { out: { imageIds: deleted, failures }, write: { images: deleted.length } };
+    }
+    throw new StorageError(400, 'UnknownOperationException', `unknown operation ${op}`);
+  }
+
+  /** CloudWatch Logs (JSON 1.1, `Logs_20140328.*`): DescribeLogGroups by prefix. */
+  logs(op: string, input: Record<string, unknown>, account: string, region: string): Record<string, unknown> {
+    if (op !== 'DescribeLogGroups')
+      throw new StorageError(400, 'UnknownOperationException', `unknown operation ${op}`);
+    const prefix = String(input.logGroupNamePrefix ?? '');
+    const groups = this.logGroups.filter(
+      (g) => g.account === account && g.region === region && !g.deletedAt && g.name.startsWith(prefix),
+    );
+    return {
+      logGroups: groups.map((g) => ({
+        logGroupName: g.name,
+        creationTime: Date.parse(g.createdAt),
+        arn: `arn:aws:logs:${g.region}:${g.account}:log-group:${g.name}:*`,
+        logGroupArn: `arn:aws:logs:${g.region}:${g.account}:log-group:${g.name}`,
+        storedBytes: g.storedBytes,
+      })),
+    };
+  }
+}
