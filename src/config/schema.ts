@@ -390,6 +390,19 @@ export const configSchema = z
       })
       .prefault({})
       .meta({ description: 'Report output.' }),
+    leftovers: z
+      .strictObject({
+        enabled: z.boolean().default(true).meta({
+          description:
+            'After a stack is deleted, look for resources still tagged with its environment (Resource Groups Tagging API, each hit confirmed by its service) and report them as leftovers; never deleted. One GetResources listing per deleted environment and run, plus one check per hit.',
+        }),
+        watchFor: duration().default('7d').meta({
+          description:
+            'How long after its deletion an environment is still looked at (from state, in every reap run, dry-run included).',
+        }),
+      })
+      .prefault({})
+      .meta({ description: 'What deleted environments left behind (report only).' }),
     schedule: z
       .strictObject({
         cron: z

@@ -1,3 +1,4 @@
+import type { Leftovers } from './leftovers.js';
 import type { Classification, GitLabEvidence, Owner, StackFacts } from './model.js';
 import type { Plan, PlanItem } from './plan.js';
 
@@ -64,4 +65,6 @@ export interface RunResult {
   environmentFindings?: EnvironmentFindings;
   /** Monthly cost per stack id (`cost.enabled`); `known: false` when the tag is not activated or CE failed. */
   costs?: { known: boolean; monthly: Record<string, number> };
+  /** What environments deleted by this run or earlier ones left behind (`reap`, `leftovers.enabled`). */
+  leftovers?: Leftovers;
 }

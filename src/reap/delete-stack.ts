@@ -166,6 +166,7 @@ function deletionRecord(record: EnvironmentRecord, ctx: ExecutionContext): Delet
     account: stack.account,
     region: stack.region,
     name: stack.name,
+    tags: stack.tags,
     verdict: record.classification.verdict,
     reasons: record.classification.reasons,
     ...(record.owner.projectId !== undefined || record.evidence.project?.ok ? { projectId } : {}),

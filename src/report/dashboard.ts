@@ -139,6 +139,22 @@ function renderWith(report: Report, ctx: DashboardContext, maxRows: number): str
     );
   }
   lines.push(...cut(Math.min(maxRows, stuck.length), stuck.length));
+  const left = report.leftovers?.resources ?? [];
+  if (report.leftovers) {
+    lines.push('', `### Left behind by deleted environments (${left.length})`, '');
+    if (left.length > 0)
+      lines.push(
+        'Still tagged with an environment that was deleted; reported only, never deleted.',
+        '',
+        '| resource | type | deleted stack | deleted at | monthly cost |',
+        '|---|---|---|---|---|',
+      );
+    for (const l of left.slice(0, maxRows))
+      lines.push(
+        `| ${cell(l.arn)}${l.confirmed ? '' : ' (unconfirmed)'} | ${cell(l.type)} | ${cell(l.stackName)} | ${cell(l.deletedAt)} | ${typeof l.monthlyCost === 'number' ? `${l.monthlyCost} USD` : l.monthlyCost === null ? 'unknown' : ''} |`,
+      );
+    lines.push(...cut(Math.min(maxRows, left.length), left.length));
+  }
   if (report.trend) {
     const t = report.trend;
     lines.push(

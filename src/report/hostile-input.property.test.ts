@@ -131,6 +131,21 @@ function report(hs: Hostile[]): Report {
       stopped: 0,
     },
     trend: { previousRunId: null, new: hs.map((h) => h.stackName), resolved: [], stillFlagged: [] },
+    // Leftovers: the ARN carries an outside name (a bucket or log group named by the review app).
+    leftovers: {
+      checked: hs.length,
+      resources: hs.map((h, i) => ({
+        arn: `arn:aws:logs:eu-west-1:111111111111:log-group:${h.environment}`,
+        type: 'logs:log-group',
+        account: '111111111111',
+        region: 'eu-west-1',
+        stackId: `arn:aws:cloudformation:eu-west-1:111111111111:stack/${h.stackName}/${i}`,
+        stackName: h.stackName,
+        deletedAt: new Date(NOW - 86_400_000).toISOString(),
+        confirmed: i % 2 === 0,
+      })),
+      skipped: hs.map((h) => ({ stackName: h.stackName, reason: h.errorMessage })),
+    },
   };
 }
 
@@ -279,7 +294,9 @@ describe('hostile input through every renderer', () => {
         const r = report(hs);
         const xml = renderJunit(r);
         expect(xmlError(xml)).toBeUndefined();
-        expect(xml.match(/<testcase /g)).toHaveLength(r.environments.length + r.errors.length);
+        expect(xml.match(/<testcase /g)).toHaveLength(
+          r.environments.length + r.errors.length + (r.leftovers?.resources.length ?? 0),
+        );
       }),
       { numRuns },
     );

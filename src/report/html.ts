@@ -102,6 +102,10 @@ export function renderHtml(report: Report): string {
   const ghosts = g
     ? `<h2>GitLab environments</h2><p id="ghosts" data-ghosts="${g.ghosts.length}" data-stuck="${g.stuck.length}">${g.ghosts.length} ghosts (stack gone), ${g.stuck.length} stuck in stopping</p><ul>${[...g.ghosts, ...g.stuck].map((f) => `<li>${esc(f.projectPath)}: <code>${esc(f.name)}</code> (${esc(f.state)})</li>`).join('')}</ul>`
     : '';
+  const left = report.leftovers;
+  const leftovers = left
+    ? `<h2>Left behind by deleted environments</h2><p id="leftovers" data-leftovers="${left.resources.length}">${left.resources.length} resources still tagged with one of ${left.checked} recently deleted environments (report only)</p><ul>${left.resources.map((l) => `<li><code>${esc(l.arn)}</code> (${esc(l.type)}) from <code>${esc(l.stackName)}</code>, deleted ${esc(l.deletedAt)}${l.confirmed ? '' : ' <span class="muted">unconfirmed</span>'}</li>`).join('')}</ul>`
+    : '';
   const brake = s.brake
     ? `<p class="brake">Brake engaged (${esc(s.brake.kind)}): ${s.brake.due} deletions due, limit ${s.brake.limit}. Nothing is deleted.</p>`
     : '';
@@ -128,6 +132,7 @@ ${costChart}
 </div>
 ${trend}
 ${ghosts}
+${leftovers}
 <h2>Environments</h2>
 <table id="environments"><thead><tr><th>stack</th><th>where</th><th>project</th><th>ref</th><th>verdict</th><th>action</th><th>age (days)</th><th>reason</th></tr></thead>
 <tbody>

@@ -170,6 +170,31 @@ export const reportSchema = z
         stillFlagged: z.array(z.object({ name: z.string(), runs: z.number().int() })),
       })
       .optional(),
+    /**
+     * Only from `reap` (`leftovers.enabled`): resources still tagged with an environment deleted within
+     * `leftovers.watchFor`, confirmed by their service (`confirmed: false`: a type without a check).
+     * Reported, never deleted.
+     */
+    leftovers: z
+      .object({
+        checked: z.number().int(),
+        resources: z.array(
+          z.object({
+            arn: z.string(),
+            type: z.string(),
+            account: z.string(),
+            region: z.string(),
+            stackId: z.string(),
+            stackName: z.string(),
+            deletedAt: z.string(),
+            createdAt: z.string().optional(),
+            confirmed: z.boolean(),
+            monthlyCost: z.number().nullable().optional(),
+          }),
+        ),
+        skipped: z.array(z.object({ stackName: z.string(), reason: z.string() })),
+      })
+      .optional(),
   })
   .meta({
     title: 'env-reaper report',
@@ -327,6 +352,15 @@ export function buildReport(
     errors: run.errors.map((e) => ({ ...e, scope: scrub(e.scope), message: scrub(e.message) })),
     apiCalls,
     ...(trend ? { trend } : {}),
+    ...(run.leftovers
+      ? {
+          leftovers: {
+            checked: run.leftovers.checked,
+            resources: run.leftovers.resources,
+            skipped: run.leftovers.skipped.map((x) => ({ stackName: x.stackName, reason: scrub(x.reason) })),
+          },
+        }
+      : {}),
     ...(run.environmentFindings
       ? {
           gitlabEnvironments: {

@@ -22,8 +22,9 @@ function failing(e: ReportEnvironment): string | undefined {
 export function renderJunit(report: Report): string {
   const suites = new Map<string, ReportEnvironment[]>();
   for (const e of report.environments) suites.set(e.verdict, [...(suites.get(e.verdict) ?? []), e]);
-  const total = report.environments.length;
-  const failures = report.environments.filter((e) => failing(e) !== undefined).length;
+  const left = report.leftovers?.resources ?? [];
+  const total = report.environments.length + left.length;
+  const failures = report.environments.filter((e) => failing(e) !== undefined).length + left.length;
   const lines = [
     '<?xml version="1.0" encoding="UTF-8"?>',
     `<testsuites name="env-reaper ${esc(report.mode)}" tests="${total}" failures="${failures}" errors="${report.errors.length}">`,
@@ -44,6 +45,22 @@ export function renderJunit(report: Report): string {
       if (why !== undefined)
         lines.push(`      <failure message="${esc(why)}" type="${esc(e.verdict)}">${esc(reasons)}</failure>`);
       lines.push(`      <system-out>${esc(reasons)}</system-out>`, '    </testcase>');
+    }
+    lines.push('  </testsuite>');
+  }
+  if (left.length > 0) {
+    // A leftover is a failing case: someone should look at what is still billed.
+    lines.push(
+      `  <testsuite name="leftovers" tests="${left.length}" failures="${left.length}" errors="0" timestamp="${esc(report.generatedAt)}">`,
+    );
+    for (const l of left) {
+      lines.push(
+        `    <testcase classname="env-reaper.leftovers" name="${esc(l.arn)}" file="${esc(l.stackId)}">`,
+      );
+      lines.push(
+        `      <failure message="${esc(`left behind by ${l.stackName}`)}" type="leftover">${esc(`${l.type}, deleted ${l.deletedAt}${l.confirmed ? '' : ', unconfirmed'}`)}</failure>`,
+        '    </testcase>',
+      );
     }
     lines.push('  </testsuite>');
   }

@@ -108,6 +108,16 @@ export function renderTable(report: Report, options: { colour: boolean; now: num
     for (const f of g.stuck)
       lines.push(termSafe(`  stuck  ${pad(f.projectPath, 24)} ${f.name} (since ${f.updatedAt ?? '?'})`));
   }
+  if (report.leftovers && report.leftovers.resources.length > 0) {
+    const left = report.leftovers.resources;
+    lines.push('', paint('bold', `left behind by deleted environments (${left.length}, report only)`));
+    for (const l of left)
+      lines.push(
+        termSafe(
+          `  ${pad(l.type, 18)} ${l.arn}  from ${l.stackName}, deleted ${l.deletedAt.slice(0, 10)}${l.createdAt ? `, created ${l.createdAt.slice(0, 10)}` : ''}${l.confirmed ? '' : ' (unconfirmed)'}`,
+        ),
+      );
+  }
   if (report.errors.length > 0) {
     lines.push('', paint('red', `errors (${report.errors.length})`));
     for (const err of report.errors) lines.push(termSafe(`  ${err.scope}: ${err.code} ${err.message}`));
@@ -184,6 +194,25 @@ export function renderMarkdown(report: Report, options: { now: number }): string
       `- resolved: ${list(t.resolved)}`,
       `- still flagged: ${t.stillFlagged.length > 0 ? t.stillFlagged.map((f) => `${mdCode(f.name)} (${f.runs} runs)`).join(', ') : 'none'}`,
     );
+  }
+  if (report.leftovers) {
+    const left = report.leftovers.resources;
+    lines.push(
+      '',
+      `### left behind by deleted environments (${left.length})`,
+      '',
+      `Resources still tagged with one of the ${report.leftovers.checked} environments deleted recently; reported only, never deleted.`,
+    );
+    if (left.length > 0)
+      lines.push(
+        '',
+        '| resource | type | deleted stack | deleted at | created | confirmed |',
+        '|---|---|---|---|---|---|',
+      );
+    for (const l of left)
+      lines.push(
+        `| ${cell(l.arn)} | ${cell(l.type)} | ${cell(l.stackName)} | ${cell(l.deletedAt)} | ${cell(l.createdAt ?? '')} | ${l.confirmed ? 'yes' : 'no (no check for this type)'} |`,
+      );
   }
   if (report.errors.length > 0) {
     lines.push('', `### errors (${report.errors.length})`, '', '| scope | code | message |', '|---|---|---|');

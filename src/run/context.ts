@@ -1,5 +1,6 @@
 import { AwsClients } from '../aws/clients.js';
 import { createCostReader } from '../aws/cost.js';
+import { type AwsLeftoverReader, createAwsLeftoverReader } from '../aws/leftovers.js';
 import { createAwsDeletionReader, createAwsReader } from '../aws/stacks.js';
 import { createAwsWriter } from '../aws/writer.js';
 import { loadConfig } from '../config/load.js';
@@ -37,6 +38,8 @@ export interface RunContext {
   deps: RunDeps;
   /** Write sides with the reads they need: only the executor (src/reap) uses them. */
   writers: Pick<ExecutorDeps, 'aws' | 'gitlab'>;
+  /** The leftovers reads of `reap`. */
+  leftovers: AwsLeftoverReader;
   /** The SDK clients and the GitLab client, for `doctor`'s probes. */
   clients: AwsClients;
   gitlabApi: GitLabApi;
@@ -152,7 +155,8 @@ export async function buildContext(
     aws: { ...createAwsDeletionReader(clients), ...createAwsWriter(clients) },
     gitlab: { ...createGitLabExecutorReader(gitlabApi), ...createGitLabWriter(gitlabApi) },
   };
-  return { config, logger, stats, deps, writers, clients, gitlabApi, display };
+  const leftovers = createAwsLeftoverReader(clients);
+  return { config, logger, stats, deps, writers, leftovers, clients, gitlabApi, display };
 }
 
 function gitlabAuthOrNone(env: NodeJS.ProcessEnv): { token?: string; jobToken?: string } {

@@ -1,4 +1,5 @@
 import type { AccountTarget } from '../aws/clients.js';
+import type { AwsLeftoverReader } from '../aws/leftovers.js';
 import { policyFromConfig } from '../config/load.js';
 import type { Config } from '../config/schema.js';
 import { parseDuration } from '../core/duration.js';
@@ -22,6 +23,7 @@ import { JsonLinesLog } from '../state/file-store.js';
 import { STATE_RETENTION_MS, type State, type StateStore } from '../state/state.js';
 import { audit, type RunDeps, targetsOf } from './audit.js';
 import { judge, type RunMemory } from './judge.js';
+import { findLeftovers } from './leftovers.js';
 
 /** What `reap` needs beyond an audit. */
 export interface ReapDeps extends RunDeps {
@@ -29,6 +31,8 @@ export interface ReapDeps extends RunDeps {
   writers: Pick<ExecutorDeps, 'aws' | 'gitlab'>;
   store: StateStore;
   shouldStop?: () => boolean;
+  /** The leftovers reads (`leftovers.enabled`); without them no leftovers section is made. */
+  leftovers?: AwsLeftoverReader;
 }
 
 /** Result of one reap run. */
@@ -317,6 +321,13 @@ export async function reap(config: Config, deps: ReapDeps, options: ReapOptions)
       runId: options.runId,
       enabled: config.policy.stopGhostEnvironments,
     });
+    if (config.leftovers.enabled && deps.leftovers)
+      run.leftovers = await findLeftovers(
+        config,
+        { leftovers: deps.leftovers, logger: deps.logger, targetOf: targetResolver(config, deps) },
+        state,
+        run,
+      );
     const dash = config.notify.dashboard;
     if (dash.project !== undefined) {
       const report = buildReport(run, deps.stats.snapshot(), outcomes, trend, ghostsStopped);

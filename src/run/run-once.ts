@@ -96,6 +96,7 @@ export async function reapOnce(
       {
         ...ctx.deps,
         writers: ctx.writers,
+        leftovers: ctx.leftovers,
         store: createStateStore(ctx.config),
         ...(options.shouldStop ? { shouldStop: options.shouldStop } : {}),
       },

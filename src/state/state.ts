@@ -21,6 +21,8 @@ const deletionSchema = z.object({
   projectId: z.number().int().optional(),
   environmentId: z.number().int().optional(),
   mrIid: z.number().int().optional(),
+  /** The stack's tags at deletion: the leftovers check finds what is still tagged like it. */
+  tags: z.record(z.string(), z.string()).optional(),
   verdict: z.string(),
   reasons: z.array(z.object({ code: z.string(), detail: z.string(), at: z.string().optional() })),
   environmentStopped: z.boolean().optional(),

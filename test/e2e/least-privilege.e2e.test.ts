@@ -12,7 +12,7 @@ import { type Sandbox, startSandbox } from '../sandbox/index.js';
  * per mode, must be granted by the documented policy for that mode (`deploy/iam/*.json`, the GitLab
  * route table in `docs/deploy.md`), and the documentation must grant nothing the code never calls. The
  * runs switch on every feature that calls something (cost, ghosts, dashboard, notices, notes, S3 state,
- * AssumeRole, failed-deletion handling), so the sets are complete.
+ * AssumeRole, failed-deletion handling with empty-and-retry, leftovers), so the sets are complete.
  */
 
 const running: Sandbox[] = [];
@@ -41,13 +41,39 @@ async function world() {
       tags: { 'gitlab:project-id': '101', 'gitlab:mr-iid': '11' },
     },
   );
+  // It fails on a full bucket and a full repository (empty-and-retry empties both and retries), and
+  // leaves a retained bucket, a retained repository and a run-time log group behind (leftovers).
+  const lpTags = { 'gitlab:project-id': '101', 'gitlab:ref': 'feature/lp-gone' };
   region?.stacks.push({
     name: 'review-lp-failing',
     created: '-3d',
     updated: '-1d',
-    tags: { 'gitlab:project-id': '101', 'gitlab:ref': 'feature/lp-gone' },
-    deletion: { outcome: 'failed', failedResources: [{ logicalId: 'AssetsBucket' }] },
+    tags: lpTags,
+    resources: [
+      {
+        logicalId: 'AssetsBucket',
+        type: 'AWS::S3::Bucket',
+        physicalId: 'review-lp-failing-assets',
+        contents: { objects: 3, versioned: true },
+      },
+      {
+        logicalId: 'Images',
+        type: 'AWS::ECR::Repository',
+        physicalId: 'review-lp-failing-images',
+        contents: { images: 2 },
+      },
+      { logicalId: 'Logs', type: 'AWS::S3::Bucket', physicalId: 'review-lp-failing-logs', retain: true },
+      {
+        logicalId: 'Cache',
+        type: 'AWS::ECR::Repository',
+        physicalId: 'review-lp-failing-cache',
+        retain: true,
+      },
+    ],
   });
+  (region as unknown as { logGroups: unknown[] }).logGroups = [
+    { name: '/aws/lambda/review-lp-failing', tags: lpTags },
+  ];
   const sb = await startSandbox({ scenario });
   running.push(sb);
   const dir = await mkdtemp(join(tmpdir(), 'env-reaper-lp-'));
@@ -56,6 +82,7 @@ async function world() {
     aws: {
       regions: ['eu-west-1', 'us-east-1'],
       accounts: [{ id: '111111111111', roleArn: 'arn:aws:iam::111111111111:role/env-reaper' }],
+      s3ForcePathStyle: true,
     },
     state: {
       backend: 's3',
@@ -63,7 +90,8 @@ async function world() {
       key: 'env-reaper/state.json',
       auditLog: join(dir, 'audit.jsonl'),
     },
-    policy: { onDeleteFailed: 'force', stopGhostEnvironments: true, deleteEnvironments: true },
+    // empty-and-retry calls everything force and retain call (DeleteStack again), and more.
+    policy: { onDeleteFailed: 'empty-and-retry', stopGhostEnvironments: true, deleteEnvironments: true },
     notify: { ...(demo.notify as object), beforeDeleteHours: 0 },
     limits: { deleteTimeout: '30s', maxDeletionPercent: 100, maxDeletionsPerRun: 100 },
   });

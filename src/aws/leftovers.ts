@@ -1,0 +1,107 @@
+import type { TagFilter } from '../core/leftovers.js';
+import { arnType } from '../core/leftovers.js';
+import type { AccountTarget, AwsClients } from './clients.js';
+
+/**
+ * The reads behind the leftovers section: resources still tagged with a deleted environment (Resource
+ * Groups Tagging API `GetResources`), and each hit confirmed with its own service, because the tagging
+ * index keeps listing deleted resources for hours.
+ */
+
+/** One GetResources hit. */
+export interface TaggedHit {
+  arn: string;
+  type: string;
+  tags: Record<string, string>;
+}
+
+/** What the owning service says about a hit. */
+export type Existence = { state: 'exists'; createdAt?: string } | { state: 'gone' } | { state: 'unverified' };
+
+/** The leftover reads. */
+export interface AwsLeftoverReader {
+  /** Every resource of the region carrying all these tags (paged). */
+  tagged(target: AccountTarget, region: string, filters: TagFilter[]): Promise<TaggedHit[]>;
+  /** Asks the resource's service whether it exists: S3 buckets, ECR repositories and log groups. */
+  exists(target: AccountTarget, region: string, hit: TaggedHit): Promise<Existence>;
+}
+
+/** Resource types whose existence is checked; any other type is reported unconfirmed. */
+export const CONFIRMED_TYPES = ['s3:bucket', 'ecr:repository', 'logs:log-group'] as const;
+
+function errorName(error: unknown): string {
+  const e = error as { name?: string; $metadata?: { httpStatusCode?: number } };
+  return e?.$metadata?.httpStatusCode === 404 && e.name === 'Unknown' ? 'NotFound' : (e?.name ?? '');
+}
+
+/** The SDK-backed leftover reads. */
+export function createAwsLeftoverReader(clients: AwsClients): AwsLeftoverReader {
+  return {
+    async tagged(target, region, filters) {
+      const { GetResourcesCommand } = await import('@aws-sdk/client-resource-groups-tagging-api');
+      const client = await clients.tagging(target, region);
+      const out: TaggedHit[] = [];
+      let token: string | undefined;
+      do {
+        const page = await client.send(
+          new GetResourcesCommand({
+            TagFilters: filters.map((f) => ({ Key: f.key, Values: [f.value] })),
+            ResourcesPerPage: 100,
+            ...(token ? { PaginationToken: token } : {}),
+          }),
+        );
+        for (const m of page.ResourceTagMappingList ?? []) {
+          if (!m.ResourceARN) continue;
+          const tags: Record<string, string> = {};
+          for (const t of m.Tags ?? []) if (t.Key) tags[t.Key] = t.Value ?? '';
+          out.push({ arn: m.ResourceARN, type: arnType(m.ResourceARN), tags });
+        }
+        // An empty string ends the listing.
+        token = page.PaginationToken || undefined;
+      } while (token);
+      return out;
+    },
+
+    async exists(target, region, hit) {
+      const resource = hit.arn.split(':').slice(5).join(':');
+      if (hit.type === 's3:bucket') {
+        const { HeadBucketCommand } = await import('@aws-sdk/client-s3');
+        try {
+          await (await clients.s3(target, region)).send(new HeadBucketCommand({ Bucket: resource }));
+          return { state: 'exists' };
+        } catch (error) {
+          if (['NotFound', 'NoSuchBucket'].includes(errorName(error))) return { state: 'gone' };
+          throw error;
+        }
+      }
+      if (hit.type === 'ecr:repository') {
+        const { DescribeRepositoriesCommand } = await import('@aws-sdk/client-ecr');
+        const name = resource.replace(/^repository\//, '');
+        try {
+          const out = await (await clients.ecr(target, region)).send(
+            new DescribeRepositoriesCommand({ repositoryNames: [name] }),
+          );
+          const created = out.repositories?.[0]?.createdAt;
+          return { state: 'exists', ...(created ? { createdAt: created.toISOString() } : {}) };
+        } catch (error) {
+          if (errorName(error) === 'RepositoryNotFoundException') return { state: 'gone' };
+          throw error;
+        }
+      }
+      if (hit.type === 'logs:log-group') {
+        const { DescribeLogGroupsCommand } = await import('@aws-sdk/client-cloudwatch-logs');
+        const name = resource.replace(/^log-group:/, '').replace(/:\*$/, '');
+        const out = await (await clients.logs(target, region)).send(
+          new DescribeLogGroupsCommand({ logGroupNamePrefix: name }),
+        );
+        const group = out.logGroups?.find((g) => g.logGroupName === name);
+        if (!group) return { state: 'gone' };
+        return {
+          state: 'exists',
+          ...(group.creationTime ? { createdAt: new Date(group.creationTime).toISOString() } : {}),
+        };
+      }
+      return { state: 'unverified' };
+    },
+  };
+}

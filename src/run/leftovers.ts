@@ -1,0 +1,105 @@
+import pLimit from 'p-limit';
+import type { AccountTarget } from '../aws/clients.js';
+import type { AwsLeftoverReader, TaggedHit } from '../aws/leftovers.js';
+import type { Config } from '../config/schema.js';
+import { parseDuration } from '../core/duration.js';
+import { type Leftover, type Leftovers, leftoverCandidate, leftoverFilters } from '../core/leftovers.js';
+import type { RunResult } from '../core/run-result.js';
+import type { Logger } from '../log/logger.js';
+import type { State } from '../state/state.js';
+
+/** What the leftovers step reads with. */
+export interface LeftoverDeps {
+  leftovers: AwsLeftoverReader;
+  logger: Logger;
+  targetOf: (account: string) => AccountTarget;
+}
+
+function messageOf(error: unknown): string {
+  const e = error as { name?: string; message?: string };
+  return `${e?.name ?? 'Error'}: ${e?.message ?? String(error)}`;
+}
+
+/**
+ * For every environment deleted within `leftovers.watchFor` (this run's deletions and earlier ones, from
+ * state): the resources still tagged with it, each confirmed with its service. Read-only, so it runs in
+ * dry-run too; an error skips that environment and is reported, never fails the run.
+ */
+export async function findLeftovers(
+  config: Config,
+  deps: LeftoverDeps,
+  state: State,
+  run: RunResult,
+): Promise<Leftovers> {
+  const watchMs = parseDuration(config.leftovers.watchFor) ?? 7 * 86_400_000;
+  const deleted = Object.entries(state.stacks)
+    .flatMap(([stackId, s]) => (s.deletion ? [{ stackId, d: s.deletion }] : []))
+    .filter(({ d }) => d.status === 'deleted' && d.finishedAt !== undefined)
+    .filter(({ d }) => run.now - Date.parse(d.finishedAt as string) <= watchMs)
+    .sort((a, b) => a.d.name.localeCompare(b.d.name));
+  const gone = new Set(deleted.map((x) => x.stackId));
+  // Stacks still live in this run: their resources are theirs, not leftovers of an older deployment.
+  const live = new Set(
+    [...run.environments.map((e) => e.stack.stackId), ...run.unmanaged.map((u) => u.stackId)].filter(
+      (id) => !gone.has(id),
+    ),
+  );
+  const out: Leftovers = { checked: 0, resources: [], skipped: [] };
+  const seen = new Set<string>();
+  const limit = pLimit(config.aws.concurrency);
+  await Promise.all(
+    deleted.map(({ stackId, d }) =>
+      limit(async () => {
+        const filters = leftoverFilters(d.tags ?? {}, config.ownership.tags);
+        if (!filters) {
+          out.skipped.push({ stackName: d.name, reason: 'no project and environment tag to look for' });
+          return;
+        }
+        const target = deps.targetOf(d.account);
+        let hits: TaggedHit[];
+        try {
+          hits = await deps.leftovers.tagged(target, d.region, filters);
+        } catch (error) {
+          deps.logger.warn({ stack: d.name, err: error }, 'leftovers: tagging API failed');
+          out.skipped.push({ stackName: d.name, reason: messageOf(error) });
+          return;
+        }
+        out.checked++;
+        for (const hit of hits) {
+          if (!leftoverCandidate(hit, stackId, live) || seen.has(hit.arn)) continue;
+          seen.add(hit.arn);
+          let confirmed = true;
+          let createdAt: string | undefined;
+          try {
+            const e = await deps.leftovers.exists(target, d.region, hit);
+            // The tagging index lags behind deletions: a hit its service no longer knows is not reported.
+            if (e.state === 'gone') continue;
+            if (e.state === 'unverified') confirmed = false;
+            if (e.state === 'exists' && e.createdAt) createdAt = e.createdAt;
+          } catch (error) {
+            deps.logger.warn({ arn: hit.arn, err: error }, 'leftovers: existence check failed');
+            confirmed = false;
+          }
+          const leftover: Leftover = {
+            arn: hit.arn,
+            type: hit.type,
+            account: d.account,
+            region: d.region,
+            stackId,
+            stackName: d.name,
+            deletedAt: d.finishedAt as string,
+            confirmed,
+            ...(createdAt ? { createdAt } : {}),
+          };
+          out.resources.push(leftover);
+        }
+      }),
+    ),
+  );
+  // Lookups finish in any order; the report is the same for the same world.
+  out.resources.sort((a, b) => a.stackName.localeCompare(b.stackName) || a.arn.localeCompare(b.arn));
+  out.skipped.sort((a, b) => a.stackName.localeCompare(b.stackName));
+  if (out.resources.length > 0)
+    deps.logger.warn({ leftovers: out.resources.length }, 'deleted environments left resources behind');
+  return out;
+}
