@@ -356,6 +356,12 @@ async function deleteWithCloudFormation(
   if (result.kind === 'failed' && options.onDeleteFailed === 'empty-and-retry') {
     repair = await emptyForRetry(ctx, d, stackId, target, log);
     if (repair.status === 'emptied') {
+      d.emptied = repair.resources.map((r) => ({
+        type: r.type,
+        physicalId: r.physicalId,
+        removed: r.removed + r.deleteMarkers,
+        bytes: r.bytes,
+      }));
       const retryToken = requestToken(options.runId, stackId, '-retry');
       await audit({
         event: 'delete-attempt',

@@ -52,6 +52,7 @@ export async function gitlabFollowUp(
           deletedNoteBody(stack, d.verdict, d.reasons, d.runId, {
             teardown: d.teardown && !d.deleteRequested ? 'stop-job' : 'delete-stack',
             fallback: d.fallback,
+            emptied: d.emptied,
           }),
         );
         await audit({ event: 'mr-note-posted', stackId, projectId: pid, mrIid: d.mrIid });

@@ -69,10 +69,22 @@ export function deletedNoteBody(
   verdict: string,
   reasons: NoteReason[],
   runId: string,
-  how: { teardown: 'stop-job' | 'delete-stack'; fallback?: string | undefined } = {
+  how: {
+    teardown: 'stop-job' | 'delete-stack';
+    fallback?: string | undefined;
+    emptied?: { type: string; physicalId: string; removed: number; bytes: number }[] | undefined;
+  } = {
     teardown: 'delete-stack',
   },
 ): string {
+  const emptied = how.emptied?.length
+    ? `Its deletion first failed on storage that still held data, so env-reaper emptied ${how.emptied
+        .map(
+          (e) =>
+            `${e.type === 'AWS::ECR::Repository' ? 'the repository' : 'the bucket'} ${mdCode(e.physicalId)} (${e.removed} ${e.type === 'AWS::ECR::Repository' ? 'images' : 'object versions and delete markers'}, ${e.bytes} bytes)`,
+        )
+        .join(' and ')} and deleted the stack on a retry (\`onDeleteFailed: empty-and-retry\`).`
+    : undefined;
   const teardown =
     how.teardown === 'stop-job'
       ? "It was torn down by this project's `on_stop` job."
@@ -83,6 +95,7 @@ export function deletedNoteBody(
     noteMarker(stack.stackId),
     `**env-reaper** deleted the review environment stack ${mdCode(stack.name)} (account ${mdCode(stack.account)}, ${mdCode(stack.region)}) in run ${mdCode(runId)}.`,
     ...(teardown ? ['', teardown] : []),
+    ...(emptied ? ['', emptied] : []),
     '',
     `Verdict: **${verdict}**. Evidence:`,
     evidence(reasons),

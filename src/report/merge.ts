@@ -76,5 +76,17 @@ export function mergeReports(reports: Report[]): Report {
     unmanaged,
     errors: reports.flatMap((r) => r.errors),
     apiCalls: { calls, errors },
+    ...mergedLeftovers(reports),
   };
+}
+
+/** Leftovers of every shard, each resource once (shards reading one state look at the same deletions). */
+function mergedLeftovers(reports: Report[]): Pick<Report, 'leftovers'> {
+  const parts = reports.flatMap((r) => (r.leftovers ? [r.leftovers] : []));
+  if (parts.length === 0) return {};
+  const resources = [...new Map(parts.flatMap((p) => p.resources).map((l) => [l.arn, l])).values()].sort(
+    (a, b) => a.stackName.localeCompare(b.stackName) || a.arn.localeCompare(b.arn),
+  );
+  const skipped = [...new Map(parts.flatMap((p) => p.skipped).map((x) => [x.stackName, x])).values()];
+  return { leftovers: { checked: Math.max(...parts.map((p) => p.checked)), resources, skipped } };
 }

@@ -102,4 +102,32 @@ describe('renderers (in process)', () => {
     expect(byName['review-old-b']?.error).toEqual({ code: 'STACK_CHANGED', message: 'tags changed' });
     expect(byName['review-live-0']?.result).toBe('skipped');
   });
+
+  it('merged shard reports list each leftover once', async () => {
+    const r = await report();
+    const leftover = (arn: string) => ({
+      arn,
+      type: 's3:bucket',
+      account: '111111111111',
+      region: 'eu-west-1',
+      stackId: 'arn:stack',
+      stackName: 'review-old-a',
+      deletedAt: '2026-11-28T00:00:00.000Z',
+      confirmed: true,
+    });
+    const a = {
+      ...r,
+      leftovers: {
+        checked: 1,
+        resources: [leftover('arn:aws:s3:::b'), leftover('arn:aws:s3:::a')],
+        skipped: [],
+      },
+    };
+    const b = { ...r, leftovers: { checked: 1, resources: [leftover('arn:aws:s3:::a')], skipped: [] } };
+    expect(mergeReports([a, b]).leftovers?.resources.map((l) => l.arn)).toEqual([
+      'arn:aws:s3:::a',
+      'arn:aws:s3:::b',
+    ]);
+    expect(mergeReports([r]).leftovers).toBeUndefined();
+  });
 });

@@ -34,6 +34,10 @@ const deletionSchema = z.object({
   teardown: z.enum(['stop-job', 'stop-job-then-delete']).optional(),
   stopRequestedAt: z.string().optional(),
   fallback: z.string().optional(),
+  /** empty-and-retry: what was emptied before the retry (for the MR note). */
+  emptied: z
+    .array(z.object({ type: z.string(), physicalId: z.string(), removed: z.number(), bytes: z.number() }))
+    .optional(),
   /** DeleteStack was sent (a stop-job teardown that fell back, or never started one). */
   deleteRequested: z.boolean().optional(),
   environmentDeleted: z.boolean().optional(),

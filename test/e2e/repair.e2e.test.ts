@@ -32,14 +32,18 @@ function scenario() {
     live: 1,
     gone: [],
     stacks: [
-      gone('review-full', [
-        {
-          logicalId: 'Assets',
-          type: 'AWS::S3::Bucket',
-          physicalId: 'review-full-assets',
-          contents: { objects: 2500, versioned: true, deleteMarkers: 200, objectBytes: 1000 },
-        },
-      ]),
+      gone(
+        'review-full',
+        [
+          {
+            logicalId: 'Assets',
+            type: 'AWS::S3::Bucket',
+            physicalId: 'review-full-assets',
+            contents: { objects: 2500, versioned: true, deleteMarkers: 200, objectBytes: 1000 },
+          },
+        ],
+        { tags: tagsFor(1, 'feature/review-full', { 'gitlab:mr-iid': '31' }) },
+      ),
       gone('review-images', [
         {
           logicalId: 'Repo',
@@ -68,6 +72,7 @@ function scenario() {
         },
       ),
     ],
+    mergeRequests: [{ iid: 31, sourceBranch: 'feature/review-full', state: 'merged', mergedAt: '-2d' }],
   });
   const region = world.aws.accounts[0]?.regions['eu-west-1'] as {
     stacks: Record<string, unknown>[];
@@ -95,7 +100,7 @@ async function reap(sb: Sandbox, limits: Record<string, unknown> = {}) {
     aws: { regions: ['eu-west-1'], s3ForcePathStyle: true },
     state: { path: join(dir, 'state.json'), auditLog: join(dir, 'audit.jsonl') },
     limits: { maxDeletionPercent: 100, ...limits },
-    policy: { onDeleteFailed: 'empty-and-retry' },
+    policy: { onDeleteFailed: 'empty-and-retry', grace: { merged: '0s' } },
   });
   const out = await runCli(
     ['reap', '--apply', '--config', file, '--format', 'json', '--output', `json=${join(dir, 'r.json')}`],
@@ -162,6 +167,11 @@ describe('onDeleteFailed: empty-and-retry (the built CLI against the sandbox)', 
       (w) => w.operation === 'DeleteStack' && String(w.params?.clientRequestToken).endsWith('-retry'),
     );
     expect(retries.map((w) => w.params?.name).sort()).toEqual(['review-full', 'review-images']);
+    // The MR note tells its author what was emptied.
+    const note = sb.world.projects.get(1)?.mergeRequests.find((m) => m.iid === 31)?.notes[0]?.body ?? '';
+    expect(note).toMatch(
+      /emptied the bucket `review-full-assets` \(2700 object versions and delete markers, 2500000 bytes\) and deleted the stack on a retry/,
+    );
     // The audit log names each emptied resource before and after.
     const events = r.audit.filter((e) => String(e.event).startsWith('empty-'));
     expect(events.map((e) => `${e.event} ${e.physicalId}`).sort()).toEqual([
