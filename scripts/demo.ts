@@ -36,7 +36,7 @@ try {
   );
   const reaped = await cli(['reap', '--apply', '--config', config]);
   console.log(
-    `\n(reap exit code ${reaped}: 1 again for acme/infra; review-shop-fix-typo is kept because a live stack imports its export)`,
+    `\n(reap exit code ${reaped}: 1 again for acme/infra; review-shop-fix-typo is kept because a live stack imports its export; the retained uploads bucket and the worker log group of review-shop-feature-gone are reported as leftovers, never deleted)`,
   );
   code = await cli(['audit', '--config', config]);
   const deletes = sandbox.world.writes
