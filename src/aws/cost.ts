@@ -14,6 +14,16 @@ export type CostByTag = Map<string, number> | null;
 /** The Cost Explorer read side. */
 export interface CostReader {
   costByTag(target: AccountTarget, tagKey: string, start: string, end: string): Promise<CostByTag>;
+  /**
+   * Cost per resource id (`GetCostAndUsageWithResources`, daily, at most the last 14 days; needs
+   * resource-level data enabled in Cost Explorer's settings). Ids no cost was found for are absent.
+   */
+  costByResource(
+    target: AccountTarget,
+    ids: string[],
+    start: string,
+    end: string,
+  ): Promise<Map<string, number>>;
 }
 
 /** The SDK-backed reader (Cost Explorer lives in us-east-1). */
@@ -46,6 +56,32 @@ export function createCostReader(clients: AwsClients): CostReader {
         token = out.NextPageToken;
       } while (token);
       return tagged ? totals : null;
+    },
+
+    async costByResource(target, ids, start, end) {
+      const client: CostExplorerClient = await clients.costExplorer(target);
+      const { GetCostAndUsageWithResourcesCommand } = await import('@aws-sdk/client-cost-explorer');
+      const totals = new Map<string, number>();
+      let token: string | undefined;
+      do {
+        const out = await client.send(
+          new GetCostAndUsageWithResourcesCommand({
+            TimePeriod: { Start: start, End: end },
+            Granularity: 'DAILY',
+            Metrics: ['UnblendedCost'],
+            Filter: { Dimensions: { Key: 'RESOURCE_ID', Values: ids } },
+            GroupBy: [{ Type: 'DIMENSION', Key: 'RESOURCE_ID' }],
+            ...(token ? { NextPageToken: token } : {}),
+          }),
+        );
+        for (const period of out.ResultsByTime ?? [])
+          for (const group of period.Groups ?? []) {
+            const id = group.Keys?.[0] ?? '';
+            totals.set(id, (totals.get(id) ?? 0) + Number(group.Metrics?.UnblendedCost?.Amount ?? 0));
+          }
+        token = out.NextPageToken;
+      } while (token);
+      return totals;
     },
   };
 }

@@ -114,7 +114,7 @@ export function renderTable(report: Report, options: { colour: boolean; now: num
     for (const l of left)
       lines.push(
         termSafe(
-          `  ${pad(l.type, 18)} ${l.arn}  from ${l.stackName}, deleted ${l.deletedAt.slice(0, 10)}${l.createdAt ? `, created ${l.createdAt.slice(0, 10)}` : ''}${l.confirmed ? '' : ' (unconfirmed)'}`,
+          `  ${pad(l.type, 18)} ${l.arn}  from ${l.stackName}, deleted ${l.deletedAt.slice(0, 10)}${l.createdAt ? `, created ${l.createdAt.slice(0, 10)}` : ''}${l.confirmed ? '' : ' (unconfirmed)'}${l.monthlyCost !== undefined ? `, ${costText(l.monthlyCost)}/month` : ''}`,
         ),
       );
   }
@@ -127,6 +127,11 @@ export function renderTable(report: Report, options: { colour: boolean; now: num
     .join(', ');
   lines.push('', paint('dim', `API calls: ${calls || 'none'}`));
   return `${lines.join('\n')}\n`;
+}
+
+/** A monthly cost as shown: unknown is said, never shown as zero. */
+function costText(cost: number | null | undefined): string {
+  return typeof cost === 'number' ? `${cost} USD` : cost === null ? 'unknown' : '';
 }
 
 /** An outside string in a Markdown table cell (see `util/safe-text.ts`). */
@@ -206,12 +211,12 @@ export function renderMarkdown(report: Report, options: { now: number }): string
     if (left.length > 0)
       lines.push(
         '',
-        '| resource | type | deleted stack | deleted at | created | confirmed |',
-        '|---|---|---|---|---|---|',
+        '| resource | type | deleted stack | deleted at | created | confirmed | monthly cost |',
+        '|---|---|---|---|---|---|---|',
       );
     for (const l of left)
       lines.push(
-        `| ${cell(l.arn)} | ${cell(l.type)} | ${cell(l.stackName)} | ${cell(l.deletedAt)} | ${cell(l.createdAt ?? '')} | ${l.confirmed ? 'yes' : 'no (no check for this type)'} |`,
+        `| ${cell(l.arn)} | ${cell(l.type)} | ${cell(l.stackName)} | ${cell(l.deletedAt)} | ${cell(l.createdAt ?? '')} | ${l.confirmed ? 'yes' : 'no (no check for this type)'} | ${costText(l.monthlyCost)} |`,
       );
   }
   if (report.errors.length > 0) {

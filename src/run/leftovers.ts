@@ -1,5 +1,6 @@
 import pLimit from 'p-limit';
 import type { AccountTarget } from '../aws/clients.js';
+import type { CostReader } from '../aws/cost.js';
 import type { AwsLeftoverReader, TaggedHit } from '../aws/leftovers.js';
 import type { Config } from '../config/schema.js';
 import { parseDuration } from '../core/duration.js';
@@ -13,6 +14,48 @@ export interface LeftoverDeps {
   leftovers: AwsLeftoverReader;
   logger: Logger;
   targetOf: (account: string) => AccountTarget;
+  /** Cost Explorer (`cost.enabled`): monthly cost per leftover. */
+  cost?: CostReader;
+}
+
+/** Cost Explorer keeps resource-level data for 14 days. */
+const RESOURCE_COST_DAYS = 14;
+
+/** The ids Cost Explorer may know a resource by: its ARN, and its name (S3 names buckets by name). */
+function costIds(arn: string): string[] {
+  const resource = arn.split(':').slice(5).join(':');
+  const name = resource.replace(/^[^/:]+[/:]/, '');
+  return [...new Set([arn, name || resource])];
+}
+
+/**
+ * Monthly cost per leftover from `GetCostAndUsageWithResources` (last 14 days, scaled to 30), one call
+ * per account. Unknown (`null`), never zero, when Cost Explorer fails, e.g. when resource-level data is
+ * not enabled.
+ */
+async function addCosts(config: Config, deps: LeftoverDeps, cost: CostReader, out: Leftovers, now: number) {
+  const days = Math.min(config.cost.lookbackDays, RESOURCE_COST_DAYS);
+  const end = new Date(now).toISOString().slice(0, 10);
+  const start = new Date(now - days * 86_400_000).toISOString().slice(0, 10);
+  const byAccount = new Map<string, Leftover[]>();
+  for (const l of out.resources) byAccount.set(l.account, [...(byAccount.get(l.account) ?? []), l]);
+  for (const [account, list] of byAccount) {
+    try {
+      const found = await cost.costByResource(
+        deps.targetOf(account),
+        [...new Set(list.flatMap((l) => costIds(l.arn)))],
+        start,
+        end,
+      );
+      for (const l of list) {
+        const amount = costIds(l.arn).reduce((sum, id) => sum + (found.get(id) ?? 0), 0);
+        l.monthlyCost = Math.round(amount * (30 / days) * 100) / 100;
+      }
+    } catch (error) {
+      deps.logger.warn({ account, err: error }, 'leftovers: Cost Explorer failed, cost unknown');
+      for (const l of list) l.monthlyCost = null;
+    }
+  }
 }
 
 function messageOf(error: unknown): string {
@@ -96,6 +139,8 @@ export async function findLeftovers(
       }),
     ),
   );
+  if (config.cost.enabled && deps.cost && out.resources.length > 0)
+    await addCosts(config, deps, deps.cost, out, run.now);
   // Lookups finish in any order; the report is the same for the same world.
   out.resources.sort((a, b) => a.stackName.localeCompare(b.stackName) || a.arn.localeCompare(b.arn));
   out.skipped.sort((a, b) => a.stackName.localeCompare(b.stackName));

@@ -324,7 +324,12 @@ export async function reap(config: Config, deps: ReapDeps, options: ReapOptions)
     if (config.leftovers.enabled && deps.leftovers)
       run.leftovers = await findLeftovers(
         config,
-        { leftovers: deps.leftovers, logger: deps.logger, targetOf: targetResolver(config, deps) },
+        {
+          leftovers: deps.leftovers,
+          logger: deps.logger,
+          targetOf: targetResolver(config, deps),
+          ...(deps.cost ? { cost: deps.cost } : {}),
+        },
         state,
         run,
       );

@@ -32,7 +32,13 @@ function scenario() {
         tags: envTags('gone'),
         resources: [
           // DeletionPolicy: Retain keeps the bucket (and CloudFormation's tags on it) after the stack.
-          { logicalId: 'Uploads', type: 'AWS::S3::Bucket', physicalId: 'review-gone-uploads', retain: true },
+          {
+            logicalId: 'Uploads',
+            type: 'AWS::S3::Bucket',
+            physicalId: 'review-gone-uploads',
+            retain: true,
+            monthlyCost: 12.3,
+          },
           { logicalId: 'Cache', type: 'AWS::S3::Bucket', physicalId: 'review-gone-cache' },
         ],
       },
@@ -44,7 +50,7 @@ function scenario() {
   const region = world.aws.accounts[0]?.regions['eu-west-1'] as Record<string, unknown>;
   region.logGroups = [
     // Created by the review app at run time, tagged by its pipeline.
-    { name: '/aws/lambda/review-gone-worker', tags: envTags('gone'), created: '-3d' },
+    { name: '/aws/lambda/review-gone-worker', tags: envTags('gone'), created: '-3d', monthlyCost: 4.5 },
     // Deleted ten minutes ago; the tagging index still lists it.
     { name: '/aws/lambda/review-gone-old', tags: envTags('gone'), created: '-5d', deleted: '-10m' },
     // Another environment of the same project.
@@ -58,6 +64,7 @@ async function run(sb: Sandbox, dir: string, apply: boolean) {
     aws: { regions: ['eu-west-1'], s3ForcePathStyle: true },
     state: { path: join(dir, 'state.json'), auditLog: join(dir, 'audit.jsonl') },
     limits: { maxDeletionPercent: 100 },
+    cost: { enabled: true },
   });
   const tag = apply ? 'apply' : 'dry';
   const out = await runCli(
@@ -112,6 +119,9 @@ describe('leftovers of deleted environments (the built CLI against the sandbox)'
       for (const l of r.report.leftovers?.resources ?? [])
         expect(l).toMatchObject({ stackName: 'review-gone', confirmed: true, account: '111111111111' });
       expect(r.report.leftovers?.resources[0]?.createdAt).toBeDefined();
+      // Cost Explorer's resource-level data: the last 14 days, scaled to a month.
+      expect(r.report.leftovers?.resources.map((l) => l.monthlyCost)).toEqual([4.5, 12.3]);
+      expect(r.markdown).toContain('12.3 USD');
       expect(r.markdown).toContain('### left behind by deleted environments (2)');
       expect(r.markdown).toContain('review-gone-uploads');
       expect(r.junit).toMatch(/<testsuite name="leftovers" tests="2" failures="2"/);
@@ -128,8 +138,11 @@ describe('leftovers of deleted environments (the built CLI against the sandbox)'
     expect(ops.filter((o) => o === 's3:HeadBucket')).toHaveLength(2);
     expect(ops.filter((o) => o === 'logs:DescribeLogGroups')).toHaveLength(2);
 
-    // A later dry-run reads the deleted environment from state and reports the same leftovers.
+    // A later dry-run reads the deleted environment from state and reports the same leftovers; without
+    // resource-level cost data in Cost Explorer their cost is unknown, not zero.
+    sb.world.scenario.aws.resourceLevelCost = false;
     const later = await run(sb, dir, false);
+    expect(later.report.leftovers?.resources.map((l) => l.monthlyCost)).toEqual([null, null]);
     expect(later.out.code, later.out.stderr.slice(-2000)).toBe(0);
     expect(later.report.leftovers?.resources.map((l) => l.arn)).toEqual(expected.map((e) => e.arn));
     // Reported, never deleted: no write touched them.

@@ -487,6 +487,8 @@ export class AwsSandbox {
       return this.getResources(input, scope);
     if (prefix === 'AWSInsightsIndexService' && op === 'GetCostAndUsage')
       return this.costAndUsage(input, scope);
+    if (prefix === 'AWSInsightsIndexService' && op === 'GetCostAndUsageWithResources')
+      return this.costWithResources(input, scope);
     const account = this.accountOf(scope);
     if (prefix === 'AmazonEC2ContainerRegistry_V20150921') {
       const { out, write } = this.world.storage.ecr(op, input, account, scope.region);
@@ -538,6 +540,45 @@ export class AwsSandbox {
         ResourceARN: r.arn,
         Tags: Object.entries(r.tags).map(([Key, Value]) => ({ Key, Value })),
       })),
+    };
+  }
+
+  /** Daily cost per resource id over the period (at most 14 days back, as AWS keeps). */
+  private costWithResources(input: Record<string, unknown>, scope: Scope): Record<string, unknown> {
+    if (!this.world.scenario.aws.resourceLevelCost)
+      throw new AwsError(
+        400,
+        'DataUnavailableException',
+        'Resource level data is not enabled for this account',
+      );
+    const period = input.TimePeriod as { Start: string; End: string };
+    const days = Math.round((Date.parse(period.End) - Date.parse(period.Start)) / 86_400_000);
+    if (days > 14)
+      throw new AwsError(
+        400,
+        'ValidationException',
+        'Resource level data is only available for the last 14 days',
+      );
+    const wanted = new Set(
+      (input.Filter as { Dimensions?: { Key: string; Values: string[] } } | undefined)?.Dimensions?.Values ??
+        [],
+    );
+    const costs = [...this.world.storage.costIds(this.accountOf(scope))].filter(([id]) => wanted.has(id));
+    return {
+      GroupDefinitions: [{ Type: 'DIMENSION', Key: 'RESOURCE_ID' }],
+      ResultsByTime: Array.from({ length: days }, (_, i) => {
+        const start = new Date(Date.parse(period.Start) + i * 86_400_000).toISOString().slice(0, 10);
+        const end = new Date(Date.parse(period.Start) + (i + 1) * 86_400_000).toISOString().slice(0, 10);
+        return {
+          TimePeriod: { Start: start, End: end },
+          Total: {},
+          Groups: costs.map(([id, monthly]) => ({
+            Keys: [id],
+            Metrics: { UnblendedCost: { Amount: (monthly / 30).toFixed(6), Unit: 'USD' } },
+          })),
+          Estimated: false,
+        };
+      }),
     };
   }
 

@@ -40,6 +40,8 @@ const looseSchema = z.object({
   /** Deleted at: gone from its service, but the tagging index may still list it (taggingStaleSeconds). */
   deleted: time.optional(),
   contents: contentsSchema.optional(),
+  /** USD per month, for Cost Explorer's resource-level data. */
+  monthlyCost: z.number().optional(),
 });
 
 const stackSchema = z.object({
@@ -66,6 +68,8 @@ const stackSchema = z.object({
         retain: z.boolean().default(false),
         /** What a bucket or repository holds: a non-empty one fails the stack's deletion, as on AWS. */
         contents: contentsSchema.optional(),
+        /** USD per month of this bucket or repository, for Cost Explorer's resource-level data. */
+        monthlyCost: z.number().optional(),
       }),
     )
     .default([{ logicalId: 'Bucket', type: 'AWS::S3::Bucket', status: 'CREATE_COMPLETE', retain: false }]),
@@ -229,6 +233,8 @@ export const scenarioSchema = z.object({
       describePageSize: z.number().int().default(100),
       /** CloudFormation requests per second per account×region before `Throttling`; 0 = unlimited. */
       cfnRequestsPerSecond: z.number().default(0),
+      /** false: Cost Explorer's resource-level data is not enabled (GetCostAndUsageWithResources fails). */
+      resourceLevelCost: z.boolean().default(true),
       /** Cost-allocation tags that are not activated (Cost Explorer groups them under an empty value). */
       inactiveCostTags: z.array(z.string()).default([]),
     })

@@ -41,6 +41,8 @@ interface Base {
   tags: Record<string, string>;
   /** Gone from its service (the tagging index may still list it for a while). */
   deletedAt?: string;
+  /** USD per month (Cost Explorer's resource-level data). */
+  monthlyCost?: number;
 }
 
 export interface SandboxBucket extends Base {
@@ -171,6 +173,23 @@ export class Storage {
     return this.repositories.find(
       (r) => r.account === account && r.region === region && r.name === name && !r.deletedAt,
     );
+  }
+
+  /**
+   * Cost Explorer resource ids → monthly cost: S3 buckets by name, the rest by ARN (as in the cost and
+   * usage data).
+   */
+  costIds(account: string): Map<string, number> {
+    const out = new Map<string, number>();
+    for (const b of this.buckets.values())
+      if (b.account === account && b.monthlyCost !== undefined) out.set(b.name, b.monthlyCost);
+    for (const r of this.repositories)
+      if (r.account === account && r.monthlyCost !== undefined)
+        out.set(`arn:aws:ecr:${r.region}:${r.account}:repository/${r.name}`, r.monthlyCost);
+    for (const g of this.logGroups)
+      if (g.account === account && g.monthlyCost !== undefined)
+        out.set(`arn:aws:logs:${g.region}:${g.account}:log-group:${g.name}`, g.monthlyCost);
+    return out;
   }
 
   /** Everything the tagging API can return (deleted resources too; the caller applies staleness). */

@@ -223,6 +223,7 @@ export class World {
           createdAt: t(l.created),
           tags: l.tags,
           ...(l.deleted !== undefined ? { deletedAt: t(l.deleted) } : {}),
+          ...(l.monthlyCost !== undefined ? { monthlyCost: l.monthlyCost } : {}),
         });
         const r = account.regions[region];
         for (const b of r?.buckets ?? []) this.storage.addBucket(loose(b), b.contents);
@@ -352,9 +353,8 @@ export class World {
   private backResources(stack: SandboxStack, s: ScenarioStack): void {
     if (stack.status === 'DELETE_COMPLETE') return;
     for (const r of stack.resources) {
-      const contents: ScenarioContents | undefined = s.resources.find(
-        (x) => x.logicalId === r.logicalId,
-      )?.contents;
+      const declared = s.resources.find((x) => x.logicalId === r.logicalId);
+      const contents: ScenarioContents | undefined = declared?.contents;
       const base = {
         name: r.physicalId,
         account: stack.account,
@@ -366,6 +366,7 @@ export class World {
           'aws:cloudformation:stack-id': stack.stackId,
           'aws:cloudformation:logical-id': r.logicalId,
         },
+        ...(declared?.monthlyCost !== undefined ? { monthlyCost: declared.monthlyCost } : {}),
       };
       if (r.type === 'AWS::S3::Bucket') this.storage.addBucket(base, contents);
       if (r.type === 'AWS::ECR::Repository') this.storage.addRepository(base, contents);
