@@ -68,6 +68,12 @@ describe('leftoverCandidate', () => {
       leftoverCandidate({ type: 's3:bucket', tags: { [STACK_ID_TAG]: 'arn:older' } }, 'arn:gone', live),
     ).toBe(true);
   });
+  it('counts what the deleted stack created even while the caller still lists that stack as live', () => {
+    const stillListed = new Set(['arn:gone']);
+    expect(
+      leftoverCandidate({ type: 's3:bucket', tags: { [STACK_ID_TAG]: 'arn:gone' } }, 'arn:gone', stillListed),
+    ).toBe(true);
+  });
   it('leaves a live stack’s resources alone (a new deployment of the same environment)', () => {
     expect(
       leftoverCandidate({ type: 's3:bucket', tags: { [STACK_ID_TAG]: 'arn:live' } }, 'arn:gone', live),

@@ -72,7 +72,7 @@ export function leftoverCandidate(
   stackId: string,
   liveStackIds: ReadonlySet<string>,
 ): boolean {
-  if (hit.type === 'cloudformation:stack' || hit.type.startsWith('cloudformation:')) return false;
+  if (hit.type.startsWith('cloudformation:')) return false;
   const owner = hit.tags[STACK_ID_TAG];
   return owner === undefined || owner === stackId || !liveStackIds.has(owner);
 }
