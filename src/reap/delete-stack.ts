@@ -353,48 +353,48 @@ async function deleteWithCloudFormation(
 
   const failedResources = () =>
     deps.aws.failedResources(target, d.region, stackId).catch(() => [] as FailedResource[]);
-  if (result.kind === 'failed' && options.onDeleteFailed === 'empty-and-retry') {
-    repair = await emptyForRetry(ctx, d, stackId, target, log);
-    if (repair.status === 'emptied') {
-      d.emptied = repair.resources.map((r) => ({
-        type: r.type,
-        physicalId: r.physicalId,
-        removed: r.removed + r.deleteMarkers,
-        bytes: r.bytes,
-      }));
+  if (result.kind === 'failed' && options.onDeleteFailed !== 'report') {
+    // One retry: after emptying what the stack owns, retaining what failed, or forced.
+    let retry:
+      | { params: { retainResources?: string[]; force?: boolean }; why: Record<string, unknown> }
+      | undefined;
+    if (options.onDeleteFailed === 'empty-and-retry') {
+      repair = await emptyForRetry(ctx, d, stackId, target, log);
+      if (repair.status === 'emptied') {
+        d.emptied = repair.resources.map((r) => ({
+          type: r.type,
+          physicalId: r.physicalId,
+          removed: r.removed + r.deleteMarkers,
+          bytes: r.bytes,
+        }));
+        retry = { params: {}, why: { emptied: d.emptied } };
+      }
+    } else {
+      const failed = await failedResources();
+      retry = {
+        params:
+          options.onDeleteFailed === 'retain'
+            ? { retainResources: failed.map((f) => f.logicalId) }
+            : { force: true },
+        why: { failed },
+      };
+    }
+    if (retry) {
       const retryToken = requestToken(options.runId, stackId, '-retry');
       await audit({
         event: 'delete-attempt',
         stackId,
         name: d.name,
         token: retryToken,
-        mode: 'empty-and-retry',
+        mode: options.onDeleteFailed,
+        ...retry.why,
       });
-      log.warn({ emptied: repair.resources.length }, 'DELETE_FAILED: emptied, retrying');
+      log.warn({ mode: options.onDeleteFailed, ...retry.why }, 'DELETE_FAILED: retrying');
       d.attempts++;
       await save();
-      await deps.aws.deleteStack(target, d.region, stackId, { token: retryToken });
+      await deps.aws.deleteStack(target, d.region, stackId, { token: retryToken, ...retry.params });
       result = await poll(ctx, target, d.region, stackId);
     }
-  } else if (result.kind === 'failed' && options.onDeleteFailed !== 'report') {
-    const failed = await failedResources();
-    const retry =
-      options.onDeleteFailed === 'retain'
-        ? { retainResources: failed.map((f) => f.logicalId) }
-        : { force: true };
-    const retryToken = requestToken(options.runId, stackId, '-retry');
-    await audit({
-      event: 'delete-attempt',
-      stackId,
-      name: d.name,
-      token: retryToken,
-      mode: options.onDeleteFailed,
-      failed,
-    });
-    log.warn({ failed, mode: options.onDeleteFailed }, 'DELETE_FAILED: retrying');
-    d.attempts++;
-    await deps.aws.deleteStack(target, d.region, stackId, { token: retryToken, ...retry });
-    result = await poll(ctx, target, d.region, stackId);
   }
   if (result.kind === 'deleted') return withTeardown(await done('delete-stack'));
   const failedText =
