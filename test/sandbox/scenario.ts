@@ -22,6 +22,8 @@ const failedResource = z.object({
 /** Objects in a bucket (versions and delete markers when versioned), or images in a repository. */
 const contentsSchema = z.object({
   objects: z.number().int().default(0),
+  /** Objects with these exact keys, beside the generated ones (outside-world names: spaces, `&`, `<`). */
+  keys: z.array(z.string()).default([]),
   versioned: z.boolean().default(false),
   /** Versions of each object (versioned buckets). */
   versionsPerObject: z.number().int().default(1),

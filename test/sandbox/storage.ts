@@ -100,8 +100,11 @@ export class Storage {
     const c = contents;
     if (c) {
       const width = String(c.objects).length;
-      for (let i = 0; i < c.objects; i++) {
-        const key = `objects/${String(i).padStart(width, '0')}.bin`;
+      const keys = [
+        ...Array.from({ length: c.objects }, (_, i) => `objects/${String(i).padStart(width, '0')}.bin`),
+        ...c.keys,
+      ];
+      for (const [i, key] of keys.entries()) {
         const versions = bucket.versioned ? Math.max(1, c.versionsPerObject) : 1;
         for (let v = 0; v < versions; v++) this.put(bucket, key, c.objectBytes);
         if (bucket.versioned && i < c.deleteMarkers) this.mark(bucket, key);
