@@ -196,4 +196,27 @@ describe('onDeleteFailed: empty-and-retry (the built CLI against the sandbox)', 
     expect(sb.world.writes.filter((w) => w.operation === 'DeleteObjects')).toEqual([]);
     expect(sb.world.storage.bucket('review-full-assets')?.entries).toHaveLength(2700);
   });
+
+  it('a scenario that only scripts the failure (no contents) still fails on data, and is repaired', async () => {
+    const world = liveAndGoneWorld({
+      live: 1,
+      gone: [],
+      stacks: [
+        {
+          name: 'review-scripted',
+          updated: '-2d',
+          tags: tagsFor(1, 'feature/review-scripted'),
+          deletion: { outcome: 'failed', failedResources: [{ logicalId: 'AssetsBucket' }] },
+        },
+      ],
+    });
+    const sb = await startSandbox({ scenario: world });
+    running.push(sb);
+    const r = await reap(sb);
+    expect(r.out.code, r.out.stderr.slice(-2000)).toBe(0);
+    expect(r.byName['review-scripted']).toMatchObject({
+      result: 'deleted',
+      repair: { status: 'emptied', resources: [{ logicalId: 'AssetsBucket', removed: 10 }] },
+    });
+  });
 });

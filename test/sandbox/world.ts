@@ -143,6 +143,21 @@ export interface SandboxIssue {
   updatedAt: string;
 }
 
+/** Resource types the sandbox backs with storage (a non-empty one fails its stack's deletion). */
+const STORAGE_TYPES = ['AWS::S3::Bucket', 'AWS::ECR::Repository'];
+
+/** What a bucket or repository named in a scripted failure holds when the scenario does not say. */
+const SOME_CONTENTS: ScenarioContents = {
+  objects: 10,
+  keys: [],
+  versioned: false,
+  versionsPerObject: 1,
+  deleteMarkers: 0,
+  objectBytes: 1024,
+  images: 10,
+  imageBytes: 10_000_000,
+};
+
 /** A small seeded PRNG (mulberry32): faults must be deterministic, and no library is worth it here. */
 export function mulberry32(seed: number): () => number {
   let a = seed >>> 0;
@@ -324,13 +339,25 @@ export class World {
       terminationProtection: s.terminationProtection,
       exports: s.exports,
       imports: s.imports,
-      resources: s.resources.map((r) => ({
-        logicalId: r.logicalId,
-        type: r.type,
-        status: r.status,
-        retain: r.retain,
-        physicalId: r.physicalId ?? `${s.name}-${r.logicalId}`.toLowerCase().slice(0, 63),
-      })),
+      resources: [
+        ...s.resources.map((r) => ({
+          logicalId: r.logicalId,
+          type: r.type,
+          status: r.status,
+          retain: r.retain,
+          physicalId: r.physicalId ?? `${s.name}-${r.logicalId}`.toLowerCase().slice(0, 63),
+        })),
+        // A stack fails only on resources it has: a scripted failure names one, so it exists.
+        ...(s.deletion?.failedResources ?? [])
+          .filter((f) => !s.resources.some((r) => r.logicalId === f.logicalId))
+          .map((f) => ({
+            logicalId: f.logicalId,
+            type: f.type,
+            status: 'CREATE_COMPLETE',
+            retain: false,
+            physicalId: `${s.name}-${f.logicalId}`.toLowerCase().slice(0, 63),
+          })),
+      ],
       deletion: {
         outcome: s.deletion?.outcome ?? 'complete',
         ms: (s.deletion?.seconds ?? this.scenario.aws.deleteSeconds) * 1000,
@@ -354,7 +381,12 @@ export class World {
     if (stack.status === 'DELETE_COMPLETE') return;
     for (const r of stack.resources) {
       const declared = s.resources.find((x) => x.logicalId === r.logicalId);
-      const contents: ScenarioContents | undefined = declared?.contents;
+      // A scripted failure of a bucket or repository means it holds data (BucketNotEmpty): give it some.
+      const scripted =
+        s.deletion?.outcome === 'failed' &&
+        s.deletion.failedResources.some((f) => f.logicalId === r.logicalId);
+      const contents: ScenarioContents | undefined =
+        declared?.contents ?? (scripted ? { ...SOME_CONTENTS } : undefined);
       const base = {
         name: r.physicalId,
         account: stack.account,
@@ -506,9 +538,16 @@ export class World {
       delete stack.deleting;
       return;
     }
+    // A scripted failure of a bucket or repository holds only while it holds data: once emptied, the
+    // resource deletes, as on AWS.
     const scripted =
       stack.deletion.outcome === 'failed'
-        ? stack.deletion.failedResources.filter((r) => !d.retain.includes(r.logicalId))
+        ? stack.deletion.failedResources
+            .filter((r) => !d.retain.includes(r.logicalId))
+            .filter((f) => {
+              const r = stack.resources.find((x) => x.logicalId === f.logicalId);
+              return !r || this.blocker(stack, r) !== undefined || !STORAGE_TYPES.includes(r.type);
+            })
         : [];
     // A bucket or repository still holding data fails like on AWS (retained ones are skipped).
     const blocked = stack.resources
