@@ -2,7 +2,7 @@ import { mkdtemp, readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { configFile, startCli, until } from '../helpers/cli.js';
+import { configFile, readJsonLines, startCli, until } from '../helpers/cli.js';
 import { liveAndGoneWorld } from '../helpers/worlds.js';
 import { type Sandbox, startSandbox } from '../sandbox/index.js';
 
@@ -141,10 +141,7 @@ describe('daemon e2e (the container entrypoint)', () => {
     };
     const records = Object.values(state.stacks).filter((s) => s.deletion);
     expect(records.map((r) => [r.name, r.deletion?.status])).toEqual([[deleted, 'deleted']]);
-    const audit = (await readFile(join(dir, 'audit.jsonl'), 'utf8'))
-      .trim()
-      .split('\n')
-      .map((l) => JSON.parse(l) as { event: string });
+    const audit = await readJsonLines(join(dir, 'audit.jsonl'));
     expect(audit.map((a) => a.event)).toEqual(['delete-attempt', 'delete-complete']);
   }, 60_000);
 });

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Report } from '../../src/report/json-report.js';
-import { configFile, runCli, startCli, tagsFor, until } from '../helpers/cli.js';
+import { configFile, readJsonLines, runCli, startCli, tagsFor, until } from '../helpers/cli.js';
 import { type Sandbox, startSandbox } from '../sandbox/index.js';
 
 /**
@@ -157,10 +157,7 @@ describe('reap e2e', () => {
     );
     expect(notes[0]?.body).toMatch(/MR_MERGED/);
     // Audit log: JSON lines for every attempt and outcome.
-    const audit = (await readFile(join(dir, 'audit.jsonl'), 'utf8'))
-      .trim()
-      .split('\n')
-      .map((l) => JSON.parse(l) as { event: string });
+    const audit = await readJsonLines(join(dir, 'audit.jsonl'));
     expect(audit.filter((a) => a.event === 'delete-attempt')).toHaveLength(3);
     expect(audit.filter((a) => a.event === 'delete-complete')).toHaveLength(2);
     // A second run changes nothing: no new DeleteStack, no new note.

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Report } from '../../src/report/json-report.js';
-import { configFile, runCli, tagsFor } from '../helpers/cli.js';
+import { configFile, readJsonLines, runCli, tagsFor } from '../helpers/cli.js';
 import { liveAndGoneWorld } from '../helpers/worlds.js';
 import { type Sandbox, startSandbox } from '../sandbox/index.js';
 
@@ -108,10 +108,7 @@ async function reap(sb: Sandbox, limits: Record<string, unknown> = {}) {
   );
   const report = JSON.parse(await readFile(join(dir, 'r.json'), 'utf8')) as Report;
   const byName = Object.fromEntries(report.environments.map((e) => [e.stack.name, e]));
-  const audit = (await readFile(join(dir, 'audit.jsonl'), 'utf8'))
-    .trim()
-    .split('\n')
-    .map((l) => JSON.parse(l) as Record<string, unknown>);
+  const audit = await readJsonLines(join(dir, 'audit.jsonl'));
   return { out, byName, audit };
 }
 

@@ -1,6 +1,6 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { existsSync, mkdtempSync } from 'node:fs';
-import { mkdtemp, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
@@ -144,4 +144,12 @@ export function tagsFor(
     .slice(0, 63)
     .replace(/^-+|-+$/g, '');
   return { 'gitlab:project-id': String(projectId), 'gitlab:ref': ref, 'gitlab:ref-slug': slug, ...extra };
+}
+
+/** The entries of a JSON-lines file (the audit log), one object per line. */
+export async function readJsonLines(path: string): Promise<Record<string, unknown>[]> {
+  return (await readFile(path, 'utf8'))
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l) as Record<string, unknown>);
 }
