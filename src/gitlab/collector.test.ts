@@ -112,4 +112,59 @@ describe('collectGitLab (in process)', () => {
     expect(w.calls.get('gitlab.branchesPage')).toBe(2);
     expect(w.calls.get('gitlab.branch') ?? 0).toBe(0);
   });
+
+  it('asks for the rest of a listing at once when the first page tells the total, and keeps page order', async () => {
+    // 450 branches (5 pages) and 8 refs spread over them: listing (4 more pages) beats 8 lookups.
+    const refs = Array.from({ length: 8 }, (_, i) => `topic/${100 + i * 40}`);
+    const w = world(
+      refs.map((ref, i) => ({ name: `s${i}`, tags: tagsFor(7, ref) })),
+      450,
+    );
+    const real = w.deps.gitlab.branchesPage.bind(w.deps.gitlab);
+    let inFlight = 0;
+    let most = 0;
+    const asked: number[] = [];
+    w.deps.gitlab.branchesPage = async (pid, page) => {
+      asked.push(page);
+      most = Math.max(most, ++inFlight);
+      // Later pages answer first: the result must not depend on the order of the answers.
+      await new Promise((r) => setTimeout(r, 50 - page * 5));
+      inFlight--;
+      return real(pid, page);
+    };
+    const out = await collect(w);
+    expect(out.errors).toEqual([]);
+    expect(asked).toEqual([1, 2, 3, 4, 5]);
+    expect(most).toBe(4);
+    expect(w.calls.get('gitlab.branch') ?? 0).toBe(0);
+    const names = w.world.stacks.map((s) => {
+      const e = out.evidence.get(s.stackId);
+      return e?.branches?.ok ? e.branches.value.map((b) => b.name) : 'error';
+    });
+    expect(names).toEqual(refs.map((r) => [r]));
+  });
+
+  it('follows pages past the announced total when the collection grew while it was read', async () => {
+    const refs = Array.from({ length: 8 }, (_, i) => `topic/${100 + i * 30}`);
+    const w = world(
+      refs.map((ref, i) => ({ name: `s${i}`, tags: tagsFor(7, ref) })),
+      350,
+    );
+    const real = w.deps.gitlab.branchesPage.bind(w.deps.gitlab);
+    const asked: number[] = [];
+    // The first page says 2 pages; by the time page 2 is read there are 4.
+    w.deps.gitlab.branchesPage = async (pid, page) => {
+      asked.push(page);
+      const p = await real(pid, page);
+      return page === 1 ? { ...p, totalPages: 2 } : p;
+    };
+    const out = await collect(w);
+    expect(out.errors).toEqual([]);
+    expect(asked).toEqual([1, 2, 3, 4]);
+    const found = w.world.stacks.map((s) => {
+      const e = out.evidence.get(s.stackId);
+      return e?.branches?.ok ? e.branches.value.length : -1;
+    });
+    expect(found).toEqual(refs.map(() => 1));
+  });
 });

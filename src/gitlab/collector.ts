@@ -133,6 +133,15 @@ async function readFacts<T>(
     };
     take(first);
     let next = first.nextPage;
+    if (next !== null && first.totalPages !== null && first.totalPages >= next) {
+      // The first page told how many there are: ask for the rest at once (the HTTP layer bounds how many
+      // go together), instead of one round trip after another; kept in page order.
+      const numbers = Array.from({ length: first.totalPages - next + 1 }, (_, i) => (next as number) + i);
+      const pages = await Promise.all(numbers.map((n) => step.listPage(n)));
+      for (const page of pages) take(page);
+      // A collection that grew while it was read has pages beyond the total: follow them one by one.
+      next = pages.at(-1)?.nextPage ?? null;
+    }
     while (next !== null) {
       const page = await step.listPage(next);
       take(page);

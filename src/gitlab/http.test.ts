@@ -1,5 +1,6 @@
-import { createServer } from 'node:http';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { gzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import { silentLogger } from '../log/logger.js';
 import { ApiStats } from '../util/api-stats.js';
@@ -61,6 +62,108 @@ describe('GitLab HTTP layer', () => {
       expect(calls - before).toBe(1);
     } finally {
       server.close();
+    }
+  });
+
+  /** A loopback server for one test; its base URL and the requests it saw. */
+  async function serve(handle: (req: IncomingMessage, res: ServerResponse) => void) {
+    const seen: { url: string; headers: IncomingMessage['headers'] }[] = [];
+    const server: Server = createServer((req, res) => {
+      seen.push({ url: req.url ?? '', headers: req.headers });
+      handle(req, res);
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
+    const origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    return { origin, base: `${origin}/api/v4/`, seen, close: () => server.close() };
+  }
+
+  const handlerFor = (stats = new ApiStats(), timeoutMs = 5_000, maxRetries = 0) =>
+    createGitLabRequestHandler({
+      rateLimitReserve: 0.5,
+      concurrency: 2,
+      timeoutMs,
+      maxRetries,
+      logger: silentLogger(),
+      stats,
+      sleep: async () => {},
+    });
+
+  it("follows GitLab's redirect for a former path on the same host; each hop is a counted request", async () => {
+    const gl = await serve((req, res) => {
+      if (req.url?.startsWith('/api/v4/projects/acme%2Fold'))
+        return void res.writeHead(301, { location: '/api/v4/projects/7' }).end();
+      res.writeHead(200, { 'content-type': 'application/json', 'x-total': '1' }).end('{"id":7}');
+    });
+    const stats = new ApiStats();
+    try {
+      const out = (await handlerFor(stats)('projects/acme%2Fold', {
+        method: 'GET',
+        prefixUrl: gl.base,
+        headers: { 'PRIVATE-TOKEN': 'glpat-secret' },
+      })) as unknown as { body: unknown; headers: Record<string, string> };
+      expect(out.body).toEqual({ id: 7 });
+      expect(out.headers['x-total']).toBe('1');
+      expect(gl.seen.map((r) => r.url)).toEqual(['/api/v4/projects/acme%2Fold', '/api/v4/projects/7']);
+      expect(gl.seen[1]?.headers['private-token']).toBe('glpat-secret');
+      expect(stats.snapshot().calls.gitlab).toEqual({ 'GET /projects/:id': 2 });
+    } finally {
+      gl.close();
+    }
+  });
+
+  it('does not follow a redirect to another host: the token stays home and the answer is an error', async () => {
+    const elsewhere = await serve((_req, res) => void res.writeHead(200).end('{}'));
+    const gl = await serve(
+      (_req, res) => void res.writeHead(302, { location: `${elsewhere.origin}/steal` }).end(),
+    );
+    try {
+      await expect(
+        handlerFor()('projects/1', {
+          method: 'GET',
+          prefixUrl: gl.base,
+          headers: { 'PRIVATE-TOKEN': 'glpat-secret' },
+        }),
+      ).rejects.toMatchObject({ cause: { response: { status: 302 } } });
+      expect(elsewhere.seen).toEqual([]);
+    } finally {
+      gl.close();
+      elsewhere.close();
+    }
+  });
+
+  it('decodes compressed answers and asks for them', async () => {
+    const gl = await serve(
+      (_req, res) =>
+        void res
+          .writeHead(200, { 'content-type': 'application/json', 'content-encoding': 'gzip' })
+          .end(gzipSync(JSON.stringify([{ name: 'main' }]))),
+    );
+    try {
+      const out = (await handlerFor()('projects/1/repository/branches', {
+        method: 'GET',
+        prefixUrl: gl.base,
+      })) as unknown as { body: unknown };
+      expect(out.body).toEqual([{ name: 'main' }]);
+      expect(gl.seen[0]?.headers['accept-encoding']).toContain('gzip');
+    } finally {
+      gl.close();
+    }
+  });
+
+  it('gives up on an answer that never completes, as a timeout', async () => {
+    const gl = await serve((_req, res) => {
+      // Headers, then silence: the deadline covers the body too.
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.write('[');
+    });
+    try {
+      const started = Date.now();
+      await expect(
+        handlerFor(new ApiStats(), 300)('projects/1', { method: 'GET', prefixUrl: gl.base }),
+      ).rejects.toMatchObject({ name: 'GitbeakerTimeoutError' });
+      expect(Date.now() - started).toBeLessThan(3_000);
+    } finally {
+      gl.close();
     }
   });
 });

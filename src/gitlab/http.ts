@@ -8,6 +8,7 @@ import type { Logger } from '../log/logger.js';
 import type { ApiStats } from '../util/api-stats.js';
 import { RequestPacer } from '../util/pacer.js';
 import { USER_AGENT } from '../util/version.js';
+import { type HeaderReader, type HttpAnswer, HttpTransport } from './transport.js';
 
 /**
  * The HTTP layer under @gitbeaker/rest. Gitbeaker 43.8 retries 429/502 ten times within ~0.25 s and never
@@ -39,31 +40,40 @@ export interface GitLabHttpOptions {
 const RETRY_STATUS = new Set([429, 500, 502, 503, 504]);
 const MAX_WAIT_MS = 120_000;
 
+/** Path segments after which GitLab puts an id or a name (what `routeOf` replaces by `:id`). */
+const COLLECTIONS = new Set([
+  'projects',
+  'branches',
+  'merge_requests',
+  'environments',
+  'issues',
+  'notes',
+  'labels',
+  'groups',
+]);
+
 /** Route template for stats: ids and names become `:id`. */
 export function routeOf(method: string, url: URL): string {
   const parts = url.pathname.replace(/^.*\/api\/v4\//, '').split('/');
-  const collections = new Set([
-    'projects',
-    'branches',
-    'merge_requests',
-    'environments',
-    'issues',
-    'notes',
-    'labels',
-    'groups',
-  ]);
-  return `${method} /${parts.map((p, i) => (i > 0 && collections.has(parts[i - 1] as string) ? ':id' : p)).join('/')}`;
+  return `${method} /${parts.map((p, i) => (i > 0 && COLLECTIONS.has(parts[i - 1] as string) ? ':id' : p)).join('/')}`;
 }
 
-async function processBody(response: Response): Promise<unknown> {
-  const type = (response.headers.get('content-type') ?? '').split(';')[0]?.trim() ?? '';
-  if (type === 'application/json') return response.json().then((v: unknown) => v ?? {});
-  if (type.startsWith('text/')) return response.text().then((t) => t || '');
-  return response.blob();
+/** The body as gitbeaker expects it: JSON parsed, text as a string, anything else a Blob. */
+function processBody(answer: HttpAnswer, asStream: boolean | undefined): unknown {
+  if (answer.status === 204) return null;
+  if (asStream) return new Blob([answer.body]).stream();
+  const type = (answer.headers.get('content-type') ?? '').split(';')[0]?.trim() ?? '';
+  if (type === 'application/json')
+    return answer.body.length ? (JSON.parse(answer.body.toString('utf8')) ?? {}) : {};
+  if (type.startsWith('text/')) return answer.body.toString('utf8');
+  return new Blob([answer.body]);
 }
+
+const REDIRECTS = new Set([301, 302, 303, 307, 308]);
+const MAX_REDIRECTS = 5;
 
 /** Seconds from `Retry-After` (delta or HTTP date), else until `RateLimit-Reset`, else undefined. */
-export function retryAfterMs(headers: Headers, now = Date.now()): number | undefined {
+export function retryAfterMs(headers: HeaderReader, now = Date.now()): number | undefined {
   const ra = headers.get('retry-after');
   if (ra !== null) {
     if (/^\d+$/.test(ra.trim())) return Number(ra) * 1000;
@@ -85,62 +95,88 @@ export function createGitLabRequestHandler(options: GitLabHttpOptions) {
     sleep,
   });
   const limit: LimitFunction = pLimit(options.concurrency);
+  const transport = new HttpTransport(options.concurrency);
+
+  /** One request and its same-origin redirects, each hop paced and counted like any request. */
+  const exchange = async (
+    url: URL,
+    route: string,
+    method: string,
+    headers: Record<string, string>,
+    body: unknown,
+  ) => {
+    let target = url;
+    let verb = method;
+    let payload = body as string | Uint8Array | undefined;
+    let sent = headers;
+    for (let hop = 0; ; hop++) {
+      const hopRoute = hop === 0 ? route : routeOf(verb, target);
+      await pacer.acquire();
+      let answer: HttpAnswer;
+      try {
+        answer = await transport.send({
+          url: target,
+          method: verb,
+          headers: sent,
+          body: payload,
+          timeoutMs: options.timeoutMs,
+        });
+      } catch (error) {
+        pacer.settled();
+        options.stats.call('gitlab', hopRoute, true);
+        throw error;
+      }
+      pacer.observe(answer.headers);
+      const ok = answer.status >= 200 && answer.status < 300;
+      options.stats.call('gitlab', hopRoute, !ok && !REDIRECTS.has(answer.status));
+      const location = answer.headers.get('location');
+      if (!REDIRECTS.has(answer.status) || location === null || hop === MAX_REDIRECTS)
+        return { answer, url: target, method: verb };
+      const next = new URL(location, target);
+      // GitLab redirects a renamed project's old path on its own host; the token never follows elsewhere.
+      if (next.origin !== target.origin) return { answer, url: target, method: verb };
+      if (answer.status === 303 || ((answer.status === 301 || answer.status === 302) && verb === 'POST')) {
+        verb = 'GET';
+        payload = undefined;
+        const { 'content-type': _dropped, ...rest } = sent;
+        sent = rest;
+      }
+      target = next;
+    }
+  };
 
   return async (endpoint: string, raw?: Record<string, unknown>) => {
     const {
-      rateLimiters: _r,
-      agent: _a,
       asStream,
       prefixUrl,
       searchParams,
       method,
-      signal: _s,
-      ...init
+      headers: given,
+      body,
     } = (raw ?? {}) as unknown as {
-      rateLimiters?: unknown;
-      agent?: unknown;
       asStream?: boolean;
       prefixUrl?: string;
       searchParams?: string;
       method: string;
-      signal?: AbortSignal;
-    } & RequestInit;
+      headers?: Record<string, string>;
+      body?: unknown;
+    };
     const base = prefixUrl ? (prefixUrl.endsWith('/') ? prefixUrl : `${prefixUrl}/`) : undefined;
     const url = new URL(endpoint, base);
     url.search = searchParams ?? '';
     const route = routeOf(method, url);
+    const headers: Record<string, string> = {};
+    for (const [k, v] of Object.entries(given ?? {})) headers[k.toLowerCase()] = String(v);
+    headers['user-agent'] = USER_AGENT;
     let lastStatus = 0;
     for (let attempt = 0; attempt <= options.maxRetries; attempt++) {
-      const outcome = await limit(async () => {
-        await pacer.acquire();
-        const headers = new Headers(init.headers);
-        headers.set('user-agent', USER_AGENT);
-        // A timer cleared once the answer is read, not AbortSignal.timeout: fetch keeps a request
-        // reachable from that signal until it fires, so at hundreds of requests a second the last
-        // `timeout` worth of requests would stay on the heap.
-        const controller = new AbortController();
-        const timer = setTimeout(
-          () => controller.abort(new DOMException('The operation timed out', 'TimeoutError')),
-          options.timeoutMs,
-        );
-        const request = new Request(url, { ...init, headers, method, signal: controller.signal });
-        try {
-          const response = await fetch(request);
-          pacer.observe(response.headers);
-          options.stats.call('gitlab', route, !response.ok);
-          return { request, response, timer };
-        } catch (error) {
-          clearTimeout(timer);
-          pacer.settled();
-          options.stats.call('gitlab', route, true);
-          return { request, error: error as Error };
-        }
-      });
+      const outcome = await limit(() =>
+        exchange(url, route, method, headers, body).catch((error: unknown) => ({ error: error as Error })),
+      );
       const backoff = Math.min(MAX_WAIT_MS, 250 * 2 ** attempt) * (0.5 + Math.random() / 2);
       if ('error' in outcome) {
         if (attempt === options.maxRetries) {
-          const name = outcome.error?.name;
-          if (name === 'TimeoutError' || name === 'AbortError')
+          if (outcome.error?.name === 'TimeoutError')
             throw new GitbeakerTimeoutError('Query timeout was reached');
           throw outcome.error;
         }
@@ -152,35 +188,22 @@ export function createGitLabRequestHandler(options: GitLabHttpOptions) {
         await sleep(backoff);
         continue;
       }
-      const { request, response, timer } = outcome;
-      try {
-        if (response.ok) {
-          const body =
-            response.status === 204 ? null : asStream ? response.body : await processBody(response);
-          return {
-            body,
-            headers: Object.fromEntries(response.headers.entries()),
-            status: response.status,
-          } as never;
-        }
-        lastStatus = response.status;
-        if (response.status === 429 && attempt === options.maxRetries) {
-          await response.body?.cancel();
-          break;
-        }
-        if (RETRY_STATUS.has(response.status) && attempt < options.maxRetries) {
-          await response.body?.cancel();
-        } else {
-          await failWith(response, request);
-        }
-      } finally {
-        clearTimeout(timer);
+      const { answer } = outcome;
+      if (answer.status >= 200 && answer.status < 300) {
+        return {
+          body: processBody(answer, asStream),
+          headers: answer.headerRecord,
+          status: answer.status,
+        } as never;
       }
-      const wait = Math.min(MAX_WAIT_MS, retryAfterMs(response.headers) ?? backoff);
-      if (response.status === 429) pacer.pause(wait);
-      options.stats.retry('gitlab', response.status, wait);
+      lastStatus = answer.status;
+      if (answer.status === 429 && attempt === options.maxRetries) break;
+      if (!RETRY_STATUS.has(answer.status) || attempt === options.maxRetries) failWith(answer, outcome);
+      const wait = Math.min(MAX_WAIT_MS, retryAfterMs(answer.headers) ?? backoff);
+      if (answer.status === 429) pacer.pause(wait);
+      options.stats.retry('gitlab', answer.status, wait);
       options.logger[options.retryLogLevel ?? 'warn'](
-        { route, status: response.status, attempt, waitMs: wait },
+        { route, status: answer.status, attempt, waitMs: wait },
         'gitlab throttled or failing, retrying',
       );
       await sleep(wait);
@@ -191,11 +214,14 @@ export function createGitLabRequestHandler(options: GitLabHttpOptions) {
   };
 }
 
-/** Throws the gitbeaker error for a final non-2xx answer, with GitLab's own message as description. */
-async function failWith(response: Response, request: Request): Promise<never> {
-  const text = await response.text();
+/**
+ * Throws the gitbeaker error for a final non-2xx answer, with GitLab's own message as description. The
+ * cause carries the status and headers (what callers read), not the request's headers (the token).
+ */
+function failWith(answer: HttpAnswer, sent: { url: URL; method: string }): never {
+  const text = answer.body.toString('utf8');
   let description = text;
-  if ((response.headers.get('content-type') ?? '').includes('application/json')) {
+  if ((answer.headers.get('content-type') ?? '').includes('application/json')) {
     try {
       const parsed = JSON.parse(text) as { error?: unknown; message?: unknown };
       const d = parsed?.error ?? parsed?.message ?? '';
@@ -204,5 +230,11 @@ async function failWith(response: Response, request: Request): Promise<never> {
       // keep the raw text
     }
   }
-  throw new GitbeakerRequestError(description, { cause: { description, request, response } });
+  throw new GitbeakerRequestError(description, {
+    cause: {
+      description,
+      request: { method: sent.method, url: sent.url.href },
+      response: { status: answer.status, headers: answer.headerRecord },
+    },
+  } as never);
 }

@@ -68,12 +68,12 @@ export class RequestPacer {
   }
 
   /** A request was answered: reads `RateLimit-Limit`, `-Remaining` and `-Reset`. */
-  observe(headers: Headers): void {
+  observe(headers: { get(name: string): string | null }): void {
     this.inFlight = Math.max(0, this.inFlight - 1);
     const limit = Number(headers.get('ratelimit-limit'));
     const remaining = Number(headers.get('ratelimit-remaining'));
     const reset = Number(headers.get('ratelimit-reset'));
-    if (!headers.has('ratelimit-remaining') || Number.isNaN(remaining)) return;
+    if (headers.get('ratelimit-remaining') === null || Number.isNaN(remaining)) return;
     const resetAt = reset > 0 ? reset * 1000 : this.now() + 60_000;
     if (remaining <= 0) this.pausedUntil = Math.max(this.pausedUntil, resetAt);
     if (!(limit > 0)) return;
