@@ -5,7 +5,7 @@ import type { ECRClient } from '@aws-sdk/client-ecr';
 import type { ResourceGroupsTaggingAPIClient } from '@aws-sdk/client-resource-groups-tagging-api';
 import type { S3Client } from '@aws-sdk/client-s3';
 import { STSClient } from '@aws-sdk/client-sts';
-import { fromTemporaryCredentials } from '@aws-sdk/credential-providers';
+import type { fromTemporaryCredentials } from '@aws-sdk/credential-providers';
 import type { Logger } from '../log/logger.js';
 import type { ApiStats } from '../util/api-stats.js';
 import { RequestPacer } from '../util/pacer.js';
@@ -85,6 +85,18 @@ function shared(provider: CredentialProvider): CredentialProvider {
   }) as CredentialProvider;
 }
 
+/**
+ * `fromTemporaryCredentials`, its module loaded on the first call: it takes about 30 ms to load, which
+ * a run without `roleArn` targets would otherwise pay.
+ */
+function assumeRole(params: Parameters<typeof fromTemporaryCredentials>[0]['params']): CredentialProvider {
+  let provider: Promise<CredentialProvider> | undefined;
+  return (async (...args: Parameters<CredentialProvider>) => {
+    provider ??= import('@aws-sdk/credential-providers').then((m) => m.fromTemporaryCredentials({ params }));
+    return (await provider)(...args);
+  }) as CredentialProvider;
+}
+
 /** Clients per role and region, shared by the reader and the writer (one AssumeRole per role and run). */
 export class AwsClients {
   private readonly credentialsFor = new Map<string, CredentialProvider | undefined>();
@@ -103,12 +115,10 @@ export class AwsClients {
         key,
         target.roleArn
           ? shared(
-              fromTemporaryCredentials({
-                params: {
-                  RoleArn: target.roleArn,
-                  RoleSessionName: 'env-reaper',
-                  ...(target.externalId ? { ExternalId: target.externalId } : {}),
-                },
+              assumeRole({
+                RoleArn: target.roleArn,
+                RoleSessionName: 'env-reaper',
+                ...(target.externalId ? { ExternalId: target.externalId } : {}),
               }),
             )
           : undefined,

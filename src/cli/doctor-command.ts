@@ -44,7 +44,7 @@ export async function doctorCommand(
       costProbe: async (target) => {
         await cost?.costByTag(target, config.cost.tagKey, day(-1), day(0));
       },
-      store: createStateStore(config),
+      store: await createStateStore(config),
       now: () => Date.now(),
     },
     { forReapApply: opts.apply === true || config.mode === 'apply', writeTest: opts.writeTest === true },

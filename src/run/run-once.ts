@@ -97,7 +97,7 @@ export async function reapOnce(
         ...ctx.deps,
         writers: ctx.writers,
         leftovers: ctx.leftovers,
-        store: createStateStore(ctx.config),
+        store: await createStateStore(ctx.config),
         ...(options.shouldStop ? { shouldStop: options.shouldStop } : {}),
       },
       {
