@@ -97,11 +97,19 @@ function classifyError(error: unknown): EvidenceError {
   return { code: 'NETWORK', message: (error as Error)?.message ?? String(error) };
 }
 
+/** One array schema per item schema, built once instead of once per page. */
+const arrays = new WeakMap<z.ZodType, z.ZodType>();
+
 function pageOf<T>(
   res: { data: unknown; paginationInfo: { next: number | null; totalPages: number } },
   schema: z.ZodType<T>,
 ): { items: T[]; nextPage: number | null; totalPages: number | null } {
-  const items = z.array(schema).parse(res.data);
+  let array = arrays.get(schema) as z.ZodType<T[]> | undefined;
+  if (!array) {
+    array = z.array(schema);
+    arrays.set(schema, array);
+  }
+  const items = array.parse(res.data);
   const totalPages = Number.isFinite(res.paginationInfo.totalPages) ? res.paginationInfo.totalPages : null;
   return { items, nextPage: res.paginationInfo.next ?? null, totalPages };
 }
