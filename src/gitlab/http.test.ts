@@ -4,7 +4,7 @@ import { gzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import { silentLogger } from '../log/logger.js';
 import { ApiStats } from '../util/api-stats.js';
-import { createGitLabRequestHandler, retryAfterMs, routeOf } from './http.js';
+import { createGitLabRequestHandler, mayFollow, retryAfterMs, routeOf } from './http.js';
 
 describe('GitLab HTTP layer', () => {
   it('reads Retry-After as seconds or a date, else RateLimit-Reset', () => {
@@ -19,6 +19,26 @@ describe('GitLab HTTP layer', () => {
     expect(
       routeOf('GET', new URL('http://x/api/v4/projects/acme%2Fshop/repository/branches/feature%2Fx')),
     ).toBe('GET /projects/:id/repository/branches/:id');
+  });
+
+  it('follows a redirect with the token only to the same host, and never down to http', () => {
+    const u = (s: string) => new URL(s);
+    expect(
+      mayFollow(u('https://gl.example/api/v4/projects/a%2Fb'), u('https://gl.example/api/v4/projects/7')),
+    ).toBe(true);
+    expect(mayFollow(u('http://gl.example:8080/api/v4/x'), u('https://gl.example/api/v4/projects/7'))).toBe(
+      true,
+    );
+    expect(mayFollow(u('https://gl.example/api/v4/x'), u('http://gl.example/api/v4/projects/7'))).toBe(false);
+    expect(mayFollow(u('https://gl.example/api/v4/x'), u('https://evil.example/api/v4/projects/7'))).toBe(
+      false,
+    );
+    expect(mayFollow(u('https://gl.example/api/v4/x'), u('https://gl.example.evil/api/v4/projects/7'))).toBe(
+      false,
+    );
+    expect(mayFollow(u('http://gl.example/api/v4/x'), u('http://gl.example:9999/api/v4/projects/7'))).toBe(
+      false,
+    );
   });
 
   it('waits for Retry-After on 429 and retries; 4xx other than 429 fail at once', async () => {

@@ -70,6 +70,16 @@ function processBody(answer: HttpAnswer, asStream: boolean | undefined): unknown
 }
 
 const REDIRECTS = new Set([301, 302, 303, 307, 308]);
+
+/**
+ * Whether a redirect may be followed with the token: GitLab sends a renamed or transferred project's old
+ * path to `/projects/:id` on its own host. Same origin, or the same host over https (a proxy that
+ * upgrades); never another host, and never from https down to http.
+ */
+export function mayFollow(from: URL, to: URL): boolean {
+  if (to.origin === from.origin) return true;
+  return to.hostname === from.hostname && to.protocol === 'https:';
+}
 const MAX_REDIRECTS = 5;
 
 /** Seconds from `Retry-After` (delta or HTTP date), else until `RateLimit-Reset`, else undefined. */
@@ -133,8 +143,7 @@ export function createGitLabRequestHandler(options: GitLabHttpOptions) {
       if (!REDIRECTS.has(answer.status) || location === null || hop === MAX_REDIRECTS)
         return { answer, url: target, method: verb };
       const next = new URL(location, target);
-      // GitLab redirects a renamed project's old path on its own host; the token never follows elsewhere.
-      if (next.origin !== target.origin) return { answer, url: target, method: verb };
+      if (!mayFollow(target, next)) return { answer, url: target, method: verb };
       if (answer.status === 303 || ((answer.status === 301 || answer.status === 302) && verb === 'POST')) {
         verb = 'GET';
         payload = undefined;
