@@ -206,12 +206,10 @@ export const configSchema = z
           .max(64)
           .default(8)
           .meta({ description: 'Requests in flight to GitLab at once.' }),
-        timeout: duration()
-          .default('30s')
-          .meta({
-            description:
-              'Deadline of one GitLab request, its answer read whole; past it the request is retried.',
-          }),
+        timeout: duration().default('30s').meta({
+          description:
+            'Deadline of one GitLab request, its answer read whole; past it the request is retried.',
+        }),
         fetchStrategy: z.enum(['auto', 'per-stack']).default('auto').meta({
           description:
             'auto: each project read once per run, listing or per-ref lookups by cost. per-stack: one lookup chain per stack (the naive baseline, for benchmarks).',
