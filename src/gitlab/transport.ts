@@ -59,10 +59,17 @@ function flatten(raw: http.IncomingHttpHeaders): Record<string, string> {
 export class HttpTransport {
   private readonly agents: { http: http.Agent; https: https.Agent };
 
-  constructor(maxSockets: number) {
+  /**
+   * @param idleMs how long an idle socket is kept for reuse. Shorter than the idle timeouts of GitLab's
+   * web servers and proxies (60 s and more), so a request after a pause (the daemon between runs) does
+   * not go out on a socket the server already closed; Node's own global agent uses 5 s too.
+   */
+  constructor(maxSockets: number, idleMs = 5_000) {
+    // The agent applies `timeout` to every socket, but only destroys the idle ones on it: a request in
+    // flight merely gets a 'timeout' event nobody listens to, and keeps its own deadline.
     this.agents = {
-      http: new http.Agent({ keepAlive: true, maxSockets }),
-      https: new https.Agent({ keepAlive: true, maxSockets }),
+      http: new http.Agent({ keepAlive: true, maxSockets, timeout: idleMs }),
+      https: new https.Agent({ keepAlive: true, maxSockets, timeout: idleMs }),
     };
   }
 
