@@ -70,6 +70,7 @@ function processBody(answer: HttpAnswer, asStream: boolean | undefined): unknown
 }
 
 const REDIRECTS = new Set([301, 302, 303, 307, 308]);
+const MAX_REDIRECTS = 5;
 
 /**
  * Whether a redirect may be followed with the token: GitLab sends a renamed or transferred project's old
@@ -80,7 +81,6 @@ export function mayFollow(from: URL, to: URL): boolean {
   if (to.origin === from.origin) return true;
   return to.hostname === from.hostname && to.protocol === 'https:';
 }
-const MAX_REDIRECTS = 5;
 
 /** Seconds from `Retry-After` (delta or HTTP date), else until `RateLimit-Reset`, else undefined. */
 export function retryAfterMs(headers: HeaderReader, now = Date.now()): number | undefined {
