@@ -186,4 +186,81 @@ describe('GitLab HTTP layer', () => {
       gl.close();
     }
   });
+
+  it('never sends a POST twice once it may have reached GitLab; a 429 (nothing done) is retried', async () => {
+    let notes = 0;
+    let mode: 'slow' | '502' | '429-once' = 'slow';
+    const gl = await serve((req, res) => {
+      if (req.method !== 'POST') return void res.writeHead(502).end();
+      notes++;
+      if (mode === 'slow')
+        return void setTimeout(
+          () => res.writeHead(201, { 'content-type': 'application/json' }).end('{}'),
+          1_000,
+        );
+      if (mode === '502') return void res.writeHead(502, { 'content-type': 'text/plain' }).end('Bad Gateway');
+      if (notes === 1) return void res.writeHead(429, { 'retry-after': '1' }).end();
+      res.writeHead(201, { 'content-type': 'application/json' }).end('{"id":1}');
+    });
+    const post = {
+      method: 'POST',
+      prefixUrl: gl.base,
+      body: '{"body":"note"}',
+      headers: { 'content-type': 'application/json' },
+    };
+    try {
+      // Processed too late for the deadline: not posted again.
+      await expect(
+        handlerFor(new ApiStats(), 200, 3)('projects/1/merge_requests/2/notes', post),
+      ).rejects.toMatchObject({
+        name: 'GitbeakerTimeoutError',
+      });
+      expect(notes).toBe(1);
+      mode = '502';
+      notes = 0;
+      await expect(
+        handlerFor(new ApiStats(), 5_000, 3)('projects/1/merge_requests/2/notes', post),
+      ).rejects.toMatchObject({
+        cause: { response: { status: 502 } },
+      });
+      expect(notes).toBe(1);
+      mode = '429-once';
+      notes = 0;
+      const out = (await handlerFor(
+        new ApiStats(),
+        5_000,
+        3,
+      )('projects/1/merge_requests/2/notes', post)) as unknown as {
+        body: unknown;
+      };
+      expect(out.body).toEqual({ id: 1 });
+      expect(notes).toBe(2);
+      // A GET is read again after a 502.
+      const before = gl.seen.length;
+      await expect(
+        handlerFor(new ApiStats(), 5_000, 2)('projects/1', { method: 'GET', prefixUrl: gl.base }),
+      ).rejects.toBeDefined();
+      expect(gl.seen.length - before).toBe(3);
+    } finally {
+      gl.close();
+    }
+  });
+
+  it('retries a POST that could not connect at all', async () => {
+    const gl = await serve(
+      (_req, res) => void res.writeHead(201, { 'content-type': 'application/json' }).end('{}'),
+    );
+    const port = new URL(gl.base).port;
+    gl.close();
+    const stats = new ApiStats();
+    await expect(
+      handlerFor(
+        stats,
+        1_000,
+        2,
+      )('projects/1/issues', { method: 'POST', prefixUrl: `http://127.0.0.1:${port}/api/v4/`, body: '{}' }),
+    ).rejects.toMatchObject({ code: 'ECONNREFUSED' });
+    // Three attempts, none of which reached a server.
+    expect(stats.snapshot().calls.gitlab).toEqual({ 'POST /projects/:id/issues': 3 });
+  });
 });

@@ -82,6 +82,13 @@ export function mayFollow(from: URL, to: URL): boolean {
   return to.hostname === from.hostname && to.protocol === 'https:';
 }
 
+/** Errors raised before a connection was made: the request cannot have reached GitLab. */
+const NOT_SENT = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'ENETUNREACH', 'EHOSTUNREACH']);
+
+function neverSent(error: Error | undefined): boolean {
+  return NOT_SENT.has((error as NodeJS.ErrnoException | undefined)?.code ?? '');
+}
+
 /** Seconds from `Retry-After` (delta or HTTP date), else until `RateLimit-Reset`, else undefined. */
 export function retryAfterMs(headers: HeaderReader, now = Date.now()): number | undefined {
   const ra = headers.get('retry-after');
@@ -177,6 +184,11 @@ export function createGitLabRequestHandler(options: GitLabHttpOptions) {
     const headers: Record<string, string> = {};
     for (const [k, v] of Object.entries(given ?? {})) headers[k.toLowerCase()] = String(v);
     headers['user-agent'] = USER_AGENT;
+    // A POST (a note, an issue, a stop) that may have reached GitLab is not sent again: a timeout or a
+    // 5xx does not say it was not done, and a second one would post twice. The next run's marker check
+    // finds what was done. Only answers that say nothing was done (429), or errors before any
+    // connection, are retried (got does not retry POST at all by default).
+    const replayable = method !== 'POST' && method !== 'PATCH';
     let lastStatus = 0;
     for (let attempt = 0; attempt <= options.maxRetries; attempt++) {
       const outcome = await limit(() =>
@@ -184,7 +196,8 @@ export function createGitLabRequestHandler(options: GitLabHttpOptions) {
       );
       const backoff = Math.min(MAX_WAIT_MS, 250 * 2 ** attempt) * (0.5 + Math.random() / 2);
       if ('error' in outcome) {
-        if (attempt === options.maxRetries) {
+        const last = attempt === options.maxRetries || (!replayable && !neverSent(outcome.error));
+        if (last) {
           if (outcome.error?.name === 'TimeoutError')
             throw new GitbeakerTimeoutError('Query timeout was reached');
           throw outcome.error;
@@ -207,7 +220,8 @@ export function createGitLabRequestHandler(options: GitLabHttpOptions) {
       }
       lastStatus = answer.status;
       if (answer.status === 429 && attempt === options.maxRetries) break;
-      if (!RETRY_STATUS.has(answer.status) || attempt === options.maxRetries) failWith(answer, outcome);
+      const retryable = replayable ? RETRY_STATUS.has(answer.status) : answer.status === 429;
+      if (!retryable || attempt === options.maxRetries) failWith(answer, outcome);
       const wait = Math.min(MAX_WAIT_MS, retryAfterMs(answer.headers) ?? backoff);
       if (answer.status === 429) pacer.pause(wait);
       options.stats.retry('gitlab', answer.status, wait);
