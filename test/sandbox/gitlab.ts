@@ -105,6 +105,8 @@ export class GitLabSandbox {
       }
     };
     const segments = path.split('/').filter(Boolean).map(decode);
+    // Its own list, not the product's routeOf: the sandbox counts calls for the bench and the tests,
+    // so it must not share a mistake with the code it measures.
     const collections = new Set([
       'projects',
       'branches',
