@@ -6,6 +6,7 @@ import type { ResourceGroupsTaggingAPIClient } from '@aws-sdk/client-resource-gr
 import type { S3Client } from '@aws-sdk/client-s3';
 import { STSClient } from '@aws-sdk/client-sts';
 import type { fromTemporaryCredentials } from '@aws-sdk/credential-providers';
+import { stamp } from '../errors/failure.js';
 import type { Logger } from '../log/logger.js';
 import type { ApiStats } from '../util/api-stats.js';
 import { RequestPacer } from '../util/pacer.js';
@@ -35,6 +36,11 @@ export interface AwsClientOptions {
   cloudFormationRps?: number | undefined;
   /** Path-style S3 URLs (S3-compatible endpoints, the sandbox), for emptying and confirming buckets. */
   s3ForcePathStyle?: boolean | undefined;
+  /**
+   * Deadline of one attempt (`aws.timeout`): without one the SDK waits for a silent endpoint forever.
+   * A timed-out attempt is retried like a 5xx, within `maxAttempts`.
+   */
+  timeoutMs?: number | undefined;
 }
 
 /** Counts every attempt, retries included: they cost rate limit too. */
@@ -44,7 +50,21 @@ function instrument<T extends { middlewareStack: { add: (...a: never[]) => void 
   service: string,
   pacer?: RequestPacer,
 ): T {
-  (client.middlewareStack as unknown as { add: (mw: unknown, opts: unknown) => void }).add(
+  const stack = client.middlewareStack as unknown as { add: (mw: unknown, opts: unknown) => void };
+  // Outermost: every failure, credentials and retries included, names the operation it came from, so a
+  // report can say which call failed (errors/failure.ts).
+  stack.add(
+    (next: (args: unknown) => Promise<unknown>, context: { commandName?: string }) =>
+      async (args: unknown) => {
+        try {
+          return await next(args);
+        } catch (error) {
+          throw stamp(error, 'aws', (context.commandName ?? 'unknown').replace(/Command$/, ''));
+        }
+      },
+    { step: 'initialize', name: 'envReaperOperation', priority: 'high' },
+  );
+  stack.add(
     (next: (args: unknown) => Promise<unknown>, context: { commandName?: string }) =>
       async (args: unknown) => {
         const op = (context.commandName ?? 'unknown').replace(/Command$/, '');
@@ -133,6 +153,16 @@ export class AwsClients {
       region,
       maxAttempts: this.options.maxAttempts ?? 5,
       customUserAgent: USER_AGENT,
+      ...(this.options.timeoutMs !== undefined
+        ? {
+            requestHandler: {
+              requestTimeout: this.options.timeoutMs,
+              // Without it the SDK only logs a warning when the deadline passes, and waits on.
+              throwOnRequestTimeout: true,
+              connectionTimeout: Math.min(this.options.timeoutMs, 10_000),
+            },
+          }
+        : {}),
       ...(c ? { credentials: c } : {}),
     };
   }

@@ -1,6 +1,7 @@
 import pLimit from 'p-limit';
 import type { StackFacts } from '../core/model.js';
 import type { RunError } from '../core/run-result.js';
+import { describeFailure } from '../errors/failure.js';
 import type { Logger } from '../log/logger.js';
 import { redactProcessSecrets as scrub } from '../util/redact.js';
 import type { AccountTarget } from './clients.js';
@@ -14,9 +15,21 @@ export interface AwsCollection {
   errors: RunError[];
 }
 
-function awsErrorCode(error: unknown): string {
-  const e = error as { name?: string; Code?: string };
-  return e?.Code ?? e?.name ?? 'AWS_ERROR';
+/** A failed AWS call as a run error: what, where, and with which code. */
+export function awsRunError(
+  error: unknown,
+  where: { scope: string; account?: string | undefined; region?: string | undefined },
+): RunError {
+  const f = describeFailure(error);
+  return {
+    scope: where.scope,
+    code: f.code,
+    message: scrub(f.message),
+    service: 'aws',
+    ...(f.operation !== undefined ? { operation: f.operation } : {}),
+    ...(where.account !== undefined ? { account: where.account } : {}),
+    ...(where.region !== undefined ? { region: where.region } : {}),
+  };
 }
 
 /**
@@ -38,17 +51,18 @@ export async function collectAws(
       try {
         account = await limit(() => reader.callerAccount(target));
       } catch (error) {
-        errors.push({
-          scope: `aws:account ${target.id ?? 'ambient'}`,
-          code: awsErrorCode(error),
-          message: scrub((error as Error).message),
-        });
+        errors.push(
+          awsRunError(error, { scope: `aws:account ${target.id ?? 'ambient'}`, account: target.id }),
+        );
         return;
       }
       if (target.id !== undefined && account !== target.id) {
         errors.push({
           scope: `aws:account ${target.id}`,
           code: 'ACCOUNT_MISMATCH',
+          service: 'aws',
+          operation: 'GetCallerIdentity',
+          account: target.id,
           message: `credentials${target.roleArn ? ` of ${target.roleArn}` : ''} belong to account ${account}, expected ${target.id}: account skipped`,
         });
         return;
@@ -62,11 +76,7 @@ export async function collectAws(
               scanned.push({ account, region });
               options.logger.debug({ account, region, stacks: found.length }, 'aws region listed');
             } catch (error) {
-              errors.push({
-                scope: `aws:${account}/${region}`,
-                code: awsErrorCode(error),
-                message: scrub((error as Error).message),
-              });
+              errors.push(awsRunError(error, { scope: `aws:${account}/${region}`, account, region }));
             }
           }),
         ),

@@ -255,6 +255,14 @@ export const configSchema = z
           description:
             "Optional ceiling on CloudFormation calls per second per account × region (unset: the SDK's adaptive retry slows down when CloudFormation throttles).",
         }),
+        timeout: duration().default('30s').meta({
+          description:
+            'Deadline of one AWS request attempt; a silent endpoint is abandoned there and the attempt retried (aws.maxAttempts). Without a deadline one hung call would hold the whole run.',
+        }),
+        maxAttempts: z.number().int().min(1).max(10).default(5).meta({
+          description:
+            "Attempts per AWS call (the SDK's retries, with backoff, on throttling, 5xx and timeouts); then the call's failure is reported and what it guarded is not done.",
+        }),
         s3ForcePathStyle: z.boolean().default(false).meta({
           description:
             'Path-style S3 URLs when emptying a failed stack’s bucket or confirming a leftover bucket, for S3-compatible endpoints (the sandbox). AWS itself needs none.',

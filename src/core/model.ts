@@ -171,6 +171,8 @@ export interface EvidenceError {
   /** Stable code, e.g. `HTTP_500`, `HTTP_403`, `TIMEOUT`, `RATE_LIMITED`, `TRUNCATED_LISTING`. */
   code: string;
   message: string;
+  /** The GitLab route that failed (`GET /projects/:id/repository/branches`), when known. */
+  operation?: string;
 }
 
 /** Evidence that was either read or could not be read. A missing value is never guessed. */

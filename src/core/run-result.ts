@@ -26,11 +26,29 @@ export interface EnvironmentFinding {
   updatedAt?: string;
 }
 
-/** A problem met while collecting, kept in the report instead of aborting the run. */
+/**
+ * A problem met during a run (a lookup while collecting, a safety check or a write while executing),
+ * kept in the report instead of aborting the run. Any error makes the run exit 1 (docs/reaping.md,
+ * "Degraded runs"). The structured fields say what failed, where, and what it cost.
+ */
 export interface RunError {
+  /** Where, in words (`aws:123456789012/eu-west-1`, `gitlab:project acme/shop branches`). */
   scope: string;
+  /** The HTTP status (`HTTP_503`), the AWS error code (`AccessDenied`), or one of ours (`TIMEOUT`). */
   code: string;
   message: string;
+  /** The service that failed: `aws`, `gitlab` or `state`. */
+  service?: string;
+  /** The AWS API operation (`ListImports`) or the GitLab route (`GET /projects/:id/repository/branches`). */
+  operation?: string;
+  account?: string;
+  region?: string;
+  /** The GitLab project (path or id). */
+  project?: string;
+  /** Names of the stacks the failure affected (kept, not deleted, or reported with less). */
+  stacks?: string[];
+  /** What the run did about it: `kept` (stacks not deleted), `not-done` (a follow-up write not made). */
+  effect?: 'kept' | 'not-done' | 'less-reported';
 }
 
 /** Ghost and stuck environments of the projects a run read. */

@@ -67,7 +67,7 @@ export async function findEnvironmentFindings(
     ),
   );
   const order = (a: EnvironmentFinding, b: EnvironmentFinding) =>
-    a.projectPath.localeCompare(b.projectPath) || a.name.localeCompare(b.name);
+    a.projectPath.localeCompare(b.projectPath) || a.name.localeCompare(b.name) || a.id - b.id;
   findings.ghosts.sort(order);
   findings.stuck.sort(order);
   return findings;

@@ -4,6 +4,7 @@ import {
   GitbeakerTimeoutError,
 } from '@gitbeaker/requester-utils';
 import pLimit, { type LimitFunction } from 'p-limit';
+import { stamp } from '../errors/failure.js';
 import type { Logger } from '../log/logger.js';
 import type { ApiStats } from '../util/api-stats.js';
 import { RequestPacer } from '../util/pacer.js';
@@ -38,7 +39,14 @@ export interface GitLabHttpOptions {
 }
 
 const RETRY_STATUS = new Set([429, 500, 502, 503, 504]);
+/** The longest wait for a spent rate budget (429, or `RateLimit-Remaining: 0`). */
 const MAX_WAIT_MS = 120_000;
+/**
+ * The longest wait before retrying a server error. A failing server's recovery is unknown, so its
+ * retries back off exponentially from 250 ms and stop here: `gitlab.maxRetries` 4 costs at most about
+ * 4 s per request, not a wait per retry until the rate window resets.
+ */
+export const MAX_SERVER_ERROR_WAIT_MS = 8_000;
 
 /** Path segments after which GitLab puts an id or a name (what `routeOf` replaces by `:id`). */
 const COLLECTIONS = new Set([
@@ -89,17 +97,41 @@ function neverSent(error: Error | undefined): boolean {
   return NOT_SENT.has((error as NodeJS.ErrnoException | undefined)?.code ?? '');
 }
 
-/** Seconds from `Retry-After` (delta or HTTP date), else until `RateLimit-Reset`, else undefined. */
-export function retryAfterMs(headers: HeaderReader, now = Date.now()): number | undefined {
+/** Milliseconds from `Retry-After` (delta seconds or HTTP date), else undefined. */
+function retryAfterHeaderMs(headers: HeaderReader, now: number): number | undefined {
   const ra = headers.get('retry-after');
   if (ra !== null) {
     if (/^\d+$/.test(ra.trim())) return Number(ra) * 1000;
     const at = Date.parse(ra);
     if (!Number.isNaN(at)) return Math.max(0, at - now);
   }
+  return undefined;
+}
+
+/** Seconds from `Retry-After` (delta or HTTP date), else until `RateLimit-Reset`, else undefined. */
+export function retryAfterMs(headers: HeaderReader, now = Date.now()): number | undefined {
+  const ra = retryAfterHeaderMs(headers, now);
+  if (ra !== undefined) return ra;
   const reset = Number(headers.get('ratelimit-reset'));
   if (reset > 0) return Math.max(0, reset * 1000 - now);
   return undefined;
+}
+
+/**
+ * How long to wait before retrying a failed answer. `RateLimit-Reset` says when the rate budget refills,
+ * not when a failing server recovers: it is waited for only when the budget is spent (429, or
+ * `RateLimit-Remaining: 0`), as recent GitLab sends the `RateLimit-*` headers on every answer. A server
+ * error backs off (`backoffMs`), or waits for its own `Retry-After`, at most MAX_SERVER_ERROR_WAIT_MS.
+ */
+export function retryWaitMs(
+  status: number,
+  headers: HeaderReader,
+  backoffMs: number,
+  now = Date.now(),
+): number {
+  const spent = status === 429 || headers.get('ratelimit-remaining')?.trim() === '0';
+  if (spent) return Math.min(MAX_WAIT_MS, retryAfterMs(headers, now) ?? backoffMs);
+  return Math.min(MAX_SERVER_ERROR_WAIT_MS, retryAfterHeaderMs(headers, now) ?? backoffMs);
 }
 
 /** Creates the request handler gitbeaker calls for every HTTP request. */
@@ -188,52 +220,60 @@ export function createGitLabRequestHandler(options: GitLabHttpOptions) {
     // 5xx does not say it was not done, and a second one would post twice. The next run's marker check
     // finds what was done. Only answers that say nothing was done (429), or errors before any
     // connection, are retried (got does not retry POST at all by default).
-    const replayable = method !== 'POST' && method !== 'PATCH';
-    let lastStatus = 0;
-    for (let attempt = 0; attempt <= options.maxRetries; attempt++) {
-      const outcome = await limit(() =>
-        exchange(url, route, method, headers, body).catch((error: unknown) => ({ error: error as Error })),
-      );
-      const backoff = Math.min(MAX_WAIT_MS, 250 * 2 ** attempt) * (0.5 + Math.random() / 2);
-      if ('error' in outcome) {
-        const last = attempt === options.maxRetries || (!replayable && !neverSent(outcome.error));
-        if (last) {
-          if (outcome.error?.name === 'TimeoutError')
-            throw new GitbeakerTimeoutError('Query timeout was reached');
-          throw outcome.error;
-        }
-        options.stats.retry('gitlab', outcome.error?.name ?? 'error', backoff);
-        options.logger[options.retryLogLevel ?? 'warn'](
-          { route, attempt, err: outcome.error?.message },
-          'gitlab request failed, retrying',
+    // Every failure names its route, so a report can say which call failed (errors/failure.ts).
+    const attempts = async (): Promise<never> => {
+      const replayable = method !== 'POST' && method !== 'PATCH';
+      let lastStatus = 0;
+      for (let attempt = 0; attempt <= options.maxRetries; attempt++) {
+        const outcome = await limit(() =>
+          exchange(url, route, method, headers, body).catch((error: unknown) => ({ error: error as Error })),
         );
-        await sleep(backoff);
-        continue;
+        const backoff = Math.min(MAX_SERVER_ERROR_WAIT_MS, 250 * 2 ** attempt) * (0.5 + Math.random() / 2);
+        if ('error' in outcome) {
+          const last = attempt === options.maxRetries || (!replayable && !neverSent(outcome.error));
+          if (last) {
+            if (outcome.error?.name === 'TimeoutError')
+              throw new GitbeakerTimeoutError('Query timeout was reached');
+            throw outcome.error;
+          }
+          options.stats.retry('gitlab', outcome.error?.name ?? 'error', backoff);
+          options.logger[options.retryLogLevel ?? 'warn'](
+            { route, attempt, err: outcome.error?.message },
+            'gitlab request failed, retrying',
+          );
+          await sleep(backoff);
+          continue;
+        }
+        const { answer } = outcome;
+        if (answer.status >= 200 && answer.status < 300) {
+          return {
+            body: processBody(answer, asStream),
+            headers: answer.headerRecord,
+            status: answer.status,
+          } as never;
+        }
+        lastStatus = answer.status;
+        if (answer.status === 429 && attempt === options.maxRetries) break;
+        const retryable = replayable ? RETRY_STATUS.has(answer.status) : answer.status === 429;
+        if (!retryable || attempt === options.maxRetries) failWith(answer, outcome);
+        const wait = retryWaitMs(answer.status, answer.headers, backoff);
+        if (answer.status === 429) pacer.pause(wait);
+        options.stats.retry('gitlab', answer.status, wait);
+        options.logger[options.retryLogLevel ?? 'warn'](
+          { route, status: answer.status, attempt, waitMs: wait },
+          'gitlab throttled or failing, retrying',
+        );
+        await sleep(wait);
       }
-      const { answer } = outcome;
-      if (answer.status >= 200 && answer.status < 300) {
-        return {
-          body: processBody(answer, asStream),
-          headers: answer.headerRecord,
-          status: answer.status,
-        } as never;
-      }
-      lastStatus = answer.status;
-      if (answer.status === 429 && attempt === options.maxRetries) break;
-      const retryable = replayable ? RETRY_STATUS.has(answer.status) : answer.status === 429;
-      if (!retryable || attempt === options.maxRetries) failWith(answer, outcome);
-      const wait = Math.min(MAX_WAIT_MS, retryAfterMs(answer.headers) ?? backoff);
-      if (answer.status === 429) pacer.pause(wait);
-      options.stats.retry('gitlab', answer.status, wait);
-      options.logger[options.retryLogLevel ?? 'warn'](
-        { route, status: answer.status, attempt, waitMs: wait },
-        'gitlab throttled or failing, retrying',
+      throw new GitbeakerRetryError(
+        `Could not complete the request after ${options.maxRetries} retries, last status code: ${lastStatus}`,
       );
-      await sleep(wait);
+    };
+    try {
+      return await attempts();
+    } catch (error) {
+      throw stamp(error, 'gitlab', route);
     }
-    throw new GitbeakerRetryError(
-      `Could not complete the request after ${options.maxRetries} retries, last status code: ${lastStatus}`,
-    );
   };
 }
 

@@ -8,6 +8,7 @@ import type {
   ProjectFacts,
 } from '../core/model.js';
 import { ExternalServiceError } from '../errors/errors.js';
+import { describeFailure, stamp } from '../errors/failure.js';
 import { redactProcessSecrets as scrub } from '../util/redact.js';
 import type { GitLabApi } from './api.js';
 import {
@@ -79,7 +80,8 @@ export function statusOf(error: unknown): number | undefined {
  */
 export function toEvidenceError(error: unknown): EvidenceError {
   const e = classifyError(error);
-  return { code: e.code, message: scrub(e.message) };
+  const { operation } = describeFailure(error);
+  return { code: e.code, message: scrub(e.message), ...(operation !== undefined ? { operation } : {}) };
 }
 
 function classifyError(error: unknown): EvidenceError {
@@ -123,24 +125,38 @@ async function orNull<T>(promise: Promise<T>): Promise<T | null> {
   }
 }
 
+/**
+ * A reader method whose every failure names its route: an answer that does not parse (a malformed 200)
+ * fails here, after the HTTP layer, which stamps only its own failures.
+ */
+function at<A extends unknown[], R>(route: string, fn: (...args: A) => Promise<R>) {
+  return async (...args: A): Promise<R> => {
+    try {
+      return await fn(...args);
+    } catch (error) {
+      throw stamp(error, 'gitlab', route);
+    }
+  };
+}
+
 /** The GitLab reader on @gitbeaker/rest. */
 export function createGitLabReader(api: GitLabApi): GitLabReader {
   const paged = { perPage: PER_PAGE, showExpanded: true as const, pagination: 'offset' as const };
   return {
-    async project(key) {
+    project: at('GET /projects/:id', async (key) => {
       const raw = await orNull(api.Projects.show(key));
       return raw === null ? null : toProject(projectSchema.parse(raw));
-    },
-    async branchesPage(projectId, page) {
+    }),
+    branchesPage: at('GET /projects/:id/repository/branches', async (projectId, page) => {
       const res = await api.Branches.all(projectId, { ...paged, page });
       const p = pageOf(res as never, branchSchema);
       return { ...p, items: p.items.map(toBranch) };
-    },
-    async branch(projectId, name) {
+    }),
+    branch: at('GET /projects/:id/repository/branches/:id', async (projectId, name) => {
       const raw = await orNull(api.Branches.show(projectId, name));
       return raw === null ? null : toBranch(branchSchema.parse(raw));
-    },
-    async mergeRequestsPage(projectId, page, filter) {
+    }),
+    mergeRequestsPage: at('GET /projects/:id/merge_requests', async (projectId, page, filter) => {
       const res = await api.MergeRequests.all({
         projectId,
         state: 'all' as never,
@@ -150,8 +166,8 @@ export function createGitLabReader(api: GitLabApi): GitLabReader {
       } as never);
       const p = pageOf(res as never, mergeRequestSchema);
       return { ...p, items: p.items.map(toMergeRequest) };
-    },
-    async environmentsPage(projectId, page, filter) {
+    }),
+    environmentsPage: at('GET /projects/:id/environments', async (projectId, page, filter) => {
       const res = await api.Environments.all(projectId, {
         ...(filter?.name !== undefined ? { name: filter.name } : {}),
         ...(filter?.states !== undefined ? { states: filter.states } : {}),
@@ -160,13 +176,13 @@ export function createGitLabReader(api: GitLabApi): GitLabReader {
       } as never);
       const p = pageOf(res as never, environmentSchema);
       return { ...p, items: p.items.map(toEnvironment) };
-    },
-    async mergeRequest(projectId, iid) {
+    }),
+    mergeRequest: at('GET /projects/:id/merge_requests/:id', async (projectId, iid) => {
       const raw = await orNull(api.MergeRequests.show(projectId, iid));
       return raw === null ? null : toMergeRequest(mergeRequestSchema.parse(raw));
-    },
-    async environment(projectId, environmentId) {
+    }),
+    environment: at('GET /projects/:id/environments/:id', async (projectId, environmentId) => {
       return toEnvironment(environmentSchema.parse(await api.Environments.show(projectId, environmentId)));
-    },
+    }),
   };
 }

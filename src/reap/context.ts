@@ -3,7 +3,8 @@ import type { AwsDeletionReader } from '../aws/stacks.js';
 import type { AwsWriter } from '../aws/writer.js';
 import type { Reason, StackFacts, Verdict } from '../core/model.js';
 import type { PlanStatus } from '../core/plan.js';
-import type { EnvironmentRecord } from '../core/run-result.js';
+import type { EnvironmentRecord, RunError } from '../core/run-result.js';
+import { describeFailure } from '../errors/failure.js';
 import type { GitLabExecutorReader, GitLabWriter } from '../gitlab/writer.js';
 import type { Logger } from '../log/logger.js';
 import type { JsonLinesLog } from '../state/file-store.js';
@@ -14,6 +15,8 @@ export interface Recheck {
   verdict: Verdict;
   status: PlanStatus;
   reasons: Reason[];
+  /** Lookups of the re-check that failed: the evidence could not be re-read (never a finding). */
+  errors?: RunError[];
 }
 
 /** Dependencies of the executor; tests pass fakes. */
@@ -31,8 +34,18 @@ export interface ExecutorDeps {
   recheck: (record: EnvironmentRecord, fresh: StackFacts) => Promise<Recheck>;
   /** The configured target (credentials) of an account. */
   targetOf: (account: string) => AccountTarget;
+  /**
+   * Whether the configured credentials reach an account. A deletion an earlier run left unfinished in an
+   * account no longer reached is reported, never followed with another account's credentials.
+   */
+  reaches?: (account: string) => boolean;
   sleep?: (ms: number) => Promise<void>;
   now?: () => number;
+  /**
+   * Receives every failed call of the execution (a safety check, a poll, a follow-up write): the run
+   * adds them to the report's `errors[]`, so a run that did less than asked exits 1.
+   */
+  onError?: (error: RunError) => void;
 }
 
 /** Options of one execution. */
@@ -82,6 +95,43 @@ export interface ExecutionContext {
   now: () => number;
   /** Buckets or repositories empty-and-retry may still empty in this run (shared by every stack). */
   repairsLeft: { count: number };
+  /** Records a failed call as a run error and returns it (see `ExecutorDeps.onError`). */
+  fail: (error: unknown, where: FailureSite) => RunError;
+}
+
+/** Where a failed call of the executor happened, and what it cost. */
+export interface FailureSite {
+  /** What was being done, in words (`export graph`, `re-check before deletion`, `MR note`). */
+  what: string;
+  /** The stacks it concerned. */
+  stacks: string[];
+  effect: NonNullable<RunError['effect']>;
+  account?: string | undefined;
+  region?: string | undefined;
+  project?: string | number | undefined;
+}
+
+/** A failed call as a run error: the operation and code from the error, the site from the caller. */
+export function runErrorOf(error: unknown, where: FailureSite): RunError {
+  const f = describeFailure(error);
+  const place =
+    where.project !== undefined
+      ? `gitlab:project ${where.project}`
+      : where.account !== undefined
+        ? `aws:${where.account}${where.region ? `/${where.region}` : ''}`
+        : (f.service ?? 'env-reaper');
+  return {
+    scope: `${place} ${where.what}`,
+    code: f.code,
+    message: f.message,
+    ...(f.service !== undefined ? { service: f.service } : {}),
+    ...(f.operation !== undefined ? { operation: f.operation } : {}),
+    ...(where.account !== undefined ? { account: where.account } : {}),
+    ...(where.region !== undefined ? { region: where.region } : {}),
+    ...(where.project !== undefined ? { project: String(where.project) } : {}),
+    stacks: where.stacks,
+    effect: where.effect,
+  };
 }
 
 /** The shared context of one `--apply` execution. */
@@ -98,5 +148,14 @@ export function executionContext(deps: ExecutorDeps, options: ExecutorOptions): 
     sleep: deps.sleep ?? ((ms: number) => new Promise<void>((r) => setTimeout(r, ms))),
     now: deps.now ?? (() => Date.now()),
     repairsLeft: { count: Math.max(0, options.maxRepairs ?? 0) },
+    fail: (error, where) => {
+      const e = runErrorOf(error, where);
+      deps.logger.error(
+        { what: where.what, code: e.code, operation: e.operation, stacks: where.stacks, err: error },
+        'a call failed: the run is degraded',
+      );
+      deps.onError?.(e);
+      return e;
+    },
   };
 }

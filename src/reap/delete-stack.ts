@@ -132,19 +132,11 @@ async function lastChecks(
       `evidence differs from the plan: now ${record.classification.verdict} (${codes})`,
     );
   }
-  // Re-read the stack by id, right before deleting.
-  const fresh = await deps.aws.describeStack(target, stack.region, stack.stackId);
-  if (!fresh || fresh.status === 'DELETE_COMPLETE')
+  const checked = await recheckBeforeWrite(ctx, record, target);
+  if (checked === 'gone')
     return { result: 'skipped', error: { code: 'ALREADY_GONE', message: 'the stack no longer exists' } };
-  const diff = changed(stack, fresh);
-  if (diff) return cancel('STACK_CHANGED', diff);
-  // Re-verify the GitLab evidence: any change of answer cancels this deletion.
-  const again = await deps.recheck(record, fresh);
-  if (again.verdict !== record.classification.verdict || again.status !== 'due')
-    return cancel(
-      'EVIDENCE_CHANGED',
-      `now ${again.verdict} (${again.status}): ${again.reasons.map((r) => r.code).join(', ')}`,
-    );
+  if ('code' in checked) return cancel(checked.code, checked.message);
+  const fresh = checked;
   if (options.shouldStop?.()) return notStarted;
   return fresh;
 }
@@ -245,7 +237,12 @@ export async function tearDown(
         state = await deps.gitlab.stopEnvironment(d.projectId, d.environmentId, { force: false });
       } catch (error) {
         state = 'error';
-        log.warn({ err: error }, 'stopping the environment failed');
+        ctx.fail(error, {
+          what: 'environment stop (on_stop teardown)',
+          stacks: [d.name],
+          effect: d.teardown === 'stop-job' ? 'kept' : 'not-done',
+          project: d.projectId,
+        });
       }
       d.environmentStopped = state !== 'error';
       await save();
@@ -256,10 +253,20 @@ export async function tearDown(
     }
     if (!d.fallback) {
       log.info({ environmentId: d.environmentId }, 'following the on_stop job');
-      const end = await followStopJob(ctx, target, d, stackId, log);
+      let end: Awaited<ReturnType<typeof followStopJob>>;
+      try {
+        end = await followStopJob(ctx, target, d, stackId, log);
+      } catch (error) {
+        return { ...(await pollFailed(ctx, d, stackId, error)), teardown: 'stop-job' };
+      }
       if (end.kind === 'deleted') return done('stop-job');
       if (end.kind === 'deleting') {
-        const result = await poll(ctx, target, d.region, stackId);
+        let result: PollResult;
+        try {
+          result = await poll(ctx, target, d.region, stackId);
+        } catch (error) {
+          return { ...(await pollFailed(ctx, d, stackId, error)), teardown: 'stop-job' };
+        }
         if (result.kind === 'deleted') return done('stop-job');
         d.fallback = pollError(result, ctx.options.deleteTimeoutMs).code;
       } else d.fallback = end.code;
@@ -276,7 +283,7 @@ export async function tearDown(
       await save();
       // The job may have run for minutes: the stack and its evidence are checked again, as right before
       // any deletion, and a resumed teardown whose stack this run did not audit is not deleted.
-      const again = await checkBeforeFallback(ctx, d, target, record);
+      const again = await checkBeforeFallback(ctx, target, record);
       if (again === 'gone') return done('stop-job');
       if (again) {
         d.status = 'cancelled';
@@ -289,13 +296,94 @@ export async function tearDown(
       }
     }
   }
+  // After an on_stop job that did not delete the stack the environment may be available again (the job
+  // failed) or still stopping: DeleteStack's follow-up stops it (with force), unless the job left it
+  // stopped.
+  if (d.fallback !== undefined && d.fallback !== 'NO_STOP_ACTION' && d.fallback !== 'STOP_JOB_LEFT_STACK')
+    d.environmentStopped = false;
   return deleteWithCloudFormation(ctx, d, stackId, target, log, done);
+}
+
+/**
+ * A deletion (or on_stop job) that was started but whose progress could not be read: the run error is
+ * recorded, and the deletion stays `started` in state, so the next run resumes following it.
+ */
+async function pollFailed(
+  ctx: ExecutionContext,
+  d: DeletionRecord,
+  stackId: string,
+  error: unknown,
+): Promise<ExecutionOutcome> {
+  const e = ctx.fail(error, {
+    what: 'status of a started deletion',
+    stacks: [d.name],
+    effect: 'not-done',
+    account: d.account,
+    region: d.region,
+  });
+  await ctx.save();
+  const failure = {
+    code: 'POLL_FAILED' as const,
+    message: `started, but its status could not be read (${e.operation ?? 'call'}: ${e.code}); the next run resumes it`,
+  };
+  await ctx.audit({ event: 'delete-poll-failed', stackId, error: failure });
+  return { result: 'failed', error: failure };
+}
+
+/**
+ * The one re-check before a write (the first DeleteStack, and a fallback one after an on_stop job): the
+ * stack re-read by id and compared, then its GitLab evidence read and judged again. `gone`, the fresh
+ * stack to go ahead with, or why not. A read that fails is PRECHECK_FAILED (and an error of the run),
+ * never a finding: nothing is deleted on evidence that could not be read.
+ */
+export async function recheckBeforeWrite(
+  ctx: ExecutionContext,
+  record: EnvironmentRecord,
+  target: AccountTarget,
+): Promise<'gone' | StackFacts | ExecutionError> {
+  const { stack } = record;
+  const where = { stacks: [stack.name], effect: 'kept' as const };
+  let fresh: StackFacts | null;
+  try {
+    fresh = await ctx.deps.aws.describeStack(target, stack.region, stack.stackId);
+  } catch (error) {
+    const e = ctx.fail(error, {
+      ...where,
+      what: 're-read of the stack before deletion',
+      account: stack.account,
+      region: stack.region,
+    });
+    return { code: 'PRECHECK_FAILED', message: `the stack could not be re-read (${e.operation}: ${e.code})` };
+  }
+  if (!fresh || fresh.status === 'DELETE_COMPLETE') return 'gone';
+  const diff = changed(stack, fresh);
+  if (diff) return { code: 'STACK_CHANGED', message: diff };
+  let again: Awaited<ReturnType<typeof ctx.deps.recheck>>;
+  try {
+    again = await ctx.deps.recheck(record, fresh);
+  } catch (error) {
+    const e = ctx.fail(error, { ...where, what: 're-check of the GitLab evidence' });
+    return { code: 'PRECHECK_FAILED', message: `the GitLab evidence could not be re-read (${e.code})` };
+  }
+  if (again.errors && again.errors.length > 0) {
+    for (const e of again.errors) ctx.deps.onError?.({ ...e, stacks: [stack.name], effect: 'kept' });
+    const first = again.errors[0];
+    return {
+      code: 'PRECHECK_FAILED',
+      message: `the GitLab evidence could not be re-read (${first?.operation ?? first?.scope ?? ''}: ${first?.code ?? ''})`,
+    };
+  }
+  if (again.verdict !== record.classification.verdict || again.status !== 'due')
+    return {
+      code: 'EVIDENCE_CHANGED',
+      message: `now ${again.verdict} (${again.status}): ${again.reasons.map((r) => r.code).join(', ')}`,
+    };
+  return fresh;
 }
 
 /** Before a fallback DeleteStack: `gone`, a reason to call it off, or `undefined` to go ahead. */
 async function checkBeforeFallback(
   ctx: ExecutionContext,
-  d: DeletionRecord,
   target: AccountTarget,
   record: EnvironmentRecord | undefined,
 ): Promise<'gone' | ExecutionError | undefined> {
@@ -304,17 +392,8 @@ async function checkBeforeFallback(
       code: 'EVIDENCE_CHANGED',
       message: 'the stack was not audited in this run: no fallback deletion',
     };
-  const fresh = await ctx.deps.aws.describeStack(target, d.region, record.stack.stackId);
-  if (!fresh || fresh.status === 'DELETE_COMPLETE') return 'gone';
-  const diff = changed(record.stack, fresh);
-  if (diff) return { code: 'STACK_CHANGED', message: diff };
-  const again = await ctx.deps.recheck(record, fresh);
-  if (again.verdict !== record.classification.verdict || again.status !== 'due')
-    return {
-      code: 'EVIDENCE_CHANGED',
-      message: `now ${again.verdict} (${again.status}): ${again.reasons.map((r) => r.code).join(', ')}`,
-    };
-  return undefined;
+  const checked = await recheckBeforeWrite(ctx, record, target);
+  return checked === 'gone' || 'code' in checked ? checked : undefined;
 }
 
 /** DeleteStack with the run's token, polling to a final status, one retry on DELETE_FAILED if asked. */
@@ -342,6 +421,13 @@ async function deleteWithCloudFormation(
     await deps.aws.deleteStack(target, d.region, stackId, { token: d.token });
   } catch (error) {
     const e = error as { name?: string; message?: string };
+    ctx.fail(error, {
+      what: 'DeleteStack',
+      stacks: [d.name],
+      effect: 'kept',
+      account: d.account,
+      region: d.region,
+    });
     return withTeardown(
       await finish(ctx, d, stack, {
         code: 'DELETE_REQUEST_FAILED',
@@ -349,10 +435,24 @@ async function deleteWithCloudFormation(
       }),
     );
   }
-  let result = await poll(ctx, target, d.region, stackId);
+  let result: PollResult;
+  try {
+    result = await poll(ctx, target, d.region, stackId);
+  } catch (error) {
+    return withTeardown(await pollFailed(ctx, d, stackId, error));
+  }
 
   const failedResources = () =>
-    deps.aws.failedResources(target, d.region, stackId).catch(() => [] as FailedResource[]);
+    deps.aws.failedResources(target, d.region, stackId).catch((error: unknown) => {
+      ctx.fail(error, {
+        what: 'failed resources of a deletion',
+        stacks: [d.name],
+        effect: 'less-reported',
+        account: d.account,
+        region: d.region,
+      });
+      return [] as FailedResource[];
+    });
   if (result.kind === 'failed' && options.onDeleteFailed !== 'report') {
     // One retry: after emptying what the stack owns, retaining what failed, or forced.
     let retry:
@@ -392,8 +492,29 @@ async function deleteWithCloudFormation(
       log.warn({ mode: options.onDeleteFailed, ...retry.why }, 'DELETE_FAILED: retrying');
       d.attempts++;
       await save();
-      await deps.aws.deleteStack(target, d.region, stackId, { token: retryToken, ...retry.params });
-      result = await poll(ctx, target, d.region, stackId);
+      try {
+        await deps.aws.deleteStack(target, d.region, stackId, { token: retryToken, ...retry.params });
+      } catch (error) {
+        const e = error as { name?: string; message?: string };
+        ctx.fail(error, {
+          what: 'DeleteStack retry',
+          stacks: [d.name],
+          effect: 'kept',
+          account: d.account,
+          region: d.region,
+        });
+        return withTeardown(
+          await finish(ctx, d, stack, {
+            code: 'DELETE_REQUEST_FAILED',
+            message: `retry: ${e.name ?? 'Error'}: ${e.message ?? ''}`,
+          }),
+        );
+      }
+      try {
+        result = await poll(ctx, target, d.region, stackId);
+      } catch (error) {
+        return withTeardown(await pollFailed(ctx, d, stackId, error));
+      }
     }
   }
   if (result.kind === 'deleted') return withTeardown(await done('delete-stack'));

@@ -55,7 +55,7 @@ export async function execute(
   await resumeUnfinished(run, ctx, outcomes);
   for (const e of waiting) await postNotice(e, ctx);
 
-  const { refused, tasks, blocked } = await preflight(due, deps);
+  const { refused, tasks, blocked } = await preflight(due, ctx);
   const limit = pLimit(options.concurrency);
   const started = new Map<string, Promise<ExecutionOutcome>>();
   const runTask = (stackId: string): Promise<ExecutionOutcome> => {
@@ -68,6 +68,9 @@ export async function execute(
           result: 'cancelled',
           error: { code: 'ACCOUNT_MISMATCH', message: 'credentials do not belong to the stack account' },
         };
+      // A check that could not be made, or an outside importer, calls the deletion off before anything.
+      const why = blocked.get(stackId);
+      if (why) return { result: 'cancelled', error: why };
       // Importers first; if one of them is not deleted, neither is this exporter.
       const importers = await Promise.all(task.importers.map(runTask));
       if (importers.some((o) => o.result !== 'deleted'))
@@ -75,15 +78,12 @@ export async function execute(
           result: 'cancelled',
           error: { code: 'EXPORT_IN_USE', message: 'an importing stack was not deleted' },
         };
-      const why = blocked.get(stackId);
-      if (why) return { result: 'cancelled', error: { code: 'EXPORT_IN_USE', message: why } };
       return limit(() => deleteStack(task.record, ctx));
-    })().catch(
-      (error: unknown): ExecutionOutcome => ({
-        result: 'failed',
-        error: { code: 'EXECUTOR_ERROR', message: (error as Error).message },
-      }),
-    );
+    })().catch((error: unknown): ExecutionOutcome => {
+      const name = tasks.get(stackId)?.record.stack.name ?? stackId;
+      ctx.fail(error, { what: 'deletion', stacks: [name], effect: 'kept' });
+      return { result: 'failed', error: { code: 'EXECUTOR_ERROR', message: (error as Error).message } };
+    });
     started.set(stackId, promise);
     return promise;
   };

@@ -2,7 +2,7 @@ import { mergeRequestFor } from '../core/match.js';
 import type { EnvironmentFinding, EnvironmentRecord } from '../core/run-result.js';
 import type { Logger } from '../log/logger.js';
 import type { DeletionRecord } from '../state/state.js';
-import type { ExecutionContext, ExecutorDeps } from './context.js';
+import { type ExecutionContext, type ExecutorDeps, runErrorOf } from './context.js';
 import { deletedNoteBody, noteMarker, noticeBody, noticeMarker } from './notes.js';
 
 /**
@@ -12,7 +12,11 @@ import { deletedNoteBody, noteMarker, noticeBody, noticeMarker } from './notes.j
  * executor.ts calls them only under `--apply`.
  */
 
-/** After DELETE_COMPLETE: stop (and maybe delete) the environment, note the MR. Each step idempotent. */
+/**
+ * After DELETE_COMPLETE: stop (and maybe delete) the environment, note the MR. Each step is idempotent
+ * and stands alone: one that fails is an error of the run (the next run retries it) and does not keep
+ * the others from being done.
+ */
 export async function gitlabFollowUp(
   ctx: ExecutionContext,
   stackId: string,
@@ -22,48 +26,59 @@ export async function gitlabFollowUp(
   const { deps, options, save, audit } = ctx;
   if (d.projectId === undefined) return;
   const pid = d.projectId;
-  try {
-    if (d.environmentId !== undefined && !d.environmentStopped) {
-      const state = await deps.gitlab.stopEnvironment(pid, d.environmentId);
+  const step = async (what: string, fn: () => Promise<void>): Promise<boolean> => {
+    try {
+      await fn();
+      return true;
+    } catch (error) {
+      // The stack is gone either way; the next run finishes what is missing here.
+      ctx.fail(error, { what, stacks: [d.name], effect: 'not-done', project: pid });
+      await audit({ event: 'gitlab-followup-failed', stackId, step: what, error: (error as Error).message });
+      log.debug({ step: what }, 'GitLab follow-up step failed; the next run retries it');
+      return false;
+    }
+  };
+  let stopped = true;
+  if (d.environmentId !== undefined && !d.environmentStopped) {
+    const envId = d.environmentId;
+    stopped = await step('environment stop after deletion', async () => {
+      const state = await deps.gitlab.stopEnvironment(pid, envId);
       d.environmentStopped = true;
       await save();
-      await audit({
-        event: 'environment-stopped',
-        stackId,
-        projectId: pid,
-        environmentId: d.environmentId,
-        state,
-      });
-    }
-    if (d.environmentId !== undefined && options.deleteEnvironments && !d.environmentDeleted) {
-      await deps.gitlab.deleteEnvironment(pid, d.environmentId);
+      await audit({ event: 'environment-stopped', stackId, projectId: pid, environmentId: envId, state });
+    });
+  }
+  // GitLab deletes only stopped environments.
+  if (stopped && d.environmentId !== undefined && options.deleteEnvironments && !d.environmentDeleted) {
+    const envId = d.environmentId;
+    await step('environment deletion', async () => {
+      await deps.gitlab.deleteEnvironment(pid, envId);
       d.environmentDeleted = true;
       await save();
-      await audit({ event: 'environment-deleted', stackId, projectId: pid, environmentId: d.environmentId });
-    }
-    if (options.mergeRequestNotes && d.mrIid !== undefined && !d.notePosted) {
+      await audit({ event: 'environment-deleted', stackId, projectId: pid, environmentId: envId });
+    });
+  }
+  if (options.mergeRequestNotes && d.mrIid !== undefined && !d.notePosted) {
+    const mrIid = d.mrIid;
+    await step('MR note after deletion', async () => {
       // GitLab is the source of truth: a note posted by a run killed before it saved state is found here.
-      const bodies = await deps.gitlab.mergeRequestNoteBodies(pid, d.mrIid);
+      const bodies = await deps.gitlab.mergeRequestNoteBodies(pid, mrIid);
       if (!bodies.some((b) => b.includes(noteMarker(stackId)))) {
         const stack = { stackId, name: d.name, account: d.account, region: d.region };
         await deps.gitlab.createMergeRequestNote(
           pid,
-          d.mrIid,
+          mrIid,
           deletedNoteBody(stack, d.verdict, d.reasons, d.runId, {
             teardown: d.teardown && !d.deleteRequested ? 'stop-job' : 'delete-stack',
             fallback: d.fallback,
             emptied: d.emptied,
           }),
         );
-        await audit({ event: 'mr-note-posted', stackId, projectId: pid, mrIid: d.mrIid });
+        await audit({ event: 'mr-note-posted', stackId, projectId: pid, mrIid });
       }
       d.notePosted = true;
       await save();
-    }
-  } catch (error) {
-    // The stack is gone either way; the next run finishes what is missing here.
-    log.warn({ err: error }, 'GitLab follow-up after deletion failed; the next run retries it');
-    await audit({ event: 'gitlab-followup-failed', stackId, error: (error as Error).message });
+    });
   }
 }
 
@@ -95,12 +110,12 @@ export async function postNotice(e: EnvironmentRecord, ctx: ExecutionContext): P
       await save();
     }
   } catch (error) {
-    deps.logger.warn({ stack: e.stack.name, err: error }, 'advance notice failed; the next run retries it');
+    ctx.fail(error, { what: 'advance notice', stacks: [e.stack.name], effect: 'not-done', project: pid });
   }
 }
 
 /** The deps the run-level GitLab writes need. */
-export type GitLabSideDeps = Pick<ExecutorDeps, 'gitlab' | 'logger' | 'auditLog'>;
+export type GitLabSideDeps = Pick<ExecutorDeps, 'gitlab' | 'logger' | 'auditLog' | 'onError'>;
 
 /** Stops one ghost environment; `false` when GitLab refused (logged, retried next run). */
 export async function stopGhost(
@@ -120,7 +135,14 @@ export async function stopGhost(
     });
     return true;
   } catch (error) {
-    deps.logger.warn({ environment: g.name, err: error }, 'could not stop ghost environment');
+    const e = runErrorOf(error, {
+      what: `ghost environment stop (${g.name})`,
+      stacks: [],
+      effect: 'not-done',
+      project: g.projectPath,
+    });
+    deps.logger.error({ environment: g.name, code: e.code, err: error }, 'could not stop ghost environment');
+    deps.onError?.(e);
     return false;
   }
 }
@@ -147,6 +169,13 @@ export async function writeDashboard(deps: GitLabSideDeps, u: DashboardUpdate): 
       issue: u.existing ?? 'new',
     });
   } catch (error) {
-    deps.logger.warn({ err: error }, 'dashboard issue update failed; the next run retries it');
+    const e = runErrorOf(error, {
+      what: 'dashboard issue update',
+      stacks: [],
+      effect: 'not-done',
+      project: u.project,
+    });
+    deps.logger.error({ code: e.code, err: error }, 'dashboard issue update failed; the next run retries it');
+    deps.onError?.(e);
   }
 }

@@ -9,6 +9,8 @@ export const EXECUTION_CODES = {
   STOPPING: 'the daemon was shutting down; the deletion was not started',
   NOT_IN_PLAN: 'due now, but not in the reviewed plan given to --apply-plan',
   ACCOUNT_MISMATCH: 'the credentials no longer belong to the stack’s account (account guard)',
+  PRECHECK_FAILED:
+    'a safety check could not be made (account guard, export graph, re-read of the stack, re-check of the GitLab evidence): the deletion it guards was not started; the failed call is in errors[]',
   EXPORT_IN_USE: 'an export of the stack is imported by a stack that is not being deleted',
   STACK_CHANGED: 'the stack changed since it was read (status, update time, tags or protection)',
   EVIDENCE_CHANGED: 'the GitLab evidence changed since the plan; the stack is no longer due',
@@ -17,6 +19,8 @@ export const EXECUTION_CODES = {
   DELETE_FAILED: 'CloudFormation reached DELETE_FAILED; the failed resources are listed',
   DELETE_ROLLED_BACK: 'CloudFormation went back to a stable status without deleting',
   DELETE_TIMEOUT: 'the stack was still being deleted at limits.deleteTimeout; the next run resumes it',
+  POLL_FAILED:
+    "the deletion or the on_stop job was started, but the stack's status could not be read; the next run resumes following it",
   STOP_JOB_FAILED: "teardown stop-job: the environment's on_stop job failed and the stack is still there",
   STOP_JOB_TIMEOUT: 'teardown stop-job: the stack was still there at limits.stopJobTimeout',
   STOP_JOB_LEFT_STACK: 'teardown stop-job: the on_stop job finished and left the stack in place',

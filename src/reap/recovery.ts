@@ -28,6 +28,19 @@ export async function resumeUnfinished(
     const stopping = d?.status === 'started' && d.teardown !== undefined && !d.deleteRequested;
     if (!d || (due.has(stackId) && !stopping) || (d.status !== 'started' && !followUpMissing)) continue;
     const log = deps.logger.child({ stack: d.name, stackId });
+    if (deps.reaches && !deps.reaches(d.account)) {
+      deps.onError?.({
+        scope: `aws:${d.account}/${d.region} unfinished deletion`,
+        code: 'ACCOUNT_NOT_REACHED',
+        message: `an earlier run left ${d.status === 'started' ? 'this deletion unfinished' : 'its GitLab follow-up undone'}; account ${d.account} is not reached by the configured credentials, so it is not followed`,
+        service: 'aws',
+        account: d.account,
+        region: d.region,
+        stacks: [d.name],
+        effect: 'not-done',
+      });
+      continue;
+    }
     if (d.status === 'started' && d.teardown && !d.deleteRequested) {
       // A stop-job teardown: follow the job again (the environment is not stopped twice).
       log.info({ runId: d.runId }, 'resuming a stop-job teardown an earlier run did not finish');
@@ -36,7 +49,13 @@ export async function resumeUnfinished(
         const out = await tearDown(ctx, d, stackId, deps.targetOf(d.account), log, record);
         if (run.environments.some((e) => e.stack.stackId === stackId)) outcomes.set(stackId, out);
       } catch (error) {
-        log.warn({ err: error }, 'could not resume the teardown');
+        ctx.fail(error, {
+          what: 'resumed teardown',
+          stacks: [d.name],
+          effect: 'not-done',
+          account: d.account,
+          region: d.region,
+        });
       }
       continue;
     }
@@ -46,7 +65,13 @@ export async function resumeUnfinished(
       try {
         result = await poll(ctx, deps.targetOf(d.account), d.region, stackId);
       } catch (error) {
-        log.warn({ err: error }, 'could not resume deletion');
+        ctx.fail(error, {
+          what: 'status of a deletion an earlier run started',
+          stacks: [d.name],
+          effect: 'not-done',
+          account: d.account,
+          region: d.region,
+        });
         continue;
       }
       const error = result.kind === 'deleted' ? undefined : pollError(result, options.deleteTimeoutMs);

@@ -2,7 +2,7 @@ import pino from 'pino';
 import { describe, expect, it } from 'vitest';
 import type { FailedResource, StackResource } from '../aws/stacks.js';
 import type { DeletionRecord } from '../state/state.js';
-import type { ExecutionContext } from './context.js';
+import { type ExecutionContext, type FailureSite, runErrorOf } from './context.js';
 import { emptyForRetry, repairTargets } from './repair.js';
 
 const failed = (logicalId: string, type = 'AWS::S3::Bucket'): FailedResource => ({
@@ -61,6 +61,7 @@ describe('emptyForRetry (fake AWS side)', () => {
   }) {
     const calls: string[] = [];
     const audit: Record<string, unknown>[] = [];
+    const errors: unknown[] = [];
     const aws = {
       failedResources: async () => options.failed,
       stackResources: async () => options.owned,
@@ -74,13 +75,18 @@ describe('emptyForRetry (fake AWS side)', () => {
       },
     };
     const context = {
-      deps: { aws },
+      deps: { aws, onError: (e: unknown) => errors.push(e) },
       audit: async (e: Record<string, unknown>) => void audit.push(e),
       repairsLeft: { count: options.left },
+      fail: (error: unknown, where: FailureSite) => {
+        const e = runErrorOf(error, where);
+        errors.push(e);
+        return e;
+      },
     } as unknown as ExecutionContext;
-    return { context, calls, audit };
+    return { context, calls, audit, errors };
   }
-  const d = { region: 'eu-west-1' } as DeletionRecord;
+  const d = { region: 'eu-west-1', account: '111111111111', name: 'stack' } as DeletionRecord;
   const log = pino({ level: 'silent' });
 
   it('empties each owned bucket and repository, audits before and after, and spends the budget', async () => {
@@ -152,6 +158,10 @@ describe('emptyForRetry (fake AWS side)', () => {
     expect(out).toMatchObject({ status: 'failed', detail: 'A: AccessDenied: k1' });
     expect(out.resources).toHaveLength(1);
     expect(partial.calls).toEqual(['bucket eu-west-1 stack-a']);
+    // Objects refused one by one are an error of the run too, naming the operation.
+    expect(partial.errors).toEqual([
+      expect.objectContaining({ operation: 'DeleteObjects', code: 'AccessDenied', stacks: ['stack'] }),
+    ]);
 
     const thrown = ctx({
       failed: [failed('A')],
@@ -181,5 +191,28 @@ describe('emptyForRetry (fake AWS side)', () => {
       event: 'empty-complete',
       errors: ['NoSuchBucket: no such bucket'],
     });
+    expect(thrown.errors).toEqual([
+      expect.objectContaining({ code: 'NoSuchBucket', stacks: ['stack'], effect: 'kept' }),
+    ]);
+  });
+
+  it('a failed read of what the stack owns empties nothing, and is an error of the run', async () => {
+    const c = ctx({ failed: [failed('A')], owned: [owned('A')], left: 5 });
+    (c.context.deps.aws as { stackResources: () => Promise<never> }).stackResources = async () => {
+      throw Object.assign(new Error('denied'), {
+        name: 'AccessDenied',
+        envReaperOperation: 'ListStackResources',
+      });
+    };
+    const out = await emptyForRetry(c.context, d, 'arn:stack', { regions: [] }, log);
+    expect(out).toEqual({
+      status: 'failed',
+      detail: 'what failed could not be read (ListStackResources: AccessDenied)',
+      resources: [],
+    });
+    expect(c.calls).toEqual([]);
+    expect(c.errors).toEqual([
+      expect.objectContaining({ operation: 'ListStackResources', code: 'AccessDenied', stacks: ['stack'] }),
+    ]);
   });
 });

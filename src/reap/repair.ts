@@ -53,10 +53,22 @@ export async function emptyForRetry(
   log: Logger,
 ): Promise<Repair> {
   const { deps, audit } = ctx;
-  const [failed, owned] = await Promise.all([
-    deps.aws.failedResources(target, d.region, stackId),
-    deps.aws.stackResources(target, d.region, stackId),
-  ]);
+  const where = { stacks: [d.name], account: d.account, region: d.region };
+  let failed: Awaited<ReturnType<typeof deps.aws.failedResources>>;
+  let owned: Awaited<ReturnType<typeof deps.aws.stackResources>>;
+  try {
+    [failed, owned] = await Promise.all([
+      deps.aws.failedResources(target, d.region, stackId),
+      deps.aws.stackResources(target, d.region, stackId),
+    ]);
+  } catch (error) {
+    const e = ctx.fail(error, { ...where, what: 'empty-and-retry: what the stack owns', effect: 'kept' });
+    return {
+      status: 'failed',
+      detail: `what failed could not be read (${e.operation ?? 'call'}: ${e.code})`,
+      resources: [],
+    };
+  }
   const picked = repairTargets(failed, owned);
   if ('refusal' in picked) {
     log.warn({ refusal: picked.refusal, detail: picked.detail }, 'empty-and-retry: nothing emptied');
@@ -75,6 +87,7 @@ export async function emptyForRetry(
     await audit({ event: 'empty-attempt', ...entry });
     log.warn(entry, 'emptying a resource of a failed deletion');
     let done: RepairedResource;
+    let thrown = false;
     try {
       const out =
         r.type === 'AWS::S3::Bucket'
@@ -83,6 +96,8 @@ export async function emptyForRetry(
       done = { logicalId: r.logicalId, type: r.type, physicalId: r.physicalId, ...out };
     } catch (error) {
       const e = error as { name?: string; message?: string };
+      thrown = true;
+      ctx.fail(error, { ...where, what: `empty-and-retry: emptying ${r.physicalId}`, effect: 'kept' });
       done = {
         logicalId: r.logicalId,
         type: r.type,
@@ -103,6 +118,19 @@ export async function emptyForRetry(
       errors: done.errors,
     });
     if (done.errors.length > 0) {
+      // Objects or images the service refused one by one (no exception): an error of the run too.
+      if (!thrown)
+        deps.onError?.({
+          scope: `aws:${d.account}/${d.region} empty-and-retry: emptying ${r.physicalId}`,
+          code: done.errors[0]?.split(':')[0] ?? 'ERROR',
+          message: done.errors.join('; '),
+          service: 'aws',
+          operation: r.type === 'AWS::S3::Bucket' ? 'DeleteObjects' : 'BatchDeleteImage',
+          account: d.account,
+          region: d.region,
+          stacks: [d.name],
+          effect: 'kept',
+        });
       log.error({ ...entry, errors: done.errors }, 'emptying failed: DeleteStack is not retried');
       return { status: 'failed', detail: `${r.logicalId}: ${done.errors.join('; ')}`, resources };
     }

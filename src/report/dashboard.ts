@@ -1,5 +1,6 @@
 import { decodeMarkerPart, mdCode, mdMarker } from '../util/safe-text.js';
 import { projectLabel, type Report } from './json-report.js';
+import { errorEffect } from './text.js';
 
 /**
  * The dashboard issue (Renovate's Dependency Dashboard is the model): one issue, edited in place every
@@ -91,6 +92,7 @@ function renderWith(report: Report, ctx: DashboardContext, maxRows: number): str
     '',
     `Last run ${mdCode(report.runId)} (${report.mode}) at ${report.generatedAt}: ${s.inScope} environments in scope, ${scheduled.length} scheduled for deletion, ${flagged.length} flagged, ${s.deleted} deleted in this run.${s.cost ? (s.cost.known ? ` Monthly cost ${s.cost.monthlyTotal} USD, reapable ${s.cost.monthlyReapable} USD.` : ' Monthly cost unknown.') : ''}`,
     '',
+    ...degradedLines(report),
     `### Scheduled for deletion (${scheduled.length})`,
     '',
     `Tick a box to keep that environment for ${ctx.keepDays} days; the next run reads it back.`,
@@ -165,4 +167,24 @@ function renderWith(report: Report, ctx: DashboardContext, maxRows: number): str
     );
   }
   return `${lines.join('\n')}\n`;
+}
+
+/** Errors shown on the dashboard before the rest of the list is cut. */
+const DASHBOARD_MAX_ERRORS = 20;
+
+/** A degraded run says so at the top of the dashboard: what failed, and what it cost. */
+function degradedLines(report: Report): string[] {
+  if (report.errors.length === 0) return [];
+  const lines = [
+    `> **Degraded run**: ${report.errors.length} call(s) failed, so this run did less than asked (exit 1). Stacks a failed check guards are kept, never deleted.`,
+    '',
+  ];
+  for (const e of report.errors.slice(0, DASHBOARD_MAX_ERRORS))
+    lines.push(
+      `- ${mdCode(e.scope)}: ${e.operation ? `${mdCode(e.operation)} ` : ''}${mdCode(e.code)}${e.stacks?.length ? ` (${e.stacks.length} stack(s) ${errorEffect(e)})` : ''}`,
+    );
+  if (report.errors.length > DASHBOARD_MAX_ERRORS)
+    lines.push(`- … and ${report.errors.length - DASHBOARD_MAX_ERRORS} more in the run's report`);
+  lines.push('');
+  return lines;
 }

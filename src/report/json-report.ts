@@ -151,7 +151,25 @@ export const reportSchema = z
     unmanaged: z.array(
       z.object({ name: z.string(), id: z.string(), account: z.string(), region: z.string() }),
     ),
-    errors: z.array(z.object({ scope: z.string(), code: z.string(), message: z.string() })),
+    /**
+     * Everything the run could not do: any entry makes the run degraded (exit 1). `operation` is the AWS
+     * API operation or GitLab route that failed, `code` its AWS error code or HTTP status, `stacks` the
+     * stacks it affected and `effect` what became of them (docs/reaping.md, "Degraded runs").
+     */
+    errors: z.array(
+      z.object({
+        scope: z.string(),
+        code: z.string(),
+        message: z.string(),
+        service: z.string().optional(),
+        operation: z.string().optional(),
+        account: z.string().optional(),
+        region: z.string().optional(),
+        project: z.string().optional(),
+        stacks: z.array(z.string()).optional(),
+        effect: z.enum(['kept', 'not-done', 'less-reported']).optional(),
+      }),
+    ),
     apiCalls: z.object({ calls: z.record(z.string(), counts), errors: z.record(z.string(), counts) }),
     /** GitLab environments reported beside the stacks (`notify.ghostEnvironments`). */
     gitlabEnvironments: z

@@ -74,9 +74,51 @@ export function mergeReports(reports: Report[]): Report {
     scanned,
     environments,
     unmanaged,
-    errors: reports.flatMap((r) => r.errors),
+    // Every shard lists every region: the same failed listing is one error, not one per shard.
+    errors: [...new Map(reports.flatMap((r) => r.errors).map((e) => [JSON.stringify(e), e])).values()],
     apiCalls: { calls, errors },
+    ...mergedTrend(reports),
     ...mergedLeftovers(reports),
+    ...mergedEnvironments(reports),
+  };
+}
+
+/** The trend of every shard (each read its own stacks' streaks), sorted as one run sorts it. */
+function mergedTrend(reports: Report[]): Pick<Report, 'trend'> {
+  const parts = reports.flatMap((r) => (r.trend ? [r.trend] : []));
+  if (parts.length === 0) return {};
+  const names = (pick: (t: NonNullable<Report['trend']>) => string[]) =>
+    [...new Set(parts.flatMap(pick))].sort();
+  const still = new Map<string, number>();
+  for (const p of parts)
+    for (const f of p.stillFlagged) still.set(f.name, Math.max(f.runs, still.get(f.name) ?? 0));
+  return {
+    trend: {
+      previousRunId: parts.find((p) => p.previousRunId !== null)?.previousRunId ?? null,
+      new: names((t) => t.new),
+      resolved: names((t) => t.resolved),
+      stillFlagged: [...still]
+        .map(([name, runs]) => ({ name, runs }))
+        .sort((a, b) => b.runs - a.runs || a.name.localeCompare(b.name)),
+    },
+  };
+}
+
+/** Ghost and stuck GitLab environments of every shard (each project is read by one shard). */
+function mergedEnvironments(reports: Report[]): Pick<Report, 'gitlabEnvironments'> {
+  const parts = reports.flatMap((r) => (r.gitlabEnvironments ? [r.gitlabEnvironments] : []));
+  if (parts.length === 0) return {};
+  type Finding = NonNullable<Report['gitlabEnvironments']>['ghosts'][number];
+  const unique = (list: Finding[]) =>
+    [...new Map(list.map((f) => [`${f.projectId}/${f.id}`, f])).values()].sort(
+      (a, b) => a.projectPath.localeCompare(b.projectPath) || a.name.localeCompare(b.name) || a.id - b.id,
+    );
+  return {
+    gitlabEnvironments: {
+      ghosts: unique(parts.flatMap((p) => p.ghosts)),
+      stuck: unique(parts.flatMap((p) => p.stuck)),
+      stopped: parts.reduce((n, p) => n + p.stopped, 0),
+    },
   };
 }
 
@@ -87,6 +129,8 @@ function mergedLeftovers(reports: Report[]): Pick<Report, 'leftovers'> {
   const resources = [...new Map(parts.flatMap((p) => p.resources).map((l) => [l.arn, l])).values()].sort(
     (a, b) => a.stackName.localeCompare(b.stackName) || a.arn.localeCompare(b.arn),
   );
-  const skipped = [...new Map(parts.flatMap((p) => p.skipped).map((x) => [x.stackName, x])).values()];
+  const skipped = [
+    ...new Map(parts.flatMap((p) => p.skipped).map((x) => [`${x.stackName}\u0000${x.reason}`, x])).values(),
+  ].sort((a, b) => a.stackName.localeCompare(b.stackName) || a.reason.localeCompare(b.reason));
   return { leftovers: { checked: Math.max(...parts.map((p) => p.checked)), resources, skipped } };
 }

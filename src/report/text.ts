@@ -119,8 +119,16 @@ export function renderTable(report: Report, options: { colour: boolean; now: num
       );
   }
   if (report.errors.length > 0) {
-    lines.push('', paint('red', `errors (${report.errors.length})`));
-    for (const err of report.errors) lines.push(termSafe(`  ${err.scope}: ${err.code} ${err.message}`));
+    lines.push(
+      '',
+      paint('red', `DEGRADED: ${report.errors.length} error(s); this run did less than asked (exit 1)`),
+    );
+    for (const err of report.errors)
+      lines.push(
+        termSafe(
+          `  ${err.scope}: ${err.operation ? `${err.operation} ` : ''}${err.code} ${err.message}${err.stacks?.length ? ` [${errorEffect(err)}: ${err.stacks.join(', ')}]` : ''}`,
+        ),
+      );
   }
   const calls = Object.entries(report.summary.apiCalls)
     .map(([k, v]) => `${k} ${v}`)
@@ -220,8 +228,25 @@ export function renderMarkdown(report: Report, options: { now: number }): string
       );
   }
   if (report.errors.length > 0) {
-    lines.push('', `### errors (${report.errors.length})`, '', '| scope | code | message |', '|---|---|---|');
-    for (const e of report.errors) lines.push(`| ${cell(e.scope)} | ${cell(e.code)} | ${cell(e.message)} |`);
+    lines.push(
+      '',
+      `### errors (${report.errors.length}): a degraded run`,
+      '',
+      '| scope | operation | code | message | stacks |',
+      '|---|---|---|---|---|',
+    );
+    for (const e of report.errors)
+      lines.push(
+        `| ${cell(e.scope)} | ${cell(e.operation ?? '')} | ${cell(e.code)} | ${cell(e.message)} | ${cell(e.stacks?.length ? `${errorEffect(e)}: ${e.stacks.join(', ')}` : '')} |`,
+      );
   }
   return `${lines.join('\n')}\n`;
+}
+
+/** What a failure meant for the stacks it names, in words. */
+export function errorEffect(e: Report['errors'][number]): string {
+  if (e.effect === 'kept') return 'kept';
+  if (e.effect === 'not-done') return 'follow-up not done';
+  if (e.effect === 'less-reported') return 'reported with less';
+  return 'affected';
 }

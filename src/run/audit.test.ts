@@ -82,7 +82,14 @@ describe('audit() in process', () => {
     const run = await audit(config(), w.deps, { runId: 'r1', mode: 'dry-run' });
     expect(run.environments).toEqual([]);
     expect(run.errors).toEqual([
-      { scope: 'aws:111111111111/eu-west-1', code: 'Throttling', message: 'Rate exceeded' },
+      {
+        scope: 'aws:111111111111/eu-west-1',
+        code: 'Throttling',
+        message: 'Rate exceeded',
+        service: 'aws',
+        account: '111111111111',
+        region: 'eu-west-1',
+      },
     ]);
     expect(run.plan.due).toBe(0);
   });

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import pLimit from 'p-limit';
 import type { AccountTarget } from '../aws/clients.js';
-import { collectAws } from '../aws/collector.js';
+import { awsRunError, collectAws } from '../aws/collector.js';
 import { type CostReader, costKeyOf } from '../aws/cost.js';
 import type { AwsReader } from '../aws/stacks.js';
 import { limitsFromConfig, policyFromConfig } from '../config/load.js';
@@ -246,14 +246,47 @@ async function collectCosts(
     } catch (error) {
       costs.known = false;
       errors.push({
-        scope: `aws:cost-explorer ${target.id ?? 'ambient'}`,
-        code: (error as Error).name ?? 'COST_ERROR',
-        message: (error as Error).message,
+        ...awsRunError(error, { scope: `aws:cost-explorer ${target.id ?? 'ambient'}`, account: target.id }),
+        stacks: judged.map((j) => j.snapshot.stack.name),
+        effect: 'less-reported',
       });
     }
   }
   if (!costs.known) costs.monthly = {};
   return { costs, errors };
+}
+
+/**
+ * Says, for each GitLab lookup that failed, which project it was and which stacks it affected: those of
+ * that project whose evidence carries the same failure (they come out `unknown`, and are kept).
+ */
+export function withAffectedStacks(errors: RunError[], environments: EnvironmentRecord[]): RunError[] {
+  return errors.map((error) => {
+    if (!error.scope.startsWith('gitlab:') || error.stacks !== undefined) return error;
+    const project = /^gitlab:project (\S+)/.exec(error.scope)?.[1];
+    const stacks = environments
+      .filter((e) => {
+        const key = projectKey(e.owner);
+        const path = e.evidence.project?.ok ? e.evidence.project.value?.path : undefined;
+        if (project !== undefined && key !== project && path !== project && e.owner.projectPath !== project)
+          return false;
+        return Object.values(e.evidence).some(
+          (v) =>
+            v !== undefined &&
+            !v.ok &&
+            v.error.code === error.code &&
+            (v.error.operation === undefined || v.error.operation === error.operation),
+        );
+      })
+      .map((e) => e.stack.name);
+    return {
+      ...error,
+      service: 'gitlab',
+      ...(project !== undefined ? { project } : {}),
+      stacks,
+      effect: 'kept',
+    };
+  });
 }
 
 /**
@@ -315,7 +348,7 @@ export async function audit(config: Config, deps: RunDeps, options: AuditOptions
     plan: judged.plan,
     errors: [
       ...aws.errors,
-      ...gitlab.errors,
+      ...withAffectedStacks(gitlab.errors, judged.environments),
       ...(cost?.errors ?? []),
       ...(environmentFindings?.errors ?? []),
     ],

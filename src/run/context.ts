@@ -138,7 +138,8 @@ export async function buildContext(
     logger,
     cloudFormationRps: config.aws.cloudFormationRequestsPerSecond,
     s3ForcePathStyle: config.aws.s3ForcePathStyle,
-    ...(options.oneTry ? { maxAttempts: 1 } : {}),
+    timeoutMs: parseDuration(config.aws.timeout),
+    maxAttempts: options.oneTry ? 1 : config.aws.maxAttempts,
   });
   const progress = progressReporter(display, logger, opts.quiet === true);
   const deps: RunDeps = {

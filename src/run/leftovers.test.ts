@@ -2,7 +2,7 @@ import pino from 'pino';
 import { describe, expect, it } from 'vitest';
 import type { AwsLeftoverReader, Existence, TaggedHit } from '../aws/leftovers.js';
 import { parseConfig } from '../config/load.js';
-import type { RunResult } from '../core/run-result.js';
+import type { RunError, RunResult } from '../core/run-result.js';
 import { emptyState, type State } from '../state/state.js';
 import { findLeftovers } from './leftovers.js';
 
@@ -106,8 +106,8 @@ describe('findLeftovers', () => {
     ]);
     const out = await findLeftovers(parseConfig({}), deps(r), state, run());
     expect(out.checked).toBe(1);
+    // A failed existence check (the log group) is not listed: no proof it exists. It is said instead.
     expect(out.resources.map((l) => [l.arn, l.confirmed, l.createdAt ?? null])).toEqual([
-      ['arn:aws:logs:eu-west-1:1:log-group:/x', false, null],
       ['arn:aws:s3:::kept', true, '2026-11-01T00:00:00.000Z'],
       ['arn:aws:sqs:eu-west-1:1:q', false, null],
     ]);
@@ -117,6 +117,10 @@ describe('findLeftovers', () => {
       deletedAt: iso(now - day),
     });
     expect(out.skipped).toEqual([
+      {
+        stackName: 'review-a',
+        reason: 'arn:aws:logs:eu-west-1:1:log-group:/x could not be checked: Error: Throttled',
+      },
       { stackName: 'review-b', reason: 'Error: AccessDenied' },
       { stackName: 'review-c', reason: 'no project and environment tag to look for' },
     ]);
@@ -155,5 +159,49 @@ describe('findLeftovers', () => {
     const out = await findLeftovers(parseConfig({}), deps(r), state, run(['arn:live', 'arn:a']));
     expect(out.resources.map((l) => l.arn)).toEqual(['arn:aws:s3:::shared']);
     expect(out.checked).toBe(2);
+  });
+
+  it('says which lookups failed, and never looks up an account the credentials do not reach', async () => {
+    const r = reader(
+      {
+        'review/a': [hit('arn:aws:s3:::maybe', 's3:bucket')],
+        'review/b': Object.assign(new Error('denied'), { name: 'AccessDeniedException' }),
+      },
+      () => Object.assign(new Error(''), { name: 'Unknown', $metadata: { httpStatusCode: 503 } }),
+    );
+    const errors: RunError[] = [];
+    const state = stateWith([
+      { id: 'arn:a', name: 'review-a', env: 'review/a', at: now - day },
+      { id: 'arn:b', name: 'review-b', env: 'review/b', at: now - day },
+    ]);
+    const out = await findLeftovers(
+      parseConfig({}),
+      { ...deps(r), onError: (e) => errors.push(e) },
+      state,
+      run(),
+    );
+    // A 5xx on HeadBucket proves nothing: the bucket is not listed, and the failure is an error.
+    expect(out.resources).toEqual([]);
+    expect(errors.map((e) => [e.code, e.stacks, e.effect]).sort()).toEqual([
+      ['AccessDeniedException', ['review-b'], 'less-reported'],
+      ['HTTP_503', ['review-a'], 'less-reported'],
+    ]);
+
+    const other = stateWith([{ id: 'arn:x', name: 'review-x', env: 'review/a', at: now - day }]);
+    const r2 = reader(
+      { 'review/a': [hit('arn:aws:logs:eu-west-1:2:log-group:/mine', 'logs:log-group')] },
+      () => ({
+        state: 'exists',
+      }),
+    );
+    const out2 = await findLeftovers(parseConfig({}), { ...deps(r2), reaches: () => false }, other, run());
+    expect(r2.queries).toEqual([]);
+    expect(out2.resources).toEqual([]);
+    expect(out2.skipped).toEqual([
+      {
+        stackName: 'review-x',
+        reason: 'account 111111111111 is not reached by the configured credentials: not looked up',
+      },
+    ]);
   });
 });

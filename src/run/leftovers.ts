@@ -1,11 +1,12 @@
 import pLimit from 'p-limit';
 import type { AccountTarget } from '../aws/clients.js';
+import { awsRunError } from '../aws/collector.js';
 import type { CostReader } from '../aws/cost.js';
 import type { AwsLeftoverReader, TaggedHit } from '../aws/leftovers.js';
 import type { Config } from '../config/schema.js';
 import { parseDuration } from '../core/duration.js';
 import { type Leftover, type Leftovers, leftoverCandidate, leftoverFilters } from '../core/leftovers.js';
-import type { RunResult } from '../core/run-result.js';
+import type { RunError, RunResult } from '../core/run-result.js';
 import type { Logger } from '../log/logger.js';
 import type { State } from '../state/state.js';
 
@@ -16,6 +17,10 @@ export interface LeftoverDeps {
   targetOf: (account: string) => AccountTarget;
   /** Cost Explorer (`cost.enabled`): monthly cost per leftover. */
   cost?: CostReader;
+  /** Whether the configured credentials reach an account (else its deletions are not looked up). */
+  reaches?: (account: string, run: RunResult) => boolean;
+  /** Receives the lookups that failed (errors of the run). */
+  onError?: (error: RunError) => void;
 }
 
 /** Cost Explorer keeps resource-level data for 14 days. */
@@ -53,6 +58,11 @@ async function addCosts(config: Config, deps: LeftoverDeps, cost: CostReader, ou
       }
     } catch (error) {
       deps.logger.warn({ account, err: error }, 'leftovers: Cost Explorer failed, cost unknown');
+      deps.onError?.({
+        ...awsRunError(error, { scope: `aws:cost-explorer ${account} leftovers`, account }),
+        stacks: [...new Set(list.map((l) => l.stackName))],
+        effect: 'less-reported',
+      });
       for (const l of list) l.monthlyCost = null;
     }
   }
@@ -98,13 +108,28 @@ export async function findLeftovers(
           out.skipped.push({ stackName: d.name, reason: 'no project and environment tag to look for' });
           return;
         }
+        // Every lookup about a deleted stack uses its own account's credentials; an account the config
+        // no longer reaches is said so, never searched with another account's credentials.
+        if (deps.reaches && !deps.reaches(d.account, run)) {
+          out.skipped.push({
+            stackName: d.name,
+            reason: `account ${d.account} is not reached by the configured credentials: not looked up`,
+          });
+          return;
+        }
         const target = deps.targetOf(d.account);
+        const where = { account: d.account, region: d.region };
         let hits: TaggedHit[];
         try {
           hits = await deps.leftovers.tagged(target, d.region, filters);
         } catch (error) {
           deps.logger.warn({ stack: d.name, err: error }, 'leftovers: tagging API failed');
           out.skipped.push({ stackName: d.name, reason: messageOf(error) });
+          deps.onError?.({
+            ...awsRunError(error, { scope: `aws:${d.account}/${d.region} leftovers`, ...where }),
+            stacks: [d.name],
+            effect: 'less-reported',
+          });
           return;
         }
         out.checked++;
@@ -120,8 +145,18 @@ export async function findLeftovers(
             if (e.state === 'unverified') confirmed = false;
             if (e.state === 'exists' && e.createdAt) createdAt = e.createdAt;
           } catch (error) {
+            // Not confirmed either way: not listed (a 5xx is no proof the resource exists), and said so.
             deps.logger.warn({ arn: hit.arn, err: error }, 'leftovers: existence check failed');
-            confirmed = false;
+            deps.onError?.({
+              ...awsRunError(error, { scope: `aws:${d.account}/${d.region} leftovers ${hit.arn}`, ...where }),
+              stacks: [d.name],
+              effect: 'less-reported',
+            });
+            out.skipped.push({
+              stackName: d.name,
+              reason: `${hit.arn} could not be checked: ${messageOf(error)}`,
+            });
+            continue;
           }
           const leftover: Leftover = {
             arn: hit.arn,
@@ -143,7 +178,7 @@ export async function findLeftovers(
     await addCosts(config, deps, deps.cost, out, run.now);
   // Lookups finish in any order; the report is the same for the same world.
   out.resources.sort((a, b) => a.stackName.localeCompare(b.stackName) || a.arn.localeCompare(b.arn));
-  out.skipped.sort((a, b) => a.stackName.localeCompare(b.stackName));
+  out.skipped.sort((a, b) => a.stackName.localeCompare(b.stackName) || a.reason.localeCompare(b.reason));
   if (out.resources.length > 0)
     deps.logger.warn({ leftovers: out.resources.length }, 'deleted environments left resources behind');
   return out;

@@ -5,9 +5,10 @@ import type { Config } from '../config/schema.js';
 import { parseDuration } from '../core/duration.js';
 import type { StackFacts } from '../core/model.js';
 import { plan } from '../core/plan.js';
-import type { EnvironmentRecord, RunResult } from '../core/run-result.js';
+import type { EnvironmentRecord, RunError, RunResult } from '../core/run-result.js';
 import { UsageError } from '../errors/errors.js';
 import { collectGitLab } from '../gitlab/collector.js';
+import { runErrorOf } from '../reap/context.js';
 import {
   type ExecutorDeps,
   execute,
@@ -114,27 +115,47 @@ export function memoryOf(state: State): RunMemory {
   };
 }
 
-/** The dashboard issue as read at the start of the run. */
-type DashboardIssue = { iid: number; description: string } | null;
+/**
+ * The dashboard issue as read at the start of the run; `unreadable` when the read failed (then it is
+ * neither created nor edited this run: a failed read is not "no issue", and must not make a second one).
+ */
+type DashboardIssue = { iid: number; description: string } | null | 'unreadable';
 
 /**
  * Reads the dashboard first: a box ticked since the last run keeps its stack in this very run; an
  * unticked box or an expired keep ends it.
  */
-async function readDashboardKeeps(config: Config, deps: ReapDeps, state: State): Promise<DashboardIssue> {
+async function readDashboardKeeps(
+  config: Config,
+  deps: ReapDeps,
+  state: State,
+  errors: RunError[],
+): Promise<DashboardIssue> {
   const dash = config.notify.dashboard;
   if (dash.project === undefined) return null;
   let issue: DashboardIssue = null;
   try {
     issue = await deps.writers.gitlab.findIssue(dash.project, dash.label);
   } catch (error) {
-    deps.logger.warn(
+    deps.logger.error(
       { err: error },
-      'dashboard issue could not be read; keeps from it are not renewed this run',
+      'dashboard issue could not be read; keeps from it are not renewed and it is not updated this run',
     );
+    errors.push(
+      runErrorOf(error, {
+        what: 'dashboard issue read',
+        stacks: [],
+        effect: 'not-done',
+        project: dash.project,
+      }),
+    );
+    issue = 'unreadable';
   }
   const startedAt = deps.now();
-  for (const [id, ticked] of parseKeepBoxes(issue?.description ?? '')) {
+  // Unreadable: the keeps already in state stand; none is renewed or ended by a box nobody could read.
+  const boxes =
+    issue === 'unreadable' ? new Map<string, boolean>() : parseKeepBoxes(issue?.description ?? '');
+  for (const [id, ticked] of boxes) {
     const st = state.stacks[id];
     if (!st) continue;
     if (ticked && !st.keptUntil)
@@ -169,6 +190,9 @@ function recheckWith(config: Config, deps: ReapDeps, memory: RunMemory) {
       verdict: j.classification.verdict,
       status: item?.status ?? 'keep',
       reasons: j.classification.reasons,
+      ...(gitlab.errors.length > 0
+        ? { errors: gitlab.errors.map((e) => ({ ...e, service: 'gitlab' })) }
+        : {}),
     };
   };
 }
@@ -179,6 +203,18 @@ function targetResolver(config: Config, deps: ReapDeps): (account: string) => Ac
   return (account) =>
     targets.find((t) => t.id === account) ??
     targets.find((t) => t.id === undefined) ?? { id: account, regions: [] };
+}
+
+/**
+ * Whether the configured credentials reach an account: a listed account, or (accounts not listed) the
+ * ambient credentials' account, as this run's scan found it. Lookups about a stack of any other account
+ * would read the wrong account.
+ */
+function reachable(config: Config, deps: ReapDeps): (account: string, run: RunResult) => boolean {
+  const targets = targetsOf(config, deps.env);
+  return (account, run) =>
+    targets.some((t) => t.id === account) ||
+    (targets.some((t) => t.id === undefined) && run.scanned.some((x) => x.account === account));
 }
 
 /** A reviewed plan must be applied with credentials reaching exactly the accounts it was made for. */
@@ -269,13 +305,18 @@ export async function reap(config: Config, deps: ReapDeps, options: ReapOptions)
   const lock = await deps.store.lock({ runId: options.runId }, { wait: options.waitLock === true });
   try {
     const state = await deps.store.load();
-    const dashboardIssue = await readDashboardKeeps(config, deps, state);
+    const earlyErrors: RunError[] = [];
+    const dashboardIssue = await readDashboardKeeps(config, deps, state, earlyErrors);
     const memory = memoryOf(state);
     const run = await audit(
       config,
       { ...deps, ...memory },
       { runId: options.runId, mode: options.apply ? 'apply' : 'dry-run', shard: options.shard },
     );
+    run.errors.push(...earlyErrors);
+    const onError = (e: RunError) => {
+      run.errors.push(e);
+    };
     const trend = recordVerdicts(state, run);
     await deps.store.save(state);
     if (options.plan) checkPlanAccounts(run, options.plan);
@@ -294,6 +335,8 @@ export async function reap(config: Config, deps: ReapDeps, options: ReapOptions)
         saveState: () => deps.store.save(state),
         recheck: recheckWith(config, deps, memory),
         targetOf: targetResolver(config, deps),
+        reaches: (account) => reachable(config, deps)(account, run),
+        onError,
       },
       {
         apply: options.apply,
@@ -315,7 +358,7 @@ export async function reap(config: Config, deps: ReapDeps, options: ReapOptions)
       },
     );
     if (options.plan) cancelNoLongerDue(run, options.plan, outcomes);
-    const gitlabSide = { gitlab: deps.writers.gitlab, logger: deps.logger, auditLog };
+    const gitlabSide = { gitlab: deps.writers.gitlab, logger: deps.logger, auditLog, onError };
     const ghostsStopped = await stopGhostEnvironments(run, gitlabSide, {
       apply: options.apply,
       runId: options.runId,
@@ -328,13 +371,15 @@ export async function reap(config: Config, deps: ReapDeps, options: ReapOptions)
           leftovers: deps.leftovers,
           logger: deps.logger,
           targetOf: targetResolver(config, deps),
+          reaches: reachable(config, deps),
+          onError,
           ...(deps.cost ? { cost: deps.cost } : {}),
         },
         state,
         run,
       );
     const dash = config.notify.dashboard;
-    if (dash.project !== undefined) {
+    if (dash.project !== undefined && dashboardIssue !== 'unreadable') {
       const report = buildReport(run, deps.stats.snapshot(), outcomes, trend, ghostsStopped);
       await updateDashboard(gitlabSide, {
         apply: options.apply,

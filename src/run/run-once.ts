@@ -43,6 +43,9 @@ export function finishedFields(run: RunResult, report: Report): Record<string, u
   return {
     runId: run.runId,
     ...report.summary,
+    // A run that did less than asked says so on its last line (exit 1); the errors are in the report.
+    degraded: report.errors.length > 0,
+    errors: report.errors.length,
     maxRssKb: process.resourceUsage().maxRSS,
     cpuMs: Math.round((cpu.user + cpu.system) / 1000),
   };

@@ -44,6 +44,12 @@ export class ReaperMetrics {
     labelNames: ['service'],
     registers: [this.registry],
   });
+  private readonly runErrors = new Counter({
+    name: 'env_reaper_run_errors_total',
+    help: 'Errors of degraded runs (the report errors[]) by service and operation; no stack names.',
+    labelNames: ['service', 'operation'],
+    registers: [this.registry],
+  });
   private readonly lastSuccess = new Gauge({
     name: 'env_reaper_last_success_timestamp_seconds',
     help: 'Unix time of the last run that completed.',
@@ -73,6 +79,8 @@ export class ReaperMetrics {
         Object.values(ops).reduce((a, b) => a + b, 0),
       );
     }
+    for (const e of report.errors)
+      this.runErrors.inc({ service: e.service ?? 'env-reaper', operation: e.operation ?? 'unknown' });
     for (const [service, ops] of Object.entries(report.apiCalls.errors)) {
       this.apiErrors.inc(
         { service },
