@@ -2,9 +2,17 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import { gzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
+import { describeFailure } from '../errors/failure.js';
 import { silentLogger } from '../log/logger.js';
 import { ApiStats } from '../util/api-stats.js';
-import { createGitLabRequestHandler, mayFollow, retryAfterMs, routeOf } from './http.js';
+import {
+  createGitLabRequestHandler,
+  MAX_SERVER_ERROR_WAIT_MS,
+  mayFollow,
+  retryAfterMs,
+  retryWaitMs,
+  routeOf,
+} from './http.js';
 
 describe('GitLab HTTP layer', () => {
   it('reads Retry-After as seconds or a date, else RateLimit-Reset', () => {
@@ -13,6 +21,110 @@ describe('GitLab HTTP layer', () => {
     expect(retryAfterMs(new Headers({ 'retry-after': 'Sat, 28 Nov 2026 12:00:05 GMT' }), now)).toBe(5000);
     expect(retryAfterMs(new Headers({ 'ratelimit-reset': String(now / 1000 + 3) }), now)).toBe(3000);
     expect(retryAfterMs(new Headers(), now)).toBeUndefined();
+  });
+
+  it('waits for RateLimit-Reset only when the budget is spent, never for a server error', () => {
+    const now = Date.parse('2026-11-28T12:00:00Z');
+    // Recent GitLab sends RateLimit-* on every answer: a 502 in a window that resets in 55 s.
+    const unthrottled = new Headers({
+      'ratelimit-limit': '2000',
+      'ratelimit-remaining': '1990',
+      'ratelimit-reset': String(now / 1000 + 55),
+    });
+    expect(retryWaitMs(502, unthrottled, 400, now)).toBe(400);
+    expect(retryWaitMs(503, new Headers({ 'retry-after': '3' }), 400, now)).toBe(3000);
+    expect(retryWaitMs(503, new Headers({ 'retry-after': '600' }), 400, now)).toBe(MAX_SERVER_ERROR_WAIT_MS);
+    expect(retryWaitMs(429, unthrottled, 400, now)).toBe(55_000);
+    const spent = new Headers({ 'ratelimit-remaining': '0', 'ratelimit-reset': String(now / 1000 + 20) });
+    expect(retryWaitMs(500, spent, 400, now)).toBe(20_000);
+  });
+
+  it('a persistent 5xx costs backoff, not the rate window; the error names its route and status', async () => {
+    let calls = 0;
+    const server = createServer((_req, res) => {
+      calls++;
+      res
+        .writeHead(calls % 2 ? 502 : 503, {
+          'content-type': 'application/json',
+          'ratelimit-remaining': '1999',
+          'ratelimit-reset': String(Math.floor(Date.now() / 1000) + 60),
+        })
+        .end('{"message":"bad gateway"}');
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
+    const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}/api/v4/`;
+    const waits: number[] = [];
+    const handler = createGitLabRequestHandler({
+      rateLimitReserve: 0.5,
+      concurrency: 2,
+      timeoutMs: 5_000,
+      maxRetries: 4,
+      logger: silentLogger(),
+      stats: new ApiStats(),
+      sleep: async (ms) => {
+        waits.push(ms);
+      },
+    });
+    try {
+      const error = await handler('projects/1/repository/branches', { method: 'GET', prefixUrl: base }).then(
+        () => undefined,
+        (e: unknown) => e,
+      );
+      expect(calls).toBe(5);
+      expect(waits).toHaveLength(4);
+      // 250 ms doubling, with jitter: well under the 60 s the reset header names.
+      expect(waits.reduce((a, b) => a + b, 0)).toBeLessThan(4_000);
+      expect(describeFailure(error)).toMatchObject({
+        service: 'gitlab',
+        operation: 'GET /projects/:id/repository/branches',
+        code: 'HTTP_502',
+      });
+    } finally {
+      server.close();
+    }
+  });
+
+  it('a DELETE with a body says its length, so a strict server does not read it as the next request', async () => {
+    const seen: { method?: string; length?: string; chunked?: string; body: string }[] = [];
+    const server = createServer((req, res) => {
+      const chunks: Buffer[] = [];
+      req.on('data', (c: Buffer) => chunks.push(c));
+      req.on('end', () => {
+        seen.push({
+          ...(req.method ? { method: req.method } : {}),
+          ...(req.headers['content-length'] ? { length: req.headers['content-length'] } : {}),
+          ...(req.headers['transfer-encoding'] ? { chunked: req.headers['transfer-encoding'] } : {}),
+          body: Buffer.concat(chunks).toString('utf8'),
+        });
+        res.writeHead(204).end();
+      });
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
+    const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}/api/v4/`;
+    const handler = createGitLabRequestHandler({
+      rateLimitReserve: 0.5,
+      concurrency: 1,
+      timeoutMs: 5_000,
+      maxRetries: 0,
+      logger: silentLogger(),
+      stats: new ApiStats(),
+    });
+    try {
+      // gitbeaker's Environments.remove sends `{}` with its DELETE; two in a row on one keep-alive socket.
+      for (let i = 0; i < 2; i++)
+        await handler('projects/1/environments/2', {
+          method: 'DELETE',
+          prefixUrl: base,
+          body: '{}',
+          headers: { 'content-type': 'application/json' },
+        });
+      expect(seen).toEqual([
+        { method: 'DELETE', length: '2', body: '{}' },
+        { method: 'DELETE', length: '2', body: '{}' },
+      ]);
+    } finally {
+      server.close();
+    }
   });
 
   it('names routes without ids', () => {

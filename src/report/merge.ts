@@ -23,14 +23,19 @@ function addCounts(
  * (overlapping inputs) is kept once. Brakes were judged per shard: the merged `brake` is the first one
  * any shard hit.
  */
-export function mergeReports(reports: Report[]): Report {
+export function mergeReports(given: Report[]): Report {
+  // The same shard's report given twice counts once (a glob that matches a file twice, a re-run copy).
+  const reports = [...new Map(given.map((r) => [r.runId, r])).values()];
   const byId = new Map<string, ReportEnvironment>();
   for (const r of reports) for (const e of r.environments) if (!byId.has(e.stack.id)) byId.set(e.stack.id, e);
   const environments = [...byId.values()].sort((a, b) => (a.stack.id < b.stack.id ? -1 : 1));
-  const unmanaged = [...new Map(reports.flatMap((r) => r.unmanaged).map((u) => [u.id, u])).values()];
+  // In the order one run lists them: stacks by id, regions by account and name.
+  const unmanaged = [...new Map(reports.flatMap((r) => r.unmanaged).map((u) => [u.id, u])).values()].sort(
+    (a, b) => (a.id < b.id ? -1 : 1),
+  );
   const scanned = [
     ...new Map(reports.flatMap((r) => r.scanned).map((s) => [`${s.account}/${s.region}`, s])).values(),
-  ];
+  ].sort((a, b) => `${a.account}/${a.region}`.localeCompare(`${b.account}/${b.region}`));
   const calls: Record<string, Record<string, number>> = {};
   const errors: Record<string, Record<string, number>> = {};
   for (const r of reports) {
@@ -57,7 +62,7 @@ export function mergeReports(reports: Report[]): Report {
       nested: reports.reduce((n, r) => n + r.summary.nested, 0),
       byVerdict: tally(environments.map((e) => e.verdict)),
       byAction: tally(environments.map((e) => e.action)),
-      due: reports.reduce((n, r) => n + r.summary.due, 0),
+      due: environments.filter((e) => e.plan.status === 'due').length,
       deleted: environments.filter((e) => e.result === 'deleted').length,
       failed: environments.filter((e) => e.result === 'failed').length,
       brake: reports.find((r) => r.summary.brake)?.summary.brake ?? null,

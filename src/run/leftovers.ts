@@ -58,6 +58,10 @@ async function addCosts(config: Config, deps: LeftoverDeps, cost: CostReader, ou
       }
     } catch (error) {
       deps.logger.warn({ account, err: error }, 'leftovers: Cost Explorer failed, cost unknown');
+      for (const l of list) l.monthlyCost = null;
+      // Resource-level data not enabled is how the account is set up (cost unknown, as documented),
+      // not a failed call; anything else is an error of the run.
+      if ((error as Error).name === 'DataUnavailableException') continue;
       deps.onError?.({
         ...awsRunError(error, { scope: `aws:cost-explorer ${account} leftovers`, account }),
         stacks: [...new Set(list.map((l) => l.stackName))],

@@ -105,6 +105,28 @@ describe('daemon e2e (the container entrypoint)', () => {
     expect(sb.world.writes.filter((w) => w.operation === 'DeleteStack')).toHaveLength(2);
   }, 60_000);
 
+  it('counts a degraded run in /metrics by service and operation, with no stack names in labels', async () => {
+    const sb = await startSandbox({
+      scenario: scenario([
+        { service: 'aws', match: 'ListExports', kind: 'error', status: 403, code: 'AccessDenied' },
+      ]),
+    });
+    running.push(sb);
+    const d = await daemon(sb);
+    await until(async () => {
+      const h = (await (await fetch(`${d.url}/healthz`)).json()) as { lastRun?: unknown };
+      return h.lastRun !== undefined;
+    }, 'a first scheduled run');
+    const metrics = await (await fetch(`${d.url}/metrics`)).text();
+    expect(metrics).toMatch(/env_reaper_runs_total\{outcome="partial"\} [1-9]/);
+    expect(metrics).toMatch(/env_reaper_run_errors_total\{service="aws",operation="ListExports"\} [1-9]/);
+    expect(metrics).not.toMatch(/review-gone/);
+    // The export graph could not be read: nothing was deleted.
+    expect(sb.world.writes.filter((w) => w.operation === 'DeleteStack')).toEqual([]);
+    d.proc.child.kill('SIGTERM');
+    await d.proc.done;
+  }, 60_000);
+
   it('on SIGTERM mid-run finishes the deletion in flight, starts no other, saves state, exits 0', async () => {
     const { sb, dir, proc } = await daemonWithHeldDelete('20s');
     let logs = '';

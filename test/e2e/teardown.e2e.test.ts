@@ -85,8 +85,21 @@ describe('teardown strategies (the built CLI against the sandbox)', () => {
     running.push(sb);
     const r = await reap(sb, { teardown: 'stop-job-then-delete' }, { stopJobTimeout: '3s' });
     expect(r.out.code, r.out.stderr.slice(-2000)).toBe(0);
-    // Each environment was stopped once, without force: GitLab runs its on_stop job.
-    expect(r.stops).toEqual([{ force: false }, { force: false }, { force: false }]);
+    // Each environment was stopped once without force (GitLab runs its on_stop job); the two whose job
+    // did not delete the stack were stopped again, with force, after the fallback DeleteStack: none is
+    // left `available` with no stack behind it.
+    expect(r.stops).toEqual([
+      { force: false },
+      { force: false },
+      { force: false },
+      { force: true },
+      { force: true },
+    ]);
+    expect(
+      (sb.world.projects.get(1)?.environments ?? [])
+        .filter((e) => ['review/good', 'review/broken', 'review/silent'].includes(e.name))
+        .map((e) => e.state),
+    ).toEqual(['stopped', 'stopped', 'stopped']);
     expect(r.jobDeletes).toEqual(['review-good']);
     expect(r.clientDeletes.sort()).toEqual(['review-broken', 'review-silent']);
     expect(r.byName['review-good']).toMatchObject({ result: 'deleted', teardown: { method: 'stop-job' } });

@@ -597,8 +597,11 @@ export class GitLabSandbox {
     if (action === undefined && ctx.method === 'GET') return this.envJson(env, true);
     if (action === 'stop' && ctx.method === 'POST') {
       const force = q.force === true || q.force === 'true';
-      if (env.state === 'available') {
-        env.state = env.hasStopAction && !force ? 'stopping' : 'stopped';
+      // GitLab's state machine: `stop` moves available → stopping (when a stop action waits) or stopped;
+      // `force` is `stop_complete`, which moves available or stopping → stopped without the job.
+      if (force && (env.state === 'available' || env.state === 'stopping')) env.state = 'stopped';
+      else if (env.state === 'available') {
+        env.state = env.hasStopAction ? 'stopping' : 'stopped';
         if (env.state === 'stopping') env.stopJobStartedAt = Date.now();
       }
       env.updatedAt = this.world.now();
