@@ -6,7 +6,7 @@ import type { ResourceGroupsTaggingAPIClient } from '@aws-sdk/client-resource-gr
 import type { S3Client } from '@aws-sdk/client-s3';
 import { STSClient } from '@aws-sdk/client-sts';
 import type { fromTemporaryCredentials } from '@aws-sdk/credential-providers';
-import { stamp } from '../errors/failure.js';
+import { stamp, stampOperations } from '../errors/failure.js';
 import type { Logger } from '../log/logger.js';
 import type { ApiStats } from '../util/api-stats.js';
 import { RequestPacer } from '../util/pacer.js';
@@ -50,20 +50,9 @@ function instrument<T extends { middlewareStack: { add: (...a: never[]) => void 
   service: string,
   pacer?: RequestPacer,
 ): T {
+  // Every failure names its operation (errors/failure.ts).
+  stampOperations(client, 'aws');
   const stack = client.middlewareStack as unknown as { add: (mw: unknown, opts: unknown) => void };
-  // Outermost: every failure, credentials and retries included, names the operation it came from, so a
-  // report can say which call failed (errors/failure.ts).
-  stack.add(
-    (next: (args: unknown) => Promise<unknown>, context: { commandName?: string }) =>
-      async (args: unknown) => {
-        try {
-          return await next(args);
-        } catch (error) {
-          throw stamp(error, 'aws', (context.commandName ?? 'unknown').replace(/Command$/, ''));
-        }
-      },
-    { step: 'initialize', name: 'envReaperOperation', priority: 'high' },
-  );
   stack.add(
     (next: (args: unknown) => Promise<unknown>, context: { commandName?: string }) =>
       async (args: unknown) => {
@@ -109,11 +98,24 @@ function shared(provider: CredentialProvider): CredentialProvider {
  * `fromTemporaryCredentials`, its module loaded on the first call: it takes about 30 ms to load, which
  * a run without `roleArn` targets would otherwise pay.
  */
-function assumeRole(params: Parameters<typeof fromTemporaryCredentials>[0]['params']): CredentialProvider {
+function assumeRole(
+  params: Parameters<typeof fromTemporaryCredentials>[0]['params'],
+  clientConfig: { maxAttempts?: number; requestHandler?: Record<string, unknown> },
+): CredentialProvider {
   let provider: Promise<CredentialProvider> | undefined;
   return (async (...args: Parameters<CredentialProvider>) => {
-    provider ??= import('@aws-sdk/credential-providers').then((m) => m.fromTemporaryCredentials({ params }));
-    return (await provider)(...args);
+    // Its STS client gets the same deadline and attempts as every other client (a silent STS must not
+    // hold the run).
+    provider ??= import('@aws-sdk/credential-providers').then((m) =>
+      m.fromTemporaryCredentials({ params, clientConfig: clientConfig as never }),
+    );
+    try {
+      return await (await provider)(...args);
+    } catch (error) {
+      // Its STS client is the provider's own: the failure is named here, or it would carry the name of
+      // whichever call needed the credentials.
+      throw stamp(error, 'aws', 'AssumeRole');
+    }
   }) as CredentialProvider;
 }
 
@@ -135,11 +137,14 @@ export class AwsClients {
         key,
         target.roleArn
           ? shared(
-              assumeRole({
-                RoleArn: target.roleArn,
-                RoleSessionName: 'env-reaper',
-                ...(target.externalId ? { ExternalId: target.externalId } : {}),
-              }),
+              assumeRole(
+                {
+                  RoleArn: target.roleArn,
+                  RoleSessionName: 'env-reaper',
+                  ...(target.externalId ? { ExternalId: target.externalId } : {}),
+                },
+                this.transport(),
+              ),
             )
           : undefined,
       );
@@ -147,12 +152,10 @@ export class AwsClients {
     return this.credentialsFor.get(key);
   }
 
-  private config(target: AccountTarget, region: string) {
-    const c = this.creds(target);
+  /** Attempts and the per-attempt deadline, the same for every client. */
+  private transport(): { maxAttempts: number; requestHandler?: Record<string, unknown> } {
     return {
-      region,
       maxAttempts: this.options.maxAttempts ?? 5,
-      customUserAgent: USER_AGENT,
       ...(this.options.timeoutMs !== undefined
         ? {
             requestHandler: {
@@ -163,6 +166,15 @@ export class AwsClients {
             },
           }
         : {}),
+    };
+  }
+
+  private config(target: AccountTarget, region: string) {
+    const c = this.creds(target);
+    return {
+      region,
+      customUserAgent: USER_AGENT,
+      ...this.transport(),
       ...(c ? { credentials: c } : {}),
     };
   }

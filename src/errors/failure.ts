@@ -44,6 +44,9 @@ export function stamp<E>(error: E, service: string, operation: string): E {
 /** The code of a failure: the AWS error code, `HTTP_<status>`, `TIMEOUT`, or the error's name. */
 function codeOf(e: Stamped): string {
   if (e.Code) return e.Code;
+  // An answer that does not parse (a proxy's HTML page with 200, a changed API), whatever the parser.
+  if (e.name === 'ZodError' || (e.name === 'SyntaxError' && e[SERVICE] === 'gitlab'))
+    return 'MALFORMED_RESPONSE';
   const gitlabStatus = e.cause?.response?.status;
   if (gitlabStatus !== undefined) return `HTTP_${gitlabStatus}`;
   if (e.name === 'TimeoutError' || e.name === 'GitbeakerTimeoutError' || e.code === 'ETIMEDOUT')
@@ -65,4 +68,29 @@ export function describeFailure(error: unknown): Failure {
     code: codeOf(e),
     message: e.message ?? String(error),
   };
+}
+
+/** The part of an AWS SDK client this module needs (duck-typed: no SDK import below the AWS layer). */
+interface MiddlewareClient {
+  middlewareStack: { add: (...a: never[]) => void };
+}
+
+/**
+ * Adds the outermost middleware of an AWS SDK client: every failure, credentials and retries included,
+ * leaves it stamped with the operation (`ListImports`) and the service, so a report can say which call
+ * failed.
+ */
+export function stampOperations<T extends MiddlewareClient>(client: T, service: string): T {
+  (client.middlewareStack as unknown as { add: (mw: unknown, opts: unknown) => void }).add(
+    (next: (args: unknown) => Promise<unknown>, context: { commandName?: string }) =>
+      async (args: unknown) => {
+        try {
+          return await next(args);
+        } catch (error) {
+          throw stamp(error, service, (context.commandName ?? 'unknown').replace(/Command$/, ''));
+        }
+      },
+    { step: 'initialize', name: 'envReaperOperation', priority: 'high' },
+  );
+  return client;
 }

@@ -398,13 +398,18 @@ async function collectProject(
       try {
         envByName.set(name, ok(await reader.environment(pid, listed.value.id)));
       } catch (error) {
-        envByName.set(name, fail(toEvidenceError(error)));
+        const e = toEvidenceError(error);
+        // Every failed lookup is an error of the run, not only unknown evidence (docs/design.md §10).
+        errors.push({ scope: `${scope} environment`, ...e });
+        envByName.set(name, fail(e));
       }
     }),
   );
 
   for (const s of needs.stacks) {
-    const e = await stackEvidence(s, needs, reader, { branches, branchErr, mergeRequests, envByName });
+    const e = await stackEvidence(s, needs, reader, { branches, branchErr, mergeRequests, envByName }, (x) =>
+      errors.push({ scope: `${scope} ${x.what}`, ...x.error }),
+    );
     evidence.set(s.stackId, e);
   }
   logger.debug(
@@ -448,6 +453,7 @@ async function stackEvidence(
     mergeRequests: Facts<MergeRequestFacts>;
     envByName: Map<string, Evidence<EnvironmentFacts | null>>;
   },
+  failed: (x: { what: string; error: EvidenceError }) => void,
 ): Promise<GitLabEvidence> {
   const pid = needs.project.id;
   const e: GitLabEvidence = { project: ok(needs.project) };
@@ -467,7 +473,9 @@ async function stackEvidence(
       e.taggedMergeRequest = ok(tagged);
       standIn = tagged?.sourceBranch;
     } catch (error) {
-      e.taggedMergeRequest = fail(toEvidenceError(error));
+      const err = toEvidenceError(error);
+      failed({ what: 'tagged merge request', error: err });
+      e.taggedMergeRequest = fail(err);
     }
   }
   if (standIn !== undefined) {
@@ -480,7 +488,9 @@ async function stackEvidence(
       e.branches = ok(branch ? [branch] : []);
       e.mergeRequests = ok(mrs);
     } catch (error) {
-      e.branches = fail(toEvidenceError(error));
+      const err = toEvidenceError(error);
+      failed({ what: 'deployed branch', error: err });
+      e.branches = fail(err);
     }
   }
   return e;

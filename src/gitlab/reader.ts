@@ -129,7 +129,7 @@ async function orNull<T>(promise: Promise<T>): Promise<T | null> {
  * A reader method whose every failure names its route: an answer that does not parse (a malformed 200)
  * fails here, after the HTTP layer, which stamps only its own failures.
  */
-function at<A extends unknown[], R>(route: string, fn: (...args: A) => Promise<R>) {
+export function at<A extends unknown[], R>(route: string, fn: (...args: A) => Promise<R>) {
   return async (...args: A): Promise<R> => {
     try {
       return await fn(...args);

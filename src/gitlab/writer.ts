@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import type { GitLabApi } from './api.js';
-import { statusOf } from './reader.js';
+import { at, statusOf } from './reader.js';
 
 /**
  * The reads the executor makes around its GitLab writes: our own notes, the dashboard issue, and the
@@ -34,7 +34,8 @@ const issueSchema = z.object({ iid: z.number().int(), description: z.string().nu
 /** The gitbeaker-backed note reader. */
 export function createGitLabExecutorReader(api: GitLabApi): GitLabExecutorReader {
   return {
-    async environmentState(projectId, environmentId) {
+    // Each names its route when it fails (a malformed answer too), like the audit's reads.
+    environmentState: at('GET /projects/:id/environments/:id', async (projectId, environmentId) => {
       try {
         const env = await api.Environments.show(projectId, environmentId);
         return z.object({ state: z.string() }).parse(env).state;
@@ -42,15 +43,15 @@ export function createGitLabExecutorReader(api: GitLabApi): GitLabExecutorReader
         if (statusOf(error) === 404) return null;
         throw error;
       }
-    },
-    async mergeRequestNoteBodies(projectId, mrIid) {
+    }),
+    mergeRequestNoteBodies: at('GET /projects/:id/merge_requests/:id/notes', async (projectId, mrIid) => {
       const notes = await api.MergeRequestNotes.all(projectId, mrIid, { perPage: 100 } as never);
       return z
         .array(noteSchema)
         .parse(notes)
         .map((n) => n.body);
-    },
-    async findIssue(project, label) {
+    }),
+    findIssue: at('GET /projects/:id/issues', async (project, label) => {
       const issues = await api.Issues.all({
         projectId: project,
         labels: label,
@@ -59,7 +60,7 @@ export function createGitLabExecutorReader(api: GitLabApi): GitLabExecutorReader
       } as never);
       const first = z.array(issueSchema).parse(issues)[0];
       return first ? { iid: first.iid, description: first.description ?? '' } : null;
-    },
+    }),
   };
 }
 

@@ -6,7 +6,8 @@ import { parseDuration } from '../core/duration.js';
 import type { StackFacts } from '../core/model.js';
 import { plan } from '../core/plan.js';
 import type { EnvironmentRecord, RunError, RunResult } from '../core/run-result.js';
-import { UsageError } from '../errors/errors.js';
+import { ExternalServiceError, UsageError } from '../errors/errors.js';
+import { describeFailure } from '../errors/failure.js';
 import { collectGitLab } from '../gitlab/collector.js';
 import { runErrorOf } from '../reap/context.js';
 import {
@@ -20,7 +21,7 @@ import type { ExecutionOutcome } from '../reap/outcome.js';
 import type { PlanFile } from '../reap/plan-file.js';
 import { parseKeepBoxes, renderDashboard } from '../report/dashboard.js';
 import { buildReport } from '../report/json-report.js';
-import { JsonLinesLog } from '../state/file-store.js';
+import { JsonLinesLog, LockHeldError, StateCorruptError } from '../state/file-store.js';
 import { STATE_RETENTION_MS, type State, type StateStore } from '../state/state.js';
 import { audit, type RunDeps, targetsOf } from './audit.js';
 import { judge, type RunMemory } from './judge.js';
@@ -302,9 +303,12 @@ export interface ReapOptions {
  * throughout, so runs never overlap.
  */
 export async function reap(config: Config, deps: ReapDeps, options: ReapOptions): Promise<ReapResult> {
-  const lock = await deps.store.lock({ runId: options.runId }, { wait: options.waitLock === true });
+  const lock = await unavailable('lock', () =>
+    deps.store.lock({ runId: options.runId }, { wait: options.waitLock === true }),
+  );
+  let result: ReapResult | undefined;
   try {
-    const state = await deps.store.load();
+    const state = await unavailable('load', () => deps.store.load());
     const earlyErrors: RunError[] = [];
     const dashboardIssue = await readDashboardKeeps(config, deps, state, earlyErrors);
     const memory = memoryOf(state);
@@ -318,7 +322,9 @@ export async function reap(config: Config, deps: ReapDeps, options: ReapOptions)
       run.errors.push(e);
     };
     const trend = recordVerdicts(state, run);
-    await deps.store.save(state);
+    // A state that cannot be written stops every deletion (each is recorded before it is made): the run
+    // goes on to report, and says so.
+    await saveOrReport(deps, state, onError);
     if (options.plan) checkPlanAccounts(run, options.plan);
 
     const auditLog = new JsonLinesLog(config.state.auditLog);
@@ -392,9 +398,47 @@ export async function reap(config: Config, deps: ReapDeps, options: ReapOptions)
       });
     }
     state.lastRun = lastRunOf(run, outcomes);
-    await deps.store.save(state);
-    return { run, outcomes, trend, ghostsStopped };
+    await saveOrReport(deps, state, onError);
+    result = { run, outcomes, trend, ghostsStopped };
+    return result;
   } finally {
-    await lock.release();
+    try {
+      await lock.release();
+    } catch (error) {
+      // An unreleased lock expires after state.lockTtl; the next run says who holds it meanwhile.
+      deps.logger.error({ err: error }, 'the state lock could not be released');
+      result?.run.errors.push(
+        runErrorOf(error, { what: 'state lock release', stacks: [], effect: 'not-done' }),
+      );
+    }
+  }
+}
+
+/** Saves state; a failure is an error of the run, not the end of it. */
+async function saveOrReport(deps: ReapDeps, state: State, onError: (e: RunError) => void): Promise<void> {
+  try {
+    await deps.store.save(state);
+  } catch (error) {
+    deps.logger.error({ err: error }, 'state could not be saved');
+    onError(runErrorOf(error, { what: 'state save', stacks: [], effect: 'not-done' }));
+  }
+}
+
+/**
+ * A state that cannot be locked or read ends the run before anything is read or written: without the
+ * clocks and unfinished deletions it holds, no deletion is safe. A typed error (exit 1) naming the call.
+ */
+async function unavailable<T>(what: string, fn: () => Promise<T>): Promise<T> {
+  try {
+    return await fn();
+  } catch (error) {
+    if (error instanceof LockHeldError || error instanceof StateCorruptError) throw error;
+    const f = describeFailure(error);
+    throw new ExternalServiceError(
+      f.service ?? 'state',
+      'STATE_UNAVAILABLE',
+      `state ${what} failed (${f.operation ?? 'call'}: ${f.code}): ${f.message}; nothing was read or deleted`,
+      { cause: error },
+    );
   }
 }

@@ -15,6 +15,8 @@ export async function createStateStore(config: Config): Promise<StateStore> {
       key: config.state.key,
       forcePathStyle: config.state.forcePathStyle,
       lockTtlMs: parseDuration(config.state.lockTtl) ?? 6 * 3_600_000,
+      timeoutMs: parseDuration(config.aws.timeout),
+      maxAttempts: config.aws.maxAttempts,
     });
   }
   return new FileStateStore(config.state.path);

@@ -5,6 +5,7 @@ import {
   PutObjectCommand,
   S3Client,
 } from '@aws-sdk/client-s3';
+import { stampOperations } from '../errors/failure.js';
 import { USER_AGENT } from '../util/version.js';
 import { LockHeldError, StateCorruptError } from './file-store.js';
 import { emptyState, type Lock, type State, type StateStore, stateSchema } from './state.js';
@@ -26,6 +27,10 @@ export interface S3StoreOptions {
   client?: S3Client;
   /** Path-style URLs (S3-compatible endpoints, the sandbox). */
   forcePathStyle?: boolean;
+  /** Deadline of one request attempt (`aws.timeout`): a silent endpoint must not hold the run. */
+  timeoutMs?: number | undefined;
+  /** Attempts per call (`aws.maxAttempts`). */
+  maxAttempts?: number | undefined;
 }
 
 function status(error: unknown): number | undefined {
@@ -48,7 +53,23 @@ export class S3StateStore implements StateStore {
   constructor(private readonly options: S3StoreOptions) {
     this.client =
       options.client ??
-      new S3Client({ forcePathStyle: options.forcePathStyle === true, customUserAgent: USER_AGENT });
+      stampOperations(
+        new S3Client({
+          forcePathStyle: options.forcePathStyle === true,
+          customUserAgent: USER_AGENT,
+          ...(options.maxAttempts !== undefined ? { maxAttempts: options.maxAttempts } : {}),
+          ...(options.timeoutMs !== undefined
+            ? {
+                requestHandler: {
+                  requestTimeout: options.timeoutMs,
+                  throwOnRequestTimeout: true,
+                  connectionTimeout: Math.min(options.timeoutMs, 10_000),
+                },
+              }
+            : {}),
+        }),
+        'state',
+      );
   }
 
   private get lockKey(): string {
@@ -167,10 +188,10 @@ export class S3StateStore implements StateStore {
 
   private held(_etag: string | undefined): Lock {
     return {
+      // A release that fails is said (the run reports it): the lock then holds until state.lockTtl, and
+      // each run meanwhile exits 1 naming its holder.
       release: async () => {
-        await this.client
-          .send(new DeleteObjectCommand({ Bucket: this.options.bucket, Key: this.lockKey }))
-          .catch(() => undefined);
+        await this.client.send(new DeleteObjectCommand({ Bucket: this.options.bucket, Key: this.lockKey }));
       },
     };
   }

@@ -1,10 +1,7 @@
-import { mkdtemp } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { configFile, runCli } from '../helpers/cli.js';
 import { documentedRoutes, iamAction, policyActions } from '../helpers/privilege.js';
-import { demoWithReadOnlyToken, READ_ONLY_TOKEN } from '../helpers/worlds.js';
+import { fullFeaturedWorld, READ_ONLY_TOKEN } from '../helpers/worlds.js';
 import { type Sandbox, startSandbox } from '../sandbox/index.js';
 
 /**
@@ -21,81 +18,10 @@ afterEach(async () => {
 });
 
 async function world() {
-  const { scenario, demoConfig: demo } = await demoWithReadOnlyToken();
-  for (const a of scenario.aws.accounts) a.roles = [{ arn: 'arn:aws:iam::111111111111:role/env-reaper' }];
-  // A deletion that fails, so the failure path (stack events, onDeleteFailed) is exercised too.
-  const region = (scenario.aws.accounts[0] as { regions: Record<string, { stacks: unknown[] }> }).regions[
-    'eu-west-1'
-  ];
-  // Owners with neither ref nor slug: the environment's deployed ref (one environment GET) and the tagged
-  // MR's source branch (one MR GET) stand in.
-  region?.stacks.push(
-    {
-      name: 'review-lp-env-only',
-      created: '-3d',
-      tags: { 'gitlab:project-id': '101', 'gitlab:environment': 'review/feature/cart' },
-    },
-    {
-      name: 'review-lp-mr-only',
-      created: '-3d',
-      tags: { 'gitlab:project-id': '101', 'gitlab:mr-iid': '11' },
-    },
-  );
-  // It fails on a full bucket and a full repository (empty-and-retry empties both and retries), and
-  // leaves a retained bucket, a retained repository and a run-time log group behind (leftovers).
-  const lpTags = { 'gitlab:project-id': '101', 'gitlab:ref': 'feature/lp-gone' };
-  region?.stacks.push({
-    name: 'review-lp-failing',
-    created: '-3d',
-    updated: '-1d',
-    tags: lpTags,
-    resources: [
-      {
-        logicalId: 'AssetsBucket',
-        type: 'AWS::S3::Bucket',
-        physicalId: 'review-lp-failing-assets',
-        contents: { objects: 3, versioned: true },
-      },
-      {
-        logicalId: 'Images',
-        type: 'AWS::ECR::Repository',
-        physicalId: 'review-lp-failing-images',
-        contents: { images: 2 },
-      },
-      { logicalId: 'Logs', type: 'AWS::S3::Bucket', physicalId: 'review-lp-failing-logs', retain: true },
-      {
-        logicalId: 'Cache',
-        type: 'AWS::ECR::Repository',
-        physicalId: 'review-lp-failing-cache',
-        retain: true,
-      },
-    ],
-  });
-  (region as unknown as { logGroups: unknown[] }).logGroups = [
-    { name: '/aws/lambda/review-lp-failing', tags: lpTags },
-  ];
+  const { scenario, config } = await fullFeaturedWorld();
   const sb = await startSandbox({ scenario });
   running.push(sb);
-  const dir = await mkdtemp(join(tmpdir(), 'env-reaper-lp-'));
-  const config = await configFile({
-    ...demo,
-    aws: {
-      regions: ['eu-west-1', 'us-east-1'],
-      accounts: [{ id: '111111111111', roleArn: 'arn:aws:iam::111111111111:role/env-reaper' }],
-      s3ForcePathStyle: true,
-    },
-    state: {
-      backend: 's3',
-      bucket: 'env-reaper-state',
-      key: 'env-reaper/state.json',
-      auditLog: join(dir, 'audit.jsonl'),
-    },
-    // empty-and-retry calls everything force and retain call (DeleteStack again), and more.
-    policy: { onDeleteFailed: 'empty-and-retry', stopGhostEnvironments: true, deleteEnvironments: true },
-    notify: { ...(demo.notify as object), beforeDeleteHours: 0 },
-    limits: { deleteTimeout: '30s', maxDeletionPercent: 100, maxDeletionsPerRun: 100 },
-  });
-  return { sb, config };
+  return { sb, config: await configFile(config) };
 }
 
 function observed(sb: Sandbox) {

@@ -108,6 +108,11 @@ function summaryXml(s: SandboxStack): Record<string, unknown> {
 /** S3 objects: bucket/key → body and ETag. */
 const s3Objects = new WeakMap<World, Map<string, { body: Buffer; etag: string; modified: string }>>();
 
+/** The text of an object of the sandbox's plain S3 (the state backend's), by `bucket/key`. */
+export function s3ObjectText(world: World, path: string): string | undefined {
+  return s3Objects.get(world)?.get(path)?.body.toString('utf8');
+}
+
 export class AwsSandbox {
   constructor(private readonly world: World) {}
 

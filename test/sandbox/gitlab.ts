@@ -176,7 +176,7 @@ export class GitLabSandbox {
       } else {
         status = method === 'POST' ? 201 : 200;
         if (method === 'POST' && segments.at(-1) === 'stop') status = 200;
-        const broken = w.fault('gitlab', path, ['malformed']);
+        const broken = w.fault('gitlab', path, ['malformed'], undefined, method);
         if (broken) {
           const { type, text } = malformed(out, broken.variant);
           res.writeHead(status, { 'content-type': type }).end(text);
@@ -204,7 +204,9 @@ export class GitLabSandbox {
           : new HttpError(500, { message: `500 Internal Server Error: ${(e as Error).message}` });
       // An error page a proxy turns into a 200 with a broken body (fault kind `malformed`).
       const broken =
-        err.status !== 401 && err.status !== 429 ? w.fault('gitlab', path, ['malformed']) : undefined;
+        err.status !== 401 && err.status !== 429
+          ? w.fault('gitlab', path, ['malformed'], undefined, method)
+          : undefined;
       if (broken) {
         const { type, text } = malformed(err.body, broken.variant);
         status = 200;
