@@ -1,4 +1,4 @@
-import { DescribeStacksCommand } from '@aws-sdk/client-cloudformation';
+import { createAwsProbes } from '../aws/probes.js';
 import { EXIT } from '../errors/errors.js';
 import { targetsOf } from '../run/audit.js';
 import { buildContext } from '../run/context.js';
@@ -19,6 +19,7 @@ export async function doctorCommand(
   const { config, clients, gitlabApi } = ctx;
   const token = io.env.GITLAB_TOKEN ? 'personal' : io.env.CI_JOB_TOKEN ? 'job' : 'none';
   const { aws, gitlab, cost } = ctx.deps;
+  const probes = createAwsProbes(clients);
   const day = (offset: number) => new Date(Date.now() + offset * 86_400_000).toISOString().slice(0, 10);
   const checks = await doctor(
     {
@@ -38,9 +39,8 @@ export async function doctorCommand(
         return p ? { path: p.path } : null;
       },
       callerAccount: (target) => aws.callerAccount(target),
-      listOnePage: async (target, region) =>
-        (await clients.cloudFormation(target, region).send(new DescribeStacksCommand({}))).Stacks?.length ??
-        0,
+      listOnePage: async (target, region) => (await probes.describeStacks(target, region)).count,
+      probes,
       costProbe: async (target) => {
         await cost?.costByTag(target, config.cost.tagKey, day(-1), day(0));
       },

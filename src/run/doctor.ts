@@ -1,4 +1,5 @@
 import type { AccountTarget } from '../aws/clients.js';
+import type { AwsProbes } from '../aws/probes.js';
 import type { Config } from '../config/schema.js';
 import type { StateStore } from '../state/state.js';
 import { redactProcessSecrets as scrub } from '../util/redact.js';
@@ -43,6 +44,8 @@ export interface DoctorDeps {
   listOnePage: (target: AccountTarget, region: string) => Promise<number>;
   /** One small Cost Explorer query. */
   costProbe: (target: AccountTarget) => Promise<void>;
+  /** The reads that prove each IAM permission the configured features need. */
+  probes?: AwsProbes;
   store: StateStore;
   now: () => number;
 }
@@ -150,7 +153,7 @@ async function gitlabChecks(deps: DoctorDeps, options: DoctorOptions): Promise<D
   return out;
 }
 
-async function awsChecks(deps: DoctorDeps): Promise<DoctorCheck[]> {
+async function awsChecks(deps: DoctorDeps, options: DoctorOptions): Promise<DoctorCheck[]> {
   const out: DoctorCheck[] = [];
   for (const target of deps.targets) {
     const label = target.id ?? 'ambient';
@@ -184,12 +187,31 @@ async function awsChecks(deps: DoctorDeps): Promise<DoctorCheck[]> {
     });
     for (const region of target.regions) {
       try {
-        const n = await deps.listOnePage(target, region);
-        out.push({
-          id: `aws.${label}.${region}`,
-          ok: true,
-          detail: `DescribeStacks: ${n} stacks on the first page`,
-        });
+        const sample: { stackId?: string } = {};
+        if (deps.probes) {
+          const page = await deps.probes.describeStacks(target, region);
+          if (page.sampleStackId) sample.stackId = page.sampleStackId;
+          out.push({
+            id: `aws.${label}.${region}`,
+            ok: true,
+            detail: `DescribeStacks: ${page.count} stacks on the first page`,
+          });
+        } else {
+          const n = await deps.listOnePage(target, region);
+          out.push({
+            id: `aws.${label}.${region}`,
+            ok: true,
+            detail: `DescribeStacks: ${n} stacks on the first page`,
+          });
+        }
+        for (const p of permissions(deps, options, target, region, sample))
+          out.push(
+            await permissionCheck(
+              `aws.${label}.${region}.${p.action}`,
+              p,
+              options.forReapApply ? 'reap' : 'audit',
+            ),
+          );
       } catch (error) {
         out.push({
           id: `aws.${label}.${region}`,
@@ -208,12 +230,155 @@ async function awsChecks(deps: DoctorDeps): Promise<DoctorCheck[]> {
           id: `aws.${label}.cost`,
           ok: false,
           detail: message(error),
-          fix: 'allow ce:GetCostAndUsage, or set cost.enabled: false',
+          fix: 'add "ce:GetCostAndUsage" to statement "CostOptIn" of the env-reaper policy, or set cost.enabled: false',
         });
+      }
+      const probes = deps.probes;
+      if (probes && deps.config.leftovers.enabled && options.forReapApply) {
+        const id = `aws.${label}.ce:GetCostAndUsageWithResources`;
+        try {
+          await probes.costByResource(target);
+          out.push({ id, ok: true, detail: 'leftovers cost: resource-level data answers' });
+        } catch (error) {
+          // Not enabled is how the account is set up: leftover cost is then unknown, as documented.
+          out.push(
+            (error as Error).name === 'DataUnavailableException'
+              ? { id, ok: true, detail: 'leftovers cost: resource-level data is not enabled (cost unknown)' }
+              : await permissionCheck(
+                  id,
+                  {
+                    action: 'ce:GetCostAndUsageWithResources',
+                    feature: 'leftovers cost',
+                    sid: 'CostOptIn',
+                    read: () => Promise.reject(error),
+                  },
+                  'reap',
+                ),
+          );
+        }
       }
     }
   }
   return out;
+}
+
+/** Whether an AWS error says the caller lacks a permission. */
+function denied(error: unknown): boolean {
+  const e = error as { name?: string; Code?: string; $metadata?: { httpStatusCode?: number } };
+  const name = e?.Code ?? e?.name ?? '';
+  return (
+    /AccessDenied|UnauthorizedOperation|NotAuthorized|Forbidden/i.test(name) ||
+    e?.$metadata?.httpStatusCode === 403
+  );
+}
+
+/** One permission a configured feature needs, where it is granted, and the read that proves it. */
+interface Permission {
+  action: string;
+  /** The feature that needs it, in the words of the config. */
+  feature: string;
+  /** The statement of the documented policy that grants it. */
+  sid: string;
+  /** The read; `undefined` when nothing in the region lets it be proven (no stack, no export). */
+  read?: () => Promise<string>;
+  /** Why it was not proven, when `read` is undefined. */
+  unprovable?: string;
+}
+
+/** The permissions the configured features need beyond DescribeStacks, per account and region. */
+function permissions(
+  deps: DoctorDeps,
+  options: DoctorOptions,
+  target: AccountTarget,
+  region: string,
+  sample: { stackId?: string | undefined },
+): Permission[] {
+  const probes = deps.probes;
+  if (!probes || !options.forReapApply) return [];
+  const c = deps.config;
+  const out: Permission[] = [];
+  let exportName: string | undefined;
+  out.push({
+    action: 'cloudformation:ListExports',
+    feature: 'reap: the export graph',
+    sid: 'Read',
+    read: async () => {
+      const r = await probes.listExports(target, region);
+      exportName = r.sampleExport;
+      return `${r.count} exports on the first page`;
+    },
+  });
+  out.push({
+    action: 'cloudformation:ListImports',
+    feature: 'reap: the export graph',
+    sid: 'Read',
+    // Read lazily: it needs the export ListExports found.
+    read: async () => {
+      if (exportName === undefined) return 'no export in this region to ask about (not proven)';
+      return `${await probes.listImports(target, region, exportName)} importers of ${exportName}`;
+    },
+  });
+  const stackId = sample.stackId;
+  for (const [action, feature, fn] of [
+    ['cloudformation:DescribeStackEvents', 'reap: why a deletion failed', probes.describeStackEvents],
+    [
+      'cloudformation:ListStackResources',
+      'reap: what a stack owns (empty-and-retry)',
+      probes.listStackResources,
+    ],
+  ] as const)
+    out.push(
+      stackId
+        ? { action, feature, sid: 'Read', read: async () => `${await fn(target, region, stackId)} items` }
+        : { action, feature, sid: 'Read', unprovable: 'no stack in this region to ask about' },
+    );
+  if (c.leftovers.enabled) {
+    out.push(
+      {
+        action: 'tag:GetResources',
+        feature: 'leftovers.enabled',
+        sid: 'LeftoversRead',
+        read: async () => `${await probes.getResources(target, region)} resources on a page of one`,
+      },
+      {
+        action: 'ecr:DescribeRepositories',
+        feature: 'leftovers.enabled',
+        sid: 'LeftoversRead',
+        read: async () =>
+          `${await probes.describeRepositories(target, region)} repositories on a page of one`,
+      },
+      {
+        action: 'logs:DescribeLogGroups',
+        feature: 'leftovers.enabled',
+        sid: 'LeftoversRead',
+        read: async () => `${await probes.describeLogGroups(target, region)} log groups on a page of one`,
+      },
+    );
+  }
+  return out;
+}
+
+/** One permission's check: ok, denied (with the policy line to add), or another failure. */
+async function permissionCheck(id: string, p: Permission, mode: 'audit' | 'reap'): Promise<DoctorCheck> {
+  if (!p.read)
+    return { id, ok: true, detail: `${p.feature}: not proven (${p.unprovable ?? 'nothing to read'})` };
+  try {
+    return { id, ok: true, detail: `${p.feature}: ${await p.read()}` };
+  } catch (error) {
+    if (denied(error))
+      return {
+        id,
+        ok: false,
+        detail: `${p.feature}: ${p.action} is denied (${message(error)})`,
+        fix: `add "${p.action}" to the Action list of statement "${p.sid}" in the env-reaper policy (deploy/iam/${mode}.json)`,
+      };
+    return {
+      id,
+      ok: false,
+      detail: `${p.feature}: ${message(error)}`,
+      fix: `check that ${p.action} works against this endpoint (an AWS-compatible endpoint may not implement it)`,
+    };
+  }
 }
 
 async function stateChecks(deps: DoctorDeps, options: DoctorOptions): Promise<DoctorCheck[]> {
@@ -259,7 +424,7 @@ export async function doctor(deps: DoctorDeps, options: DoctorOptions): Promise<
   return [
     { id: 'config', ok: true, detail: 'configuration is valid' },
     ...(await gitlabChecks(deps, options)),
-    ...(await awsChecks(deps)),
+    ...(await awsChecks(deps, options)),
     ...(await stateChecks(deps, options)),
   ];
 }

@@ -44,6 +44,44 @@ async function setup() {
 const failed = (c: Checks) => c.checks.filter((x) => !x.ok);
 
 describe('doctor e2e', () => {
+  it('with --apply proves every read the configured features need, and names a missing IAM action with its policy line', async () => {
+    const { sb, config, doctor } = await setup();
+    const file = await config({ leftovers: { enabled: true } });
+    const green = await doctor(file, {}, ['--apply']);
+    expect(failed(green.out), green.stderr.slice(-1000)).toEqual([]);
+    const ids = green.out.checks.map((c) => c.id);
+    for (const action of [
+      'cloudformation:ListExports',
+      'cloudformation:ListImports',
+      'cloudformation:DescribeStackEvents',
+      'cloudformation:ListStackResources',
+      'tag:GetResources',
+      'ecr:DescribeRepositories',
+      'logs:DescribeLogGroups',
+    ])
+      expect(ids).toContain(`aws.ambient.eu-west-1.${action}`);
+    // The demo exports something in eu-west-1: ListImports was really asked.
+    expect(
+      green.out.checks.find((c) => c.id === 'aws.ambient.eu-west-1.cloudformation:ListImports')?.detail,
+    ).toMatch(/importers of /);
+    sb.world.addFault({
+      service: 'aws',
+      match: 'ListImports',
+      kind: 'error',
+      status: 403,
+      code: 'AccessDenied',
+    });
+    const denied = await doctor(file, {}, ['--apply']);
+    expect(denied.code).toBe(1);
+    expect(failed(denied.out)).toEqual([
+      expect.objectContaining({
+        id: 'aws.ambient.eu-west-1.cloudformation:ListImports',
+        fix: 'add "cloudformation:ListImports" to the Action list of statement "Read" in the env-reaper policy (deploy/iam/reap.json)',
+      }),
+    ]);
+    expect(sb.world.writes).toEqual([]);
+  }, 60_000);
+
   it('passes on the demo sandbox, state write test included, and writes nothing to AWS or GitLab', async () => {
     const { sb, config, doctor } = await setup();
     const r = await doctor(await config(), {}, ['--write-test']);
