@@ -93,4 +93,35 @@ describe('audit() in process', () => {
     ]);
     expect(run.plan.due).toBe(0);
   });
+
+  it('prices each stack from its own account only, when two accounts share a tag value', async () => {
+    const tags = { 'gitlab:project-id': '1', 'gitlab:ref': 'feature/gone', team: 'shared' };
+    const scenario = liveAndGoneWorld({ live: 0, gone: [], stacks: [{ name: 'review-in-a', tags }] });
+    (scenario.aws.accounts as unknown[]).push({
+      id: '222222222222',
+      regions: { 'eu-west-1': { stacks: [{ name: 'review-in-b', tags }] } },
+    });
+    const w = inProcessWorld(scenario);
+    const bills: Record<string, number> = { '111111111111': 10, '222222222222': 20 };
+    const deps = {
+      ...w.deps,
+      cost: {
+        costByTag: async (target: { id?: string }) =>
+          new Map([['shared', bills[target.id ?? ''] ?? 0]]),
+        costByResource: async () => new Map<string, number>(),
+      },
+    };
+    const run = await audit(
+      config({
+        aws: { regions: ['eu-west-1'], accounts: [{ id: '111111111111' }, { id: '222222222222' }] },
+        cost: { enabled: true, lookbackDays: 30, tagKey: 'team' },
+      }),
+      deps,
+      { runId: 'r1', mode: 'dry-run' },
+    );
+    const byAccount = Object.fromEntries(
+      run.environments.map((e) => [e.stack.account, run.costs?.monthly[e.stack.stackId]]),
+    );
+    expect(byAccount).toEqual({ '111111111111': 10, '222222222222': 20 });
+  });
 });

@@ -237,7 +237,9 @@ async function collectCosts(
         costs.known = false;
         continue;
       }
+      // Each account's bill prices only its own stacks (the same tag value may exist in two accounts).
       for (const { snapshot } of judged) {
+        if (target.id !== undefined && snapshot.stack.account !== target.id) continue;
         const key = costKeyOf(snapshot.stack, config.cost.tagKey);
         const amount = key !== undefined ? (byTag.get(key) ?? 0) : 0;
         const id = snapshot.stack.stackId;
