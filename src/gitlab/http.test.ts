@@ -14,6 +14,29 @@ import {
   routeOf,
 } from './http.js';
 
+/** Starts a test server on 127.0.0.1 and returns its API base URL. */
+async function listening(server: Server): Promise<string> {
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
+  return `http://127.0.0.1:${(server.address() as AddressInfo).port}/api/v4/`;
+}
+
+/** A request handler whose waits are recorded instead of slept. */
+function recordingHandler(maxRetries: number, concurrency = 2) {
+  const waits: number[] = [];
+  const handler = createGitLabRequestHandler({
+    rateLimitReserve: 0.5,
+    concurrency,
+    timeoutMs: 5_000,
+    maxRetries,
+    logger: silentLogger(),
+    stats: new ApiStats(),
+    sleep: async (ms) => {
+      waits.push(ms);
+    },
+  });
+  return { handler, waits };
+}
+
 describe('GitLab HTTP layer', () => {
   it('reads Retry-After as seconds or a date, else RateLimit-Reset', () => {
     const now = Date.parse('2026-11-28T12:00:00Z');
@@ -51,20 +74,8 @@ describe('GitLab HTTP layer', () => {
         })
         .end('{"message":"bad gateway"}');
     });
-    await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
-    const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}/api/v4/`;
-    const waits: number[] = [];
-    const handler = createGitLabRequestHandler({
-      rateLimitReserve: 0.5,
-      concurrency: 2,
-      timeoutMs: 5_000,
-      maxRetries: 4,
-      logger: silentLogger(),
-      stats: new ApiStats(),
-      sleep: async (ms) => {
-        waits.push(ms);
-      },
-    });
+    const base = await listening(server);
+    const { handler, waits } = recordingHandler(4);
     try {
       const error = await handler('projects/1/repository/branches', { method: 'GET', prefixUrl: base }).then(
         () => undefined,
@@ -99,16 +110,8 @@ describe('GitLab HTTP layer', () => {
         res.writeHead(204).end();
       });
     });
-    await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
-    const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}/api/v4/`;
-    const handler = createGitLabRequestHandler({
-      rateLimitReserve: 0.5,
-      concurrency: 1,
-      timeoutMs: 5_000,
-      maxRetries: 0,
-      logger: silentLogger(),
-      stats: new ApiStats(),
-    });
+    const base = await listening(server);
+    const { handler } = recordingHandler(0, 1);
     try {
       // gitbeaker's Environments.remove sends `{}` with its DELETE; two in a row on one keep-alive socket.
       for (let i = 0; i < 2; i++)
@@ -167,20 +170,8 @@ describe('GitLab HTTP layer', () => {
           .end('Retry later');
       res.writeHead(200, { 'content-type': 'application/json' }).end('{"ok":true}');
     });
-    await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
-    const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}/api/v4/`;
-    const waits: number[] = [];
-    const handler = createGitLabRequestHandler({
-      rateLimitReserve: 0.5,
-      concurrency: 2,
-      timeoutMs: 5_000,
-      maxRetries: 3,
-      logger: silentLogger(),
-      stats: new ApiStats(),
-      sleep: async (ms) => {
-        waits.push(ms);
-      },
-    });
+    const base = await listening(server);
+    const { handler, waits } = recordingHandler(3);
     try {
       const out = (await handler('projects/1', { method: 'GET', prefixUrl: base })) as unknown as {
         body: unknown;

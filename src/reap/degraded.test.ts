@@ -37,6 +37,33 @@ function world() {
   return { r, run, d, deleted, errors, id };
 }
 
+/** Runs the execution and asserts every due stack was called off as PRECHECK_FAILED, none deleted. */
+async function expectNothingDeleted(w: ReturnType<typeof world>): Promise<void> {
+  const out = await execute(w.run, w.d, { ...options, apply: true });
+  expect([...out.values()].map((o) => o.error?.code)).toEqual([
+    'PRECHECK_FAILED',
+    'PRECHECK_FAILED',
+    'PRECHECK_FAILED',
+  ]);
+  expect(w.deleted).toEqual([]);
+}
+
+/** The world cut to its first stack, given an available GitLab environment (and an MR when asked). */
+function withEnvironment(w: ReturnType<typeof world>, owner: { mrIid?: number } = {}) {
+  w.run.environments = w.run.environments.slice(0, 1);
+  const e = w.run.environments[0];
+  if (!e) throw new Error('no environment');
+  e.owner = { ...e.owner, projectId: 7, ...owner };
+  e.evidence = {
+    ...e.evidence,
+    environment: {
+      ok: true,
+      value: { id: 70, name: 'review/x', state: 'available', tier: 'development' } as never,
+    },
+  };
+  return w;
+}
+
 describe('degraded executions', () => {
   it('a failed ListImports cancels only the stack that exports, as PRECHECK_FAILED, and is an error', async () => {
     const w = world();
@@ -73,13 +100,7 @@ describe('degraded executions', () => {
     w.r.aws.listExports = async () => {
       throw awsError('ListExports', 'InternalFailure');
     };
-    const out = await execute(w.run, w.d, { ...options, apply: true });
-    expect([...out.values()].map((o) => o.error?.code)).toEqual([
-      'PRECHECK_FAILED',
-      'PRECHECK_FAILED',
-      'PRECHECK_FAILED',
-    ]);
-    expect(w.deleted).toEqual([]);
+    await expectNothingDeleted(w);
     expect(w.errors).toHaveLength(1);
     expect(w.errors[0]).toMatchObject({ operation: 'ListExports', stacks: ['s-0', 's-1', 's-2'] });
   });
@@ -110,13 +131,7 @@ describe('degraded executions', () => {
         },
       ],
     });
-    const out = await execute(w.run, w.d, { ...options, apply: true });
-    expect([...out.values()].map((o) => o.error?.code)).toEqual([
-      'PRECHECK_FAILED',
-      'PRECHECK_FAILED',
-      'PRECHECK_FAILED',
-    ]);
-    expect(w.deleted).toEqual([]);
+    await expectNothingDeleted(w);
     expect(w.errors.map((e) => [e.operation, e.stacks])).toEqual([
       ['GET /projects/:id/repository/branches/:id', ['s-0']],
       ['GET /projects/:id/repository/branches/:id', ['s-1']],
@@ -144,18 +159,7 @@ describe('degraded executions', () => {
   });
 
   it('follow-up steps stand alone: a failed environment stop is an error, and the MR note still goes out', async () => {
-    const w = world();
-    w.run.environments = w.run.environments.slice(0, 1);
-    const e = w.run.environments[0];
-    if (!e) throw new Error('no environment');
-    e.owner = { ...e.owner, projectId: 7, mrIid: 3 };
-    e.evidence = {
-      ...e.evidence,
-      environment: {
-        ok: true,
-        value: { id: 70, name: 'review/x', state: 'available', tier: 'development' } as never,
-      },
-    };
+    const w = withEnvironment(world(), { mrIid: 3 });
     w.r.gitlab.stopEnvironment = async () => {
       throw Object.assign(new Error('403 Forbidden'), {
         cause: { response: { status: 403 } },
@@ -185,18 +189,7 @@ describe('degraded executions', () => {
   });
 
   it('after an on_stop job fails and DeleteStack falls back, the environment is stopped (with force)', async () => {
-    const w = world();
-    w.run.environments = w.run.environments.slice(0, 1);
-    const e = w.run.environments[0];
-    if (!e) throw new Error('no environment');
-    e.owner = { ...e.owner, projectId: 7 };
-    e.evidence = {
-      ...e.evidence,
-      environment: {
-        ok: true,
-        value: { id: 70, name: 'review/x', state: 'available', tier: 'development' } as never,
-      },
-    };
+    const w = withEnvironment(world());
     const stops: unknown[] = [];
     w.r.gitlab.stopEnvironment = async (_p, _e, o) => {
       stops.push(o ?? 'default (force)');

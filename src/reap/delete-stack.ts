@@ -304,6 +304,30 @@ export async function tearDown(
   return deleteWithCloudFormation(ctx, d, stackId, target, log, done);
 }
 
+/** AWS refused a DeleteStack call (the first or the retry): an error of the run, and the deletion's end. */
+async function requestFailed(
+  ctx: ExecutionContext,
+  d: DeletionRecord,
+  stackId: string,
+  error: unknown,
+  prefix: '' | 'retry: ',
+): Promise<ExecutionOutcome> {
+  const e = error as { name?: string; message?: string };
+  ctx.fail(error, {
+    what: prefix ? 'DeleteStack retry' : 'DeleteStack',
+    stacks: [d.name],
+    effect: 'kept',
+    account: d.account,
+    region: d.region,
+  });
+  return finish(
+    ctx,
+    d,
+    { stackId, name: d.name },
+    { code: 'DELETE_REQUEST_FAILED', message: `${prefix}${e.name ?? 'Error'}: ${e.message ?? ''}` },
+  );
+}
+
 /**
  * A deletion (or on_stop job) that was started but whose progress could not be read: the run error is
  * recorded, and the deletion stays `started` in state, so the next run resumes following it.
@@ -420,20 +444,7 @@ async function deleteWithCloudFormation(
   try {
     await deps.aws.deleteStack(target, d.region, stackId, { token: d.token });
   } catch (error) {
-    const e = error as { name?: string; message?: string };
-    ctx.fail(error, {
-      what: 'DeleteStack',
-      stacks: [d.name],
-      effect: 'kept',
-      account: d.account,
-      region: d.region,
-    });
-    return withTeardown(
-      await finish(ctx, d, stack, {
-        code: 'DELETE_REQUEST_FAILED',
-        message: `${e.name ?? 'Error'}: ${e.message ?? ''}`,
-      }),
-    );
+    return withTeardown(await requestFailed(ctx, d, stackId, error, ''));
   }
   let result: PollResult;
   try {
@@ -495,20 +506,7 @@ async function deleteWithCloudFormation(
       try {
         await deps.aws.deleteStack(target, d.region, stackId, { token: retryToken, ...retry.params });
       } catch (error) {
-        const e = error as { name?: string; message?: string };
-        ctx.fail(error, {
-          what: 'DeleteStack retry',
-          stacks: [d.name],
-          effect: 'kept',
-          account: d.account,
-          region: d.region,
-        });
-        return withTeardown(
-          await finish(ctx, d, stack, {
-            code: 'DELETE_REQUEST_FAILED',
-            message: `retry: ${e.name ?? 'Error'}: ${e.message ?? ''}`,
-          }),
-        );
+        return withTeardown(await requestFailed(ctx, d, stackId, error, 'retry: '));
       }
       try {
         result = await poll(ctx, target, d.region, stackId);

@@ -106,8 +106,7 @@ describe('audit() in process', () => {
     const deps = {
       ...w.deps,
       cost: {
-        costByTag: async (target: { id?: string }) =>
-          new Map([['shared', bills[target.id ?? ''] ?? 0]]),
+        costByTag: async (target: { id?: string }) => new Map([['shared', bills[target.id ?? ''] ?? 0]]),
         costByResource: async () => new Map<string, number>(),
       },
     };

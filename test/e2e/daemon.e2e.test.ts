@@ -39,6 +39,14 @@ async function daemon(sb: Sandbox, extraConfig: Record<string, unknown> = {}) {
   return { proc, url, dir, logs: () => stderr };
 }
 
+/** Waits until the daemon says a first scheduled run finished. */
+function firstRun(url: string) {
+  return until(async () => {
+    const h = (await (await fetch(`${url}/healthz`)).json()) as { lastRun?: unknown };
+    return h.lastRun !== undefined;
+  }, 'a first scheduled run');
+}
+
 /**
  * A daemon started with --run-now on a yearly schedule (so the test controls when a run starts), whose
  * first DeleteStack the sandbox parks until released.
@@ -69,10 +77,7 @@ describe('daemon e2e (the container entrypoint)', () => {
     const sb = await startSandbox({ scenario: scenario() });
     running.push(sb);
     const d = await daemon(sb);
-    await until(async () => {
-      const h = (await (await fetch(`${d.url}/healthz`)).json()) as { lastRun?: unknown };
-      return h.lastRun !== undefined;
-    }, 'a first scheduled run');
+    await firstRun(d.url);
     const health = await fetch(`${d.url}/healthz`);
     expect(health.status).toBe(200);
     expect(await health.json()).toMatchObject({
@@ -113,10 +118,7 @@ describe('daemon e2e (the container entrypoint)', () => {
     });
     running.push(sb);
     const d = await daemon(sb);
-    await until(async () => {
-      const h = (await (await fetch(`${d.url}/healthz`)).json()) as { lastRun?: unknown };
-      return h.lastRun !== undefined;
-    }, 'a first scheduled run');
+    await firstRun(d.url);
     const metrics = await (await fetch(`${d.url}/metrics`)).text();
     expect(metrics).toMatch(/env_reaper_runs_total\{outcome="partial"\} [1-9]/);
     expect(metrics).toMatch(/env_reaper_run_errors_total\{service="aws",operation="ListExports"\} [1-9]/);
