@@ -15,7 +15,20 @@ export interface AwsProbes {
   listExports(target: AccountTarget, region: string): Promise<{ count: number; sampleExport?: string }>;
   listImports(target: AccountTarget, region: string, exportName: string): Promise<number>;
   describeStackEvents(target: AccountTarget, region: string, stackId: string): Promise<number>;
-  listStackResources(target: AccountTarget, region: string, stackId: string): Promise<number>;
+  /** ListStackResources (first page): the resources, to find a bucket or repository to probe. */
+  listStackResources(
+    target: AccountTarget,
+    region: string,
+    stackId: string,
+  ): Promise<{ type: string; physicalId: string }[]>;
+  /** ListObjectVersions of one key (empty-and-retry lists a failed bucket's versions). */
+  listObjectVersions(target: AccountTarget, region: string, bucket: string): Promise<number>;
+  /**
+   * DescribeImages of one image (empty-and-retry lists a failed repository's images). A repository that
+   * does not exist answers RepositoryNotFoundException only when the action is allowed, so any name under
+   * the policy's resource pattern proves it.
+   */
+  describeImages(target: AccountTarget, region: string, repository: string): Promise<string>;
   /** Resource Groups Tagging API GetResources, one page of one item. */
   getResources(target: AccountTarget, region: string): Promise<number>;
   describeRepositories(target: AccountTarget, region: string): Promise<number>;
@@ -55,7 +68,30 @@ export function createAwsProbes(clients: AwsClients): AwsProbes {
       const out = await clients
         .cloudFormation(target, region)
         .send(new ListStackResourcesCommand({ StackName: stackId }));
-      return out.StackResourceSummaries?.length ?? 0;
+      return (out.StackResourceSummaries ?? []).map((r) => ({
+        type: r.ResourceType ?? '',
+        physicalId: r.PhysicalResourceId ?? '',
+      }));
+    },
+    async listObjectVersions(target, region, bucket) {
+      const { ListObjectVersionsCommand } = await import('@aws-sdk/client-s3');
+      const out = await (await clients.s3(target, region)).send(
+        new ListObjectVersionsCommand({ Bucket: bucket, MaxKeys: 1 }),
+      );
+      return (out.Versions?.length ?? 0) + (out.DeleteMarkers?.length ?? 0);
+    },
+    async describeImages(target, region, repository) {
+      const { DescribeImagesCommand } = await import('@aws-sdk/client-ecr');
+      try {
+        const out = await (await clients.ecr(target, region)).send(
+          new DescribeImagesCommand({ repositoryName: repository, maxResults: 1 }),
+        );
+        return `${out.imageDetails?.length ?? 0} images of ${repository} on a page of one`;
+      } catch (error) {
+        if ((error as Error).name === 'RepositoryNotFoundException')
+          return `allowed (${repository} does not exist: RepositoryNotFoundException)`;
+        throw error;
+      }
     },
     async getResources(target, region) {
       const { GetResourcesCommand } = await import('@aws-sdk/client-resource-groups-tagging-api');

@@ -319,19 +319,57 @@ function permissions(
     },
   });
   const stackId = sample.stackId;
-  for (const [action, feature, fn] of [
-    ['cloudformation:DescribeStackEvents', 'reap: why a deletion failed', probes.describeStackEvents],
-    [
-      'cloudformation:ListStackResources',
-      'reap: what a stack owns (empty-and-retry)',
-      probes.listStackResources,
-    ],
-  ] as const)
+  let owned: { type: string; physicalId: string }[] = [];
+  const noStack = 'no stack in this region to ask about';
+  out.push(
+    stackId
+      ? {
+          action: 'cloudformation:DescribeStackEvents',
+          feature: 'reap: why a deletion failed',
+          sid: 'Read',
+          read: async () => `${await probes.describeStackEvents(target, region, stackId)} events`,
+        }
+      : { action: 'cloudformation:DescribeStackEvents', feature: 'reap', sid: 'Read', unprovable: noStack },
+    stackId
+      ? {
+          action: 'cloudformation:ListStackResources',
+          feature: 'reap: what a stack owns',
+          sid: 'Read',
+          read: async () => {
+            owned = await probes.listStackResources(target, region, stackId);
+            return `${owned.length} resources`;
+          },
+        }
+      : { action: 'cloudformation:ListStackResources', feature: 'reap', sid: 'Read', unprovable: noStack },
+  );
+  if (c.policy.onDeleteFailed === 'empty-and-retry') {
+    const feature = 'policy.onDeleteFailed: empty-and-retry';
     out.push(
-      stackId
-        ? { action, feature, sid: 'Read', read: async () => `${await fn(target, region, stackId)} items` }
-        : { action, feature, sid: 'Read', unprovable: 'no stack in this region to ask about' },
+      {
+        action: 's3:ListBucketVersions',
+        feature,
+        sid: 'EmptyAndRetryOptInBuckets',
+        // Read lazily: it needs a bucket ListStackResources found.
+        read: async () => {
+          const bucket = owned.find((r) => r.type === 'AWS::S3::Bucket' && r.physicalId)?.physicalId;
+          if (bucket === undefined) return 'no bucket in the sampled stack to ask about (not proven)';
+          return `${await probes.listObjectVersions(target, region, bucket)} versions of ${bucket} on a page of one`;
+        },
+      },
+      {
+        action: 'ecr:DescribeImages',
+        feature,
+        sid: 'EmptyAndRetryOptInRepositories',
+        read: () =>
+          probes.describeImages(
+            target,
+            region,
+            owned.find((r) => r.type === 'AWS::ECR::Repository' && r.physicalId)?.physicalId ??
+              'review-env-reaper-doctor-probe',
+          ),
+      },
     );
+  }
   if (c.leftovers.enabled) {
     out.push(
       {

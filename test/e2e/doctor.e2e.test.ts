@@ -46,7 +46,10 @@ const failed = (c: Checks) => c.checks.filter((x) => !x.ok);
 describe('doctor e2e', () => {
   it('with --apply proves every read the configured features need, and names a missing IAM action with its policy line', async () => {
     const { sb, config, doctor } = await setup();
-    const file = await config({ leftovers: { enabled: true } });
+    const file = await config({
+      leftovers: { enabled: true },
+      policy: { onDeleteFailed: 'empty-and-retry' },
+    });
     const green = await doctor(file, {}, ['--apply']);
     expect(failed(green.out), green.stderr.slice(-1000)).toEqual([]);
     const ids = green.out.checks.map((c) => c.id);
@@ -58,6 +61,8 @@ describe('doctor e2e', () => {
       'tag:GetResources',
       'ecr:DescribeRepositories',
       'logs:DescribeLogGroups',
+      's3:ListBucketVersions',
+      'ecr:DescribeImages',
     ])
       expect(ids).toContain(`aws.ambient.eu-west-1.${action}`);
     // The demo exports something in eu-west-1: ListImports was really asked.
