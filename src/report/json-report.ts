@@ -109,6 +109,9 @@ function repairOf(r: Repair): Repair {
   };
 }
 
+/** Stack names one error of the report lists before it counts the rest (`moreStacks`). */
+export const REPORT_MAX_ERROR_STACKS = 100;
+
 /** The JSON report schema. */
 export const reportSchema = z
   .object({
@@ -166,7 +169,9 @@ export const reportSchema = z
         account: z.string().optional(),
         region: z.string().optional(),
         project: z.string().optional(),
+        /** At most REPORT_MAX_ERROR_STACKS names; `moreStacks` counts the rest. */
         stacks: z.array(z.string()).optional(),
+        moreStacks: z.number().int().optional(),
         effect: z.enum(['kept', 'not-done', 'less-reported']).optional(),
       }),
     ),
@@ -367,7 +372,18 @@ export function buildReport(
       account: u.account,
       region: u.region,
     })),
-    errors: run.errors.map((e) => ({ ...e, scope: scrub(e.scope), message: scrub(e.message) })),
+    errors: run.errors.map((e) => ({
+      ...e,
+      scope: scrub(e.scope),
+      message: scrub(e.message),
+      // One failed project or account may concern thousands of stacks: the report names the first ones.
+      ...(e.stacks && e.stacks.length > REPORT_MAX_ERROR_STACKS
+        ? {
+            stacks: e.stacks.slice(0, REPORT_MAX_ERROR_STACKS),
+            moreStacks: e.stacks.length - REPORT_MAX_ERROR_STACKS,
+          }
+        : {}),
+    })),
     apiCalls,
     ...(trend ? { trend } : {}),
     ...(run.leftovers

@@ -126,7 +126,7 @@ export function renderTable(report: Report, options: { colour: boolean; now: num
     for (const err of report.errors)
       lines.push(
         termSafe(
-          `  ${err.scope}: ${err.operation ? `${err.operation} ` : ''}${err.code} ${err.message}${err.stacks?.length ? ` [${errorEffect(err)}: ${err.stacks.join(', ')}]` : ''}`,
+          `  ${err.scope}: ${err.operation ? `${err.operation} ` : ''}${err.code} ${err.message}${err.stacks?.length ? ` [${errorEffect(err)}: ${err.stacks.join(', ')}${err.moreStacks ? ` and ${err.moreStacks} more` : ''}]` : ''}`,
         ),
       );
   }
@@ -237,7 +237,7 @@ export function renderMarkdown(report: Report, options: { now: number }): string
     );
     for (const e of report.errors)
       lines.push(
-        `| ${cell(e.scope)} | ${cell(e.operation ?? '')} | ${cell(e.code)} | ${cell(e.message)} | ${cell(e.stacks?.length ? `${errorEffect(e)}: ${e.stacks.join(', ')}` : '')} |`,
+        `| ${cell(e.scope)} | ${cell(e.operation ?? '')} | ${cell(e.code)} | ${cell(e.message)} | ${cell(e.stacks?.length ? `${errorEffect(e)}: ${e.stacks.join(', ')}${e.moreStacks ? ` and ${e.moreStacks} more` : ''}` : '')} |`,
       );
   }
   return `${lines.join('\n')}\n`;

@@ -249,7 +249,9 @@ async function collectCosts(
       costs.known = false;
       errors.push({
         ...awsRunError(error, { scope: `aws:cost-explorer ${target.id ?? 'ambient'}`, account: target.id }),
-        stacks: judged.map((j) => j.snapshot.stack.name),
+        stacks: judged
+          .filter((j) => target.id === undefined || j.snapshot.stack.account === target.id)
+          .map((j) => j.snapshot.stack.name),
         effect: 'less-reported',
       });
     }
@@ -352,7 +354,11 @@ export async function audit(config: Config, deps: RunDeps, options: AuditOptions
       ...aws.errors,
       ...withAffectedStacks(gitlab.errors, judged.environments),
       ...(cost?.errors ?? []),
-      ...(environmentFindings?.errors ?? []),
+      ...(environmentFindings?.errors ?? []).map((e) => ({
+        ...e,
+        service: 'gitlab',
+        effect: 'less-reported' as const,
+      })),
     ],
   };
 }
