@@ -9,7 +9,7 @@ import { buildContext, finishRun, type RunContext } from '../run/context.js';
 import type { CliIo } from '../run/io.js';
 import { type GlobalOptions, parseShard } from '../run/options.js';
 import { newRunId } from '../run/run-id.js';
-import { checkReapOptions, colourAllowed, emitReport, finishedFields, reapOnce } from '../run/run-once.js';
+import { checkReapOptions, colourAllowed, emitReport, logFinished, reapOnce } from '../run/run-once.js';
 import { Terminal } from './terminal.js';
 
 /** The context of a CLI command: the progress bar on a terminal. */
@@ -42,7 +42,7 @@ export async function auditCommand(opts: GlobalOptions & { failOn?: unknown }, i
   finishRun(ctx);
   const report = buildReport(run, ctx.stats.snapshot());
   await emitReport(report, run, opts, ctx, io);
-  ctx.logger.info(finishedFields(run, report), 'audit finished');
+  logFinished(ctx, run, report, 'audit finished');
   if (run.errors.length > 0) return EXIT.partial;
   if (report.environments.some((e) => failOn.has(e.verdict))) return EXIT.failOn;
   return EXIT.ok;

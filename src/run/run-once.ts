@@ -51,6 +51,21 @@ export function finishedFields(run: RunResult, report: Report): Record<string, u
   };
 }
 
+/**
+ * The run's last log line. A degraded run logs it as an error, so `--quiet` (errors only) still says
+ * that the run did less than asked.
+ */
+export function logFinished(
+  ctx: RunContext,
+  run: RunResult,
+  report: Report,
+  message: 'audit finished' | 'reap finished',
+): void {
+  const fields = finishedFields(run, report);
+  if (report.errors.length > 0) ctx.logger.error(fields, message);
+  else ctx.logger.info(fields, message);
+}
+
 /** Options of one reap run. */
 export interface ReapOnceOptions {
   apply: boolean;
@@ -130,6 +145,6 @@ export async function reapOnce(
   }
   const report = buildReport(run, ctx.stats.snapshot(), outcomes, trend, ghostsStopped);
   await emitReport(report, run, opts, ctx, io);
-  ctx.logger.info(finishedFields(run, report), 'reap finished');
+  logFinished(ctx, run, report, 'reap finished');
   return { code: reapExitCode(run, outcomes), report };
 }
