@@ -173,6 +173,8 @@ export interface EvidenceError {
   message: string;
   /** The GitLab route that failed (`GET /projects/:id/repository/branches`), when known. */
   operation?: string;
+  /** The run error that reported this failure (its scope), so a report can name the stacks it hit. */
+  scope?: string;
 }
 
 /** Evidence that was either read or could not be read. A missing value is never guessed. */

@@ -83,6 +83,16 @@ interface FactStep<T> {
 }
 
 /**
+ * Names where a lookup failed, on the evidence error itself (every stack's evidence that holds it
+ * shares the object), and returns it as a run error: the report can then say exactly which stacks one
+ * failed lookup made unknown.
+ */
+function scoped(e: EvidenceError, scope: string): RunError {
+  e.scope = scope;
+  return { ...e, scope };
+}
+
+/**
  * Reads one kind of fact: looks the keys up when there are few, else lists a first page; when the rest
  * of the listing would cost more pages than the keys it left unanswered, looks those up instead.
  */
@@ -99,7 +109,7 @@ async function readFacts<T>(
           byKey.set(key, ok(await step.lookup(key)));
         } catch (error) {
           const e = toEvidenceError(error);
-          errors.push({ scope: `${scope} ${step.lookupScope(key)}`, ...e });
+          errors.push(scoped(e, `${scope} ${step.lookupScope(key)}`));
           byKey.set(key, fail(e));
         }
       }),
@@ -150,7 +160,7 @@ async function readFacts<T>(
     return { kind: 'all', items, sawAll: true };
   } catch (error) {
     const e = toEvidenceError(error);
-    errors.push({ scope: `${scope} ${step.what}`, ...e });
+    errors.push(scoped(e, `${scope} ${step.what}`));
     return { kind: 'error', error: e };
   }
 }
@@ -221,7 +231,7 @@ function needsByProject(
     if (!found?.ok || found.value === null) {
       if (found && !found.ok && !reported.has(key)) {
         reported.add(key);
-        errors.push({ scope: `gitlab:project ${key}`, ...found.error });
+        errors.push(scoped(found.error, `gitlab:project ${key}`));
       }
       evidence.set(s.stackId, { project: found ?? ok(null) });
       continue;
@@ -286,7 +296,7 @@ export async function collectGitLab(
         } catch (error) {
           // Nothing in one project may abort the run: its stacks fail closed.
           const e = toEvidenceError(error);
-          errors.push({ scope: `gitlab:project ${[...needs.keys].sort()[0] ?? needs.project.id}`, ...e });
+          errors.push(scoped(e, `gitlab:project ${[...needs.keys].sort()[0] ?? needs.project.id}`));
           for (const s of needs.stacks) evidence.set(s.stackId, { project: fail(e) });
         }
         done += needs.spellings.size;
@@ -381,7 +391,7 @@ async function collectProject(
       code: 'TRUNCATED_LISTING',
       message: `branch listing of ${project.path} lacks the default branch ${project.defaultBranch}`,
     };
-    errors.push({ scope: `${scope} branches`, ...branchErr });
+    errors.push(scoped(branchErr, `${scope} branches`));
   }
 
   const envByName = new Map<string, Evidence<EnvironmentFacts | null>>();
@@ -400,7 +410,7 @@ async function collectProject(
       } catch (error) {
         const e = toEvidenceError(error);
         // Every failed lookup is an error of the run, not only unknown evidence (docs/design.md §10).
-        errors.push({ scope: `${scope} environment`, ...e });
+        errors.push(scoped(e, `${scope} environment`));
         envByName.set(name, fail(e));
       }
     }),
@@ -408,7 +418,7 @@ async function collectProject(
 
   for (const s of needs.stacks) {
     const e = await stackEvidence(s, needs, reader, { branches, branchErr, mergeRequests, envByName }, (x) =>
-      errors.push({ scope: `${scope} ${x.what}`, ...x.error }),
+      errors.push(scoped(x.error, `${scope} ${x.what}`)),
     );
     evidence.set(s.stackId, e);
   }

@@ -123,4 +123,21 @@ describe('audit() in process', () => {
     );
     expect(byAccount).toEqual({ '111111111111': 10, '222222222222': 20 });
   });
+
+  it('names exactly the stacks one failed lookup made unknown', async () => {
+    // Two refs: looked up one by one, not listed.
+    const w = inProcessWorld(liveAndGoneWorld({ live: 0, gone: ['review-old-a', 'review-old-b'] }));
+    const branch = w.deps.gitlab.branch;
+    w.deps.gitlab.branch = async (projectId, name) => {
+      if (name !== 'main') throw Object.assign(new Error('boom'), { cause: { response: { status: 503 } } });
+      return branch(projectId, name);
+    };
+    const run = await audit(config(), w.deps, { runId: 'r1', mode: 'dry-run' });
+    // Two failures alike (same route, same status): each names only the stack its lookup was for.
+    expect(run.errors.map((e) => [e.scope, e.service, e.project, e.stacks, e.effect]).sort()).toEqual([
+      ['gitlab:project 1 branch feature/old-a', 'gitlab', '1', ['review-old-a'], 'kept'],
+      ['gitlab:project 1 branch feature/old-b', 'gitlab', '1', ['review-old-b'], 'kept'],
+    ]);
+    expect(run.environments.map((e) => e.classification.verdict)).toEqual(['unknown', 'unknown']);
+  });
 });

@@ -268,21 +268,25 @@ export function withAffectedStacks(errors: RunError[], environments: Environment
   return errors.map((error) => {
     if (!error.scope.startsWith('gitlab:') || error.stacks !== undefined) return error;
     const project = /^gitlab:project (\S+)/.exec(error.scope)?.[1];
-    const stacks = environments
-      .filter((e) => {
+    const failed = (e: EnvironmentRecord) =>
+      Object.values(e.evidence).flatMap((v) => (v !== undefined && !v.ok ? [v.error] : []));
+    // The failed lookup itself, where the evidence names it (the collector's errors do).
+    let hit = environments.filter((e) => failed(e).some((x) => x.scope === error.scope));
+    if (hit.length === 0)
+      // Else the same failure among that project's stacks.
+      hit = environments.filter((e) => {
         const key = projectKey(e.owner);
         const path = e.evidence.project?.ok ? e.evidence.project.value?.path : undefined;
         if (project !== undefined && key !== project && path !== project && e.owner.projectPath !== project)
           return false;
-        return Object.values(e.evidence).some(
-          (v) =>
-            v !== undefined &&
-            !v.ok &&
-            v.error.code === error.code &&
-            (v.error.operation === undefined || v.error.operation === error.operation),
+        return failed(e).some(
+          (x) =>
+            x.scope === undefined &&
+            x.code === error.code &&
+            (x.operation === undefined || x.operation === error.operation),
         );
-      })
-      .map((e) => e.stack.name);
+      });
+    const stacks = hit.map((e) => e.stack.name);
     return {
       ...error,
       service: 'gitlab',
