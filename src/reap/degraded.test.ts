@@ -211,4 +211,34 @@ describe('degraded executions', () => {
     expect(stops).toEqual([{ force: false }, 'default (force)']);
     expect(w.d.state.stacks[w.id(0)]?.deletion?.environmentStopped).toBe(true);
   });
+
+  it('teardown stop-job never calls DeleteStack, even when the stop itself fails', async () => {
+    const w = withEnvironment(world());
+    w.r.gitlab.stopEnvironment = async () => {
+      throw Object.assign(new Error('502 Bad Gateway'), {
+        cause: { response: { status: 502 } },
+        envReaperOperation: 'POST /projects/:id/environments/:id/stop',
+        envReaperService: 'gitlab',
+      });
+    };
+    const out = await execute(w.run, w.d, {
+      ...options,
+      apply: true,
+      teardown: 'stop-job',
+      mergeRequestNotes: false,
+    });
+    expect(out.get(w.id(0))).toMatchObject({
+      result: 'failed',
+      teardown: 'stop-job',
+      error: { code: 'STOP_JOB_FAILED' },
+    });
+    expect(w.r.calls).not.toContain('deleteStack');
+    expect(w.errors).toEqual([
+      expect.objectContaining({
+        operation: 'POST /projects/:id/environments/:id/stop',
+        code: 'HTTP_502',
+        effect: 'kept',
+      }),
+    ]);
+  });
 });

@@ -242,6 +242,16 @@ export async function tearDown(
       if (state === 'stopped') d.fallback = 'NO_STOP_ACTION';
       if (state === 'error') d.fallback = 'STOP_JOB_FAILED';
     }
+    // `stop-job` never calls DeleteStack: an environment that could not be stopped, or has no stop
+    // action (no job will run), ends here as a failure, the stack left in place.
+    if (d.fallback && d.teardown === 'stop-job') {
+      const message =
+        d.fallback === 'NO_STOP_ACTION'
+          ? 'the environment has no stop action: no on_stop job tears the stack down, and stop-job never calls DeleteStack'
+          : 'the environment could not be stopped, so no on_stop job runs; stop-job never calls DeleteStack';
+      const out = await finish(ctx, d, stack, { code: 'STOP_JOB_FAILED', message });
+      return { ...out, teardown: 'stop-job' };
+    }
     if (!d.fallback) {
       log.info({ environmentId: d.environmentId }, 'following the on_stop job');
       let end: Awaited<ReturnType<typeof followStopJob>>;
