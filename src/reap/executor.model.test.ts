@@ -2,7 +2,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { ago, NOW, snapshot } from '../../test/helpers/fixtures.js';
 import type { StackFacts } from '../core/model.js';
-import type { EnvironmentRecord, RunResult } from '../core/run-result.js';
+import type { EnvironmentRecord, RunError, RunResult } from '../core/run-result.js';
 import { silentLogger } from '../log/logger.js';
 import { emptyState, type State } from '../state/state.js';
 import { type ExecutorDeps, execute } from './executor.js';
@@ -47,6 +47,9 @@ interface World {
   changeAfterPlan: string | undefined;
   /** Something a person does in GitLab after this run's plan and before its deletions. */
   afterPlan: (() => void) | undefined;
+  /** An AWS or GitLab method that fails on every call of this run (denied, down), and how often it did. */
+  failing: string | undefined;
+  failHits: number;
 }
 
 const mrOfIndex = (i: number) => 10 + i;
@@ -71,6 +74,8 @@ function newWorld(): World {
     runs: 0,
     changeAfterPlan: undefined,
     afterPlan: undefined,
+    failing: undefined,
+    failHits: 0,
   };
 }
 
@@ -101,7 +106,43 @@ function facts(s: WorldStack): StackFacts {
   };
 }
 
+/** Makes the method `w.failing` of an AWS or GitLab side fail on every call, as a denied or 5xx call does. */
+function failable<T extends object>(w: World, impl: T): T {
+  for (const [name, fn] of Object.entries(impl) as [string, (...a: unknown[]) => unknown][])
+    (impl as Record<string, unknown>)[name] = async (...args: unknown[]) => {
+      if (w.failing === name && !w.killed) {
+        w.failHits++;
+        throw Object.assign(new Error(`${name}: injected failure`), {
+          name: 'ServiceUnavailable',
+          envReaperOperation: name,
+        });
+      }
+      return fn(...args);
+    };
+  return impl;
+}
+
+/** The methods a failing run may fail: every AWS and GitLab call this executor makes. */
+const FAILABLE = [
+  'callerAccount',
+  'describeStack',
+  'listExports',
+  'listImports',
+  'deleteStack',
+  'stopEnvironment',
+  'mergeRequestNoteBodies',
+  'createMergeRequestNote',
+] as const;
+
+/** The safety checks: while one fails, nothing may be deleted. */
+const CHECKS = new Set<string>(['callerAccount', 'describeStack', 'listExports']);
+
 function writers(w: World): Pick<ExecutorDeps, 'aws' | 'gitlab'> {
+  const sides = rawWriters(w);
+  return { aws: failable(w, sides.aws), gitlab: failable(w, sides.gitlab) };
+}
+
+function rawWriters(w: World): Pick<ExecutorDeps, 'aws' | 'gitlab'> {
   const byId = (id: string) => w.stacks.find((s) => s.id === id) as WorldStack;
   return {
     aws: {
@@ -183,8 +224,12 @@ function runOf(w: World): RunResult {
   };
 }
 
-/** One process: load state from disk, execute, save to disk after each write (unless it died). */
-async function runProcess(w: World, kill?: { at: number; afterEffect: boolean }): Promise<void> {
+/**
+ * One process: load state from disk, execute, save to disk after each write (unless it died). Returns
+ * the errors the run reported (`onError`).
+ */
+async function runProcess(w: World, kill?: { at: number; afterEffect: boolean }): Promise<RunError[]> {
+  const errors: RunError[] = [];
   w.runs++;
   w.killed = false;
   w.killIn = kill?.at;
@@ -220,6 +265,7 @@ async function runProcess(w: World, kill?: { at: number; afterEffect: boolean })
       targetOf: (account) => ({ id: account, regions: ['eu-west-1'] }),
       sleep: async () => undefined,
       now: () => NOW,
+      onError: (e) => errors.push(e),
     },
     {
       apply: true,
@@ -236,6 +282,7 @@ async function runProcess(w: World, kill?: { at: number; afterEffect: boolean })
   });
   w.killIn = undefined;
   w.killed = false;
+  return errors;
 }
 
 function checkInvariants(w: World): void {
@@ -277,6 +324,31 @@ class KilledApply implements fc.AsyncCommand<Model, Real> {
     checkInvariants(w);
   }
   toString = () => `kill at call ${this.at}${this.afterEffect ? ' (after its effect)' : ''}`;
+}
+
+/**
+ * A run in which one AWS or GitLab method fails on every call: it must end (never throw), say so
+ * (an error for each failed call reached), and delete nothing while a safety check cannot be made.
+ */
+class FailingApply implements fc.AsyncCommand<Model, Real> {
+  constructor(readonly method: (typeof FAILABLE)[number]) {}
+  check = () => true;
+  async run(m: Model, w: Real) {
+    w.failing = this.method;
+    w.failHits = 0;
+    const before = w.stacks.map((s) => s.deleteCalls);
+    const errors = await runProcess(w);
+    w.failing = undefined;
+    checkInvariants(w);
+    if (w.failHits > 0) {
+      const key = CHECKS.has(this.method) ? 'failed check' : 'failed call';
+      m.stats[key] = (m.stats[key] ?? 0) + 1;
+      // Loud: the failed call is an error of the run, named.
+      expect(errors.some((e) => e.operation === this.method)).toBe(true);
+    }
+    if (w.failHits > 0 && CHECKS.has(this.method)) expect(w.stacks.map((s) => s.deleteCalls)).toEqual(before);
+  }
+  toString = () => `a run in which every ${this.method} fails`;
 }
 
 /** A person reopens the MR or labels it "keep": between two runs, or while a run is between plan and delete. */
@@ -340,6 +412,7 @@ describe('executor and state (model-based)', () => {
           .tuple(index, fc.constantFrom<'reopen' | 'label'>('reopen', 'label'), fc.boolean())
           .map(([i, how, during]) => new Revive(i, how, during)),
         index.map((i) => new Change(i)),
+        fc.constantFrom(...FAILABLE).map((method) => new FailingApply(method)),
       ],
       { maxCommands: 12 },
     );
@@ -380,6 +453,8 @@ describe('executor and state (model-based)', () => {
       'changed',
       'deleted stacks',
       'alive stacks',
+      'failed check',
+      'failed call',
     ])
       expect(stats[k] ?? 0, k).toBeGreaterThan(numRuns / 20);
   }, 120_000);
