@@ -60,6 +60,7 @@ export async function findEnvironmentFindings(
         } catch (error) {
           findings.errors.push({
             scope: `gitlab:project ${project.id} environments`,
+            project: project.path,
             ...toEvidenceError(error),
           });
         }

@@ -23,7 +23,7 @@ import { parseKeepBoxes, renderDashboard } from '../report/dashboard.js';
 import { buildReport } from '../report/json-report.js';
 import { JsonLinesLog, LockHeldError, StateCorruptError } from '../state/file-store.js';
 import { STATE_RETENTION_MS, type State, type StateStore } from '../state/state.js';
-import { audit, type RunDeps, targetsOf } from './audit.js';
+import { audit, type RunDeps, targetsOf, withAffectedStacks } from './audit.js';
 import { judge, type RunMemory } from './judge.js';
 import { findLeftovers } from './leftovers.js';
 
@@ -192,7 +192,7 @@ function recheckWith(config: Config, deps: ReapDeps, memory: RunMemory) {
       status: item?.status ?? 'keep',
       reasons: j.classification.reasons,
       ...(gitlab.errors.length > 0
-        ? { errors: gitlab.errors.map((e) => ({ ...e, service: 'gitlab' })) }
+        ? { errors: withAffectedStacks(gitlab.errors, [{ ...record, evidence }]) }
         : {}),
     };
   };

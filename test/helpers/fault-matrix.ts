@@ -309,6 +309,11 @@ export function checkCase(op: Operation, kind: Kind, r: CaseResult, clean: CaseR
       named.some((e) => expectedCode(op, kind).test(e.code)),
       `${context}\ncodes: ${named.map((e) => e.code).join(', ')}`,
     ).toBe(true);
+    // Where: the account (AWS) or the project (GitLab) of every error naming the operation.
+    const where = named.filter((e) =>
+      e.service === 'gitlab' ? e.project === undefined : e.service === 'aws' && e.account === undefined,
+    );
+    expect(where, `${context}\nerrors without where: ${JSON.stringify(where)}`).toEqual([]);
     expect(r.stderr, context).toMatch(/"degraded":true/);
     if (!NOT_ON_DASHBOARD.has(op.name) && r.dashboards[0])
       expect(r.dashboards[0].description, context).toMatch(/Degraded run/);
