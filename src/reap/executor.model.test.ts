@@ -453,9 +453,9 @@ describe('executor and state (model-based)', () => {
       'changed',
       'deleted stacks',
       'alive stacks',
-      'failed check',
-      'failed call',
     ])
       expect(stats[k] ?? 0, k).toBeGreaterThan(numRuns / 20);
+    // A failing run is one command kind of many, and a failing check one method of eight: rarer.
+    for (const k of ['failed check', 'failed call']) expect(stats[k] ?? 0, k).toBeGreaterThan(numRuns / 50);
   }, 120_000);
 });
