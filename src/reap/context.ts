@@ -114,12 +114,13 @@ export interface FailureSite {
 /** A failed call as a run error: the operation and code from the error, the site from the caller. */
 export function runErrorOf(error: unknown, where: FailureSite): RunError {
   const f = describeFailure(error);
-  const place =
-    where.project !== undefined
-      ? `gitlab:project ${where.project}`
-      : where.account !== undefined
-        ? `aws:${where.account}${where.region ? `/${where.region}` : ''}`
-        : (f.service ?? 'env-reaper');
+  // Where the failed service says: the project for GitLab, the account and region for AWS.
+  const gitlab = where.project !== undefined && (f.service === 'gitlab' || where.account === undefined);
+  const place = gitlab
+    ? `gitlab:project ${where.project}`
+    : where.account !== undefined
+      ? `aws:${where.account}${where.region ? `/${where.region}` : ''}`
+      : (f.service ?? 'env-reaper');
   return {
     scope: `${place} ${where.what}`,
     code: f.code,

@@ -345,6 +345,8 @@ async function pollFailed(
     effect: 'not-done',
     account: d.account,
     region: d.region,
+    // Following an on_stop job also reads the environment: that failure is the project's.
+    project: d.projectId,
   });
   await ctx.save();
   const failure = {

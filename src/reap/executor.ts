@@ -80,8 +80,15 @@ export async function execute(
         };
       return limit(() => deleteStack(task.record, ctx));
     })().catch((error: unknown): ExecutionOutcome => {
-      const name = tasks.get(stackId)?.record.stack.name ?? stackId;
-      ctx.fail(error, { what: 'deletion', stacks: [name], effect: 'kept' });
+      const record = tasks.get(stackId)?.record;
+      ctx.fail(error, {
+        what: 'deletion',
+        stacks: [record?.stack.name ?? stackId],
+        effect: 'kept',
+        account: record?.stack.account,
+        region: record?.stack.region,
+        project: record?.owner.projectPath ?? record?.owner.projectId,
+      });
       return { result: 'failed', error: { code: 'EXECUTOR_ERROR', message: (error as Error).message } };
     });
     started.set(stackId, promise);

@@ -51,7 +51,8 @@ export async function recheckBeforeWrite(
   try {
     again = await ctx.deps.recheck(record, fresh);
   } catch (error) {
-    const e = ctx.fail(error, { ...where, what: 're-check of the GitLab evidence' });
+    const project = record.owner.projectPath ?? record.owner.projectId;
+    const e = ctx.fail(error, { ...where, what: 're-check of the GitLab evidence', project });
     return { code: 'PRECHECK_FAILED', message: `the GitLab evidence could not be re-read (${e.code})` };
   }
   if (again.errors && again.errors.length > 0) {

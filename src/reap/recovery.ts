@@ -55,6 +55,7 @@ export async function resumeUnfinished(
           effect: 'not-done',
           account: d.account,
           region: d.region,
+          project: d.projectId,
         });
       }
       continue;
