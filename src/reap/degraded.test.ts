@@ -48,6 +48,25 @@ async function expectNothingDeleted(w: ReturnType<typeof world>): Promise<void> 
   expect(w.deleted).toEqual([]);
 }
 
+/** What the report says of a failed environment stop. */
+const STOP_FAILED = { service: 'gitlab', operation: 'POST /projects/:id/environments/:id/stop' };
+
+/** Every environment stop answers `status`, as GitLab does when it refuses or is down. */
+function stopFails(w: ReturnType<typeof world>, status: number): void {
+  w.r.gitlab.stopEnvironment = async () => {
+    throw Object.assign(new Error(`${status} from GitLab`), {
+      cause: { response: { status } },
+      envReaperOperation: STOP_FAILED.operation,
+      envReaperService: 'gitlab',
+    });
+  };
+}
+
+/** Executes with a stop-job teardown mode (no MR notes). */
+function tearDownWith(w: ReturnType<typeof world>, teardown: 'stop-job' | 'stop-job-then-delete') {
+  return execute(w.run, w.d, { ...options, apply: true, teardown, mergeRequestNotes: false });
+}
+
 /** The world cut to its first stack, given an available GitLab environment (and an MR when asked). */
 function withEnvironment(w: ReturnType<typeof world>, owner: { mrIid?: number } = {}) {
   w.run.environments = w.run.environments.slice(0, 1);
@@ -160,13 +179,7 @@ describe('degraded executions', () => {
 
   it('follow-up steps stand alone: a failed environment stop is an error, and the MR note still goes out', async () => {
     const w = withEnvironment(world(), { mrIid: 3 });
-    w.r.gitlab.stopEnvironment = async () => {
-      throw Object.assign(new Error('403 Forbidden'), {
-        cause: { response: { status: 403 } },
-        envReaperOperation: 'POST /projects/:id/environments/:id/stop',
-        envReaperService: 'gitlab',
-      });
-    };
+    stopFails(w, 403);
     const out = await execute(w.run, w.d, { ...options, apply: true });
     expect(out.get(w.id(0))?.result).toBe('deleted');
     expect(w.r.calls).toContain('createMergeRequestNote');
@@ -174,8 +187,7 @@ describe('degraded executions', () => {
     expect(w.r.calls).not.toContain('deleteEnvironment');
     expect(w.errors).toEqual([
       expect.objectContaining({
-        service: 'gitlab',
-        operation: 'POST /projects/:id/environments/:id/stop',
+        ...STOP_FAILED,
         code: 'HTTP_403',
         project: '101',
         stacks: ['s-0'],
@@ -197,12 +209,7 @@ describe('degraded executions', () => {
     };
     // The job fails: the environment is available again, the stack still there.
     w.r.gitlab.environmentState = async () => 'available';
-    const out = await execute(w.run, w.d, {
-      ...options,
-      apply: true,
-      teardown: 'stop-job-then-delete',
-      mergeRequestNotes: false,
-    });
+    const out = await tearDownWith(w, 'stop-job-then-delete');
     expect(out.get(w.id(0))).toMatchObject({
       result: 'deleted',
       teardown: 'delete-stack',
@@ -214,19 +221,8 @@ describe('degraded executions', () => {
 
   it('teardown stop-job never calls DeleteStack, even when the stop itself fails', async () => {
     const w = withEnvironment(world());
-    w.r.gitlab.stopEnvironment = async () => {
-      throw Object.assign(new Error('502 Bad Gateway'), {
-        cause: { response: { status: 502 } },
-        envReaperOperation: 'POST /projects/:id/environments/:id/stop',
-        envReaperService: 'gitlab',
-      });
-    };
-    const out = await execute(w.run, w.d, {
-      ...options,
-      apply: true,
-      teardown: 'stop-job',
-      mergeRequestNotes: false,
-    });
+    stopFails(w, 502);
+    const out = await tearDownWith(w, 'stop-job');
     expect(out.get(w.id(0))).toMatchObject({
       result: 'failed',
       teardown: 'stop-job',
@@ -235,7 +231,7 @@ describe('degraded executions', () => {
     expect(w.r.calls).not.toContain('deleteStack');
     expect(w.errors).toEqual([
       expect.objectContaining({
-        operation: 'POST /projects/:id/environments/:id/stop',
+        ...STOP_FAILED,
         code: 'HTTP_502',
         effect: 'kept',
       }),

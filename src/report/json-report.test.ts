@@ -1,40 +1,26 @@
 import { describe, expect, it } from 'vitest';
-import type { RunResult } from '../core/run-result.js';
+import { emptyRun } from '../../test/helpers/fixtures.js';
 import { buildReport, REPORT_MAX_ERROR_STACKS, reportSchema } from './json-report.js';
 import { render } from './output.js';
-
-function runWith(errors: RunResult['errors']): RunResult {
-  return {
-    runId: 'r',
-    generatedAt: '2026-12-01T00:00:00.000Z',
-    now: 0,
-    mode: 'apply',
-    scanned: [],
-    stacksScanned: 0,
-    nested: 0,
-    unmanaged: [],
-    environments: [],
-    plan: { items: [], due: 0, brake: null },
-    errors,
-  };
-}
 
 describe('errors in the report', () => {
   it('carry what failed, where, and a bounded list of the stacks it affected', () => {
     const stacks = Array.from({ length: REPORT_MAX_ERROR_STACKS + 50 }, (_, i) => `review-${i}`);
     const report = buildReport(
-      runWith([
-        {
-          scope: 'gitlab:project acme/shop branches',
-          code: 'HTTP_503',
-          message: 'Service Unavailable',
-          service: 'gitlab',
-          operation: 'GET /projects/:id/repository/branches',
-          project: 'acme/shop',
-          stacks,
-          effect: 'kept',
-        },
-      ]),
+      emptyRun({
+        errors: [
+          {
+            scope: 'gitlab:project acme/shop branches',
+            code: 'HTTP_503',
+            message: 'Service Unavailable',
+            service: 'gitlab',
+            operation: 'GET /projects/:id/repository/branches',
+            project: 'acme/shop',
+            stacks,
+            effect: 'kept',
+          },
+        ],
+      }),
       { calls: {}, errors: {} },
     );
     expect(reportSchema.safeParse(report).success).toBe(true);

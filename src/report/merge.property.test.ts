@@ -2,6 +2,7 @@ import { readFile } from 'node:fs/promises';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
+import { emptyRun } from '../../test/helpers/fixtures.js';
 import { inProcessWorld } from '../../test/helpers/in-process.js';
 import { parseConfig } from '../config/load.js';
 import { audit } from '../run/audit.js';
@@ -85,22 +86,7 @@ describe('report merge (property)', () => {
   it('keeps the trend of every shard, sorted as one run sorts it', () => {
     const base = (runId: string, trend: Report['trend']): Report =>
       ({
-        ...buildReport(
-          {
-            runId: 'r',
-            generatedAt: '2026-12-01T00:00:00.000Z',
-            now: 0,
-            mode: 'apply',
-            scanned: [],
-            stacksScanned: 0,
-            nested: 0,
-            unmanaged: [],
-            environments: [],
-            plan: { items: [], due: 0, brake: null },
-            errors: [],
-          },
-          { calls: {}, errors: {} },
-        ),
+        ...buildReport(emptyRun(), { calls: {}, errors: {} }),
         runId,
         trend,
       }) as Report;

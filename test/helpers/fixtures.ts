@@ -10,6 +10,7 @@ import type {
   StackSnapshot,
 } from '../../src/core/model.js';
 import type { Policy } from '../../src/core/policy.js';
+import type { RunResult } from '../../src/core/run-result.js';
 
 /** A fixed clock for table tests. */
 export const NOW = Date.parse('2026-11-28T12:00:00Z');
@@ -75,5 +76,23 @@ export function snapshot(
       mergeRequests: { ok: true, value: [] },
       ...over.gitlab,
     },
+  };
+}
+
+/** A run that found nothing (a report's skeleton): tests add the errors or parts they need. */
+export function emptyRun(over: Partial<RunResult> = {}): RunResult {
+  return {
+    runId: 'r',
+    generatedAt: '2026-12-01T00:00:00.000Z',
+    now: 0,
+    mode: 'apply',
+    scanned: [],
+    stacksScanned: 0,
+    nested: 0,
+    unmanaged: [],
+    environments: [],
+    plan: { items: [], due: 0, brake: null },
+    errors: [],
+    ...over,
   };
 }
