@@ -30,8 +30,8 @@ export interface AccountTarget {
 export interface AwsClientOptions {
   stats: ApiStats;
   logger: Logger;
-  /** SDK retry attempts (the SDK's own backoff handles `Throttling`). */
-  maxAttempts?: number;
+  /** SDK retry attempts, `aws.maxAttempts` (the SDK's own backoff handles `Throttling`). */
+  maxAttempts: number;
   /** Optional ceiling on CloudFormation calls per second per account × region. */
   cloudFormationRps?: number | undefined;
   /** Path-style S3 URLs (S3-compatible endpoints, the sandbox), for emptying and confirming buckets. */
@@ -155,7 +155,7 @@ export class AwsClients {
   /** Attempts and the per-attempt deadline, the same for every client. */
   private transport(): { maxAttempts: number; requestHandler?: Record<string, unknown> } {
     return {
-      maxAttempts: this.options.maxAttempts ?? 5,
+      maxAttempts: this.options.maxAttempts,
       ...(this.options.timeoutMs !== undefined
         ? {
             requestHandler: {

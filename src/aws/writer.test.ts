@@ -60,7 +60,12 @@ describe('AwsWriter emptying (real SDK, sandbox)', () => {
 
   const writer = () =>
     createAwsWriter(
-      new AwsClients({ stats: new ApiStats(), logger: pino({ level: 'silent' }), s3ForcePathStyle: true }),
+      new AwsClients({
+        stats: new ApiStats(),
+        logger: pino({ level: 'silent' }),
+        s3ForcePathStyle: true,
+        maxAttempts: 3,
+      }),
     );
 
   it('removes every version and delete marker of a bucket, whatever its keys', async () => {

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ConfigError } from '../errors/errors.js';
 import { envOverrides } from './env.js';
-import { defaultConfig, loadConfig, policyFromConfig } from './load.js';
+import { defaultConfig, loadConfig, parseConfig, policyFromConfig } from './load.js';
 
 async function yamlFile(text: string): Promise<string> {
   const dir = await mkdtemp(join(tmpdir(), 'env-reaper-cfg-'));
@@ -17,7 +17,9 @@ describe('loadConfig', () => {
   it('fills every default', () => {
     const c = defaultConfig();
     expect(c.mode).toBe('dry-run');
-    expect(c.policy.grace.merged).toBe('1h');
+    // Durations are parsed once, in the schema: the code reads milliseconds and restates no default.
+    expect(c.policy.grace.merged).toBe(3_600_000);
+    expect(c.notify.dashboard.recentlyDeleted).toBe(7 * 86_400_000);
     expect(c.limits).toMatchObject({ maxDeletionsPerRun: 10, maxDeletionPercent: 25 });
     expect(c.ownership.tags.projectId).toBe('gitlab:project-id');
   });
@@ -90,5 +92,34 @@ describe('loadConfig', () => {
     expect(p.graceMs.merged).toBe(3_600_000);
     expect(p.graceMs['branch-deleted']).toBe(7_200_000);
     expect(p.actions.merged).toBe('delete');
+  });
+
+  it('gives every deletable verdict its own grace key, each read from its own setting', () => {
+    const grace = {
+      merged: '1s',
+      branchDeleted: '2s',
+      abandoned: '3s',
+      idle: '4s',
+      projectGone: '5s',
+      unowned: '6s',
+      deleteFailed: '7s',
+    };
+    const p = policyFromConfig(parseConfig({ policy: { grace } }));
+    expect(p.graceMs).toEqual({
+      merged: 1000,
+      'branch-deleted': 2000,
+      abandoned: 3000,
+      idle: 4000,
+      'project-gone': 5000,
+      unowned: 6000,
+      'delete-failed': 7000,
+    });
+  });
+
+  it('refuses a recently-deleted window longer than state keeps deletions', () => {
+    expect(() => parseConfig({ notify: { dashboard: { recentlyDeleted: '31d' } } })).toThrow(/at most 30d/);
+    expect(
+      parseConfig({ notify: { dashboard: { recentlyDeleted: '30d' } } }).notify.dashboard.recentlyDeleted,
+    ).toBe(30 * 86_400_000);
   });
 });

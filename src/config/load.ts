@@ -1,8 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { parseDocument } from 'yaml';
 import type { z } from 'zod';
-import { parseDuration } from '../core/duration.js';
-import type { Action, Verdict } from '../core/model.js';
+import type { Action, DeletableVerdict, Verdict } from '../core/model.js';
 import type { Limits, Policy } from '../core/policy.js';
 import { ConfigError, type ConfigIssue } from '../errors/errors.js';
 import { envOverrides } from './env.js';
@@ -91,22 +90,19 @@ export function parseConfig(input: unknown): Config {
   return parsed.data;
 }
 
-const GRACE_KEYS: Record<keyof Config['policy']['grace'], Verdict> = {
-  merged: 'merged',
-  branchDeleted: 'branch-deleted',
-  abandoned: 'abandoned',
-  idle: 'idle',
-  projectGone: 'project-gone',
-  unowned: 'unowned',
-  deleteFailed: 'delete-failed',
-};
-
 /** The pure decision policy for src/core, derived from a validated config. */
 export function policyFromConfig(config: Config): Policy {
-  const graceMs: Partial<Record<Verdict, number>> = {};
-  for (const [key, verdict] of Object.entries(GRACE_KEYS)) {
-    graceMs[verdict] = parseDuration(config.policy.grace[key as keyof typeof GRACE_KEYS]) ?? 0;
-  }
+  const g = config.policy.grace;
+  // Every deletable verdict has its own key: the type makes a missing one a compile error, not a 0.
+  const graceMs: Record<DeletableVerdict, number> = {
+    merged: g.merged,
+    'branch-deleted': g.branchDeleted,
+    abandoned: g.abandoned,
+    idle: g.idle,
+    'project-gone': g.projectGone,
+    unowned: g.unowned,
+    'delete-failed': g.deleteFailed,
+  };
   return {
     ownership: {
       tags: config.ownership.tags,

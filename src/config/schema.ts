@@ -1,160 +1,17 @@
 import { validate } from 'node-cron';
 import { z } from 'zod';
-import { DURATION_PATTERN } from '../core/duration.js';
+import { duration } from './schema-parts.js';
+import { ownershipSection, policySection } from './schema-policy.js';
 
 /**
  * The one source of truth for configuration (docs/design.md §7). Validation, defaults, `ENV_REAPER_*` names,
  * the JSON Schema in `config/`, `config/env-reaper.example.yaml` and `docs/configuration.md` are all
- * generated from this file (`npm run gen`); a test fails when the generated files are stale.
- * Every key carries a description: why it exists. Its default comes from `.default()`.
+ * generated from this file and the sections it imports (`npm run gen`); a test fails when the generated files are stale.
+ * Every key carries a description: why it exists. Its default comes from `.default()` (`.prefault()` for durations, given as written).
  */
 
 /** Log levels, most verbose first: the config key and the `--log-level` flag both take these. */
 export const LOG_LEVELS = ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'] as const;
-
-const duration = () =>
-  z.string().regex(DURATION_PATTERN, { error: 'expected a duration like "2h" (units s, m, h, d, w)' });
-
-const keepOrFlag = z.enum(['keep', 'flag']);
-const anyAction = z.enum(['keep', 'flag', 'delete']);
-
-const tags = z
-  .strictObject({
-    projectId: z.string().default('gitlab:project-id').meta({
-      description: 'Tag holding $CI_PROJECT_ID. Preferred owner key: survives project renames and moves.',
-    }),
-    projectPath: z
-      .string()
-      .default('gitlab:project-path')
-      .meta({ description: 'Tag holding $CI_PROJECT_PATH; used when no project id tag is present.' }),
-    ref: z
-      .string()
-      .default('gitlab:ref')
-      .meta({ description: 'Tag holding the exact branch ($CI_COMMIT_REF_NAME).' }),
-    refSlug: z
-      .string()
-      .default('gitlab:ref-slug')
-      .meta({ description: 'Tag holding $CI_COMMIT_REF_SLUG; always settable, may match several branches.' }),
-    environment: z
-      .string()
-      .default('gitlab:environment')
-      .meta({ description: 'Tag holding $CI_ENVIRONMENT_NAME; used for the environment tier and teardown.' }),
-    environmentSlug: z
-      .string()
-      .default('gitlab:environment-slug')
-      .meta({ description: 'Tag holding $CI_ENVIRONMENT_SLUG; informational (the slug is lossy).' }),
-    mrIid: z
-      .string()
-      .default('gitlab:mr-iid')
-      .meta({ description: 'Tag holding $CI_MERGE_REQUEST_IID, for MR notes.' }),
-    keep: z.string().default('env-reaper:keep').meta({
-      description: 'Tag a human sets to `true` (never reap) or `YYYY-MM-DD` (not before that date).',
-    }),
-  })
-  .prefault({})
-  .meta({ description: 'Stack tag keys that tie a stack to GitLab (docs/design.md §3).' });
-
-const namePattern = z.strictObject({
-  pattern: z
-    .string()
-    .refine(
-      (p) => {
-        try {
-          new RegExp(p);
-          return true;
-        } catch {
-          return false;
-        }
-      },
-      { error: 'expected a valid regular expression' },
-    )
-    .meta({
-      description:
-        'Regex matched against the stack name, with named groups project, projectId, ref, refSlug, environmentSlug.',
-    }),
-});
-
-const actions = z
-  .strictObject({
-    protected: keepOrFlag.default('keep').meta({
-      description: 'Keep-tagged, terminated-protected, default/protected-branch or production-tier stacks.',
-    }),
-    busy: keepOrFlag
-      .default('keep')
-      .meta({ description: 'A stack operation is in progress: look again next run.' }),
-    'delete-failed': anyAction
-      .default('flag')
-      .meta({ description: 'Stack is DELETE_FAILED: a human usually has to look.' }),
-    unknown: keepOrFlag.default('keep').meta({ description: 'Evidence could not be read: fail closed.' }),
-    unowned: anyAction
-      .default('flag')
-      .meta({ description: 'In scope by name, but no project could be resolved.' }),
-    'project-gone': anyAction
-      .default('flag')
-      .meta({ description: 'Project 404 or archived (404 may also mean no access).' }),
-    merged: anyAction
-      .default('delete')
-      .meta({ description: 'The branch was merged and no MR from it is open.' }),
-    'branch-deleted': anyAction
-      .default('delete')
-      .meta({ description: 'The branch is gone and no MR from it is open.' }),
-    abandoned: anyAction
-      .default('flag')
-      .meta({ description: 'Branch exists, its MRs were all closed unmerged.' }),
-    idle: anyAction.default('flag').meta({ description: 'No activity for idleAfterDays.' }),
-    active: keepOrFlag.default('keep').meta({ description: 'Everything else.' }),
-  })
-  .prefault({})
-  .meta({
-    description:
-      'Verdict → keep | flag | delete. delete is accepted only for merged, branch-deleted, abandoned, idle, project-gone, unowned, delete-failed.',
-  });
-
-const grace = z
-  .strictObject({
-    merged: duration().default('1h').meta({ description: 'Wait after the MR merge before deleting.' }),
-    branchDeleted: duration()
-      .default('2h')
-      .meta({ description: 'Wait after the MR close (else first observation, else last stack update).' }),
-    abandoned: duration().default('7d').meta({ description: 'Wait after the last MR was closed unmerged.' }),
-    idle: duration().default('0s').meta({ description: 'Wait after the idle threshold was crossed.' }),
-    projectGone: duration()
-      .default('1d')
-      .meta({ description: 'Wait after the project was first seen gone.' }),
-    unowned: duration().default('1d').meta({ description: 'Wait after the stack was first seen unowned.' }),
-    deleteFailed: duration()
-      .default('0s')
-      .meta({ description: 'Wait after the failed deletion before retrying.' }),
-  })
-  .prefault({})
-  .meta({ description: 'Grace periods, counted from the evidence time of each verdict.' });
-
-const protect = z
-  .strictObject({
-    stackNames: z
-      .array(z.string())
-      .default([])
-      .meta({
-        description: 'Regexes: stacks whose name matches are protected.',
-        examples: [['^shared-', '-prod$']],
-      }),
-    branches: z
-      .array(z.string())
-      .default([])
-      .meta({
-        description: 'Branch globs (`*` wildcard) treated as protected, on top of GitLab protected branches.',
-        examples: [['release/*']],
-      }),
-    tiers: z
-      .array(z.string())
-      .default(['production', 'staging'])
-      .meta({ description: 'GitLab environment tiers that are never reaped.' }),
-    mrLabels: z.array(z.string()).default(['env-reaper::keep']).meta({
-      description: 'MR labels that keep the environment while present; re-read right before any deletion.',
-    }),
-  })
-  .prefault({})
-  .meta({ description: 'What is protected beyond keep tags and termination protection.' });
 
 const account = z.strictObject({
   id: z
@@ -206,7 +63,7 @@ export const configSchema = z
           .max(64)
           .default(8)
           .meta({ description: 'Requests in flight to GitLab at once.' }),
-        timeout: duration().default('30s').meta({
+        timeout: duration().prefault('30s').meta({
           description:
             'Deadline of one GitLab request, its answer read whole; past it the request is retried.',
         }),
@@ -255,7 +112,7 @@ export const configSchema = z
           description:
             "Optional ceiling on CloudFormation calls per second per account × region (unset: the SDK's adaptive retry slows down when CloudFormation throttles).",
         }),
-        timeout: duration().default('30s').meta({
+        timeout: duration().prefault('30s').meta({
           description:
             'Deadline of one AWS request attempt; a silent endpoint is abandoned there and the attempt retried (aws.maxAttempts). Without a deadline one hung call would hold the whole run.',
         }),
@@ -270,63 +127,8 @@ export const configSchema = z
       })
       .prefault({})
       .meta({ description: 'Where to look for stacks.' }),
-    ownership: z
-      .strictObject({
-        tags,
-        stackNamePatterns: z
-          .array(namePattern)
-          .default([])
-          .meta({
-            description: 'Bring untagged stacks in scope by name; tried in order, first match wins.',
-            examples: [[{ pattern: '^review-(?<project>[a-z0-9-]+?)-(?<refSlug>[a-z0-9-]+)$' }]],
-          }),
-        projects: z
-          .record(z.string(), z.union([z.string(), z.number().int()]))
-          .prefault({})
-          .meta({
-            description: 'Maps the `project` group of a name pattern to a project path or id.',
-            examples: [{ shop: 'acme/shop' }],
-          }),
-      })
-      .prefault({})
-      .meta({ description: 'How stacks are tied to GitLab projects and branches.' }),
-    policy: z
-      .strictObject({
-        actions,
-        grace,
-        idleAfterDays: z.number().int().min(1).default(14).meta({
-          description: 'Days without commits, deployments, MR updates or stack updates before `idle`.',
-        }),
-        minAgeHours: z.number().min(0).default(1).meta({
-          description: 'Never delete a stack changed less than this long ago, so in-flight deploys are safe.',
-        }),
-        onDeleteFailed: z.enum(['report', 'retain', 'force', 'empty-and-retry']).default('report').meta({
-          description:
-            'DELETE_FAILED handling: report it, retry retaining failed resources, FORCE_DELETE_STACK, or empty-and-retry (empty the failed S3 buckets / ECR repositories the stack itself owns, by ListStackResources, then retry once; every emptied resource counts against limits.maxDeletionsPerRun). Default report: emptying destroys data.',
-        }),
-        teardown: z.enum(['delete-stack', 'stop-job', 'stop-job-then-delete']).default('delete-stack').meta({
-          description:
-            "How a due stack with a GitLab environment is torn down: delete-stack (DeleteStack, then force-stop the environment), stop-job (stop the environment so GitLab runs its on_stop job, and follow the stack until DELETE_COMPLETE or limits.stopJobTimeout), or stop-job-then-delete (stop-job, and DeleteStack when the job is missing, fails or leaves the stack). Opt-in: a stop job runs the project's own CI code.",
-        }),
-        teardownProjects: z
-          .record(z.string(), z.enum(['delete-stack', 'stop-job', 'stop-job-then-delete']))
-          .default({})
-          .meta({
-            description: 'policy.teardown per project (key: project path or id).',
-            examples: [{ 'acme/shop': 'stop-job-then-delete' }],
-          }),
-        stopGhostEnvironments: z.boolean().default(false).meta({
-          description:
-            'With apply, stop ghost environments (force, so no on_stop job runs against a gone stack).',
-        }),
-        deleteEnvironments: z
-          .boolean()
-          .default(false)
-          .meta({ description: 'Delete (not only stop) the GitLab environment after the stack is gone.' }),
-        protect,
-      })
-      .prefault({})
-      .meta({ description: 'What happens to each verdict, and when.' }),
+    ownership: ownershipSection,
+    policy: policySection,
     limits: z
       .strictObject({
         maxDeletionsPerRun: z
@@ -345,10 +147,10 @@ export const configSchema = z
           .max(32)
           .default(4)
           .meta({ description: 'Stack deletions in flight at once.' }),
-        deleteTimeout: duration().default('30m').meta({
+        deleteTimeout: duration().prefault('30m').meta({
           description: 'Per-stack deadline for DELETE_COMPLETE; then the deletion counts as failed.',
         }),
-        stopJobTimeout: duration().default('15m').meta({
+        stopJobTimeout: duration().prefault('15m').meta({
           description:
             "With a stop-job teardown: how long the environment's on_stop job may take to delete the stack; then stop-job-then-delete falls back to DeleteStack.",
         }),
@@ -374,7 +176,7 @@ export const configSchema = z
           .boolean()
           .default(false)
           .meta({ description: 'Path-style S3 URLs, for S3-compatible endpoints (MinIO, the sandbox).' }),
-        lockTtl: duration().default('6h').meta({
+        lockTtl: duration().prefault('6h').meta({
           description: 'The s3 lock of a run killed without releasing it is taken over after this long.',
         }),
         auditLog: z.string().default('.env-reaper/audit.jsonl').meta({
@@ -407,7 +209,7 @@ export const configSchema = z
           description:
             'After a stack is deleted, look for resources still tagged with its environment (Resource Groups Tagging API, each hit confirmed by its service) and report them as leftovers; never deleted. One GetResources listing per deleted environment and run, plus one check per hit.',
         }),
-        watchFor: duration().default('7d').meta({
+        watchFor: duration().prefault('7d').meta({
           description:
             'How long after its deletion an environment is still looked at (from state, in every reap run, dry-run included).',
         }),
@@ -463,6 +265,16 @@ export const configSchema = z
               .min(1)
               .default(7)
               .meta({ description: 'How long a ticked "keep" checkbox keeps an environment.' }),
+            recentlyDeleted: duration()
+              // State forgets a stack 30 days after it was last seen: older deletions are not there to list.
+              .refine((ms) => ms <= 30 * 86_400_000, {
+                error: 'at most 30d (how long state keeps a deletion)',
+              })
+              .prefault('7d')
+              .meta({
+                description:
+                  'How far back the "recently deleted" list of the dashboard reaches (deletions kept in state).',
+              }),
           })
           .prefault({})
           .meta({
@@ -504,7 +316,7 @@ export const configSchema = z
           .string()
           .default('0.0.0.0')
           .meta({ description: 'Address the health and metrics server listens on.' }),
-        shutdownTimeout: duration().default('60s').meta({
+        shutdownTimeout: duration().prefault('60s').meta({
           description: 'On SIGTERM, how long a run in progress may take to finish its current step.',
         }),
       })

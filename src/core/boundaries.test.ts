@@ -52,7 +52,7 @@ describe('plan boundaries', () => {
   });
 
   it('due exactly when grace ends; waiting one millisecond before', () => {
-    const grace = policy.graceMs.merged ?? 0;
+    const grace = policy.graceMs.merged;
     const at = (sinceMs: number) =>
       plan(
         [input('s', 'merged', new Date(sinceMs).toISOString())],
@@ -83,7 +83,7 @@ describe('plan boundaries', () => {
       waitingFor: 'min-age',
       deleteAfter: new Date(NOW + minAge / 2).toISOString(),
     });
-    const grace = policy.graceMs.merged ?? 0;
+    const grace = policy.graceMs.merged;
     const tie = plan(
       [
         input('t', 'merged', new Date(NOW - grace + 1000).toISOString(), {

@@ -36,8 +36,11 @@ export const DELETABLE_VERDICTS = [
 /** A verdict that may carry the `delete` action. */
 export type DeletableVerdict = (typeof DELETABLE_VERDICTS)[number];
 
+/** What the policy can do with a verdict. */
+export const ACTIONS = ['keep', 'flag', 'delete'] as const;
+
 /** What the policy does with a verdict. */
-export type Action = 'keep' | 'flag' | 'delete';
+export type Action = (typeof ACTIONS)[number];
 
 /** Stable reason codes. Reports, logs, tests and `explain` key on these; never rename one. */
 export const REASON_CODES = [

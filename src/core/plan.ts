@@ -2,23 +2,27 @@ import {
   type Action,
   type Classification,
   DELETABLE_VERDICTS,
+  type DeletableVerdict,
   type StackFacts,
   type Verdict,
 } from './model.js';
 import type { Limits, Policy } from './policy.js';
 
-/** Where a stack stands in this run's plan. */
-export type PlanStatus =
-  /** Policy keeps it. */
-  | 'keep'
-  /** Reported for a human; never deleted by this run. */
-  | 'flag'
-  /** Due for deletion in this run. */
-  | 'due'
-  /** Will be due later: still inside grace or younger than `minAgeHours`. */
-  | 'waiting'
-  /** Was due, but a brake stopped every deletion of this run. */
-  | 'braked';
+/**
+ * Where a stack stands in this run's plan. keep: policy keeps it · flag: reported for a human, never
+ * deleted by this run · due: due for deletion in this run · waiting: will be due later (grace,
+ * `minAgeHours` or the notice window) · braked: was due, but a brake stopped every deletion of this run.
+ */
+export const PLAN_STATUSES = ['keep', 'flag', 'due', 'waiting', 'braked'] as const;
+
+/** A plan status. */
+export type PlanStatus = (typeof PLAN_STATUSES)[number];
+
+/** Why a `delete` is not due yet. */
+export const WAITING_FOR = ['grace', 'min-age', 'notice'] as const;
+
+/** The brakes (docs/design.md §5). */
+export const BRAKE_KINDS = ['max-deletions', 'max-percent'] as const;
 
 /** One stack's entry in the plan. */
 export interface PlanItem {
@@ -29,12 +33,12 @@ export interface PlanItem {
   /** When deletion becomes allowed (ISO-8601); only for `delete` actions. */
   deleteAfter?: string;
   /** Why a `delete` is not due yet. */
-  waitingFor?: 'grace' | 'min-age' | 'notice';
+  waitingFor?: (typeof WAITING_FOR)[number];
 }
 
 /** Which brake engaged, with the figures behind it. */
 export interface Brake {
-  kind: 'max-deletions' | 'max-percent';
+  kind: (typeof BRAKE_KINDS)[number];
   /** Deletions the plan wanted. */
   due: number;
   /** In-scope stacks the percentage is taken of. */
@@ -64,7 +68,7 @@ export interface PlanInput {
 
 const HOUR_MS = 3_600_000;
 
-function deletable(verdict: Verdict): boolean {
+function deletable(verdict: Verdict): verdict is DeletableVerdict {
   return (DELETABLE_VERDICTS as readonly Verdict[]).includes(verdict);
 }
 
@@ -90,7 +94,7 @@ export function plan(inputs: PlanInput[], policy: Policy, limits: Limits, now: n
       action,
       status: action === 'delete' ? 'due' : action,
     };
-    if (action === 'delete') {
+    if (action === 'delete' && deletable(verdict)) {
       const lastChange = Math.max(
         Date.parse(stack.createdAt),
         Date.parse(stack.updatedAt ?? stack.createdAt),
@@ -98,7 +102,7 @@ export function plan(inputs: PlanInput[], policy: Policy, limits: Limits, now: n
       const minAgeAt = lastChange + policy.minAgeHours * HOUR_MS;
       const since = classification.since !== undefined ? Date.parse(classification.since) : Number.NaN;
       // No evidence time means no clock to count grace from: start it now, never in the past.
-      const graceAt = (Number.isNaN(since) ? now : since) + (policy.graceMs[verdict] ?? 0);
+      const graceAt = (Number.isNaN(since) ? now : since) + policy.graceMs[verdict];
       const minAge = Number.isNaN(minAgeAt) ? now : minAgeAt;
       // Not posted yet: it is posted this run, so the window starts now (the time the notice announces).
       const noticeAt =

@@ -1,4 +1,4 @@
-import type { Action, Verdict } from './model.js';
+import type { Action, DeletableVerdict, Verdict } from './model.js';
 
 /** Tag keys that tie a stack to GitLab (docs/design.md §3). */
 export interface OwnershipTags {
@@ -43,7 +43,7 @@ export interface Policy {
   protect: ProtectPolicy;
   actions: Record<Verdict, Action>;
   /** Grace per verdict, ms, counted from the verdict's `since`. */
-  graceMs: Partial<Record<Verdict, number>>;
+  graceMs: Record<DeletableVerdict, number>;
   idleAfterDays: number;
   minAgeHours: number;
   /** Minimum time between the advance notice on the MR and the deletion, ms (0: no notice window). */

@@ -27,6 +27,15 @@ export interface EnvironmentFinding {
 }
 
 /**
+ * What a run did about an error: `kept` (stacks not deleted), `not-done` (a follow-up write not made),
+ * `less-reported` (the report says less than it would have).
+ */
+export const ERROR_EFFECTS = ['kept', 'not-done', 'less-reported'] as const;
+
+/** An error effect. */
+export type ErrorEffect = (typeof ERROR_EFFECTS)[number];
+
+/**
  * A problem met during a run (a lookup while collecting, a safety check or a write while executing),
  * kept in the report instead of aborting the run. Any error makes the run exit 1 (docs/reaping.md,
  * "Degraded runs"). The structured fields say what failed, where, and what it cost.
@@ -48,7 +57,7 @@ export interface RunError {
   /** Names of the stacks the failure affected (kept, not deleted, or reported with less). */
   stacks?: string[];
   /** What the run did about it: `kept` (stacks not deleted), `not-done` (a follow-up write not made). */
-  effect?: 'kept' | 'not-done' | 'less-reported';
+  effect?: ErrorEffect;
 }
 
 /** Ghost and stuck environments of the projects a run read. */

@@ -4,6 +4,7 @@ import type { AwsWriter } from '../aws/writer.js';
 import type { Reason, StackFacts, Verdict } from '../core/model.js';
 import type { PlanStatus } from '../core/plan.js';
 import type { EnvironmentRecord, RunError } from '../core/run-result.js';
+import type { DeleteFailedHandling, TeardownMode } from '../core/teardown.js';
 import { describeFailure } from '../errors/failure.js';
 import type { GitLabExecutorReader, GitLabWriter } from '../gitlab/writer.js';
 import type { Logger } from '../log/logger.js';
@@ -54,26 +55,25 @@ export interface ExecutorOptions {
   runId: string;
   concurrency: number;
   deleteTimeoutMs: number;
-  onDeleteFailed: 'report' | 'retain' | 'force' | 'empty-and-retry';
+  onDeleteFailed: DeleteFailedHandling;
   /**
    * empty-and-retry: how many buckets or repositories this run may still empty (limits.maxDeletionsPerRun
-   * less the deletions planned: emptying destroys data, so it counts like a deletion). Default 0.
+   * less the deletions planned: emptying destroys data, so it counts like a deletion).
    */
-  maxRepairs?: number;
+  maxRepairs: number;
   deleteEnvironments: boolean;
   mergeRequestNotes: boolean;
   /** Advance notices on the MR for stacks that will be deleted later. */
-  mergeRequestNotices?: boolean;
+  mergeRequestNotices: boolean;
   /** The keep labels, for the notice text. */
-  keepLabels?: string[];
+  keepLabels: string[];
   /** policy.teardown, and per project (path or id). */
-  teardown?: 'delete-stack' | 'stop-job' | 'stop-job-then-delete';
-  teardownProjects?: Record<string, 'delete-stack' | 'stop-job' | 'stop-job-then-delete'>;
+  teardown: TeardownMode;
+  teardownProjects: Record<string, TeardownMode>;
   /** limits.stopJobTimeout (ms). */
-  stopJobTimeoutMs?: number;
-  /** Polling bounds (ms); tests shorten them. */
-  pollMinMs?: number;
-  pollMaxMs?: number;
+  stopJobTimeoutMs: number;
+  /** Polling bounds (ms): how a status poll backs off. Tests shorten them. */
+  poll: PollBounds;
   /** Checked before each write: a stopping daemon lets operations in flight finish but starts none. */
   shouldStop?: () => boolean;
   /**
@@ -82,6 +82,18 @@ export interface ExecutorOptions {
    */
   planned?: Map<string, string>;
 }
+
+/** How a status poll backs off: from `minMs`, × 1.5 each time, to at most `maxMs`. */
+export interface PollBounds {
+  minMs: number;
+  maxMs: number;
+}
+
+/**
+ * The poll of a real run: the first look after 0.5 s (a stack without resources is gone by then), then
+ * at most every 15 s, well under CloudFormation's DescribeStacks quota at the configured concurrency.
+ */
+export const POLL_BOUNDS: PollBounds = { minMs: 500, maxMs: 15_000 };
 
 /** Everything the per-stack steps of one execution share. */
 export interface ExecutionContext {
@@ -148,7 +160,7 @@ export function executionContext(deps: ExecutorDeps, options: ExecutorOptions): 
     audit: (entry) => deps.auditLog.append({ runId: options.runId, ...entry }),
     sleep: deps.sleep ?? ((ms: number) => new Promise<void>((r) => setTimeout(r, ms))),
     now: deps.now ?? (() => Date.now()),
-    repairsLeft: { count: Math.max(0, options.maxRepairs ?? 0) },
+    repairsLeft: { count: Math.max(0, options.maxRepairs) },
     fail: (error, where) => {
       const e = runErrorOf(error, where);
       deps.logger.error(

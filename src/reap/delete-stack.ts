@@ -4,18 +4,12 @@ import type { FailedResource } from '../aws/stacks.js';
 import { mergeRequestFor } from '../core/match.js';
 import type { StackFacts } from '../core/model.js';
 import type { EnvironmentRecord } from '../core/run-result.js';
+import { stopJobEndOf, type Teardown } from '../core/teardown.js';
 import type { Logger } from '../log/logger.js';
 import type { DeletionRecord } from '../state/state.js';
 import type { ExecutionContext } from './context.js';
 import { gitlabFollowUp } from './gitlab-side.js';
-import type {
-  ExecutionCode,
-  ExecutionError,
-  ExecutionOutcome,
-  PollResult,
-  Repair,
-  Teardown,
-} from './outcome.js';
+import type { ExecutionCode, ExecutionError, ExecutionOutcome, PollResult, Repair } from './outcome.js';
 import { pollError } from './outcome.js';
 import { evidenceDigest } from './plan-file.js';
 import { checkBeforeFallback, recheckBeforeWrite } from './recheck.js';
@@ -46,7 +40,7 @@ export async function poll(
 ): Promise<PollResult> {
   const { deps, options, sleep, now } = ctx;
   const deadline = now() + options.deleteTimeoutMs;
-  let wait = options.pollMinMs ?? 500;
+  let wait = options.poll.minMs;
   let last = 'DELETE_IN_PROGRESS';
   for (;;) {
     const s = await deps.aws.describeStack(target, region, stackId);
@@ -58,7 +52,7 @@ export async function poll(
     if (!s.status.endsWith('_IN_PROGRESS')) return { kind: 'rolled-back', status: s.status, ...reason };
     if (now() + wait > deadline) return { kind: 'timeout', status: last };
     await sleep(wait);
-    wait = Math.min(options.pollMaxMs ?? 15_000, Math.ceil(wait * 1.5));
+    wait = Math.min(options.poll.maxMs, Math.ceil(wait * 1.5));
   }
 }
 
@@ -271,13 +265,13 @@ export async function tearDown(
         if (result.kind === 'deleted') return done('stop-job');
         d.fallback = pollError(result, ctx.options.deleteTimeoutMs).code;
       } else d.fallback = end.code;
-      log.warn({ fallback: d.fallback }, 'the on_stop job did not delete the stack');
-      await audit({ event: 'stop-job-ended', stackId, fallback: d.fallback });
+      const fallback = d.fallback;
+      log.warn({ fallback }, 'the on_stop job did not delete the stack');
+      await audit({ event: 'stop-job-ended', stackId, fallback });
       if (d.teardown === 'stop-job') {
-        const code = d.fallback.startsWith('STOP_JOB_') ? (d.fallback as ExecutionCode) : 'STOP_JOB_FAILED';
         const out = await finish(ctx, d, stack, {
-          code,
-          message: end.kind === 'fallback' ? end.message : d.fallback,
+          code: stopJobEndOf(fallback),
+          message: end.kind === 'fallback' ? end.message : fallback,
         });
         return { ...out, teardown: 'stop-job' };
       }

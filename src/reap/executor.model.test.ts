@@ -1,5 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { options } from '../../test/helpers/executor-fakes.js';
 import { ago, NOW, snapshot } from '../../test/helpers/fixtures.js';
 import type { StackFacts } from '../core/model.js';
 import type { EnvironmentRecord, RunError, RunResult } from '../core/run-result.js';
@@ -268,14 +269,11 @@ async function runProcess(w: World, kill?: { at: number; afterEffect: boolean })
       onError: (e) => errors.push(e),
     },
     {
+      ...options,
       apply: true,
       runId: `run-${w.runs}`,
-      concurrency: 2,
       deleteTimeoutMs: 60_000,
-      onDeleteFailed: 'report',
       deleteEnvironments: false,
-      mergeRequestNotes: true,
-      pollMinMs: 1,
     },
   ).catch((error: unknown) => {
     if (!(error instanceof Killed)) throw error;

@@ -92,7 +92,7 @@ export async function postNotice(e: EnvironmentRecord, ctx: ExecutionContext): P
   try {
     const bodies = await deps.gitlab.mergeRequestNoteBodies(pid, mrIid);
     if (!bodies.some((b) => b.includes(noticeMarker(e.stack.stackId, verdict)))) {
-      const keepLabels = options.keepLabels ?? ['env-reaper::keep'];
+      const keepLabels = options.keepLabels;
       const body = noticeBody(e.stack, verdict, e.classification.reasons, e.plan.deleteAfter, keepLabels);
       await deps.gitlab.createMergeRequestNote(pid, mrIid, body);
       await audit({

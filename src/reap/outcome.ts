@@ -1,3 +1,5 @@
+import type { Fallback, Teardown } from '../core/teardown.js';
+
 /**
  * What the executor did with one stack. The codes are a closed union, like the reason codes of the
  * classifier: reports, metrics and scripts match on them, so each is documented here and in
@@ -27,9 +29,6 @@ export const EXECUTION_CODES = {
   EXECUTOR_ERROR: 'an unexpected error in the executor; nothing further was done for this stack',
 } as const;
 
-/** How a deleted stack was torn down. */
-export type Teardown = 'stop-job' | 'delete-stack';
-
 /** A stable execution code. */
 export type ExecutionCode = keyof typeof EXECUTION_CODES;
 
@@ -40,7 +39,7 @@ export interface ExecutionOutcome {
   /** For a deletion that started: the project's on_stop job, or DeleteStack. */
   teardown?: Teardown;
   /** Why DeleteStack was used after a stop-job teardown (a STOP_JOB_* code, or NO_STOP_ACTION). */
-  fallback?: string;
+  fallback?: Fallback;
   /** `onDeleteFailed: empty-and-retry`: what was emptied before the retry, or why nothing was. */
   repair?: Repair;
 }
@@ -53,6 +52,12 @@ export const REPAIR_REFUSALS = {
     'emptying would exceed limits.maxDeletionsPerRun (each emptied resource counts as a deletion)',
   NO_FAILED_RESOURCES: 'the stack events name no failed resource',
 } as const;
+
+/** The repair refusal codes, for schemas. */
+export const REPAIR_REFUSAL_CODES = Object.keys(REPAIR_REFUSALS) as [
+  keyof typeof REPAIR_REFUSALS,
+  ...(keyof typeof REPAIR_REFUSALS)[],
+];
 
 /** empty-and-retry for one stack. */
 export interface Repair {
@@ -96,7 +101,7 @@ export function pollError(
   result: Exclude<PollResult, { kind: 'deleted' }>,
   timeoutMs: number,
   detail?: string,
-): ExecutionError {
+): ExecutionError & { code: Extract<Fallback, ExecutionCode> } {
   switch (result.kind) {
     case 'failed':
       return { code: 'DELETE_FAILED', message: detail || result.reason || result.status };

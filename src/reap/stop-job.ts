@@ -15,11 +15,11 @@ export function teardownOf(
   record: EnvironmentRecord,
   options: ExecutorOptions,
 ): 'delete-stack' | 'stop-job' | 'stop-job-then-delete' {
-  const per = options.teardownProjects ?? {};
+  const per = options.teardownProjects;
   const project = record.evidence.project?.ok ? record.evidence.project.value : null;
   const keys = [project?.path, project ? String(project.id) : undefined, record.owner.projectPath];
   for (const k of keys) if (k !== undefined && per[k] !== undefined) return per[k];
-  return options.teardown ?? 'delete-stack';
+  return options.teardown;
 }
 
 /** How following an on_stop job ended. */
@@ -46,9 +46,8 @@ export async function followStopJob(
   log: Logger,
 ): Promise<StopJobEnd> {
   const { deps, options, sleep, now } = ctx;
-  const deadline =
-    Date.parse(d.stopRequestedAt ?? new Date(now()).toISOString()) + (options.stopJobTimeoutMs ?? 900_000);
-  let wait = options.pollMinMs ?? 500;
+  const deadline = Date.parse(d.stopRequestedAt ?? new Date(now()).toISOString()) + options.stopJobTimeoutMs;
+  let wait = options.poll.minMs;
   for (;;) {
     const s = await deps.aws.describeStack(target, d.region, stackId);
     if (!s || s.status === 'DELETE_COMPLETE') return { kind: 'deleted' };
@@ -79,10 +78,10 @@ export async function followStopJob(
       return {
         kind: 'fallback',
         code: 'STOP_JOB_TIMEOUT',
-        message: `the stack was still ${s.status} ${Math.round((options.stopJobTimeoutMs ?? 900_000) / 1000)} s after the stop`,
+        message: `the stack was still ${s.status} ${Math.round(options.stopJobTimeoutMs / 1000)} s after the stop`,
       };
     log.debug({ stack: d.name, environment: env }, 'waiting for the on_stop job');
     await sleep(wait);
-    wait = Math.min(options.pollMaxMs ?? 15_000, Math.ceil(wait * 1.5));
+    wait = Math.min(options.poll.maxMs, Math.ceil(wait * 1.5));
   }
 }

@@ -1,9 +1,11 @@
 import { z } from 'zod';
 import type { GeneratedFile } from '../config/artifacts.js';
 import { mergeRequestFor } from '../core/match.js';
-import { REASON_CODES, VERDICTS } from '../core/model.js';
-import type { RunResult } from '../core/run-result.js';
-import type { ExecutionOutcome, Repair } from '../reap/outcome.js';
+import { ACTIONS, REASON_CODES, VERDICTS } from '../core/model.js';
+import { BRAKE_KINDS, PLAN_STATUSES, WAITING_FOR } from '../core/plan.js';
+import { ERROR_EFFECTS, type RunResult } from '../core/run-result.js';
+import { FALLBACKS, TEARDOWN_METHODS } from '../core/teardown.js';
+import { type ExecutionOutcome, REPAIR_REFUSAL_CODES, type Repair } from '../reap/outcome.js';
 import { redactProcessSecrets as scrub } from '../util/redact.js';
 
 /**
@@ -13,7 +15,7 @@ import { redactProcessSecrets as scrub } from '../util/redact.js';
  */
 
 const verdict = z.enum(VERDICTS);
-const action = z.enum(['keep', 'flag', 'delete']);
+const action = z.enum(ACTIONS);
 
 const reason = z.object({
   code: z.enum(REASON_CODES),
@@ -47,20 +49,18 @@ const environment = z.object({
   /** planned: due now (dry-run) · deleted/failed/cancelled: what apply did · skipped: not deleted this run. */
   result: z.enum(['planned', 'deleted', 'failed', 'skipped', 'cancelled']),
   plan: z.object({
-    status: z.enum(['keep', 'flag', 'due', 'waiting', 'braked']),
+    status: z.enum(PLAN_STATUSES),
     deleteAfter: z.string().optional(),
-    waitingFor: z.enum(['grace', 'min-age', 'notice']).optional(),
+    waitingFor: z.enum(WAITING_FOR).optional(),
   }),
   error: z.object({ code: z.string(), message: z.string() }).nullable(),
   /** How a deletion that started tore the stack down, and why DeleteStack was used after a stop job. */
-  teardown: z
-    .object({ method: z.enum(['stop-job', 'delete-stack']), fallback: z.string().optional() })
-    .optional(),
+  teardown: z.object({ method: z.enum(TEARDOWN_METHODS), fallback: z.enum(FALLBACKS).optional() }).optional(),
   /** `onDeleteFailed: empty-and-retry`: what was emptied before the one retry, or why nothing was. */
   repair: z
     .object({
       status: z.enum(['emptied', 'refused', 'failed']),
-      refusal: z.enum(['NOT_REPAIRABLE', 'REPAIR_BRAKE', 'NO_FAILED_RESOURCES']).optional(),
+      refusal: z.enum(REPAIR_REFUSAL_CODES).optional(),
       detail: z.string().optional(),
       resources: z.array(
         z.object({
@@ -131,7 +131,7 @@ export const reportSchema = z
       failed: z.number().int(),
       brake: z
         .object({
-          kind: z.enum(['max-deletions', 'max-percent']),
+          kind: z.enum(BRAKE_KINDS),
           due: z.number().int(),
           inScope: z.number().int(),
           limit: z.number(),
@@ -172,7 +172,7 @@ export const reportSchema = z
         /** At most REPORT_MAX_ERROR_STACKS names; `moreStacks` counts the rest. */
         stacks: z.array(z.string()).optional(),
         moreStacks: z.number().int().optional(),
-        effect: z.enum(['kept', 'not-done', 'less-reported']).optional(),
+        effect: z.enum(ERROR_EFFECTS).optional(),
       }),
     ),
     apiCalls: z.object({ calls: z.record(z.string(), counts), errors: z.record(z.string(), counts) }),

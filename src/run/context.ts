@@ -5,7 +5,6 @@ import { createAwsDeletionReader, createAwsReader } from '../aws/stacks.js';
 import { createAwsWriter } from '../aws/writer.js';
 import { loadConfig } from '../config/load.js';
 import type { Config } from '../config/schema.js';
-import { parseDuration } from '../core/duration.js';
 import { UsageError } from '../errors/errors.js';
 import { createGitLabApi, type GitLabApi, type GitLabClientOptions } from '../gitlab/api.js';
 import { createGitLabReader } from '../gitlab/reader.js';
@@ -124,7 +123,7 @@ export async function buildContext(
     rateLimitReserve: config.gitlab.rateLimitReserve,
     requestsPerMinute: config.gitlab.requestsPerMinute,
     concurrency: config.gitlab.concurrency,
-    timeoutMs: parseDuration(config.gitlab.timeout) ?? 30_000,
+    timeoutMs: config.gitlab.timeout,
     maxRetries: options.oneTry ? 0 : config.gitlab.maxRetries,
     logger,
     stats,
@@ -138,7 +137,7 @@ export async function buildContext(
     logger,
     cloudFormationRps: config.aws.cloudFormationRequestsPerSecond,
     s3ForcePathStyle: config.aws.s3ForcePathStyle,
-    timeoutMs: parseDuration(config.aws.timeout),
+    timeoutMs: config.aws.timeout,
     maxAttempts: options.oneTry ? 1 : config.aws.maxAttempts,
   });
   const progress = progressReporter(display, logger, opts.quiet === true);

@@ -4,7 +4,6 @@ import { awsRunError } from '../aws/collector.js';
 import type { CostReader } from '../aws/cost.js';
 import type { AwsLeftoverReader, TaggedHit } from '../aws/leftovers.js';
 import type { Config } from '../config/schema.js';
-import { parseDuration } from '../core/duration.js';
 import { type Leftover, type Leftovers, leftoverCandidate, leftoverFilters } from '../core/leftovers.js';
 import type { RunError, RunResult } from '../core/run-result.js';
 import type { Logger } from '../log/logger.js';
@@ -88,7 +87,7 @@ export async function findLeftovers(
   state: State,
   run: RunResult,
 ): Promise<Leftovers> {
-  const watchMs = parseDuration(config.leftovers.watchFor) ?? 7 * 86_400_000;
+  const watchMs = config.leftovers.watchFor;
   const deleted = Object.entries(state.stacks)
     .flatMap(([stackId, s]) => (s.deletion ? [{ stackId, d: s.deletion }] : []))
     .filter(({ d }) => d.status === 'deleted' && d.finishedAt !== undefined)

@@ -2,14 +2,13 @@ import type { AccountTarget } from '../aws/clients.js';
 import type { AwsLeftoverReader } from '../aws/leftovers.js';
 import { policyFromConfig } from '../config/load.js';
 import type { Config } from '../config/schema.js';
-import { parseDuration } from '../core/duration.js';
 import type { StackFacts } from '../core/model.js';
 import { plan } from '../core/plan.js';
 import type { EnvironmentRecord, RunError, RunResult } from '../core/run-result.js';
 import { ExternalServiceError, UsageError } from '../errors/errors.js';
 import { describeFailure } from '../errors/failure.js';
 import { collectGitLab } from '../gitlab/collector.js';
-import { runErrorOf } from '../reap/context.js';
+import { POLL_BOUNDS, runErrorOf } from '../reap/context.js';
 import {
   type ExecutorDeps,
   execute,
@@ -258,9 +257,9 @@ function dashboardBody(
       .filter(([, st]) => st.keptUntil !== undefined)
       .map(([id, st]) => [id, st.keptUntil as string]),
   );
-  const weekAgo = now - 7 * 86_400_000;
+  const since = now - config.notify.dashboard.recentlyDeleted;
   const recentlyDeleted = Object.values(state.stacks)
-    .filter((st) => st.deletion?.status === 'deleted' && Date.parse(st.deletion.finishedAt ?? '') >= weekAgo)
+    .filter((st) => st.deletion?.status === 'deleted' && Date.parse(st.deletion.finishedAt ?? '') >= since)
     .map((st) => ({ name: st.name, at: st.deletion?.finishedAt ?? '', verdict: st.deletion?.verdict ?? '' }))
     .sort((a, b) => b.at.localeCompare(a.at));
   return renderDashboard(report, {
@@ -348,10 +347,10 @@ export async function reap(config: Config, deps: ReapDeps, options: ReapOptions)
         apply: options.apply,
         runId: options.runId,
         concurrency: config.limits.concurrency,
-        deleteTimeoutMs: parseDuration(config.limits.deleteTimeout) ?? 1_800_000,
+        deleteTimeoutMs: config.limits.deleteTimeout,
         teardown: config.policy.teardown,
         teardownProjects: config.policy.teardownProjects,
-        stopJobTimeoutMs: parseDuration(config.limits.stopJobTimeout) ?? 900_000,
+        stopJobTimeoutMs: config.limits.stopJobTimeout,
         onDeleteFailed: config.policy.onDeleteFailed,
         // Emptying destroys data like a deletion: it shares the deletion brake with this run's plan.
         maxRepairs: Math.max(0, config.limits.maxDeletionsPerRun - run.plan.due),
@@ -359,6 +358,7 @@ export async function reap(config: Config, deps: ReapDeps, options: ReapOptions)
         mergeRequestNotes: config.notify.mergeRequestNotes,
         mergeRequestNotices: config.notify.mergeRequestNotices,
         keepLabels: config.policy.protect.mrLabels,
+        poll: POLL_BOUNDS,
         ...(deps.shouldStop ? { shouldStop: deps.shouldStop } : {}),
         ...(planned ? { planned } : {}),
       },

@@ -1,6 +1,5 @@
 import { createServer, type Server } from 'node:http';
 import { type ScheduledTask, schedule } from 'node-cron';
-import { parseDuration } from '../core/duration.js';
 import { EXIT } from '../errors/errors.js';
 import { buildContext } from '../run/context.js';
 import type { CliIo } from '../run/io.js';
@@ -151,7 +150,7 @@ export async function runDaemon(
   logger.info({ signal, running: current !== undefined }, 'stopping: no new run or deletion starts');
   await task.stop();
   await task.destroy();
-  const timeoutMs = parseDuration(config.daemon.shutdownTimeout) ?? 60_000;
+  const timeoutMs = config.daemon.shutdownTimeout;
   // Wait for the run in flight (it starts no new deletion now), at most shutdownTimeout.
   const finished = current
     ? await Promise.race([

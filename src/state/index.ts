@@ -1,5 +1,4 @@
 import type { Config } from '../config/schema.js';
-import { parseDuration } from '../core/duration.js';
 import { FileStateStore } from './file-store.js';
 import type { StateStore } from './state.js';
 
@@ -14,8 +13,8 @@ export async function createStateStore(config: Config): Promise<StateStore> {
       bucket: config.state.bucket ?? '',
       key: config.state.key,
       forcePathStyle: config.state.forcePathStyle,
-      lockTtlMs: parseDuration(config.state.lockTtl) ?? 6 * 3_600_000,
-      timeoutMs: parseDuration(config.aws.timeout),
+      lockTtlMs: config.state.lockTtl,
+      timeoutMs: config.aws.timeout,
       maxAttempts: config.aws.maxAttempts,
     });
   }

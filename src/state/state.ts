@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { FALLBACKS, TEARDOWN_MODES } from '../core/teardown.js';
 
 /**
  * Run state (docs/design.md §5): what one run must hand to the next. First-seen times are the grace clock for
@@ -31,9 +32,9 @@ const deletionSchema = z.object({
    * chosen, and why DeleteStack was used after all. Saved before the stop, so a killed run resumes
    * following the job instead of stopping twice.
    */
-  teardown: z.enum(['stop-job', 'stop-job-then-delete']).optional(),
+  teardown: z.enum(TEARDOWN_MODES.filter((m) => m !== 'delete-stack')).optional(),
   stopRequestedAt: z.string().optional(),
-  fallback: z.string().optional(),
+  fallback: z.enum(FALLBACKS).optional(),
   /** empty-and-retry: what was emptied before the retry (for the MR note). */
   emptied: z
     .array(z.object({ type: z.string(), physicalId: z.string(), removed: z.number(), bytes: z.number() }))

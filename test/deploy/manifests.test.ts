@@ -59,7 +59,7 @@ describe('deploy/kubernetes manifests', () => {
       variables: Record<string, string>;
     };
     const dockerfile = await readFile('Dockerfile', 'utf8');
-    const shutdown = Number(/^(\d+)s$/.exec(defaultConfig().daemon.shutdownTimeout)?.[1] ?? Number.NaN);
+    const shutdown = defaultConfig().daemon.shutdownTimeout / 1000;
     expect(dockerfile).toMatch(/^USER node$/m);
     expect(dockerfile).toMatch(/^EXPOSE 9464$/m);
     for (const { doc } of all.filter((m) => m.doc.kind !== 'ConfigMap')) {

@@ -286,7 +286,7 @@ export const policyArb: fc.Arbitrary<Policy> = fc
   .map((p) => ({
     ...base,
     actions: p.actions,
-    graceMs: Object.fromEntries(DELETABLE_VERDICTS.map((v) => [v, p.graceHours * HOUR])),
+    graceMs: Object.fromEntries(DELETABLE_VERDICTS.map((v) => [v, p.graceHours * HOUR])) as Policy['graceMs'],
     minAgeHours: p.minAgeHours,
     idleAfterDays: p.idleAfterDays,
   }));

@@ -89,7 +89,13 @@ export const options = {
   onDeleteFailed: 'report' as const,
   deleteEnvironments: true,
   mergeRequestNotes: true,
-  pollMinMs: 1,
+  mergeRequestNotices: false,
+  keepLabels: ['env-reaper::keep'],
+  teardown: 'delete-stack' as const,
+  teardownProjects: {},
+  stopJobTimeoutMs: 900_000,
+  maxRepairs: 0,
+  poll: { minMs: 1, maxMs: 15_000 },
 };
 
 export function deps(r: ReturnType<typeof recorders>): ExecutorDeps {
