@@ -12,7 +12,8 @@ export const LAYERS: readonly (readonly string[])[] = [
   ['core', 'errors', 'util'],
   ['log'],
   ['config'],
-  ['aws', 'gitlab', 'state'],
+  ['state'],
+  ['aws', 'gitlab'],
   ['reap'],
   ['report'],
   ['run'],
@@ -33,11 +34,54 @@ export interface Violation {
   why: string;
 }
 
-const IMPORT = /(?:from\s+|import\s*\(\s*|import\s+)['"](\.\.?\/[^'"]+)['"]/g;
+/**
+ * Where each outside package may be imported: the map of the outside world (CONTRIBUTING.md). A
+ * package that matches no rule may be imported anywhere outside src/core (biome guards the core).
+ * Type-only imports count too: a type from the SDK in another layer is the SDK leaking out of it.
+ */
+export const PACKAGE_HOMES: readonly { packages: RegExp; homes: readonly string[]; why: string }[] = [
+  {
+    packages: /^@(aws-sdk|smithy)\//,
+    homes: ['src/aws/'],
+    why: 'the AWS SDK lives in src/aws (src/aws/ports.ts)',
+  },
+  {
+    packages: /^@gitbeaker\//,
+    homes: ['src/gitlab/'],
+    why: 'gitbeaker lives in src/gitlab (src/gitlab/ports.ts)',
+  },
+  {
+    packages: /^(node:)?(http|https|net|tls|http2|dgram)$/,
+    homes: ['src/gitlab/transport.ts', 'src/schedule/daemon.ts'],
+    why: "sockets only in the GitLab transport and the daemon's server",
+  },
+  { packages: /^pino(-.*)?$/, homes: ['src/log/'], why: 'logging goes through src/log/logger.ts' },
+  { packages: /^(commander|cli-progress)$/, homes: ['src/cli/'], why: 'the terminal belongs to src/cli' },
+  { packages: /^prom-client$/, homes: ['src/schedule/'], why: 'metrics belong to the daemon (src/schedule)' },
+];
 
-/** The relative imports of a source text (static, dynamic and side-effect imports). */
-export function importsOf(text: string): string[] {
+const IMPORT = /(?:from\s+|import\s*\(\s*|import\s+)['"]([^'"]+)['"]/g;
+
+/** Every import specifier of a source text (static, dynamic, type-only and side-effect imports). */
+export function allImportsOf(text: string): string[] {
   return [...text.matchAll(IMPORT)].map((m) => m[1] as string);
+}
+
+/** The relative imports of a source text. */
+export function importsOf(text: string): string[] {
+  return allImportsOf(text).filter((s) => s.startsWith('./') || s.startsWith('../'));
+}
+
+/** The package imports of one file that sit outside their home. */
+export function packageViolationsOf(file: string, text: string): Violation[] {
+  const out: Violation[] = [];
+  for (const specifier of allImportsOf(text)) {
+    if (specifier.startsWith('.')) continue;
+    const rule = PACKAGE_HOMES.find((r) => r.packages.test(specifier));
+    if (rule && !rule.homes.some((home) => file.startsWith(home)))
+      out.push({ file, specifier, why: rule.why });
+  }
+  return out;
 }
 
 /** The violations of one file (`src/<folder>/<file>.ts`) given its text. */
@@ -77,7 +121,10 @@ export function checkTree(root: string): Violation[] {
   const files = readdirSync(src, { recursive: true, encoding: 'utf8' })
     .filter((f) => f.endsWith('.ts') && !f.endsWith('.test.ts'))
     .map((f) => relative(root, join(src, f)));
-  return files.flatMap((f) => violationsOf(f, readFileSync(join(root, f), 'utf8')));
+  return files.flatMap((f) => {
+    const text = readFileSync(join(root, f), 'utf8');
+    return [...violationsOf(f, text), ...packageViolationsOf(f, text)];
+  });
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {
@@ -87,5 +134,7 @@ if (import.meta.url === `file://${process.argv[1]}`) {
     console.error(`${found.length} layer violation${found.length === 1 ? '' : 's'} (see CONTRIBUTING.md)`);
     process.exit(1);
   }
-  console.log(`layers: ${LAYERS.map((l) => l.join('+')).join(' ← ')}: no violation`);
+  console.log(
+    `layers: ${LAYERS.map((l) => l.join('+')).join(' ← ')}; packages in their homes (${PACKAGE_HOMES.length} rules): no violation`,
+  );
 }

@@ -11,20 +11,12 @@ import type { Logger } from '../log/logger.js';
 import type { ApiStats } from '../util/api-stats.js';
 import { RequestPacer } from '../util/pacer.js';
 import { USER_AGENT } from '../util/version.js';
+import type { AccountTarget } from './ports.js';
 
 /**
  * The SDK clients of a run, one per role and region, shared by every reader and the writer: one
  * AssumeRole per role and run, every attempt counted and CloudFormation paced.
  */
-
-/** One account to scan, as configured (or the ambient one). */
-export interface AccountTarget {
-  /** Configured id; `undefined` for the ambient account (whatever the credentials say). */
-  id?: string | undefined;
-  roleArn?: string | undefined;
-  externalId?: string | undefined;
-  regions: string[];
-}
 
 /** Options for the SDK-backed reader. */
 export interface AwsClientOptions {

@@ -4,8 +4,7 @@ import type { RunError } from '../core/run-result.js';
 import { describeFailure } from '../errors/failure.js';
 import type { Logger } from '../log/logger.js';
 import { redactProcessSecrets as scrub } from '../util/redact.js';
-import type { AccountTarget } from './clients.js';
-import type { AwsReader } from './stacks.js';
+import type { AccountTarget, AwsReader } from './ports.js';
 
 /** What the AWS side of a run found. */
 export interface AwsCollection {

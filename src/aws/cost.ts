@@ -1,30 +1,13 @@
 import type { CostExplorerClient, GetCostAndUsageCommandOutput } from '@aws-sdk/client-cost-explorer';
 import type { StackFacts } from '../core/model.js';
-import type { AccountTarget, AwsClients } from './clients.js';
+import type { AwsClients } from './clients.js';
+import type { CostReader } from './ports.js';
 
 /**
  * Monthly cost per stack from Cost Explorer, grouped by a cost-allocation tag (default
  * `aws:cloudformation:stack-name`). A tag that is not activated comes back as one group with an empty
  * value: then cost is unknown, never zero. Each page costs $0.01, so this is opt-in (`cost.enabled`).
  */
-
-/** Cost per tag value, or `null` when the tag is not activated for cost allocation. */
-export type CostByTag = Map<string, number> | null;
-
-/** The Cost Explorer read side. */
-export interface CostReader {
-  costByTag(target: AccountTarget, tagKey: string, start: string, end: string): Promise<CostByTag>;
-  /**
-   * Cost per resource id (`GetCostAndUsageWithResources`, daily, at most the last 14 days; needs
-   * resource-level data enabled in Cost Explorer's settings). Ids no cost was found for are absent.
-   */
-  costByResource(
-    target: AccountTarget,
-    ids: string[],
-    start: string,
-    end: string,
-  ): Promise<Map<string, number>>;
-}
 
 /** The SDK-backed reader (Cost Explorer lives in us-east-1). */
 export function createCostReader(clients: AwsClients): CostReader {

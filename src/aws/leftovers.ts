@@ -1,30 +1,12 @@
-import type { TagFilter } from '../core/leftovers.js';
 import { arnType } from '../core/leftovers.js';
-import type { AccountTarget, AwsClients } from './clients.js';
+import type { AwsClients } from './clients.js';
+import type { AwsLeftoverReader, TaggedHit } from './ports.js';
 
 /**
  * The reads behind the leftovers section: resources still tagged with a deleted environment (Resource
  * Groups Tagging API `GetResources`), and each hit confirmed with its own service, because the tagging
  * index keeps listing deleted resources for hours.
  */
-
-/** One GetResources hit. */
-export interface TaggedHit {
-  arn: string;
-  type: string;
-  tags: Record<string, string>;
-}
-
-/** What the owning service says about a hit. */
-export type Existence = { state: 'exists'; createdAt?: string } | { state: 'gone' } | { state: 'unverified' };
-
-/** The leftover reads. */
-export interface AwsLeftoverReader {
-  /** Every resource of the region carrying all these tags (paged). */
-  tagged(target: AccountTarget, region: string, filters: TagFilter[]): Promise<TaggedHit[]>;
-  /** Asks the resource's service whether it exists: S3 buckets, ECR repositories and log groups. */
-  exists(target: AccountTarget, region: string, hit: TaggedHit): Promise<Existence>;
-}
 
 /** Resource types whose existence is checked; any other type is reported unconfirmed. */
 export const CONFIRMED_TYPES = ['s3:bucket', 'ecr:repository', 'logs:log-group'] as const;

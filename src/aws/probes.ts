@@ -1,4 +1,5 @@
-import type { AccountTarget, AwsClients } from './clients.js';
+import type { AwsClients } from './clients.js';
+import type { AwsProbes } from './ports.js';
 import { createAwsDeletionReader } from './stacks.js';
 
 /**
@@ -6,36 +7,6 @@ import { createAwsDeletionReader } from './stacks.js';
  * call each (a page of one item where the API pages). Read-only: a write permission (DeleteStack,
  * DeleteObjects, BatchDeleteImage) cannot be proven without writing, and doctor says so.
  */
-
-/** One read of a permission probe; what it found, in a few words. */
-export interface AwsProbes {
-  /** DescribeStacks (first page): the stacks on it, and one stack id to probe the per-stack reads. */
-  describeStacks(target: AccountTarget, region: string): Promise<{ count: number; sampleStackId?: string }>;
-  /** ListExports (first page): the first export's name, to probe ListImports. */
-  listExports(target: AccountTarget, region: string): Promise<{ count: number; sampleExport?: string }>;
-  listImports(target: AccountTarget, region: string, exportName: string): Promise<number>;
-  describeStackEvents(target: AccountTarget, region: string, stackId: string): Promise<number>;
-  /** ListStackResources (first page): the resources, to find a bucket or repository to probe. */
-  listStackResources(
-    target: AccountTarget,
-    region: string,
-    stackId: string,
-  ): Promise<{ type: string; physicalId: string }[]>;
-  /** ListObjectVersions of one key (empty-and-retry lists a failed bucket's versions). */
-  listObjectVersions(target: AccountTarget, region: string, bucket: string): Promise<number>;
-  /**
-   * DescribeImages of one image (empty-and-retry lists a failed repository's images). A repository that
-   * does not exist answers RepositoryNotFoundException only when the action is allowed, so any name under
-   * the policy's resource pattern proves it.
-   */
-  describeImages(target: AccountTarget, region: string, repository: string): Promise<string>;
-  /** Resource Groups Tagging API GetResources, one page of one item. */
-  getResources(target: AccountTarget, region: string): Promise<number>;
-  describeRepositories(target: AccountTarget, region: string): Promise<number>;
-  describeLogGroups(target: AccountTarget, region: string): Promise<number>;
-  /** GetCostAndUsageWithResources for yesterday (resource-level data, for leftovers' cost). */
-  costByResource(target: AccountTarget): Promise<void>;
-}
 
 /** The SDK-backed probes, on the run's clients (same credentials, timeouts and retries). */
 export function createAwsProbes(clients: AwsClients): AwsProbes {

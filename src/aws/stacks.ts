@@ -9,7 +9,8 @@ import {
 } from '@aws-sdk/client-cloudformation';
 import { GetCallerIdentityCommand } from '@aws-sdk/client-sts';
 import type { StackFacts } from '../core/model.js';
-import type { AccountTarget, AwsClients } from './clients.js';
+import type { AwsClients } from './clients.js';
+import type { AwsDeletionReader, AwsReader, FailedResource, StackResource } from './ports.js';
 
 /**
  * The AWS read side: who the credentials belong to, and every stack of an account × region in one
@@ -18,14 +19,6 @@ import type { AccountTarget, AwsClients } from './clients.js';
  * docs/design-notes.md for why the tagging API is not used for discovery. The reads the executor makes
  * right before and after a deletion live here too: they write nothing.
  */
-
-/** The AWS read side; tests swap it. */
-export interface AwsReader {
-  /** The account id the credentials of this target belong to (STS GetCallerIdentity). */
-  callerAccount(target: AccountTarget): Promise<string>;
-  /** Every live stack of the account × region. */
-  listStacks(target: AccountTarget, account: string, region: string): Promise<StackFacts[]>;
-}
 
 /** Stack facts from an SDK `Stack`. */
 export function toStackFacts(s: Stack, account: string, region: string): StackFacts {
@@ -64,36 +57,6 @@ export function createAwsReader(clients: AwsClients): AwsReader {
       return out;
     },
   };
-}
-
-/** A failed resource of a deletion, from the stack events. */
-export interface FailedResource {
-  logicalId: string;
-  type: string;
-  reason: string;
-}
-
-/** The reads the executor makes around a deletion (docs/reaping.md). */
-export interface AwsDeletionReader {
-  callerAccount(target: AccountTarget): Promise<string>;
-  /** Re-reads a stack by its ARN (deleted stacks too); `null` when AWS does not know it. */
-  describeStack(target: AccountTarget, region: string, stackId: string): Promise<StackFacts | null>;
-  /** Exports of the region: name and exporting stack. */
-  listExports(target: AccountTarget, region: string): Promise<{ name: string; exportingStackId: string }[]>;
-  /** Names of the stacks importing an export; `[]` when none. */
-  listImports(target: AccountTarget, region: string, exportName: string): Promise<string[]>;
-  /** Resources that failed in the latest deletion (newest events first, up to its DELETE_IN_PROGRESS). */
-  failedResources(target: AccountTarget, region: string, stackId: string): Promise<FailedResource[]>;
-  /** The stack's own resources with their physical ids (ListStackResources): what the stack owns. */
-  stackResources(target: AccountTarget, region: string, stackId: string): Promise<StackResource[]>;
-}
-
-/** One resource of a stack, as ListStackResources reports it. */
-export interface StackResource {
-  logicalId: string;
-  physicalId: string;
-  type: string;
-  status: string;
 }
 
 function isValidationError(error: unknown, text: RegExp): boolean {

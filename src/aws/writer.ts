@@ -1,34 +1,6 @@
 import { DeleteStackCommand } from '@aws-sdk/client-cloudformation';
-import type { AccountTarget, AwsClients } from './clients.js';
-
-/** What emptying one bucket or repository removed. */
-export interface Emptied {
-  /** Object versions (unversioned objects count as one version each) or images. */
-  removed: number;
-  /** Delete markers removed (versioned buckets). */
-  deleteMarkers: number;
-  /** Bytes of the versions or images removed. */
-  bytes: number;
-  /** Per-item failures AWS reported (`DeleteObjects` Errors, `BatchDeleteImage` failures); first few. */
-  errors: string[];
-}
-
-/**
- * The AWS writes. Only src/reap (the executor) calls them: `DeleteStack`, and, for
- * `onDeleteFailed: empty-and-retry`, emptying a bucket or repository the failed stack owns.
- */
-export interface AwsWriter {
-  deleteStack(
-    target: AccountTarget,
-    region: string,
-    stackId: string,
-    options: { token: string; retainResources?: string[]; force?: boolean },
-  ): Promise<void>;
-  /** Deletes every object version and delete marker of a bucket (pages of 1,000). */
-  emptyBucket(target: AccountTarget, region: string, bucket: string): Promise<Emptied>;
-  /** Deletes every image of an ECR repository (batches of 100). */
-  emptyRepository(target: AccountTarget, region: string, repository: string): Promise<Emptied>;
-}
+import type { AwsClients } from './clients.js';
+import type { AwsWriter, Emptied } from './ports.js';
 
 const MAX_ERRORS = 5;
 

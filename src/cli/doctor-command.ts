@@ -1,11 +1,10 @@
-import { createAwsProbes } from '../aws/probes.js';
 import { EXIT } from '../errors/errors.js';
 import { targetsOf } from '../run/audit.js';
 import { buildContext } from '../run/context.js';
 import { type DoctorCheck, doctor } from '../run/doctor.js';
 import type { CliIo } from '../run/io.js';
 import type { GlobalOptions } from '../run/options.js';
-import { createStateStore } from '../state/index.js';
+import { createStateStore } from '../run/state-store.js';
 import { termSafe } from '../util/safe-text.js';
 
 /** `env-reaper doctor`: wires the real clients into the checks and prints the checklist. */
@@ -16,31 +15,23 @@ export async function doctorCommand(
   // An invalid config is a config error (exit 2), listed like `config validate` lists it. One try per
   // call: doctor reports what it sees now, it does not wait out an outage.
   const ctx = await buildContext(opts, io, { oneTry: true, requireToken: false });
-  const { config, clients, gitlabApi } = ctx;
+  const { config, probes } = ctx;
   const token = io.env.GITLAB_TOKEN ? 'personal' : io.env.CI_JOB_TOKEN ? 'job' : 'none';
   const { aws, gitlab, cost } = ctx.deps;
-  const probes = createAwsProbes(clients);
   const day = (offset: number) => new Date(Date.now() + offset * 86_400_000).toISOString().slice(0, 10);
   const checks = await doctor(
     {
       config,
       targets: targetsOf(config, io.env),
       token,
-      tokenInfo: async () => {
-        const t = (await gitlabApi.PersonalAccessTokens.show()) as unknown as {
-          scopes?: string[];
-          active?: boolean;
-          expires_at?: string | null;
-        };
-        return { scopes: t.scopes ?? [], active: t.active !== false, expiresAt: t.expires_at ?? null };
-      },
+      tokenInfo: () => probes.gitlab.tokenInfo(),
       project: async (key) => {
         const p = await gitlab.project(key);
         return p ? { path: p.path } : null;
       },
       callerAccount: (target) => aws.callerAccount(target),
-      listOnePage: async (target, region) => (await probes.describeStacks(target, region)).count,
-      probes,
+      listOnePage: async (target, region) => (await probes.aws.describeStacks(target, region)).count,
+      probes: probes.aws,
       costProbe: async (target) => {
         await cost?.costByTag(target, config.cost.tagKey, day(-1), day(0));
       },

@@ -13,7 +13,8 @@ import {
 import type { RunError } from '../core/run-result.js';
 import { refSlug } from '../core/slug.js';
 import type { Logger } from '../log/logger.js';
-import { type GitLabReader, type Page, readAll, toEvidenceError } from './reader.js';
+import type { GitLabReader, Page } from './ports.js';
+import { readAll, toEvidenceError } from './reader.js';
 
 /**
  * Reads, once per project and run, the GitLab facts the stacks need (docs/design.md §8). First every

@@ -2,7 +2,8 @@ import pLimit from 'p-limit';
 import type { EnvironmentFacts, Owner, ProjectFacts } from '../core/model.js';
 import type { EnvironmentFinding, EnvironmentFindings } from '../core/run-result.js';
 import { refSlug } from '../core/slug.js';
-import { type GitLabReader, readAll, toEvidenceError } from './reader.js';
+import type { GitLabReader } from './ports.js';
+import { readAll, toEvidenceError } from './reader.js';
 
 /**
  * GitLab environments whose stack is gone (ghosts: `available` in the `review/` folder, and no live

@@ -1,16 +1,11 @@
 import { GitbeakerRequestError, GitbeakerRetryError, GitbeakerTimeoutError } from '@gitbeaker/rest';
 import { z } from 'zod';
-import type {
-  BranchFacts,
-  EnvironmentFacts,
-  EvidenceError,
-  MergeRequestFacts,
-  ProjectFacts,
-} from '../core/model.js';
+import type { EvidenceError } from '../core/model.js';
 import { ExternalServiceError } from '../errors/errors.js';
 import { describeFailure, stamp } from '../errors/failure.js';
 import { redactProcessSecrets as scrub } from '../util/redact.js';
 import type { GitLabApi } from './api.js';
+import type { GitLabReader, Page } from './ports.js';
 import {
   branchSchema,
   environmentSchema,
@@ -21,37 +16,6 @@ import {
   toMergeRequest,
   toProject,
 } from './schemas.js';
-
-/** One page of a GitLab listing. */
-export interface Page<T> {
-  items: T[];
-  nextPage: number | null;
-  /** `null` when GitLab omits totals (over 10,000 rows). */
-  totalPages: number | null;
-}
-
-/** The read side of GitLab that env-reaper needs; tests swap it without global mocks. */
-export interface GitLabReader {
-  /** `null` on 404 (gone, or not visible to this token). */
-  project(key: string | number): Promise<ProjectFacts | null>;
-  branchesPage(projectId: number, page: number): Promise<Page<BranchFacts>>;
-  /** `null` on 404 Branch Not Found. */
-  branch(projectId: number, name: string): Promise<BranchFacts | null>;
-  mergeRequestsPage(
-    projectId: number,
-    page: number,
-    filter?: { sourceBranch?: string },
-  ): Promise<Page<MergeRequestFacts>>;
-  environmentsPage(
-    projectId: number,
-    page: number,
-    filter?: { name?: string; states?: 'available' | 'stopping' | 'stopped' },
-  ): Promise<Page<EnvironmentFacts>>;
-  /** The single GET, with `last_deployment`. */
-  environment(projectId: number, environmentId: number): Promise<EnvironmentFacts>;
-  /** One MR by iid; `null` on 404. */
-  mergeRequest(projectId: number, iid: number): Promise<MergeRequestFacts | null>;
-}
 
 /** Every item of a paged listing, page after page (the one paginator of the GitLab side). */
 export async function readAll<T>(listPage: (page: number) => Promise<Page<T>>): Promise<T[]> {

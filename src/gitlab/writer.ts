@@ -1,32 +1,7 @@
 import { z } from 'zod';
 import type { GitLabApi } from './api.js';
+import type { GitLabExecutorReader, GitLabWriter } from './ports.js';
 import { at, statusOf } from './reader.js';
-
-/**
- * The reads the executor makes around its GitLab writes: our own notes, the dashboard issue, and the
- * state of an environment whose on_stop job it follows.
- */
-export interface GitLabExecutorReader {
-  /** `available`, `stopping` or `stopped`; `null` when the environment is gone. */
-  environmentState(projectId: number, environmentId: number): Promise<string | null>;
-  /** Bodies of the MR's notes (newest first), to find our hidden marker. */
-  mergeRequestNoteBodies(projectId: number, mrIid: number): Promise<string[]>;
-  /** The open issue carrying `label`, if any (the dashboard). */
-  findIssue(project: string | number, label: string): Promise<{ iid: number; description: string } | null>;
-}
-
-/** The narrow GitLab write side the executor uses. Only src/reap calls it. */
-export interface GitLabWriter {
-  /**
-   * Stops an environment and returns its new state. By default with `force`, which skips the on_stop
-   * job (the stack it would tear down is gone); `{ force: false }` runs it (a stop-job teardown).
-   */
-  stopEnvironment(projectId: number, environmentId: number, options?: { force: boolean }): Promise<string>;
-  deleteEnvironment(projectId: number, environmentId: number): Promise<void>;
-  createMergeRequestNote(projectId: number, mrIid: number, body: string): Promise<void>;
-  createIssue(project: string | number, title: string, description: string, label: string): Promise<number>;
-  updateIssue(project: string | number, iid: number, description: string): Promise<void>;
-}
 
 const noteSchema = z.object({ body: z.string() });
 const issueSchema = z.object({ iid: z.number().int(), description: z.string().nullish() });

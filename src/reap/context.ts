@@ -1,12 +1,10 @@
-import type { AccountTarget } from '../aws/clients.js';
-import type { AwsDeletionReader } from '../aws/stacks.js';
-import type { AwsWriter } from '../aws/writer.js';
+import type { AccountTarget, AwsDeletionReader, AwsWriter } from '../aws/ports.js';
 import type { Reason, StackFacts, Verdict } from '../core/model.js';
 import type { PlanStatus } from '../core/plan.js';
 import type { EnvironmentRecord, RunError } from '../core/run-result.js';
 import type { DeleteFailedHandling, TeardownMode } from '../core/teardown.js';
 import { describeFailure } from '../errors/failure.js';
-import type { GitLabExecutorReader, GitLabWriter } from '../gitlab/writer.js';
+import type { GitLabExecutorReader, GitLabWriter } from '../gitlab/ports.js';
 import type { Logger } from '../log/logger.js';
 import type { JsonLinesLog } from '../state/file-store.js';
 import type { State } from '../state/state.js';

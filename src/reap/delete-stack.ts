@@ -1,6 +1,5 @@
 import { createHash } from 'node:crypto';
-import type { AccountTarget } from '../aws/clients.js';
-import type { FailedResource } from '../aws/stacks.js';
+import type { AccountTarget, FailedResource } from '../aws/ports.js';
 import { mergeRequestFor } from '../core/match.js';
 import type { StackFacts } from '../core/model.js';
 import type { EnvironmentRecord } from '../core/run-result.js';

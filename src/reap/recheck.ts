@@ -1,4 +1,4 @@
-import type { AccountTarget } from '../aws/clients.js';
+import type { AccountTarget } from '../aws/ports.js';
 import type { StackFacts } from '../core/model.js';
 import type { EnvironmentRecord } from '../core/run-result.js';
 import type { ExecutionContext } from './context.js';

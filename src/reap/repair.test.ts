@@ -1,6 +1,6 @@
 import pino from 'pino';
 import { describe, expect, it } from 'vitest';
-import type { FailedResource, StackResource } from '../aws/stacks.js';
+import type { FailedResource, StackResource } from '../aws/ports.js';
 import type { DeletionRecord } from '../state/state.js';
 import { type ExecutionContext, type FailureSite, runErrorOf } from './context.js';
 import { emptyForRetry, repairTargets } from './repair.js';

@@ -1,5 +1,4 @@
-import type { AccountTarget } from '../aws/clients.js';
-import type { FailedResource, StackResource } from '../aws/stacks.js';
+import type { AccountTarget, FailedResource, StackResource } from '../aws/ports.js';
 import type { Logger } from '../log/logger.js';
 import type { DeletionRecord } from '../state/state.js';
 import type { ExecutionContext } from './context.js';

@@ -70,7 +70,7 @@ describe('stop-job teardown (in process)', () => {
     };
     const out = await reap(
       cfg,
-      { ...w.deps, writers: w.writers, store: w.store },
+      { ...w.deps, executorIo: w.executorIo, store: w.store },
       { runId: 'r2', apply: true },
     );
     expect(w.calls.get('gitlab.stopEnvironment') ?? 0).toBe(0);
@@ -84,7 +84,7 @@ describe('stop-job teardown (in process)', () => {
     const w = world();
     const out = await reap(
       await config(),
-      { ...w.deps, writers: w.writers, store: w.store },
+      { ...w.deps, executorIo: w.executorIo, store: w.store },
       { runId: 'r1', apply: false },
     );
     expect(out.run.plan.due).toBe(1);
@@ -95,8 +95,8 @@ describe('stop-job teardown (in process)', () => {
   it('the stack and its evidence are checked again before a fallback DeleteStack: a branch back meanwhile calls it off', async () => {
     const w = world({ outcome: 'never-start' });
     const project = w.world.projects.get(1);
-    const stop = w.writers.gitlab.stopEnvironment;
-    w.writers.gitlab.stopEnvironment = async (pid, eid, options) => {
+    const stop = w.executorIo.gitlab.stopEnvironment;
+    w.executorIo.gitlab.stopEnvironment = async (pid, eid, options) => {
       // Someone pushes to the branch again while the on_stop job (never) runs.
       project?.branches.set('feature/x', {
         name: 'feature/x',
@@ -111,7 +111,7 @@ describe('stop-job teardown (in process)', () => {
     const stack = w.world.stacks.find((s) => s.name === 'review-x');
     const out = await reap(
       await config({ stopJobTimeout: '1s' }),
-      { ...w.deps, writers: w.writers, store: w.store },
+      { ...w.deps, executorIo: w.executorIo, store: w.store },
       { runId: 'r1', apply: true },
     );
     expect(out.outcomes.get(stack?.stackId ?? '')).toMatchObject({

@@ -1,4 +1,4 @@
-import type { AccountTarget } from '../aws/clients.js';
+import type { AccountTarget } from '../aws/ports.js';
 import type { EnvironmentRecord } from '../core/run-result.js';
 import type { Logger } from '../log/logger.js';
 import type { DeletionRecord } from '../state/state.js';

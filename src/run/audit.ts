@@ -1,9 +1,8 @@
 import { createHash } from 'node:crypto';
 import pLimit from 'p-limit';
-import type { AccountTarget } from '../aws/clients.js';
 import { awsRunError, collectAws } from '../aws/collector.js';
-import { type CostReader, costKeyOf } from '../aws/cost.js';
-import type { AwsReader } from '../aws/stacks.js';
+import { costKeyOf } from '../aws/cost.js';
+import type { AccountTarget, AwsReader, CostReader } from '../aws/ports.js';
 import { limitsFromConfig, policyFromConfig } from '../config/load.js';
 import type { Config } from '../config/schema.js';
 import { isRootStack, matchOwner } from '../core/match.js';
@@ -26,7 +25,7 @@ import type {
 import { UsageError } from '../errors/errors.js';
 import { collectGitLab, type GitLabCollection, type OwnedStack } from '../gitlab/collector.js';
 import { findEnvironmentFindings } from '../gitlab/ghosts.js';
-import type { GitLabReader } from '../gitlab/reader.js';
+import type { GitLabReader } from '../gitlab/ports.js';
 import type { Logger } from '../log/logger.js';
 import type { ApiStats } from '../util/api-stats.js';
 import { type Judged, judge, type RunMemory } from './judge.js';

@@ -1,12 +1,16 @@
 import { AwsClients } from '../aws/clients.js';
 import { createCostReader } from '../aws/cost.js';
-import { type AwsLeftoverReader, createAwsLeftoverReader } from '../aws/leftovers.js';
+import { createAwsLeftoverReader } from '../aws/leftovers.js';
+import type { AwsLeftoverReader, AwsProbes } from '../aws/ports.js';
+import { createAwsProbes } from '../aws/probes.js';
 import { createAwsDeletionReader, createAwsReader } from '../aws/stacks.js';
 import { createAwsWriter } from '../aws/writer.js';
 import { loadConfig } from '../config/load.js';
 import type { Config } from '../config/schema.js';
 import { UsageError } from '../errors/errors.js';
-import { createGitLabApi, type GitLabApi, type GitLabClientOptions } from '../gitlab/api.js';
+import { createGitLabApi, type GitLabClientOptions } from '../gitlab/api.js';
+import type { GitLabProbes } from '../gitlab/ports.js';
+import { createGitLabProbes } from '../gitlab/probes.js';
 import { createGitLabReader } from '../gitlab/reader.js';
 import { createGitLabExecutorReader, createGitLabWriter } from '../gitlab/writer.js';
 import { createLogger, type Logger } from '../log/logger.js';
@@ -36,12 +40,11 @@ export interface RunContext {
   stats: ApiStats;
   deps: RunDeps;
   /** Write sides with the reads they need: only the executor (src/reap) uses them. */
-  writers: Pick<ExecutorDeps, 'aws' | 'gitlab'>;
+  executorIo: Pick<ExecutorDeps, 'aws' | 'gitlab'>;
   /** The leftovers reads of `reap`. */
   leftovers: AwsLeftoverReader;
-  /** The SDK clients and the GitLab client, for `doctor`'s probes. */
-  clients: AwsClients;
-  gitlabApi: GitLabApi;
+  /** The reads `doctor` makes beyond a run's, on the run's clients. */
+  probes: { aws: AwsProbes; gitlab: GitLabProbes };
   display?: RunDisplay | undefined;
 }
 
@@ -151,12 +154,13 @@ export async function buildContext(
     cost: createCostReader(clients),
     ...(progress ? { progress } : {}),
   };
-  const writers = {
+  const executorIo = {
     aws: { ...createAwsDeletionReader(clients), ...createAwsWriter(clients) },
     gitlab: { ...createGitLabExecutorReader(gitlabApi), ...createGitLabWriter(gitlabApi) },
   };
   const leftovers = createAwsLeftoverReader(clients);
-  return { config, logger, stats, deps, writers, leftovers, clients, gitlabApi, display };
+  const probes = { aws: createAwsProbes(clients), gitlab: createGitLabProbes(gitlabApi) };
+  return { config, logger, stats, deps, executorIo, leftovers, probes, display };
 }
 
 function gitlabAuthOrNone(env: NodeJS.ProcessEnv): { token?: string; jobToken?: string } {

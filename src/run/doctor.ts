@@ -1,7 +1,7 @@
-import type { AccountTarget } from '../aws/clients.js';
-import type { AwsProbes } from '../aws/probes.js';
+import type { AccountTarget, AwsProbes } from '../aws/ports.js';
 import type { Config } from '../config/schema.js';
-import type { StateStore } from '../state/state.js';
+import type { TokenInfo } from '../gitlab/ports.js';
+import type { StateStore } from '../state/ports.js';
 import { redactProcessSecrets as scrub } from '../util/redact.js';
 
 /**
@@ -20,13 +20,6 @@ export interface DoctorCheck {
   detail: string;
   /** The one-line fix, when not ok. */
   fix?: string;
-}
-
-/** What GitLab says of the token in use. */
-export interface TokenInfo {
-  scopes: string[];
-  active: boolean;
-  expiresAt: string | null;
 }
 
 /** The outside world, as doctor reads it; tests pass fakes. */

@@ -1,6 +1,6 @@
 import pino from 'pino';
 import { describe, expect, it } from 'vitest';
-import type { AwsLeftoverReader, Existence, TaggedHit } from '../aws/leftovers.js';
+import type { AwsLeftoverReader, Existence, TaggedHit } from '../aws/ports.js';
 import { parseConfig } from '../config/load.js';
 import type { RunError, RunResult } from '../core/run-result.js';
 import { emptyState, type State } from '../state/state.js';

@@ -1,8 +1,6 @@
 import pLimit from 'p-limit';
-import type { AccountTarget } from '../aws/clients.js';
 import { awsRunError } from '../aws/collector.js';
-import type { CostReader } from '../aws/cost.js';
-import type { AwsLeftoverReader, TaggedHit } from '../aws/leftovers.js';
+import type { AccountTarget, AwsLeftoverReader, CostReader, TaggedHit } from '../aws/ports.js';
 import type { Config } from '../config/schema.js';
 import { type Leftover, type Leftovers, leftoverCandidate, leftoverFilters } from '../core/leftovers.js';
 import type { RunError, RunResult } from '../core/run-result.js';

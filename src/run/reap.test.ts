@@ -16,7 +16,7 @@ async function setup() {
   const { tmpdir } = await import('node:os');
   const dir = await mkdtemp(`${tmpdir()}/env-reaper-reap-test-`);
   const w = inProcessWorld(liveAndGoneWorld({ live: 2, gone: ['review-old-a', 'review-old-b'] }));
-  const deps = { ...w.deps, writers: w.writers, store: w.store };
+  const deps = { ...w.deps, executorIo: w.executorIo, store: w.store };
   return { w, deps, cfg: config(dir) };
 }
 
@@ -62,8 +62,8 @@ describe('reap() in process', () => {
   it('a branch restored between the audit and the deletion cancels that deletion', async () => {
     const { w, deps, cfg } = await setup();
     const project = w.world.projects.get(1);
-    const original = deps.writers.aws.describeStack;
-    deps.writers.aws.describeStack = async (t, r, id) => {
+    const original = deps.executorIo.aws.describeStack;
+    deps.executorIo.aws.describeStack = async (t, r, id) => {
       // The branch comes back right before the executor re-checks the evidence.
       if (id.includes('review-old-a'))
         project?.branches.set('feature/old-a', {

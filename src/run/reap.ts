@@ -1,5 +1,4 @@
-import type { AccountTarget } from '../aws/clients.js';
-import type { AwsLeftoverReader } from '../aws/leftovers.js';
+import type { AccountTarget, AwsLeftoverReader } from '../aws/ports.js';
 import { policyFromConfig } from '../config/load.js';
 import type { Config } from '../config/schema.js';
 import type { StackFacts } from '../core/model.js';
@@ -21,7 +20,8 @@ import type { PlanFile } from '../reap/plan-file.js';
 import { parseKeepBoxes, renderDashboard } from '../report/dashboard.js';
 import { buildReport } from '../report/json-report.js';
 import { JsonLinesLog, LockHeldError, StateCorruptError } from '../state/file-store.js';
-import { STATE_RETENTION_MS, type State, type StateStore } from '../state/state.js';
+import type { StateStore } from '../state/ports.js';
+import { STATE_RETENTION_MS, type State } from '../state/state.js';
 import { audit, type RunDeps, targetsOf, withAffectedStacks } from './audit.js';
 import { judge, type RunMemory } from './judge.js';
 import { findLeftovers } from './leftovers.js';
@@ -29,7 +29,7 @@ import { findLeftovers } from './leftovers.js';
 /** What `reap` needs beyond an audit. */
 export interface ReapDeps extends RunDeps {
   /** The executor's AWS and GitLab sides (writes, and the reads around them). */
-  writers: Pick<ExecutorDeps, 'aws' | 'gitlab'>;
+  executorIo: Pick<ExecutorDeps, 'aws' | 'gitlab'>;
   store: StateStore;
   shouldStop?: () => boolean;
   /** The leftovers reads (`leftovers.enabled`); without them no leftovers section is made. */
@@ -135,7 +135,7 @@ async function readDashboardKeeps(
   if (dash.project === undefined) return null;
   let issue: DashboardIssue = null;
   try {
-    issue = await deps.writers.gitlab.findIssue(dash.project, dash.label);
+    issue = await deps.executorIo.gitlab.findIssue(dash.project, dash.label);
   } catch (error) {
     deps.logger.error(
       { err: error },
@@ -333,7 +333,7 @@ export async function reap(config: Config, deps: ReapDeps, options: ReapOptions)
     const outcomes = await execute(
       run,
       {
-        ...deps.writers,
+        ...deps.executorIo,
         logger: deps.logger,
         auditLog,
         state,
@@ -364,7 +364,7 @@ export async function reap(config: Config, deps: ReapDeps, options: ReapOptions)
       },
     );
     if (options.plan) cancelNoLongerDue(run, options.plan, outcomes);
-    const gitlabSide = { gitlab: deps.writers.gitlab, logger: deps.logger, auditLog, onError };
+    const gitlabSide = { gitlab: deps.executorIo.gitlab, logger: deps.logger, auditLog, onError };
     const ghostsStopped = await stopGhostEnvironments(run, gitlabSide, {
       apply: options.apply,
       runId: options.runId,

@@ -5,12 +5,12 @@ import { buildPlanFile, readPlanFile, writePlanFile } from '../reap/plan-file.js
 import { buildReport, type Report } from '../report/json-report.js';
 import { parseOutputs, writeReports } from '../report/output.js';
 import { LockHeldError } from '../state/file-store.js';
-import { createStateStore } from '../state/index.js';
 import { finishRun, type RunContext } from './context.js';
 import type { CliIo } from './io.js';
 import { type GlobalOptions, parseShard } from './options.js';
 import { reap } from './reap.js';
 import { newRunId } from './run-id.js';
+import { createStateStore } from './state-store.js';
 
 /** Whether stdout may carry ANSI colour (NO_COLOR, FORCE_COLOR, else a terminal). */
 export function colourAllowed(io: CliIo): boolean {
@@ -113,7 +113,7 @@ export async function reapOnce(
       ctx.config,
       {
         ...ctx.deps,
-        writers: ctx.writers,
+        executorIo: ctx.executorIo,
         leftovers: ctx.leftovers,
         store: await createStateStore(ctx.config),
         ...(options.shouldStop ? { shouldStop: options.shouldStop } : {}),

@@ -2,7 +2,8 @@ import { mkdir, open, readFile, rename, unlink, writeFile } from 'node:fs/promis
 import { hostname } from 'node:os';
 import { dirname } from 'node:path';
 import { ReaperError } from '../errors/errors.js';
-import { emptyState, type Lock, type State, type StateStore, stateSchema } from './state.js';
+import type { Lock, StateStore } from './ports.js';
+import { emptyState, type State, stateSchema } from './state.js';
 
 /** Another run holds the lock. */
 export class LockHeldError extends ReaperError {

@@ -1,75 +1,35 @@
-import {
-  DeleteObjectCommand,
-  GetObjectCommand,
-  HeadObjectCommand,
-  PutObjectCommand,
-  S3Client,
-} from '@aws-sdk/client-s3';
-import { stampOperations } from '../errors/failure.js';
-import { USER_AGENT } from '../util/version.js';
+import { ExternalServiceError } from '../errors/errors.js';
 import { LockHeldError, StateCorruptError } from './file-store.js';
-import { emptyState, type Lock, type State, type StateStore, stateSchema } from './state.js';
+import type { Lock, ObjectBucket, StateStore } from './ports.js';
+import { emptyState, type State, stateSchema } from './state.js';
 
 /**
- * State in one S3 object, for pipeline jobs and containers that keep no disk between runs.
+ * State in one object of a bucket (S3), for pipeline jobs and containers that keep no disk between runs.
  * Reads remember the ETag; writes are conditional (`If-Match` the ETag read, or `If-None-Match: *` for
  * the first write), so two writers can never silently overwrite each other. The lock is a second
  * object created with `If-None-Match: *`, carrying its holder and an expiry, taken over only when
- * expired and only with `If-Match` on the stale lock's ETag.
+ * expired and only with `If-Match` on the stale lock's ETag. The bucket (`ObjectBucket`) is the only
+ * way out: `src/aws/s3-bucket.ts` on S3, an in-memory one in the unit tests.
  */
 
 /** Options of the S3 store. */
 export interface S3StoreOptions {
-  bucket: string;
+  bucket: ObjectBucket;
   key: string;
-  /** A lock older than this is considered abandoned (a killed job). */
-  lockTtlMs?: number;
-  client?: S3Client;
-  /** Path-style URLs (S3-compatible endpoints, the sandbox). */
-  forcePathStyle?: boolean;
-  /** Deadline of one request attempt (`aws.timeout`): a silent endpoint must not hold the run. */
-  timeoutMs?: number | undefined;
-  /** Attempts per call (`aws.maxAttempts`). */
-  maxAttempts?: number | undefined;
+  /** A lock older than this is considered abandoned (a killed job): `state.lockTtl`. */
+  lockTtlMs: number;
 }
 
-function status(error: unknown): number | undefined {
-  return (error as { $metadata?: { httpStatusCode?: number } })?.$metadata?.httpStatusCode;
-}
-
-function isPrecondition(error: unknown): boolean {
-  return status(error) === 412 || (error as { name?: string })?.name === 'PreconditionFailed';
-}
-
-function isMissing(error: unknown): boolean {
-  const name = (error as { name?: string })?.name;
-  return status(error) === 404 || name === 'NoSuchKey' || name === 'NotFound';
-}
+/** How often a 412 on save is answered by re-reading the ETag and writing again. */
+const SAVE_ATTEMPTS = 4;
 
 export class S3StateStore implements StateStore {
-  private readonly client: S3Client;
   private etag: string | undefined;
 
-  constructor(private readonly options: S3StoreOptions) {
-    this.client =
-      options.client ??
-      stampOperations(
-        new S3Client({
-          forcePathStyle: options.forcePathStyle === true,
-          customUserAgent: USER_AGENT,
-          ...(options.maxAttempts !== undefined ? { maxAttempts: options.maxAttempts } : {}),
-          ...(options.timeoutMs !== undefined
-            ? {
-                requestHandler: {
-                  requestTimeout: options.timeoutMs,
-                  throwOnRequestTimeout: true,
-                  connectionTimeout: Math.min(options.timeoutMs, 10_000),
-                },
-              }
-            : {}),
-        }),
-        'state',
-      );
+  constructor(private readonly options: S3StoreOptions) {}
+
+  private get where(): string {
+    return `${this.options.bucket.name}/${this.options.key}`;
   }
 
   private get lockKey(): string {
@@ -77,122 +37,76 @@ export class S3StateStore implements StateStore {
   }
 
   async load(): Promise<State> {
+    const out = await this.options.bucket.get(this.options.key);
+    this.etag = out?.etag;
+    if (!out) return emptyState();
     try {
-      const out = await this.client.send(
-        new GetObjectCommand({ Bucket: this.options.bucket, Key: this.options.key }),
-      );
-      this.etag = out.ETag;
-      const text = (await out.Body?.transformToString()) ?? '';
-      try {
-        return stateSchema.parse(JSON.parse(text));
-      } catch (error) {
-        throw new StateCorruptError(`s3://${this.options.bucket}/${this.options.key}`, error);
-      }
+      return stateSchema.parse(JSON.parse(out.body));
     } catch (error) {
-      if (!isMissing(error)) throw error;
-      this.etag = undefined;
-      return emptyState();
+      throw new StateCorruptError(this.where, error);
     }
   }
 
   async save(state: State): Promise<void> {
     const body = `${JSON.stringify(state, null, 2)}\n`;
-    for (let attempt = 0; ; attempt++) {
-      try {
-        const out = await this.client.send(
-          new PutObjectCommand({
-            Bucket: this.options.bucket,
-            Key: this.options.key,
-            Body: body,
-            ContentType: 'application/json',
-            ...(this.etag ? { IfMatch: this.etag } : { IfNoneMatch: '*' }),
-          }),
-        );
-        this.etag = out.ETag;
+    for (let attempt = 1; ; attempt++) {
+      const out = await this.options.bucket.put(
+        this.options.key,
+        body,
+        this.etag ? { ifMatch: this.etag } : { ifNoneMatch: '*' },
+      );
+      if (out.written) {
+        this.etag = out.etag;
         return;
-      } catch (error) {
-        // 412: the object changed under us. We hold the lock, so the writer was a run whose lock expired;
-        // our state is the newer one. Re-read the ETag and write again, a bounded number of times.
-        if (!isPrecondition(error) || attempt >= 3) throw error;
-        try {
-          this.etag = (
-            await this.client.send(
-              new HeadObjectCommand({ Bucket: this.options.bucket, Key: this.options.key }),
-            )
-          ).ETag;
-        } catch (head) {
-          if (!isMissing(head)) throw head;
-          this.etag = undefined;
-        }
       }
+      // 412: the object changed under us. We hold the lock, so the writer was a run whose lock expired;
+      // our state is the newer one. Re-read the ETag and write again, a bounded number of times.
+      if (attempt >= SAVE_ATTEMPTS)
+        throw new ExternalServiceError(
+          'state',
+          'STATE_CONFLICT',
+          `state ${this.where} kept changing under this run (${attempt} conditional writes refused)`,
+          { status: 412 },
+        );
+      this.etag = (await this.options.bucket.head(this.options.key))?.etag;
     }
   }
 
   async lock(owner: { runId: string }, options: { wait?: boolean; pollMs?: number } = {}): Promise<Lock> {
-    const ttl = this.options.lockTtlMs ?? 6 * 3_600_000;
+    const { bucket, lockTtlMs } = this.options;
     for (;;) {
       const body = JSON.stringify({
         runId: owner.runId,
         at: new Date().toISOString(),
-        expiresAt: new Date(Date.now() + ttl).toISOString(),
+        expiresAt: new Date(Date.now() + lockTtlMs).toISOString(),
       });
-      try {
-        const out = await this.client.send(
-          new PutObjectCommand({
-            Bucket: this.options.bucket,
-            Key: this.lockKey,
-            Body: body,
-            IfNoneMatch: '*',
-          }),
-        );
-        return this.held(out.ETag);
-      } catch (error) {
-        if (!isPrecondition(error)) throw error;
-      }
+      if ((await bucket.put(this.lockKey, body, { ifNoneMatch: '*' })).written) return this.held();
+      const current = await bucket.get(this.lockKey);
+      if (!current) continue; // released between our two calls
       let holder: { runId?: string; expiresAt?: string } = {};
-      let holderEtag: string | undefined;
       try {
-        const out = await this.client.send(
-          new GetObjectCommand({ Bucket: this.options.bucket, Key: this.lockKey }),
-        );
-        holderEtag = out.ETag;
-        holder = JSON.parse((await out.Body?.transformToString()) ?? '{}') as typeof holder;
-      } catch (error) {
-        if (isMissing(error)) continue; // released between our two calls
-        throw error;
+        holder = JSON.parse(current.body) as typeof holder;
+      } catch {
+        // An unreadable lock has no expiry: it is held until a human removes it (never taken over).
       }
-      if (holder.expiresAt && Date.parse(holder.expiresAt) < Date.now() && holderEtag) {
-        try {
-          // Replace exactly the stale lock we read; a concurrent taker makes this 412.
-          const out = await this.client.send(
-            new PutObjectCommand({
-              Bucket: this.options.bucket,
-              Key: this.lockKey,
-              Body: body,
-              IfMatch: holderEtag,
-            }),
-          );
-          return this.held(out.ETag);
-        } catch (error) {
-          if (!isPrecondition(error)) throw error;
-          continue;
-        }
+      if (holder.expiresAt && Date.parse(holder.expiresAt) < Date.now() && current.etag) {
+        // Replace exactly the stale lock we read; a concurrent taker makes this refused.
+        if ((await bucket.put(this.lockKey, body, { ifMatch: current.etag })).written) return this.held();
+        continue;
       }
       if (!options.wait)
         throw new LockHeldError(
-          `run ${holder.runId ?? '?'}, s3://${this.options.bucket}/${this.lockKey}, expires ${holder.expiresAt ?? '?'}`,
+          `run ${holder.runId ?? '?'}, ${bucket.name}/${this.lockKey}, expires ${holder.expiresAt ?? '?'}`,
         );
       await new Promise((r) => setTimeout(r, options.pollMs ?? 2_000));
     }
   }
 
-  private held(_etag: string | undefined): Lock {
+  private held(): Lock {
     return {
       // A release that fails is said (the run reports it): the lock then holds until state.lockTtl, and
       // each run meanwhile exits 1 naming its holder.
-      release: async () => {
-        await this.client.send(new DeleteObjectCommand({ Bucket: this.options.bucket, Key: this.lockKey }));
-      },
+      release: () => this.options.bucket.delete(this.lockKey),
     };
   }
 }

@@ -86,19 +86,5 @@ export function emptyState(): State {
   return { version: 1, stacks: {} };
 }
 
-/** A held lock; release it in `finally`. */
-export interface Lock {
-  release(): Promise<void>;
-}
-
-/** Where state lives (file now; S3 is the same interface). */
-export interface StateStore {
-  load(): Promise<State>;
-  /** Atomic: a reader sees the old or the new state, never a torn one. */
-  save(state: State): Promise<void>;
-  /** Takes the run lock, or throws LockHeldError; with `wait`, polls until it is free. */
-  lock(owner: { runId: string }, options?: { wait?: boolean; pollMs?: number }): Promise<Lock>;
-}
-
 /** Forgets stacks not seen for this long (deleted ones included), so state stays small. */
 export const STATE_RETENTION_MS = 30 * 86_400_000;

@@ -4,9 +4,36 @@ import { join } from 'node:path';
 import { S3Client } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Sandbox, startSandbox } from '../../test/sandbox/index.js';
+import { openS3Bucket } from '../aws/s3-bucket.js';
 import { FileStateStore, LockHeldError } from './file-store.js';
+import type { ObjectBucket, StateStore } from './ports.js';
 import { S3StateStore } from './s3-store.js';
-import { emptyState, type StateStore } from './state.js';
+import { emptyState } from './state.js';
+
+/** The bucket port in memory, with ETags and conditions like S3's: the contract holds on it too. */
+function memoryBucket(): ObjectBucket {
+  const objects = new Map<string, { body: string; etag: string }>();
+  let version = 0;
+  return {
+    name: 'memory://',
+    get: async (key) => objects.get(key),
+    head: async (key) => {
+      const o = objects.get(key);
+      return o ? { etag: o.etag } : undefined;
+    },
+    put: async (key, body, condition) => {
+      const current = objects.get(key);
+      const ok = 'ifMatch' in condition ? current?.etag === condition.ifMatch : current === undefined;
+      if (!ok) return { written: false };
+      const etag = `"${++version}"`;
+      objects.set(key, { body, etag });
+      return { written: true, etag };
+    },
+    delete: async (key) => {
+      objects.delete(key);
+    },
+  };
+}
 
 /** The same contract for every backend: round trip, lock exclusion, release, conditional writes. */
 let sandbox: Sandbox;
@@ -25,15 +52,25 @@ const backends: [string, () => Promise<StateStore>][] = [
     's3',
     async () =>
       new S3StateStore({
-        bucket: 'reaper',
-        key: `contract/${++n}/state.json`,
-        client: new S3Client({
-          region: 'eu-west-1',
-          endpoint: sandbox.awsEndpoint,
+        bucket: await openS3Bucket({
+          bucket: 'reaper',
           forcePathStyle: true,
-          credentials: { accessKeyId: 'AKIASTATE', secretAccessKey: 'x' },
+          timeoutMs: 10_000,
+          maxAttempts: 2,
+          client: new S3Client({
+            region: 'eu-west-1',
+            endpoint: sandbox.awsEndpoint,
+            forcePathStyle: true,
+            credentials: { accessKeyId: 'AKIASTATE', secretAccessKey: 'x' },
+          }),
         }),
+        key: `contract/${++n}/state.json`,
+        lockTtlMs: 6 * 3_600_000,
       }),
+  ],
+  [
+    'memory bucket',
+    async () => new S3StateStore({ bucket: memoryBucket(), key: 'state.json', lockTtlMs: 6 * 3_600_000 }),
   ],
 ];
 
@@ -108,5 +145,30 @@ describe('S3 conditional writes', () => {
       LockHeldError,
     );
     await next.release();
+  });
+});
+
+describe('S3 store on a bucket that keeps refusing', () => {
+  it('gives up after four conditional writes with STATE_CONFLICT, re-reading the ETag between them', async () => {
+    const bucket = memoryBucket();
+    let puts = 0;
+    let heads = 0;
+    const refusing: ObjectBucket = {
+      ...bucket,
+      put: async () => {
+        puts++;
+        return { written: false };
+      },
+      head: async (key) => {
+        heads++;
+        return bucket.head(key);
+      },
+    };
+    const store = new S3StateStore({ bucket: refusing, key: 'state.json', lockTtlMs: 1000 });
+    await expect(store.save(emptyState())).rejects.toMatchObject({
+      code: 'STATE_CONFLICT',
+      service: 'state',
+    });
+    expect({ puts, heads }).toEqual({ puts: 4, heads: 3 });
   });
 });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { checkTree, importsOf, violationsOf } from '../../scripts/check-layers.js';
+import { checkTree, importsOf, packageViolationsOf, violationsOf } from '../../scripts/check-layers.js';
 
 describe('layer check', () => {
   it('the repository has no layer violation', () => {
@@ -24,7 +24,7 @@ describe('layer check', () => {
   it('refuses a lower layer importing a higher one, and siblings importing each other', () => {
     const why = (file: string, text: string) => violationsOf(file, text).map((v) => v.why);
     expect(why('src/reap/executor.ts', "import { x } from '../report/json-report.js';")).toEqual([
-      'reap (layer 4) may not import report (layer 5)',
+      'reap (layer 5) may not import report (layer 6)',
     ]);
     expect(why('src/schedule/daemon.ts', "const m = await import('../cli/run-commands.js');")).toHaveLength(
       1,
@@ -45,5 +45,27 @@ describe('layer check', () => {
         "import { a } from '../reap/executor.js';\nimport { b } from './audit.js';\nimport { c } from '../core/plan.js';",
       ),
     ).toEqual([]);
+  });
+
+  it('keeps each outside package in its home, type-only and dynamic imports included', () => {
+    const why = (file: string, text: string) => packageViolationsOf(file, text).map((v) => v.why);
+    expect(
+      why(
+        'src/cli/doctor-command.ts',
+        "import { DescribeStacksCommand } from '@aws-sdk/client-cloudformation';",
+      ),
+    ).toEqual(['the AWS SDK lives in src/aws (src/aws/ports.ts)']);
+    expect(why('src/state/s3-store.ts', "const s3 = await import('@aws-sdk/client-s3');")).toHaveLength(1);
+    expect(why('src/run/context.ts', "import type { Gitlab } from '@gitbeaker/rest';")).toEqual([
+      'gitbeaker lives in src/gitlab (src/gitlab/ports.ts)',
+    ]);
+    expect(why('src/run/doctor.ts', "import { request } from 'node:https';")).toHaveLength(1);
+    expect(why('src/report/html.ts', "import pino from 'pino';")).toHaveLength(1);
+    expect(
+      why('src/aws/stacks.ts', "import { CloudFormationClient } from '@aws-sdk/client-cloudformation';"),
+    ).toEqual([]);
+    expect(why('src/gitlab/transport.ts', "import { request } from 'node:http';")).toEqual([]);
+    expect(why('src/gitlab/reader.ts', "import { request } from 'node:http';")).toHaveLength(1);
+    expect(why('src/run/audit.ts', "import pLimit from 'p-limit';\nimport { z } from 'zod';")).toEqual([]);
   });
 });

@@ -1,8 +1,8 @@
 import type { ServerResponse } from 'node:http';
 import { z } from 'zod';
-import type { AwsReader } from '../../src/aws/stacks.js';
+import type { AwsReader } from '../../src/aws/ports.js';
 import type { BranchFacts, StackFacts } from '../../src/core/model.js';
-import type { GitLabReader, Page } from '../../src/gitlab/reader.js';
+import type { GitLabReader, Page } from '../../src/gitlab/ports.js';
 import {
   branchSchema,
   environmentSchema,
@@ -16,7 +16,8 @@ import {
 import { silentLogger } from '../../src/log/logger.js';
 import type { ExecutorDeps } from '../../src/reap/executor.js';
 import type { RunDeps } from '../../src/run/audit.js';
-import { emptyState, type State, type StateStore } from '../../src/state/state.js';
+import type { StateStore } from '../../src/state/ports.js';
+import { emptyState, type State } from '../../src/state/state.js';
 import { ApiStats } from '../../src/util/api-stats.js';
 import { GitLabSandbox, MovedProject } from '../sandbox/gitlab.js';
 import { parseScenario } from '../sandbox/scenario.js';
@@ -31,14 +32,14 @@ import { World } from '../sandbox/world.js';
 export interface InProcessWorld {
   world: World;
   deps: RunDeps;
-  writers: Pick<ExecutorDeps, 'aws' | 'gitlab'>;
+  executorIo: Pick<ExecutorDeps, 'aws' | 'gitlab'>;
   store: StateStore & { state: State; saves: number };
   /** Calls per operation (`gitlab.branchesPage`, `aws.deleteStack`, …). */
   calls: Map<string, number>;
 }
 
 /**
- * A world from a scenario object (as the sandbox takes it) and its in-process readers and writers. The
+ * A world from a scenario object (as the sandbox takes it) and its in-process readers and executorIo. The
  * run's clock is a minute after the world's own start (scenario times like `-1d` are relative to it),
  * fixed, so no test depends on how fast the machine is.
  */
@@ -174,7 +175,7 @@ export function inProcessWorld(scenario: unknown, clockOffsetMs = 60_000): InPro
     return value;
   };
   const byId = (id: string) => world.allStacks().find((s) => s.stackId === id);
-  const writers: InProcessWorld['writers'] = {
+  const executorIo: InProcessWorld['executorIo'] = {
     aws: {
       callerAccount: aws.callerAccount,
       async describeStack(_t, _r, stackId) {
@@ -243,5 +244,5 @@ export function inProcessWorld(scenario: unknown, clockOffsetMs = 60_000): InPro
     now: () => now,
     env: {},
   };
-  return { world, deps, writers, store, calls };
+  return { world, deps, executorIo, store, calls };
 }
