@@ -60,7 +60,7 @@ export async function execute(
   const started = new Map<string, Promise<ExecutionOutcome>>();
   const runTask = (stackId: string): Promise<ExecutionOutcome> => {
     const existing = started.get(stackId);
-    if (existing) return existing;
+    if (existing !== undefined) return existing;
     const task = tasks.get(stackId);
     const promise = (async (): Promise<ExecutionOutcome> => {
       if (!task)

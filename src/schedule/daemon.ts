@@ -83,7 +83,7 @@ export async function runDaemon(
 
   const tick = (reason: 'scheduled' | 'run-now') => {
     if (stopping) return;
-    if (current) {
+    if (current !== undefined) {
       logger.warn({ reason }, 'previous run still in progress: skipping this tick');
       return;
     }
@@ -152,12 +152,13 @@ export async function runDaemon(
   await task.destroy();
   const timeoutMs = config.daemon.shutdownTimeout;
   // Wait for the run in flight (it starts no new deletion now), at most shutdownTimeout.
-  const finished = current
-    ? await Promise.race([
-        current.then(() => true),
-        new Promise<boolean>((r) => setTimeout(() => r(false), timeoutMs).unref()),
-      ])
-    : true;
+  const finished =
+    current !== undefined
+      ? await Promise.race([
+          current.then(() => true),
+          new Promise<boolean>((r) => setTimeout(() => r(false), timeoutMs).unref()),
+        ])
+      : true;
   server.closeAllConnections();
   await new Promise<void>((r) => server.close(() => r()));
   if (!finished) {
