@@ -8,9 +8,6 @@ import type { AwsLeftoverReader, TaggedHit } from './ports.js';
  * index keeps listing deleted resources for hours.
  */
 
-/** Resource types whose existence is checked; any other type is reported unconfirmed. */
-export const CONFIRMED_TYPES = ['s3:bucket', 'ecr:repository', 'logs:log-group'] as const;
-
 function errorName(error: unknown): string {
   const e = error as { name?: string; $metadata?: { httpStatusCode?: number } };
   return e?.$metadata?.httpStatusCode === 404 && e.name === 'Unknown' ? 'NotFound' : (e?.name ?? '');

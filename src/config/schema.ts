@@ -333,5 +333,3 @@ export const configSchema = z
 
 /** The parsed configuration, defaults applied. */
 export type Config = z.output<typeof configSchema>;
-/** The configuration as written in a file. */
-export type ConfigInput = z.input<typeof configSchema>;

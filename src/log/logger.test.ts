@@ -1,27 +1,60 @@
-import { Writable } from 'node:stream';
-import pino from 'pino';
 import { describe, expect, it } from 'vitest';
-import { REDACT_PATHS } from './logger.js';
+import { createLogger } from './logger.js';
 
-describe('logger redaction', () => {
-  it('never writes tokens, secrets or auth headers', () => {
-    let out = '';
-    const sink = new Writable({
-      write(chunk, _enc, cb) {
-        out += String(chunk);
-        cb();
-      },
-    });
-    const log = pino({ redact: { paths: REDACT_PATHS, censor: '[redacted]' } }, sink);
-    log.info(
+/** The process logger as the CLI builds it, its lines captured through the `write` hook. */
+function capture(options: { pretty?: boolean; secrets?: string[]; level?: string } = {}) {
+  const lines: string[] = [];
+  const logger = createLogger({
+    level: options.level ?? 'info',
+    pretty: options.pretty ?? false,
+    secrets: options.secrets ?? [],
+    write: (text) => lines.push(text),
+  });
+  return { logger, lines };
+}
+
+describe('createLogger', () => {
+  it('redacts secret fields: tokens, AWS keys, auth headers, at any depth the paths name', () => {
+    const { logger, lines } = capture();
+    logger.info(
       {
-        token: 'glpat-secret',
-        headers: { 'private-token': 'glpat-secret', authorization: 'Bearer x' },
+        token: 'glpat-field',
+        headers: { 'private-token': 'glpat-header', authorization: 'Bearer x' },
         creds: { secretAccessKey: 'aws-secret' },
       },
       'msg',
     );
-    expect(out).not.toMatch(/glpat-secret|aws-secret|Bearer x/);
-    expect(out).toMatch(/\[redacted\]/);
+    const out = lines.join('');
+    expect(out).not.toMatch(/glpat-field|glpat-header|aws-secret|Bearer x/);
+    expect(out.match(/\[redacted\]/g)).toHaveLength(4);
+  });
+
+  it('scrubs secret values inside text (an error message, a URL), not only named fields', () => {
+    const { logger, lines } = capture({ secrets: ['s3cr3t-value-123'] });
+    logger.error({ err: new Error('GET https://x/?private_token=s3cr3t-value-123 failed') }, 'a call failed');
+    expect(lines.join('')).not.toContain('s3cr3t-value-123');
+    expect(lines.join('')).toContain('a call failed');
+  });
+
+  it('writes one JSON line per entry with a static message and fields, errors with their type', () => {
+    const { logger, lines } = capture();
+    const err = Object.assign(new TypeError('boom'), { code: 'E_X' });
+    logger.warn({ stack: 'review-a', err }, 'stack kept');
+    expect(lines).toHaveLength(1);
+    const line = JSON.parse(lines[0] as string) as Record<string, unknown>;
+    expect(line).toMatchObject({ level: 40, msg: 'stack kept', stack: 'review-a' });
+    expect(line.err).toMatchObject({ type: 'TypeError', message: 'boom', code: 'E_X' });
+  });
+
+  it('honours the level, and pretty output is not JSON but still scrubbed', () => {
+    const quiet = capture({ level: 'error' });
+    quiet.logger.info('not shown');
+    expect(quiet.lines).toEqual([]);
+    const pretty = capture({ pretty: true, secrets: ['hunter2-secret'] });
+    pretty.logger.info({ detail: 'pw hunter2-secret' }, 'pretty line');
+    const text = pretty.lines.join('');
+    expect(text).toContain('pretty line');
+    expect(text).not.toContain('hunter2-secret');
+    expect(() => JSON.parse(text)).toThrow();
   });
 });

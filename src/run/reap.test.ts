@@ -1,7 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import { inProcessWorld } from '../../test/helpers/in-process.js';
 import { liveAndGoneWorld } from '../../test/helpers/worlds.js';
+import type { AwsClients } from '../aws/clients.js';
+import { createAwsWriter } from '../aws/writer.js';
 import { parseConfig } from '../config/load.js';
+import type { GitLabApi } from '../gitlab/api.js';
+import { createGitLabWriter } from '../gitlab/writer.js';
 import { reap } from './reap.js';
 
 const config = (dir: string) =>
@@ -20,10 +24,27 @@ async function setup() {
   return { w, deps, cfg: config(dir) };
 }
 
-const writes = (calls: Map<string, number>) =>
-  [...calls.keys()].filter((k) =>
-    /deleteStack|stopEnvironment|deleteEnvironment|createMergeRequestNote|createIssue|updateIssue/.test(k),
+/**
+ * Every write method, read from the real writers (not listed by hand, so a new write cannot be missed):
+ * their construction touches no client, so empty stand-ins do.
+ */
+const WRITE_METHODS = [
+  ...Object.keys(createAwsWriter({} as AwsClients)).map((m) => `aws.${m}`),
+  ...Object.keys(createGitLabWriter({} as GitLabApi)).map((m) => `gitlab.${m}`),
+];
+
+const writes = (calls: Map<string, number>) => [...calls.keys()].filter((k) => WRITE_METHODS.includes(k));
+
+it('knows every write method, emptying included', () => {
+  expect(WRITE_METHODS).toEqual(
+    expect.arrayContaining([
+      'aws.deleteStack',
+      'aws.emptyBucket',
+      'aws.emptyRepository',
+      'gitlab.stopEnvironment',
+    ]),
   );
+});
 
 describe('reap() in process', () => {
   it('dry-run: records verdicts in state, writes nothing to AWS or GitLab', async () => {

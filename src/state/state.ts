@@ -76,8 +76,6 @@ export const stateSchema = z.object({
 
 /** The persisted state. */
 export type State = z.output<typeof stateSchema>;
-/** One stack's state. */
-export type StackState = z.output<typeof stackStateSchema>;
 /** A deletion record. */
 export type DeletionRecord = z.output<typeof deletionSchema>;
 
