@@ -1,11 +1,23 @@
-import { mkdir, writeFile } from 'node:fs/promises';
+import { spawnSync } from 'node:child_process';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { configFiles } from '../src/config/artifacts.js';
+import { docRegions, withRegion } from '../src/report/doc-tables.js';
 import { reportSchemaFile } from '../src/report/json-report.js';
 
-// Regenerates config/*.schema.json, the example config and docs/configuration.md from the zod schemas.
+// Regenerates config/*.schema.json, the example config and docs/configuration.md from the zod schemas,
+// and the code tables inside docs/verdicts.md and docs/reaping.md from src/core and src/reap.
 for (const file of [...configFiles(), reportSchemaFile()]) {
   await mkdir(dirname(file.path), { recursive: true });
   await writeFile(file.path, file.content);
   console.log(`wrote ${file.path}`);
 }
+const pages = new Set<string>();
+for (const region of docRegions()) {
+  await writeFile(region.path, withRegion(await readFile(region.path, 'utf8'), region));
+  pages.add(region.path);
+  console.log(`wrote ${region.path} (${region.name})`);
+}
+// The pages are formatted like every other Markdown file (biome aligns the tables).
+const biome = spawnSync('node_modules/.bin/biome', ['format', '--write', ...pages], { stdio: 'inherit' });
+if (biome.status !== 0) process.exit(biome.status ?? 1);

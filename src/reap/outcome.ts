@@ -6,28 +6,76 @@ import type { Fallback, Teardown } from '../core/teardown.js';
  * docs/reaping.md, and a new one is a deliberate change.
  */
 
-/** Every execution code, with what it means for the operator. */
+/** Every execution code: the result it comes with, and what it means for the operator. */
 export const EXECUTION_CODES = {
-  STOPPING: 'the daemon was shutting down; the deletion was not started',
-  NOT_IN_PLAN: 'due now, but not in the reviewed plan given to --apply-plan',
-  ACCOUNT_MISMATCH: 'the credentials no longer belong to the stack’s account (account guard)',
-  PRECHECK_FAILED:
-    'a safety check could not be made (account guard, export graph, re-read of the stack, re-check of the GitLab evidence): the deletion it guards was not started; the failed call is in errors[]',
-  EXPORT_IN_USE: 'an export of the stack is imported by a stack that is not being deleted',
-  STACK_CHANGED: 'the stack changed since it was read (status, update time, tags or protection)',
-  EVIDENCE_CHANGED: 'the GitLab evidence changed since the plan; the stack is no longer due',
-  ALREADY_GONE: 'the stack no longer existed when the deletion was about to start',
-  DELETE_REQUEST_FAILED: 'AWS refused the DeleteStack call itself (the message carries its error name)',
-  DELETE_FAILED: 'CloudFormation reached DELETE_FAILED; the failed resources are listed',
-  DELETE_ROLLED_BACK: 'CloudFormation went back to a stable status without deleting',
-  DELETE_TIMEOUT: 'the stack was still being deleted at limits.deleteTimeout; the next run resumes it',
-  POLL_FAILED:
-    "the deletion or the on_stop job was started, but the stack's status could not be read; the next run resumes following it",
-  STOP_JOB_FAILED: "teardown stop-job: the environment's on_stop job failed and the stack is still there",
-  STOP_JOB_TIMEOUT: 'teardown stop-job: the stack was still there at limits.stopJobTimeout',
-  STOP_JOB_LEFT_STACK: 'teardown stop-job: the on_stop job finished and left the stack in place',
-  EXECUTOR_ERROR: 'an unexpected error in the executor; nothing further was done for this stack',
-} as const;
+  STOPPING: { result: 'skipped', meaning: 'the daemon was shutting down; the deletion was not started' },
+  NOT_IN_PLAN: {
+    result: 'skipped',
+    meaning: 'due now, but not in the reviewed plan given to `--apply-plan`',
+  },
+  ACCOUNT_MISMATCH: {
+    result: 'cancelled',
+    meaning: "the credentials no longer belong to the stack's account (account guard)",
+  },
+  PRECHECK_FAILED: {
+    result: 'cancelled',
+    meaning:
+      'a safety check could not be made (account guard, export graph, re-read of the stack, re-check of its GitLab evidence); the failed call is in `errors[]`',
+  },
+  EXPORT_IN_USE: {
+    result: 'cancelled or failed',
+    meaning: 'an export of the stack is imported by a stack that is not being deleted',
+  },
+  STACK_CHANGED: {
+    result: 'cancelled',
+    meaning: 'the stack changed since it was read (status, update time, tags or protection)',
+  },
+  EVIDENCE_CHANGED: {
+    result: 'cancelled',
+    meaning: 'the GitLab evidence changed since the plan; the stack is no longer due',
+  },
+  ALREADY_GONE: {
+    result: 'skipped',
+    meaning: 'the stack no longer existed when the deletion was about to start',
+  },
+  DELETE_REQUEST_FAILED: {
+    result: 'failed',
+    meaning: "AWS refused the `DeleteStack` call itself; the message starts with AWS's error name",
+  },
+  DELETE_FAILED: {
+    result: 'failed',
+    meaning: 'CloudFormation reached `DELETE_FAILED`; the message lists the failed resources',
+  },
+  DELETE_ROLLED_BACK: {
+    result: 'failed',
+    meaning: 'CloudFormation went back to a stable status without deleting',
+  },
+  DELETE_TIMEOUT: {
+    result: 'failed',
+    meaning: 'still deleting at `limits.deleteTimeout`; the next run resumes it',
+  },
+  POLL_FAILED: {
+    result: 'failed',
+    meaning:
+      "the deletion or `on_stop` job was started, but the stack's status could not be read; the next run resumes following it",
+  },
+  STOP_JOB_FAILED: {
+    result: 'failed',
+    meaning: "teardown `stop-job`: the environment's `on_stop` job failed and the stack is still there",
+  },
+  STOP_JOB_TIMEOUT: {
+    result: 'failed',
+    meaning: 'teardown `stop-job`: the stack was still there at `limits.stopJobTimeout`',
+  },
+  STOP_JOB_LEFT_STACK: {
+    result: 'failed',
+    meaning: 'teardown `stop-job`: the `on_stop` job finished and left the stack in place',
+  },
+  EXECUTOR_ERROR: {
+    result: 'failed',
+    meaning: 'an unexpected error in the executor; nothing further was done for this stack',
+  },
+} as const satisfies Record<string, { result: string; meaning: string }>;
 
 /** A stable execution code. */
 export type ExecutionCode = keyof typeof EXECUTION_CODES;
