@@ -1,9 +1,20 @@
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { checkTree, importsOf, packageViolationsOf, violationsOf } from '../../scripts/check-layers.js';
 
 describe('layer check', () => {
   it('the repository has no layer violation', () => {
     expect(checkTree(process.cwd())).toEqual([]);
+  });
+
+  it('no source file of src/ is over 500 lines (split by concern before it gets there)', () => {
+    const files = readdirSync('src', { recursive: true, encoding: 'utf8' }).filter((f) => f.endsWith('.ts'));
+    const long = files
+      .map((f) => ({ f, lines: readFileSync(join('src', f), 'utf8').split('\n').length }))
+      .filter(({ lines }) => lines > 500);
+    expect(files.length).toBeGreaterThan(50);
+    expect(long).toEqual([]);
   });
 
   it('finds static, dynamic and side-effect imports', () => {
