@@ -14,7 +14,7 @@ export const LAYERS: readonly (readonly string[])[] = [
   ['config'],
   ['state'],
   ['aws', 'gitlab'],
-  ['reap'],
+  ['executor'],
   ['report'],
   ['run'],
   ['schedule'],

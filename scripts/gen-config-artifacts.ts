@@ -6,7 +6,7 @@ import { docRegions, withRegion } from '../src/report/doc-tables.js';
 import { reportSchemaFile } from '../src/report/json-report.js';
 
 // Regenerates config/*.schema.json, the example config and docs/configuration.md from the zod schemas,
-// and the code tables inside docs/verdicts.md and docs/reaping.md from src/core and src/reap.
+// and the code tables inside docs/verdicts.md and docs/reaping.md from src/core and src/executor.
 for (const file of [...configFiles(), reportSchemaFile()]) {
   await mkdir(dirname(file.path), { recursive: true });
   await writeFile(file.path, file.content);

@@ -116,7 +116,7 @@ export interface Emptied {
 }
 
 /**
- * The AWS writes. Only src/reap (the executor) calls them: `DeleteStack`, and, for
+ * The AWS writes. Only src/executor (the executor) calls them: `DeleteStack`, and, for
  * `onDeleteFailed: empty-and-retry`, emptying a bucket or repository the failed stack owns.
  */
 export interface AwsWriter {

@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 import { setFlagsFromString } from 'node:v8';
-import { run } from './program.js';
+import { runCli } from './program.js';
 
 // V8 grows its heap with the allocation rate, and a run that spends its GitLab budget at full
 // concurrency allocates fast: at 50,000 stacks the peak RSS was 590 MB with default heuristics and
@@ -9,7 +9,7 @@ import { run } from './program.js';
 setFlagsFromString('--optimize-for-size');
 
 // The bin entry: everything testable lives in program.ts; this file only wires the real process.
-process.exitCode = await run(process.argv.slice(2), {
+process.exitCode = await runCli(process.argv.slice(2), {
   env: process.env,
   stdout: (text) => process.stdout.write(text),
   stderr: (text) => process.stderr.write(text),

@@ -65,7 +65,7 @@ function printError(io: CliIo, error: unknown): number {
 }
 
 /** Runs the CLI with `argv` (without node and script) and returns the exit code. */
-export async function run(argv: string[], io: CliIo): Promise<number> {
+export async function runCli(argv: string[], io: CliIo): Promise<number> {
   let exitCode: number = EXIT.ok;
   const program = new Command('env-reaper')
     .description('Find and tear down forgotten per-branch review environments (CloudFormation × GitLab).')

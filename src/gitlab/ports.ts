@@ -50,7 +50,7 @@ export interface GitLabExecutorReader {
   findIssue(project: string | number, label: string): Promise<{ iid: number; description: string } | null>;
 }
 
-/** The narrow GitLab write side the executor uses. Only src/reap calls it. */
+/** The narrow GitLab write side the executor uses. Only src/executor calls it. */
 export interface GitLabWriter {
   /**
    * Stops an environment and returns its new state. By default with `force`, which skips the on_stop

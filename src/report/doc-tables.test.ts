@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { describe, expect, it } from 'vitest';
 import { REASON_CODES, VERDICTS } from '../core/model.js';
-import { EXECUTION_CODES } from '../reap/outcome.js';
+import { EXECUTION_CODES } from '../executor/outcome.js';
 import { docRegions, regionOf, tableCells, withRegion } from './doc-tables.js';
 
 describe('generated doc tables', () => {

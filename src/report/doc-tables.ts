@@ -1,7 +1,7 @@
 import { configKeys } from '../config/keys.js';
 import { REASONS, VERDICT_WHEN } from '../core/codes.js';
 import { DELETABLE_VERDICTS, REASON_CODES, VERDICTS } from '../core/model.js';
-import { EXECUTION_CODES } from '../reap/outcome.js';
+import { EXECUTION_CODES } from '../executor/outcome.js';
 
 /**
  * The tables of the docs that restate closed lists of the code: verdicts and reason codes

@@ -11,7 +11,7 @@ import {
   xmlError,
 } from '../../test/helpers/hostile.js';
 import { VERDICTS } from '../core/model.js';
-import { deletedNoteBody, noticeBody } from '../reap/notes.js';
+import { deletedNoteBody, noticeBody } from '../executor/notes.js';
 import { DASHBOARD_MAX_BYTES, renderDashboard } from './dashboard.js';
 import { renderHtml } from './html.js';
 import type { Report, ReportEnvironment } from './json-report.js';

@@ -5,7 +5,7 @@ import { ACTIONS, REASON_CODES, VERDICTS } from '../core/model.js';
 import { BRAKE_KINDS, PLAN_STATUSES, WAITING_FOR } from '../core/plan.js';
 import { ERROR_EFFECTS, type RunResult } from '../core/run-result.js';
 import { FALLBACKS, TEARDOWN_METHODS } from '../core/teardown.js';
-import { type ExecutionOutcome, REPAIR_REFUSAL_CODES, type Repair } from '../reap/outcome.js';
+import { type ExecutionOutcome, REPAIR_REFUSAL_CODES, type Repair } from '../executor/outcome.js';
 import { redactProcessSecrets as scrub } from '../util/redact.js';
 
 /**

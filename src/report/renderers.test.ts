@@ -3,7 +3,7 @@ import { xmlError } from '../../test/helpers/hostile.js';
 import { inProcessWorld } from '../../test/helpers/in-process.js';
 import { liveAndGoneWorld } from '../../test/helpers/worlds.js';
 import { parseConfig } from '../config/load.js';
-import type { ExecutionOutcome } from '../reap/outcome.js';
+import type { ExecutionOutcome } from '../executor/outcome.js';
 import { audit } from '../run/audit.js';
 import { parseKeepBoxes, renderDashboard } from './dashboard.js';
 import { renderHtml } from './html.js';

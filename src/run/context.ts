@@ -8,13 +8,13 @@ import { createAwsWriter } from '../aws/writer.js';
 import { loadConfig } from '../config/load.js';
 import type { Config } from '../config/schema.js';
 import { UsageError } from '../errors/errors.js';
+import type { ExecutorDeps } from '../executor/executor.js';
 import { createGitLabApi, type GitLabClientOptions } from '../gitlab/api.js';
 import type { GitLabProbes } from '../gitlab/ports.js';
 import { createGitLabProbes } from '../gitlab/probes.js';
 import { createGitLabReader } from '../gitlab/reader.js';
 import { createGitLabExecutorReader, createGitLabWriter } from '../gitlab/writer.js';
 import { createLogger, type Logger } from '../log/logger.js';
-import type { ExecutorDeps } from '../reap/executor.js';
 import { ApiStats } from '../util/api-stats.js';
 import type { RunDeps } from './audit.js';
 import type { CliIo } from './io.js';
@@ -39,7 +39,7 @@ export interface RunContext {
   /** API call counts of the current run (reset at the start of each run). */
   stats: ApiStats;
   deps: RunDeps;
-  /** Write sides with the reads they need: only the executor (src/reap) uses them. */
+  /** Write sides with the reads they need: only the executor (src/executor) uses them. */
   executorIo: Pick<ExecutorDeps, 'aws' | 'gitlab'>;
   /** The leftovers reads of `reap`. */
   leftovers: AwsLeftoverReader;

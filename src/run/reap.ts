@@ -6,17 +6,17 @@ import { plan } from '../core/plan.js';
 import type { EnvironmentRecord, RunError, RunResult } from '../core/run-result.js';
 import { ExternalServiceError, UsageError } from '../errors/errors.js';
 import { describeFailure } from '../errors/failure.js';
-import { collectGitLab } from '../gitlab/collector.js';
-import { POLL_BOUNDS, runErrorOf } from '../reap/context.js';
+import { POLL_BOUNDS, runErrorOf } from '../executor/context.js';
 import {
   type ExecutorDeps,
   execute,
   type Recheck,
   stopGhostEnvironments,
   updateDashboard,
-} from '../reap/executor.js';
-import type { ExecutionOutcome } from '../reap/outcome.js';
-import type { PlanFile } from '../reap/plan-file.js';
+} from '../executor/executor.js';
+import type { ExecutionOutcome } from '../executor/outcome.js';
+import type { PlanFile } from '../executor/plan-file.js';
+import { collectGitLab } from '../gitlab/collector.js';
 import { parseKeepBoxes, renderDashboard } from '../report/dashboard.js';
 import { buildReport } from '../report/json-report.js';
 import { JsonLinesLog, LockHeldError, StateCorruptError } from '../state/file-store.js';

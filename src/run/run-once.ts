@@ -1,7 +1,7 @@
 import { parseDuration } from '../core/duration.js';
 import type { RunResult } from '../core/run-result.js';
 import { EXIT, UsageError } from '../errors/errors.js';
-import { buildPlanFile, readPlanFile, writePlanFile } from '../reap/plan-file.js';
+import { buildPlanFile, readPlanFile, writePlanFile } from '../executor/plan-file.js';
 import { buildReport, type Report } from '../report/json-report.js';
 import { parseOutputs, writeReports } from '../report/output.js';
 import { LockHeldError } from '../state/file-store.js';

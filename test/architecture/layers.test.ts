@@ -34,8 +34,8 @@ describe('layer check', () => {
 
   it('refuses a lower layer importing a higher one, and siblings importing each other', () => {
     const why = (file: string, text: string) => violationsOf(file, text).map((v) => v.why);
-    expect(why('src/reap/executor.ts', "import { x } from '../report/json-report.js';")).toEqual([
-      'reap (layer 5) may not import report (layer 6)',
+    expect(why('src/executor/executor.ts', "import { x } from '../report/json-report.js';")).toEqual([
+      'executor (layer 5) may not import report (layer 6)',
     ]);
     expect(why('src/schedule/daemon.ts', "const m = await import('../cli/run-commands.js');")).toHaveLength(
       1,
@@ -53,7 +53,7 @@ describe('layer check', () => {
     expect(
       violationsOf(
         'src/run/reap.ts',
-        "import { a } from '../reap/executor.js';\nimport { b } from './audit.js';\nimport { c } from '../core/plan.js';",
+        "import { a } from '../executor/executor.js';\nimport { b } from './audit.js';\nimport { c } from '../core/plan.js';",
       ),
     ).toEqual([]);
   });

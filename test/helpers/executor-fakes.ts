@@ -1,7 +1,7 @@
 import type { StackFacts } from '../../src/core/model.js';
 import type { RunResult } from '../../src/core/run-result.js';
+import type { ExecutorDeps } from '../../src/executor/executor.js';
 import { silentLogger } from '../../src/log/logger.js';
-import type { ExecutorDeps } from '../../src/reap/executor.js';
 import { emptyState } from '../../src/state/state.js';
 import { ago, NOW, snapshot } from './fixtures.js';
 

@@ -2,6 +2,7 @@ import type { ServerResponse } from 'node:http';
 import { z } from 'zod';
 import type { AwsReader } from '../../src/aws/ports.js';
 import type { BranchFacts, StackFacts } from '../../src/core/model.js';
+import type { ExecutorDeps } from '../../src/executor/executor.js';
 import type { GitLabReader, Page } from '../../src/gitlab/ports.js';
 import {
   branchSchema,
@@ -14,7 +15,6 @@ import {
   toProject,
 } from '../../src/gitlab/schemas.js';
 import { silentLogger } from '../../src/log/logger.js';
-import type { ExecutorDeps } from '../../src/reap/executor.js';
 import type { RunDeps } from '../../src/run/audit.js';
 import type { StateStore } from '../../src/state/ports.js';
 import { emptyState, type State } from '../../src/state/state.js';
