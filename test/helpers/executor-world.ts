@@ -41,6 +41,9 @@ export function executorWorld() {
   const logs: Record<string, unknown>[] = [];
   const errors: RunError[] = [];
   const failures = new Map<string, unknown>();
+  /** Exports of the region (name → exporting stack id) and who imports each (export name → stack names). */
+  const exports = new Map<string, string>();
+  const imports = new Map<string, string[]>();
   const state: State = emptyState();
   let saves = 0;
   let clock = NOW;
@@ -76,11 +79,11 @@ export function executorWorld() {
     },
     async listExports(_t, region) {
       called('listExports', region);
-      return [];
+      return [...exports].map(([name, exportingStackId]) => ({ name, exportingStackId }));
     },
     async listImports(_t, region, name) {
       called('listImports', region, name);
-      return [];
+      return imports.get(name) ?? [];
     },
     async deleteStack(_t, region, stackId, options) {
       called('deleteStack', region, stackId, options);
@@ -159,6 +162,8 @@ export function executorWorld() {
 
   const world = {
     stacks,
+    exports,
+    imports,
     environments,
     notes,
     calls,
