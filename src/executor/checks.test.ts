@@ -1,6 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { addStack, applyOptions, executorWorld, record, runWith } from '../../test/helpers/executor-world.js';
-import { env, mr, NOW } from '../../test/helpers/fixtures.js';
+import {
+  addStack,
+  applyOptions,
+  executorWorld,
+  runWith,
+  shopRecord,
+} from '../../test/helpers/executor-world.js';
+import { NOW } from '../../test/helpers/fixtures.js';
 import { execute, stopGhostEnvironments, updateDashboard } from './executor.js';
 import { evidenceDigest } from './plan-file.js';
 
@@ -9,12 +15,7 @@ import { evidenceDigest } from './plan-file.js';
  * dashboard), asserted whole like scenarios.test.ts.
  */
 
-const shop = (name: string, over: Parameters<typeof record>[1] = {}) =>
-  record(name, {
-    environment: env({ id: 5, name: `review/${name}` }),
-    mr: mr(12, 'feature/x', { state: 'merged' }),
-    ...over,
-  });
+const shop = shopRecord;
 
 describe('last checks before a write', () => {
   it('a stack gone by the time of the re-read is ALREADY_GONE, and nothing is written', async () => {

@@ -1,17 +1,19 @@
 import { describe, expect, it } from 'vitest';
-import { addStack, applyOptions, executorWorld, record, runWith } from '../../test/helpers/executor-world.js';
-import { env, mr, NOW } from '../../test/helpers/fixtures.js';
+import {
+  addStack,
+  applyOptions,
+  executorWorld,
+  record,
+  runWith,
+  shopRecord,
+} from '../../test/helpers/executor-world.js';
+import { env, NOW } from '../../test/helpers/fixtures.js';
 import type { DeletionRecord } from '../state/state.js';
 import { execute } from './executor.js';
 
 /** What a killed run left in state, and the dry-run lines of the environment steps. */
 
-const shop = (name: string, over: Parameters<typeof record>[1] = {}) =>
-  record(name, {
-    environment: env({ id: 5, name: `review/${name}` }),
-    mr: mr(12, 'feature/x', { state: 'merged' }),
-    ...over,
-  });
+const shop = shopRecord;
 
 function left(name: string, over: Partial<DeletionRecord> = {}): DeletionRecord {
   return {

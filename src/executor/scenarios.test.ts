@@ -1,6 +1,13 @@
 import { describe, expect, it } from 'vitest';
-import { addStack, applyOptions, executorWorld, record, runWith } from '../../test/helpers/executor-world.js';
-import { env, mr } from '../../test/helpers/fixtures.js';
+import {
+  addStack,
+  applyOptions,
+  executorWorld,
+  record,
+  runWith,
+  shopRecord,
+} from '../../test/helpers/executor-world.js';
+import { env } from '../../test/helpers/fixtures.js';
 import { execute } from './executor.js';
 
 /**
@@ -9,12 +16,7 @@ import { execute } from './executor.js';
  * order of writes fails here, which is what the mutation score of src/executor measures.
  */
 
-const shop = (name: string, over: Parameters<typeof record>[1] = {}) =>
-  record(name, {
-    environment: env({ id: 5, name: `review/${name}` }),
-    mr: mr(12, 'feature/x', { state: 'merged' }),
-    ...over,
-  });
+const shop = shopRecord;
 
 describe('one deletion, every step', () => {
   it('delete-stack with an environment and an MR: delete, poll, stop, delete the environment, note the MR', async () => {

@@ -1,6 +1,13 @@
 import { describe, expect, it } from 'vitest';
-import { addStack, applyOptions, executorWorld, record, runWith } from '../../test/helpers/executor-world.js';
-import { env, mr, NOW } from '../../test/helpers/fixtures.js';
+import {
+  addStack,
+  applyOptions,
+  executorWorld,
+  jobEndsWith,
+  runWith,
+  shopRecord,
+} from '../../test/helpers/executor-world.js';
+import { NOW } from '../../test/helpers/fixtures.js';
 import { execute } from './executor.js';
 
 /**
@@ -9,12 +16,7 @@ import { execute } from './executor.js';
  * and the failures of AWS calls after the deletion started.
  */
 
-const shop = (name: string, over: Parameters<typeof record>[1] = {}) =>
-  record(name, {
-    environment: env({ id: 5, name: `review/${name}` }),
-    mr: mr(12, 'feature/x', { state: 'merged' }),
-    ...over,
-  });
+const shop = shopRecord;
 
 describe('stop-job teardown', () => {
   it('stops the environment without force and follows the job until the stack is gone: no DeleteStack', async () => {
@@ -112,17 +114,7 @@ describe('stop-job teardown', () => {
     const r = shop('review-a');
     addStack(w, r);
     w.environments.set('101/5', 'available');
-    const deps = w.deps();
-    const stop = deps.gitlab.stopEnvironment;
-    // The job runs and ends with the environment stopped, the stack still there.
-    deps.gitlab = {
-      ...deps.gitlab,
-      stopEnvironment: async (p, e, o) => {
-        const state = await stop(p, e, o);
-        w.environments.set('101/5', 'stopped');
-        return state;
-      },
-    };
+    const deps = jobEndsWith(w, 'stopped');
     const out = await execute(runWith([r]), deps, applyOptions({ teardown: 'stop-job-then-delete' }));
     expect(out.get(r.stack.stackId)).toEqual({
       result: 'deleted',
@@ -143,16 +135,7 @@ describe('stop-job teardown', () => {
     const r = shop('review-a');
     addStack(w, r);
     w.environments.set('101/5', 'available');
-    const deps = w.deps();
-    const stop = deps.gitlab.stopEnvironment;
-    deps.gitlab = {
-      ...deps.gitlab,
-      stopEnvironment: async (p, e, o) => {
-        const state = await stop(p, e, o);
-        w.environments.set('101/5', 'available');
-        return state;
-      },
-    };
+    const deps = jobEndsWith(w, 'available');
     const out = await execute(runWith([r]), deps, applyOptions({ teardown: 'stop-job' }));
     expect(out.get(r.stack.stackId)).toEqual({
       result: 'failed',

@@ -5,7 +5,7 @@ import type { EnvironmentRecord, RunError, RunResult } from '../../src/core/run-
 import type { ExecutorDeps, ExecutorOptions, Recheck } from '../../src/executor/executor.js';
 import { emptyState, type State } from '../../src/state/state.js';
 import { options as baseOptions } from './executor-fakes.js';
-import { NOW, project, snapshot } from './fixtures.js';
+import { env, mr, NOW, project, snapshot } from './fixtures.js';
 
 /**
  * A small scriptable world for the executor's unit tests: stacks whose status moves along a script
@@ -315,4 +315,31 @@ export function addStack(
   const s: WorldStack = { facts: r.stack, afterDelete, deletes: 0, polls: 0, ...more };
   world.stacks.set(r.stack.stackId, s);
   return s;
+}
+
+/** A due stack of acme/shop with its environment (id 5) and merged MR !12: most scenarios start here. */
+export function shopRecord(name: string, over: Parameters<typeof record>[1] = {}): EnvironmentRecord {
+  return record(name, {
+    environment: env({ id: 5, name: `review/${name}` }),
+    mr: mr(12, 'feature/x', { state: 'merged' }),
+    ...over,
+  });
+}
+
+/**
+ * Deps whose environment stop also ends the on_stop job at once, leaving the environment in `after`
+ * (`stopped`: the job finished; `available`: it failed) and the stack in place.
+ */
+export function jobEndsWith(world: ReturnType<typeof executorWorld>, after: string): ExecutorDeps {
+  const deps = world.deps();
+  const stop = deps.gitlab.stopEnvironment;
+  deps.gitlab = {
+    ...deps.gitlab,
+    stopEnvironment: async (projectId, environmentId, options) => {
+      const state = await stop(projectId, environmentId, options);
+      world.environments.set(`${projectId}/${environmentId}`, after);
+      return state;
+    },
+  };
+  return deps;
 }
