@@ -42,7 +42,10 @@ export async function recheckBeforeWrite(
       account: stack.account,
       region: stack.region,
     });
-    return { code: 'PRECHECK_FAILED', message: `the stack could not be re-read (${e.operation}: ${e.code})` };
+    return {
+      code: 'PRECHECK_FAILED',
+      message: `the stack could not be re-read (${e.operation ?? 'call'}: ${e.code})`,
+    };
   }
   if (!fresh || fresh.status === 'DELETE_COMPLETE') return 'gone';
   const diff = changed(stack, fresh);
