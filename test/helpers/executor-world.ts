@@ -208,6 +208,11 @@ export function executorWorld() {
     /** Log messages at or above `level` (pino numbers: 30 info, 40 warn, 50 error). */
     messages: (level = 30) => logs.filter((l) => (l.level as number) >= level).map((l) => l.msg),
     events: () => audit.map((a) => a.event),
+    /** The log lines, an error field reduced to its type (a stack trace names files and lines). */
+    logLines: () =>
+      logs.map(({ err, ...line }) =>
+        err === undefined ? line : { ...line, err: (err as { type?: string }).type },
+      ),
     deps(over: Partial<ExecutorDeps> = {}): ExecutorDeps {
       return {
         aws,
