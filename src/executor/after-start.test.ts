@@ -10,7 +10,8 @@ import { NOW } from '../../test/helpers/fixtures.js';
 import { execute } from './executor.js';
 
 /**
- * After the deletion started: a refused DeleteStack, a failed poll resumed by the next run, follow-up steps that fail alone, unreached accounts, unexpected errors. Asserted whole like scenarios.test.ts.
+ * After the deletion started: a refused DeleteStack, a failed poll resumed by the next run, follow-up
+ * steps that fail alone, unreached accounts, unexpected errors. Asserted whole like scenarios.test.ts.
  */
 
 const shop = shopRecord;

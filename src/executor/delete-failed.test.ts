@@ -9,7 +9,8 @@ import {
 import { execute } from './executor.js';
 
 /**
- * Deletions that do not end well (DELETE_FAILED and its retries, rolled back, timed out), asserted whole like scenarios.test.ts.
+ * Deletions that do not end well (DELETE_FAILED and its retries, rolled back, timed out), asserted whole
+ * like scenarios.test.ts.
  */
 
 const shop = shopRecord;
@@ -294,7 +295,8 @@ describe('a deletion that does not end well', () => {
         "teardown": "delete-stack",
       }
     `);
-    // Backoff: 1000, 1500, 2250, 3375, then capped at 4000 until the deadline.
+    // Backoff from minMs by 1.5, capped at maxMs, until the next wait would pass the deadline.
+    expect(w.sleeps).toEqual([1000, 1500, 2250, 3375]);
     expect(w.methods().filter((m) => m === 'describeStack').length).toBe(6);
   });
 });

@@ -249,6 +249,9 @@ describe('stop-job teardown', () => {
       teardown: 'stop-job',
       error: { code: 'STOP_JOB_TIMEOUT', message: 'the stack was still CREATE_COMPLETE 5 s after the stop' },
     });
+    // Backoff from minMs by 1.5, capped at maxMs, until the next wait would pass the deadline.
+    expect(w.sleeps).toEqual([1000, 1500, 2000]);
+    expect(w.methods().filter((m) => m === 'environmentState')).toHaveLength(4);
   });
 
   it('per project: teardownProjects wins over the policy, by path or by id', async () => {

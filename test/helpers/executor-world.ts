@@ -46,6 +46,8 @@ export function executorWorld() {
   const imports = new Map<string, string[]>();
   const state: State = emptyState();
   let saves = 0;
+  /** Every wait the executor asked for, in ms (its backoff). */
+  const sleeps: number[] = [];
   let clock = NOW;
   let recheck: (record: EnvironmentRecord, fresh: StackFacts) => Promise<Recheck> = async (record) => ({
     verdict: record.classification.verdict,
@@ -164,6 +166,7 @@ export function executorWorld() {
     stacks,
     exports,
     imports,
+    sleeps,
     environments,
     notes,
     calls,
@@ -226,6 +229,7 @@ export function executorWorld() {
         recheck: (record, fresh) => recheck(record, fresh),
         targetOf: (account) => ({ id: account, regions: ['eu-west-1'] }),
         sleep: async (ms) => {
+          sleeps.push(ms);
           clock += ms;
         },
         now: () => clock,
