@@ -19,6 +19,34 @@ import { execute } from './executor.js';
 const shop = shopRecord;
 
 describe('one deletion, every step', () => {
+  it('a stack without a GitLab project: deleted, and no GitLab call at all', async () => {
+    const w = executorWorld();
+    const r = shop('review-a');
+    const orphan = {
+      ...r,
+      owner: { matchedBy: 'name-pattern' as const },
+      evidence: {},
+    };
+    addStack(w, orphan);
+    const out = await execute(runWith([orphan]), w.deps(), applyOptions());
+    expect(out.get(r.stack.stackId)).toEqual({ result: 'deleted', teardown: 'delete-stack' });
+    expect(w.writes()).toEqual(['deleteStack']);
+    const d = w.state.stacks[r.stack.stackId]?.deletion;
+    expect(d && 'projectId' in d).toBe(false);
+    expect(d?.mrIid).toBeUndefined();
+  });
+
+  it('an environment already stopped is not recorded nor stopped again; the MR still gets its note', async () => {
+    const w = executorWorld();
+    const r = shop('review-a', { environment: env({ id: 5, name: 'review/a', state: 'stopped' }) });
+    addStack(w, r);
+    await execute(runWith([r]), w.deps(), applyOptions({ teardown: 'stop-job' }));
+    expect(w.writes()).toEqual(['deleteStack', 'createMergeRequestNote']);
+    const d = w.state.stacks[r.stack.stackId]?.deletion;
+    expect(d).toMatchObject({ projectId: 101, mrIid: 12 });
+    expect(d && ('environmentId' in d || 'teardown' in d)).toBe(false);
+  });
+
   it('delete-stack with an environment and an MR: delete, poll, stop, delete the environment, note the MR', async () => {
     const w = executorWorld();
     const r = shop('review-a');
