@@ -1,5 +1,5 @@
 import type { Verdict } from '../src/core/model.js';
-import { mulberry32 as rng } from '../test/sandbox/world.js';
+import { mulberry32 as rng } from '../test/sandbox/world-build.js';
 
 /**
  * Deterministic benchmark worlds (issue #7). Every stack's true verdict is decided here, so the

@@ -1,11 +1,13 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { SandboxEnvironment, SandboxMergeRequest, SandboxProject, World } from './world.js';
+import type { SandboxProject, World } from './world.js';
 
 /**
  * GitLab REST v4: projects, branches, merge requests and notes, environments, issues, labels — with
  * GitLab's offset pagination (GitLab's API documentation), token auth, per-token rate limits and
  * `RateLimit-*` headers.
  */
+
+import { branchJson, envJson, mrJson, projectJson } from './gitlab-json.js';
 
 class HttpError extends Error {
   constructor(
@@ -318,7 +320,7 @@ export class GitLabSandbox {
     }
     if (root !== 'projects' || id === undefined) throw notFound();
     const p = this.project(id);
-    if (sub === undefined && m === 'GET') return this.projectJson(p);
+    if (sub === undefined && m === 'GET') return projectJson(p, this.baseUrl());
     if (sub === 'repository' && subId === 'branches') {
       if (subSub === undefined && m === 'GET') {
         let names = p.branchNames;
@@ -332,12 +334,12 @@ export class GitLabSandbox {
             return s.includes(q);
           });
         }
-        return this.paginate(ctx, names).map((n) => this.branchJson(p, n));
+        return this.paginate(ctx, names).map((n) => branchJson(p, n, this.baseUrl(), this.world.startedAt));
       }
       if (subSub !== undefined && m === 'GET') {
         if (!p.branchNames.includes(subSub) && !p.branches.has(subSub))
           throw notFound('404 Branch Not Found');
-        return this.branchJson(p, subSub);
+        return branchJson(p, subSub, this.baseUrl(), this.world.startedAt);
       }
       if (subSub !== undefined && m === 'DELETE') {
         p.branches.delete(subSub);
@@ -372,82 +374,6 @@ export class GitLabSandbox {
     throw notFound();
   }
 
-  private projectJson(p: SandboxProject): Record<string, unknown> {
-    const name = p.path.split('/').at(-1);
-    return {
-      id: p.id,
-      name,
-      path: name,
-      path_with_namespace: p.path,
-      name_with_namespace: p.path.replace(/\//g, ' / '),
-      default_branch: p.defaultBranch,
-      archived: p.archived,
-      visibility: 'private',
-      created_at: p.createdAt,
-      web_url: `${this.baseUrl()}/${p.path}`,
-      namespace: {
-        id: 1,
-        name: p.path.split('/')[0],
-        path: p.path.split('/')[0],
-        kind: 'group',
-        full_path: p.path.split('/').slice(0, -1).join('/'),
-      },
-    };
-  }
-
-  private branchJson(p: SandboxProject, name: string): Record<string, unknown> {
-    const b = p.branches.get(name);
-    const committed = b?.committedAt ?? new Date(this.world.startedAt - 7 * 86_400_000).toISOString();
-    const sha = Buffer.from(`${p.id}/${name}`).toString('hex').padEnd(40, '0').slice(0, 40);
-    return {
-      name,
-      merged: b?.merged ?? false,
-      protected: b?.protected ?? false,
-      default: name === p.defaultBranch,
-      developers_can_push: false,
-      developers_can_merge: false,
-      can_push: true,
-      web_url: `${this.baseUrl()}/${p.path}/-/tree/${encodeURIComponent(name)}`,
-      commit: {
-        id: sha,
-        short_id: sha.slice(0, 8),
-        title: `Commit on ${name}`,
-        message: `Commit on ${name}`,
-        author_name: 'dev',
-        authored_date: committed,
-        committed_date: committed,
-        created_at: committed,
-        parent_ids: [],
-      },
-    };
-  }
-
-  private mrJson(p: SandboxProject, mr: SandboxMergeRequest): Record<string, unknown> {
-    return {
-      id: mr.id,
-      iid: mr.iid,
-      project_id: p.id,
-      title: mr.title,
-      description: '',
-      state: mr.state,
-      created_at: mr.createdAt,
-      updated_at: mr.updatedAt,
-      merged_at: mr.mergedAt,
-      closed_at: mr.closedAt,
-      source_branch: mr.sourceBranch,
-      target_branch: mr.targetBranch,
-      source_project_id: p.id,
-      target_project_id: p.id,
-      author: { id: 1, username: mr.author, name: mr.author, state: 'active' },
-      labels: mr.labels,
-      draft: false,
-      work_in_progress: false,
-      web_url: `${this.baseUrl()}/${p.path}/-/merge_requests/${mr.iid}`,
-      sha: '0'.repeat(40),
-      merge_commit_sha: mr.state === 'merged' ? '1'.repeat(40) : null,
-    };
-  }
-
   private mergeRequests(ctx: Ctx, p: SandboxProject, iid?: string, sub?: string, noteId?: string): unknown {
     const q = ctx.body;
     if (iid === undefined && ctx.method === 'GET') {
@@ -472,11 +398,11 @@ export class GitLabSandbox {
       const orderBy = (q.order_by as string | undefined) === 'updated_at' ? 'updatedAt' : 'createdAt';
       const dir = (q.sort as string | undefined) === 'asc' ? 1 : -1;
       list.sort((a, b) => (a[orderBy] < b[orderBy] ? -dir : a[orderBy] > b[orderBy] ? dir : b.iid - a.iid));
-      return this.paginate(ctx, list).map((m) => this.mrJson(p, m));
+      return this.paginate(ctx, list).map((m) => mrJson(p, m, this.baseUrl()));
     }
     const mr = p.mergeRequests.find((m) => String(m.iid) === iid);
     if (!mr) throw notFound();
-    if (sub === undefined && ctx.method === 'GET') return this.mrJson(p, mr);
+    if (sub === undefined && ctx.method === 'GET') return mrJson(p, mr, this.baseUrl());
     if (sub === undefined && ctx.method === 'PUT') {
       const event = q.state_event as string | undefined;
       if (event === 'close') {
@@ -494,7 +420,7 @@ export class GitLabSandbox {
         target: `projects/${p.id}/merge_requests/${mr.iid}`,
         params: q,
       });
-      return this.mrJson(p, mr);
+      return mrJson(p, mr, this.baseUrl());
     }
     if (sub === 'notes') {
       if (ctx.method === 'GET' && noteId === undefined) {
@@ -538,35 +464,6 @@ export class GitLabSandbox {
     throw notFound();
   }
 
-  private envJson(env: SandboxEnvironment, full: boolean): Record<string, unknown> {
-    const out: Record<string, unknown> = {
-      id: env.id,
-      name: env.name,
-      slug: env.slug,
-      external_url: `https://${env.slug}.review.example.com`,
-      state: env.state,
-      tier: env.tier,
-      created_at: env.createdAt,
-      updated_at: env.updatedAt,
-      auto_stop_at: null,
-      auto_stop_setting: 'always',
-    };
-    if (full) {
-      out.last_deployment = env.lastDeployment
-        ? {
-            id: env.id * 10,
-            iid: 1,
-            ref: env.lastDeployment.ref,
-            sha: '0'.repeat(40),
-            created_at: env.lastDeployment.at,
-            updated_at: env.lastDeployment.at,
-            status: env.lastDeployment.status,
-          }
-        : null;
-    }
-    return out;
-  }
-
   private environments(
     ctx: Ctx,
     p: SandboxProject,
@@ -592,11 +489,11 @@ export class GitLabSandbox {
       }
       if (q.states !== undefined) list = list.filter((e) => e.state === q.states);
       list.sort((a, b) => a.id - b.id);
-      return this.paginate(ctx, list).map((e) => this.envJson(e, false));
+      return this.paginate(ctx, list).map((e) => envJson(e, false));
     }
     const env = p.environments.find((e) => String(e.id) === envId);
     if (!env) throw notFound();
-    if (action === undefined && ctx.method === 'GET') return this.envJson(env, true);
+    if (action === undefined && ctx.method === 'GET') return envJson(env, true);
     if (action === 'stop' && ctx.method === 'POST') {
       const force = q.force === true || q.force === 'true';
       // GitLab's state machine: `stop` moves available → stopping (when a stop action waits) or stopped;
@@ -613,7 +510,7 @@ export class GitLabSandbox {
         target: `projects/${p.id}/environments/${env.id}`,
         params: { force },
       });
-      return this.envJson(env, false);
+      return envJson(env, false);
     }
     if (action === undefined && ctx.method === 'DELETE') {
       if (env.state !== 'stopped') throw new HttpError(403, { message: '403 Forbidden' });

@@ -1,6 +1,4 @@
-import { createHash } from 'node:crypto';
 import type { z } from 'zod';
-import { environmentSlug } from '../../src/core/slug.js';
 import {
   type Fault,
   faultSchema,
@@ -11,175 +9,23 @@ import {
   type ScenarioStack,
 } from './scenario.js';
 import { Storage } from './storage.js';
+import { gitlabProject, mulberry32, SOME_CONTENTS, stackArn } from './world-build.js';
 
-/** One request the sandbox served. */
-export interface RequestRecord {
-  seq: number;
-  at: string;
-  service: 'aws' | 'gitlab';
-  /** AWS: `cloudformation:DescribeStacks`; GitLab: `GET /projects/:id/repository/branches`. */
-  operation: string;
-  status: number;
-  /** AWS: account/region; GitLab: the request path. */
-  target?: string;
-  /** The client's User-Agent (env-reaper sends `env-reaper/<version>`; test harness calls do not). */
-  agent?: string;
-}
+import type { RequestRecord, SandboxProject, SandboxStack, StackEvent, WriteRecord } from './world-types.js';
 
-/** One write the sandbox accepted (the ground truth for e2e assertions). */
-export interface WriteRecord {
-  seq: number;
-  at: string;
-  service: 'aws' | 'gitlab';
-  operation: string;
-  /** Stack ARN, or the GitLab resource path. */
-  target: string;
-  params?: Record<string, unknown>;
-}
-
-/** A stack event. */
-export interface StackEvent {
-  eventId: string;
-  logicalId: string;
-  physicalId: string;
-  resourceType: string;
-  status: string;
-  reason?: string;
-  timestamp: string;
-  clientRequestToken?: string;
-}
-
-/** A live or deleted stack in the sandbox. */
-export interface SandboxStack {
-  account: string;
-  region: string;
-  stackId: string;
-  name: string;
-  status: string;
-  statusReason?: string;
-  createdAt: string;
-  updatedAt?: string;
-  deletedAt?: string;
-  tags: Record<string, string>;
-  terminationProtection: boolean;
-  parentId?: string;
-  rootId?: string;
-  exports: { name: string; value: string }[];
-  imports: string[];
-  resources: { logicalId: string; type: string; status: string; physicalId: string; retain: boolean }[];
-  /** Logical ids that failed in the latest deletion attempt. */
-  failedNow?: string[];
-  deletion: {
-    outcome: 'complete' | 'failed' | 'hang';
-    ms: number;
-    failedResources: { logicalId: string; type: string; reason: string }[];
-  };
-  /** Set while DELETE_IN_PROGRESS: when it started, what status to fall back to, the mode. */
-  deleting?: { startedAt: number; previousStatus: string; retain: string[]; force: boolean; token?: string };
-  events: StackEvent[];
-  monthlyCost?: number;
-}
-
-/** GitLab objects, stored close to the wire shape. */
-export interface SandboxProject {
-  id: number;
-  path: string;
-  /** Paths before a rename or transfer (answered with a 301). */
-  formerPaths: string[];
-  defaultBranch: string;
-  archived: boolean;
-  visible: boolean;
-  createdAt: string;
-  branches: Map<string, { name: string; protected: boolean; committedAt: string; merged: boolean }>;
-  /** Sorted branch names (explicit + synthetic). */
-  branchNames: string[];
-  mergeRequests: SandboxMergeRequest[];
-  environments: SandboxEnvironment[];
-  issues: SandboxIssue[];
-  labels: { id: number; name: string; color: string }[];
-}
-
-export interface SandboxMergeRequest {
-  id: number;
-  iid: number;
-  projectId: number;
-  title: string;
-  state: 'opened' | 'closed' | 'merged' | 'locked';
-  sourceBranch: string;
-  targetBranch: string;
-  author: string;
-  createdAt: string;
-  updatedAt: string;
-  mergedAt: string | null;
-  closedAt: string | null;
-  labels: string[];
-  notes: { id: number; body: string; author: string; createdAt: string; system: boolean }[];
-}
-
-export interface SandboxEnvironment {
-  id: number;
-  name: string;
-  slug: string;
-  state: 'available' | 'stopping' | 'stopped';
-  tier: string;
-  createdAt: string;
-  updatedAt: string;
-  lastDeployment?: { ref: string; at: string; status: string };
-  hasStopAction: boolean;
-  /** The `on_stop` job's behaviour (scenario), and when a stop without force started it. */
-  onStop?: { outcome: 'delete-stack' | 'fail' | 'never-start'; afterSeconds: number; stacks?: string[] };
-  stopJobStartedAt?: number;
-}
-
-export interface SandboxIssue {
-  id: number;
-  iid: number;
-  projectId: number;
-  title: string;
-  description: string;
-  state: 'opened' | 'closed';
-  labels: string[];
-  createdAt: string;
-  updatedAt: string;
-}
+export type {
+  RequestRecord,
+  SandboxEnvironment,
+  SandboxIssue,
+  SandboxMergeRequest,
+  SandboxProject,
+  SandboxStack,
+  StackEvent,
+  WriteRecord,
+} from './world-types.js';
 
 /** Resource types the sandbox backs with storage (a non-empty one fails its stack's deletion). */
 const STORAGE_TYPES = ['AWS::S3::Bucket', 'AWS::ECR::Repository'];
-
-/** What a bucket or repository named in a scripted failure holds when the scenario does not say. */
-const SOME_CONTENTS: ScenarioContents = {
-  objects: 10,
-  keys: [],
-  versioned: false,
-  versionsPerObject: 1,
-  deleteMarkers: 0,
-  objectBytes: 1024,
-  images: 10,
-  imageBytes: 10_000_000,
-};
-
-/** A small seeded PRNG (mulberry32): faults must be deterministic, and no library is worth it here. */
-export function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
-function stackArn(account: string, region: string, name: string): string {
-  const id = createHash('sha256').update(`${account}/${region}/${name}/${Math.random()}`).digest('hex');
-  const uuid = `${id.slice(0, 8)}-${id.slice(8, 12)}-${id.slice(12, 16)}-${id.slice(16, 20)}-${id.slice(20, 32)}`;
-  return `arn:aws:cloudformation:${region}:${account}:stack/${name}/${uuid}`;
-}
-
-/** GitLab's environment slug, as the API would store it for a new environment. */
-function envSlug(name: string): string {
-  return environmentSlug(name, createHash('sha256').update(name).digest('hex'));
-}
 
 /** The sandbox's whole mutable state, shared by both servers and readable in-process by tests. */
 export class World {
@@ -246,75 +92,11 @@ export class World {
         for (const g of r?.logGroups ?? []) this.storage.addLogGroup({ ...loose(g), storedBytes: 4096 });
       }
     }
-    for (const p of scenario.gitlab.projects) {
-      const branches = new Map(
-        p.branches.map((b) => [
-          b.name,
-          { name: b.name, protected: b.protected, committedAt: t(b.committed), merged: b.merged },
-        ]),
+    for (const p of scenario.gitlab.projects)
+      this.projects.set(
+        p.id,
+        gitlabProject(p, t, () => this.id()),
       );
-      const names = new Set(branches.keys());
-      if (p.syntheticBranches) {
-        const width = String(p.syntheticBranches.count).length;
-        for (let i = 1; i <= p.syntheticBranches.count; i++) {
-          names.add(`${p.syntheticBranches.prefix}${String(i).padStart(width, '0')}`);
-        }
-      }
-      const project: SandboxProject = {
-        id: p.id,
-        path: p.path,
-        formerPaths: p.formerPaths,
-        defaultBranch: p.defaultBranch,
-        archived: p.archived,
-        visible: p.visible,
-        createdAt: t('-365d'),
-        branches,
-        branchNames: [...names].sort(),
-        mergeRequests: p.mergeRequests.map((m) => {
-          const updated = m.updated ?? m.mergedAt ?? m.closedAt ?? m.created;
-          return {
-            id: this.id(),
-            iid: m.iid,
-            projectId: p.id,
-            title: m.title ?? `Change from ${m.sourceBranch}`,
-            state: m.state,
-            sourceBranch: m.sourceBranch,
-            targetBranch: m.targetBranch ?? p.defaultBranch,
-            author: m.author,
-            createdAt: t(m.created),
-            updatedAt: t(updated),
-            mergedAt: m.state === 'merged' ? t(m.mergedAt ?? updated) : null,
-            closedAt: m.state === 'closed' ? t(m.closedAt ?? updated) : null,
-            labels: m.labels,
-            notes: [],
-          };
-        }),
-        environments: p.environments.map((e) => {
-          const env: SandboxEnvironment = {
-            id: e.id ?? this.id(),
-            name: e.name,
-            slug: e.slug ?? envSlug(e.name),
-            state: e.state,
-            tier: e.tier,
-            createdAt: t(e.created),
-            updatedAt: t(e.updated ?? e.created),
-            hasStopAction: e.hasStopAction,
-          };
-          if (e.onStop) env.onStop = e.onStop;
-          if (e.lastDeployment) {
-            env.lastDeployment = {
-              ref: e.lastDeployment.ref,
-              at: t(e.lastDeployment.at),
-              status: e.lastDeployment.status,
-            };
-          }
-          return env;
-        }),
-        issues: [],
-        labels: [],
-      };
-      this.projects.set(p.id, project);
-    }
   }
 
   private makeStack(
