@@ -1,121 +1,25 @@
-import { mkdtemp, readFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Report } from '../../src/report/json-report.js';
-import { configFile, readJsonLines, runCli, startCli, tagsFor, until } from '../helpers/cli.js';
-import { type Sandbox, startSandbox } from '../sandbox/index.js';
+import { configFile, readJsonLines, runCli, startCli, until } from '../helpers/cli.js';
+import {
+  byName,
+  closeSandboxes,
+  deletesOf,
+  MAIN,
+  type StackSpec,
+  setup,
+  statusOf,
+  world,
+} from '../helpers/reap-e2e.js';
 
 /**
  * reap end to end: the built CLI against the sandbox. Assertions read the sandbox's own write log,
  * never only our output.
  */
 
-const running: Sandbox[] = [];
-afterEach(async () => {
-  await Promise.all(running.splice(0).map((s) => s.close()));
-});
-
-interface StackSpec {
-  name: string;
-  ref: string;
-  extra?: Record<string, unknown>;
-  tags?: Record<string, string>;
-}
-
-function world(
-  stacks: StackSpec[],
-  gitlabExtra: Record<string, unknown> = {},
-  awsExtra: Record<string, unknown> = {},
-) {
-  const actives = Array.from({ length: 8 }, (_, i) => `feature/live-${i}`);
-  return {
-    aws: {
-      deleteSeconds: 0.3,
-      ...awsExtra,
-      accounts: [
-        {
-          id: '111111111111',
-          regions: {
-            'eu-west-1': {
-              stacks: [
-                ...actives.map((ref, i) => ({
-                  name: `review-live-${i}`,
-                  created: '-2d',
-                  tags: tagsFor(1, ref),
-                })),
-                ...stacks.map((s) => ({
-                  name: s.name,
-                  created: '-3d',
-                  updated: '-1d',
-                  tags: { ...tagsFor(1, s.ref, { 'gitlab:environment': `review/${s.ref}` }), ...s.tags },
-                  ...s.extra,
-                })),
-              ],
-            },
-          },
-        },
-      ],
-    },
-    gitlab: {
-      projects: [
-        {
-          id: 1,
-          path: 'acme/shop',
-          branches: [
-            { name: 'main', protected: true },
-            ...actives.map((name) => ({ name, committed: '-1h' })),
-            { name: 'feature/fresh' },
-          ],
-          mergeRequests: [
-            ...actives.map((ref, i) => ({ iid: 100 + i, sourceBranch: ref, state: 'opened' })),
-            { iid: 2, sourceBranch: 'feature/merged', state: 'merged', mergedAt: '-3h' },
-            { iid: 3, sourceBranch: 'feature/fresh', state: 'merged', mergedAt: '-10m' },
-            { iid: 4, sourceBranch: 'feature/failing', state: 'merged', mergedAt: '-5h' },
-            { iid: 5, sourceBranch: 'feature/exporter', state: 'merged', mergedAt: '-5h' },
-          ],
-          environments: stacks.map((s) => ({ name: `review/${s.ref}`, lastDeployment: { ref: s.ref } })),
-          ...gitlabExtra,
-        },
-      ],
-    },
-  };
-}
-
-const MAIN: StackSpec[] = [
-  { name: 'review-merged', ref: 'feature/merged', tags: { 'gitlab:mr-iid': '2' } },
-  { name: 'review-fresh', ref: 'feature/fresh' },
-  { name: 'review-gone', ref: 'feature/gone' },
-  { name: 'review-protected', ref: 'feature/gone-too', extra: { terminationProtection: true } },
-  { name: 'review-keep', ref: 'feature/gone-3', tags: { 'env-reaper:keep': 'true' } },
-  { name: 'review-busy', ref: 'feature/gone-4', extra: { status: 'UPDATE_IN_PROGRESS' } },
-  {
-    name: 'review-failing',
-    ref: 'feature/failing',
-    extra: { deletion: { outcome: 'failed', failedResources: [{ logicalId: 'AssetsBucket' }] } },
-  },
-];
-
-async function setup(scenario: Record<string, unknown>, config: Record<string, unknown> = {}) {
-  const sb = await startSandbox({ scenario });
-  running.push(sb);
-  const dir = await mkdtemp(join(tmpdir(), 'env-reaper-reap-'));
-  const file = await configFile({
-    aws: { regions: ['eu-west-1'] },
-    state: { path: join(dir, 'state.json'), auditLog: join(dir, 'audit.jsonl') },
-    limits: { deleteTimeout: '30s' },
-    ...config,
-  });
-  const env = sb.env();
-  const reap = (extra: string[] = []) =>
-    runCli(['reap', '--apply', '--config', file, '--format', 'json', ...extra], env);
-  return { sb, dir, file, env, reap };
-}
-
-const deletesOf = (sb: Sandbox) =>
-  sb.world.writes.filter((w) => w.operation === 'DeleteStack').map((w) => String(w.params?.name));
-const statusOf = (sb: Sandbox, name: string) => sb.world.allStacks().find((s) => s.name === name)?.status;
-const byName = (report: Report) => Object.fromEntries(report.environments.map((e) => [e.stack.name, e]));
+afterEach(closeSandboxes);
 
 describe('reap e2e', () => {
   it('deletes exactly the merged and branch-deleted stacks past grace, proves it, and is idempotent', async () => {
