@@ -19,7 +19,8 @@ import type { RunDeps } from '../../src/run/audit.js';
 import type { StateStore } from '../../src/state/ports.js';
 import { emptyState, type State } from '../../src/state/state.js';
 import { ApiStats } from '../../src/util/api-stats.js';
-import { GitLabSandbox, MovedProject } from '../sandbox/gitlab.js';
+import { GitLabSandbox } from '../sandbox/gitlab.js';
+import { MovedProject } from '../sandbox/gitlab-answers.js';
 import { parseScenario } from '../sandbox/scenario.js';
 import { World } from '../sandbox/world.js';
 

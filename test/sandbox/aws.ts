@@ -1,109 +1,30 @@
 import { createHash, randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { costAndUsage, costWithResources, getResources } from './aws-services.js';
+import {
+  AwsError,
+  accountOf,
+  CFN_NS,
+  esc,
+  JSON_SERVICES,
+  list,
+  offsetOf,
+  type Scope,
+  STS_NS,
+  scopeOf,
+  stackXml,
+  summaryXml,
+  token,
+  toXml,
+} from './aws-wire.js';
 import { StorageError } from './storage.js';
-import type { SandboxStack, World } from './world.js';
+import type { World } from './world.js';
 
 /**
  * AWS on one port: CloudFormation and STS (awsQuery: form POST, XML), Resource Groups Tagging API and
  * Cost Explorer (JSON 1.1 with X-Amz-Target), S3 (REST, path style). The wire formats follow
  * AWS's API documentation; signatures are not checked, but the SigV4 scope picks region and service.
  */
-
-const CFN_NS = 'http://cloudformation.amazonaws.com/doc/2010-05-15/';
-
-/** JSON 1.1 target prefixes → the service names the request log (and IAM) use. */
-const JSON_SERVICES: Record<string, string> = {
-  ResourceGroupsTaggingAPI_20170126: 'tagging',
-  AWSInsightsIndexService: 'ce',
-  AmazonEC2ContainerRegistry_V20150921: 'ecr',
-  Logs_20140328: 'logs',
-};
-const STS_NS = 'https://sts.amazonaws.com/doc/2011-06-15/';
-
-class AwsError extends Error {
-  constructor(
-    readonly status: number,
-    readonly code: string,
-    message: string,
-    readonly type: 'Sender' | 'Receiver' = 'Sender',
-  ) {
-    super(message);
-  }
-}
-
-function esc(v: unknown): string {
-  return String(v).replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
-}
-
-/** `{A: 1, B: [..]}` → XML; arrays become `<member>` lists, undefined is skipped. */
-function toXml(value: unknown): string {
-  if (value === undefined || value === null) return '';
-  if (Array.isArray(value)) return value.map((v) => `<member>${toXml(v)}</member>`).join('');
-  if (typeof value === 'object') {
-    return Object.entries(value as Record<string, unknown>)
-      .filter(([, v]) => v !== undefined)
-      .map(([k, v]) => `<${k}>${toXml(v)}</${k}>`)
-      .join('');
-  }
-  return esc(value);
-}
-
-function token(offset: number): string {
-  return Buffer.from(JSON.stringify({ o: offset })).toString('base64');
-}
-
-function offsetOf(text: string | undefined): number {
-  if (!text) return 0;
-  try {
-    return (JSON.parse(Buffer.from(text, 'base64').toString()) as { o: number }).o;
-  } catch {
-    throw new AwsError(400, 'ValidationError', 'Invalid NextToken');
-  }
-}
-
-/** `Name.member.1=…` lists from a form body. */
-function list(form: URLSearchParams, name: string): string[] {
-  const out: string[] = [];
-  for (let i = 1; form.has(`${name}.member.${i}`); i++) out.push(form.get(`${name}.member.${i}`) as string);
-  return out;
-}
-
-interface Scope {
-  accessKeyId: string;
-  region: string;
-  service: string;
-}
-
-function scopeOf(req: IncomingMessage): Scope {
-  const auth = req.headers.authorization ?? '';
-  const m = /Credential=([^/]+)\/\d{8}\/([^/]+)\/([^/]+)\/aws4_request/.exec(auth);
-  return { accessKeyId: m?.[1] ?? '', region: m?.[2] ?? 'us-east-1', service: m?.[3] ?? '' };
-}
-
-function stackXml(s: SandboxStack): Record<string, unknown> {
-  return {
-    ...summaryXml(s),
-    DisableRollback: 'false',
-    EnableTerminationProtection: String(s.terminationProtection),
-    Tags: Object.entries(s.tags).map(([Key, Value]) => ({ Key, Value })),
-    Outputs: s.exports.map((e) => ({ OutputKey: e.name, OutputValue: e.value, ExportName: e.name })),
-  };
-}
-
-function summaryXml(s: SandboxStack): Record<string, unknown> {
-  return {
-    StackId: s.stackId,
-    StackName: s.name,
-    CreationTime: s.createdAt,
-    LastUpdatedTime: s.updatedAt,
-    DeletionTime: s.deletedAt,
-    StackStatus: s.status,
-    StackStatusReason: s.statusReason,
-    ParentId: s.parentId,
-    RootId: s.rootId,
-    DriftInformation: { StackDriftStatus: 'NOT_CHECKED' },
-  };
-}
 
 /** S3 objects: bucket/key → body and ETag. */
 const s3Objects = new WeakMap<World, Map<string, { body: Buffer; etag: string; modified: string }>>();
@@ -115,10 +36,6 @@ export function s3ObjectText(world: World, path: string): string | undefined {
 
 export class AwsSandbox {
   constructor(private readonly world: World) {}
-
-  private accountOf(scope: Scope): string {
-    return this.world.accessKeys.get(scope.accessKeyId) ?? this.world.defaultAccount;
-  }
 
   async handle(req: IncomingMessage, res: ServerResponse, body: Buffer): Promise<void> {
     const requestId = randomUUID();
@@ -232,7 +149,7 @@ export class AwsSandbox {
         service: 'aws',
         operation,
         status,
-        target: `${this.accountOf(scope)}/${scope.region}`,
+        target: `${accountOf(this.world, scope)}/${scope.region}`,
         agent: String(req.headers['user-agent'] ?? ''),
       });
     }
@@ -246,7 +163,7 @@ export class AwsSandbox {
     const throttleCode = protocol === 'json' ? 'ThrottledException' : 'Throttling';
     const limit = w.scenario.aws.cfnRequestsPerSecond;
     if (limit > 0 && protocol === 'query' && op !== 'GetCallerIdentity' && op !== 'AssumeRole') {
-      const key = `${this.accountOf(scope)}/${scope.region}`;
+      const key = `${accountOf(this.world, scope)}/${scope.region}`;
       const second = Math.floor(Date.now() / 1000);
       const bucket = w.cfnBuckets.get(key);
       if (!bucket || bucket.second !== second) w.cfnBuckets.set(key, { second, count: 1 });
@@ -266,7 +183,7 @@ export class AwsSandbox {
   }
 
   private sts(action: string, form: URLSearchParams, scope: Scope): Record<string, unknown> {
-    const account = this.accountOf(scope);
+    const account = accountOf(this.world, scope);
     if (action === 'GetCallerIdentity') {
       return {
         Arn: `arn:aws:sts::${account}:assumed-role/sandbox/${scope.accessKeyId}`,
@@ -305,7 +222,7 @@ export class AwsSandbox {
 
   private cfn(action: string, form: URLSearchParams, scope: Scope): Record<string, unknown> {
     const w = this.world;
-    const account = this.accountOf(scope);
+    const account = accountOf(this.world, scope);
     const region = scope.region;
     const mine = () => w.allStacks().filter((s) => s.account === account && s.region === region);
     const pageSize = w.scenario.aws.describePageSize;
@@ -489,12 +406,12 @@ export class AwsSandbox {
     scope: Scope,
   ): Record<string, unknown> {
     if (prefix === 'ResourceGroupsTaggingAPI_20170126' && op === 'GetResources')
-      return this.getResources(input, scope);
+      return getResources(this.world, input, scope);
     if (prefix === 'AWSInsightsIndexService' && op === 'GetCostAndUsage')
-      return this.costAndUsage(input, scope);
+      return costAndUsage(this.world, input, scope);
     if (prefix === 'AWSInsightsIndexService' && op === 'GetCostAndUsageWithResources')
-      return this.costWithResources(input, scope);
-    const account = this.accountOf(scope);
+      return costWithResources(this.world, input, scope);
+    const account = accountOf(this.world, scope);
     if (prefix === 'AmazonEC2ContainerRegistry_V20150921') {
       const { out, write } = this.world.storage.ecr(op, input, account, scope.region);
       return write === undefined ? out : { ...out, __write: write };
@@ -503,134 +420,7 @@ export class AwsSandbox {
     throw new AwsError(400, 'UnknownOperationException', `unknown operation ${prefix}.${op}`);
   }
 
-  private getResources(input: Record<string, unknown>, scope: Scope): Record<string, unknown> {
-    const w = this.world;
-    const account = this.accountOf(scope);
-    const types = (input.ResourceTypeFilters as string[] | undefined) ?? [];
-    const filters = (input.TagFilters as { Key: string; Values?: string[] }[] | undefined) ?? [];
-    const perPage = Math.min(Math.max(Number(input.ResourcesPerPage ?? 50), 1), 100);
-    // `service` or `service:type`, as ResourceTypeFilters names them.
-    const typeMatches = (type: string) =>
-      types.length === 0 || types.some((t) => t === type || t === type.split(':')[0]);
-    const staleMs = w.scenario.aws.taggingStaleSeconds * 1000;
-    const now = Date.now();
-    const stacks = w
-      .allStacks()
-      .filter((s) => s.account === account && s.region === scope.region)
-      .map((s) => ({
-        arn: s.stackId,
-        type: 'cloudformation:stack',
-        tags: s.tags,
-        ...(s.status === 'DELETE_COMPLETE' ? { deletedAt: s.deletedAt ?? s.createdAt } : {}),
-      }));
-    const others = w.storage.tagged().filter((r) => r.account === account && r.region === scope.region);
-    const visible = [...stacks, ...others]
-      .filter((r) => typeMatches(r.type))
-      // The tagging index lags: deleted resources linger for a while (aws/aws-sdk#302).
-      .filter((r) => r.deletedAt === undefined || now - Date.parse(r.deletedAt) < staleMs)
-      .filter((r) => Object.keys(r.tags).length > 0)
-      .filter((r) =>
-        filters.every(
-          (f) => f.Key in r.tags && (!f.Values?.length || f.Values.includes(r.tags[f.Key] as string)),
-        ),
-      );
-    const offset =
-      typeof input.PaginationToken === 'string' && input.PaginationToken !== ''
-        ? offsetOf(input.PaginationToken)
-        : 0;
-    const page = visible.slice(offset, offset + perPage);
-    return {
-      PaginationToken: offset + perPage < visible.length ? token(offset + perPage) : '',
-      ResourceTagMappingList: page.map((r) => ({
-        ResourceARN: r.arn,
-        Tags: Object.entries(r.tags).map(([Key, Value]) => ({ Key, Value })),
-      })),
-    };
-  }
-
   /** Daily cost per resource id over the period (at most 14 days back, as AWS keeps). */
-  private costWithResources(input: Record<string, unknown>, scope: Scope): Record<string, unknown> {
-    if (!this.world.scenario.aws.resourceLevelCost)
-      throw new AwsError(
-        400,
-        'DataUnavailableException',
-        'Resource level data is not enabled for this account',
-      );
-    const period = input.TimePeriod as { Start: string; End: string };
-    const days = Math.round((Date.parse(period.End) - Date.parse(period.Start)) / 86_400_000);
-    if (days > 14)
-      throw new AwsError(
-        400,
-        'ValidationException',
-        'Resource level data is only available for the last 14 days',
-      );
-    const wanted = new Set(
-      (input.Filter as { Dimensions?: { Key: string; Values: string[] } } | undefined)?.Dimensions?.Values ??
-        [],
-    );
-    const costs = [...this.world.storage.costIds(this.accountOf(scope))].filter(([id]) => wanted.has(id));
-    return {
-      GroupDefinitions: [{ Type: 'DIMENSION', Key: 'RESOURCE_ID' }],
-      ResultsByTime: Array.from({ length: days }, (_, i) => {
-        const start = new Date(Date.parse(period.Start) + i * 86_400_000).toISOString().slice(0, 10);
-        const end = new Date(Date.parse(period.Start) + (i + 1) * 86_400_000).toISOString().slice(0, 10);
-        return {
-          TimePeriod: { Start: start, End: end },
-          Total: {},
-          Groups: costs.map(([id, monthly]) => ({
-            Keys: [id],
-            Metrics: { UnblendedCost: { Amount: (monthly / 30).toFixed(6), Unit: 'USD' } },
-          })),
-          Estimated: false,
-        };
-      }),
-    };
-  }
-
-  private costAndUsage(input: Record<string, unknown>, scope: Scope): Record<string, unknown> {
-    const groupBy = (input.GroupBy as { Type: string; Key: string }[] | undefined)?.[0];
-    const period = input.TimePeriod as { Start: string; End: string };
-    if (groupBy?.Type !== 'TAG') {
-      const total = this.world.allStacks().reduce((a, s) => a + (s.monthlyCost ?? 0), 0);
-      return {
-        ResultsByTime: [
-          {
-            TimePeriod: period,
-            Total: { UnblendedCost: { Amount: total.toFixed(2), Unit: 'USD' } },
-            Groups: [],
-            Estimated: false,
-          },
-        ],
-      };
-    }
-    const byValue = new Map<string, number>();
-    // A tag not activated for cost allocation: everything lands in one group with an empty value.
-    const inactive = this.world.scenario.aws.inactiveCostTags.includes(groupBy.Key);
-    for (const s of this.world.allStacks().filter((x) => x.account === this.accountOf(scope))) {
-      // CloudFormation tags every resource with its stack name.
-      const v = inactive
-        ? ''
-        : groupBy.Key === 'aws:cloudformation:stack-name'
-          ? s.name
-          : (s.tags[groupBy.Key] ?? '');
-      byValue.set(v, (byValue.get(v) ?? 0) + (s.monthlyCost ?? 0));
-    }
-    return {
-      GroupDefinitions: [groupBy],
-      ResultsByTime: [
-        {
-          TimePeriod: period,
-          Total: {},
-          Groups: [...byValue].map(([v, amount]) => ({
-            Keys: [`${groupBy.Key}$${v}`],
-            Metrics: { UnblendedCost: { Amount: amount.toFixed(2), Unit: 'USD' } },
-          })),
-          Estimated: false,
-        },
-      ],
-    };
-  }
-
   private async s3(req: IncomingMessage, res: ServerResponse, body: Buffer, scope: Scope): Promise<number> {
     await this.inject(`s3:${req.method}`, scope, 'query');
     const store = s3Objects.get(this.world) ?? new Map();

@@ -1,89 +1,21 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import {
+  type Ctx,
+  HttpError,
+  MAX_TEXT_BYTES,
+  MovedProject,
+  malformed,
+  notFound,
+  paginate,
+  rateLimit,
+} from './gitlab-answers.js';
+import { branchJson, envJson, mrJson, projectJson } from './gitlab-json.js';
 import type { SandboxProject, World } from './world.js';
 
 /**
- * GitLab REST v4: projects, branches, merge requests and notes, environments, issues, labels — with
- * GitLab's offset pagination (GitLab's API documentation), token auth, per-token rate limits and
- * `RateLimit-*` headers.
+ * GitLab REST v4: projects, branches, merge requests and notes, environments, issues, labels, with
+ * GitLab's offset pagination, token auth and the per-token rate limit (`gitlab-answers.ts`).
  */
-
-import { branchJson, envJson, mrJson, projectJson } from './gitlab-json.js';
-
-class HttpError extends Error {
-  constructor(
-    readonly status: number,
-    readonly body: unknown,
-  ) {
-    super(typeof body === 'string' ? body : JSON.stringify(body));
-  }
-}
-
-/** A 200 answer broken the ways proxies, outages and API drift break them (fault kind `malformed`). */
-function malformed(out: unknown, variant: string): { type: string; text: string } {
-  const json = JSON.stringify(out);
-  const each = (f: (v: unknown) => unknown) => (o: unknown) =>
-    o && typeof o === 'object' && !Array.isArray(o)
-      ? Object.fromEntries(Object.entries(o).map(([k, v]) => [k, f(v)]))
-      : o;
-  const items = (f: (o: unknown) => unknown) => (Array.isArray(out) ? out.map(f) : f(out));
-  switch (variant) {
-    case 'html':
-      return { type: 'text/html', text: '<!DOCTYPE html><html><body><h1>502 Bad Gateway</h1></body></html>' };
-    case 'truncated':
-      return { type: 'application/json', text: json.slice(0, Math.max(1, Math.floor(json.length / 2))) };
-    case 'nulls':
-      return { type: 'application/json', text: JSON.stringify(items(each(() => null))) };
-    case 'missing':
-      return {
-        type: 'application/json',
-        text: JSON.stringify(
-          items((o) => (o && typeof o === 'object' ? Object.fromEntries(Object.entries(o).slice(0, 1)) : o)),
-        ),
-      };
-    case 'types':
-      return {
-        type: 'application/json',
-        text: JSON.stringify(
-          items(
-            each((v) =>
-              typeof v === 'number'
-                ? String(v)
-                : typeof v === 'string'
-                  ? v.length
-                  : typeof v === 'boolean'
-                    ? 'yes'
-                    : v === null
-                      ? 0
-                      : [],
-            ),
-          ),
-        ),
-      };
-    default:
-      return { type: 'application/json', text: JSON.stringify(Array.isArray(out) ? { items: out } : [out]) };
-  }
-}
-
-/** GitLab's `MAX_TEXT_SIZE_LIMIT`. */
-export const MAX_TEXT_BYTES = 1_048_576;
-
-/** A project asked for by a former path: GitLab 16.7+ answers 301 to the same route by id. */
-export class MovedProject extends HttpError {
-  constructor(readonly projectId: number) {
-    super(301, { message: '301 Moved Permanently' });
-  }
-}
-
-const notFound = (what = '404 Not found') => new HttpError(404, { message: what });
-
-interface Ctx {
-  method: string;
-  url: URL;
-  segments: string[];
-  body: Record<string, unknown>;
-  token: string;
-  res: ServerResponse;
-}
 
 export class GitLabSandbox {
   constructor(
@@ -134,7 +66,7 @@ export class GitLabSandbox {
       ) {
         throw new HttpError(401, { message: '401 Unauthorized' });
       }
-      this.rateLimit(token, res);
+      rateLimit(this.world, token, res);
       const scopes = w.scenario.gitlab.tokenScopes[token] ?? ['api'];
       if (method !== 'GET' && method !== 'HEAD' && !scopes.includes('api')) {
         throw new HttpError(403, {
@@ -232,32 +164,6 @@ export class GitLabSandbox {
   }
 
   /** Fixed one-minute window per token, with GitLab's RateLimit-* headers on every response. */
-  private rateLimit(token: string, res: ServerResponse): void {
-    const limit = this.world.scenario.gitlab.requestsPerMinute;
-    if (limit <= 0) return;
-    const now = Date.now();
-    const RATE_WINDOW_MS = this.world.scenario.gitlab.rateLimitWindowSeconds * 1000;
-    let win = this.world.rateWindows.get(token);
-    if (!win || now - win.windowStart >= RATE_WINDOW_MS) {
-      // Someone else shares the token: they spent part of its first window before we came.
-      const others = win ? 0 : this.world.scenario.gitlab.budgetUsedByOthers;
-      win = { windowStart: now, count: others };
-      this.world.rateWindows.set(token, win);
-    }
-    win.count++;
-    const reset = Math.ceil((win.windowStart + RATE_WINDOW_MS) / 1000);
-    res.setHeader('RateLimit-Name', 'throttle_authenticated_api');
-    res.setHeader('RateLimit-Limit', String(limit));
-    res.setHeader('RateLimit-Observed', String(win.count));
-    res.setHeader('RateLimit-Remaining', String(Math.max(0, limit - win.count)));
-    res.setHeader('RateLimit-Reset', String(reset));
-    if (win.count > limit) {
-      res.setHeader('RateLimit-ResetTime', new Date(reset * 1000).toUTCString());
-      res.setHeader('Retry-After', String(Math.max(1, reset - Math.floor(now / 1000))));
-      throw new HttpError(429, 'Retry later\n');
-    }
-  }
-
   private project(idOrPath: string | undefined): SandboxProject {
     const key = (idOrPath ?? '').toLowerCase();
     const all = [...this.world.projects.values()];
@@ -271,39 +177,6 @@ export class GitLabSandbox {
   }
 
   /** GitLab offset pagination, including the > 10,000 rows behaviour (no totals, no rel=last). */
-  private paginate<T>(ctx: Ctx, items: T[]): T[] {
-    const page = Math.max(1, Number(ctx.body.page ?? 1) || 1);
-    const perPage = Math.min(100, Math.max(1, Number(ctx.body.per_page ?? 20) || 20));
-    let total = items.length;
-    const truncate = this.world.fault('gitlab', ctx.url.pathname.replace(/^\/api\/v4/, ''), ['truncate']);
-    if (truncate) total = Math.min(total, truncate.pages * perPage);
-    const totalPages = Math.max(1, Math.ceil(total / perPage));
-    const slice = items.slice((page - 1) * perPage, Math.min(page * perPage, total));
-    const link = (p: number) => {
-      const u = new URL(ctx.url.pathname + ctx.url.search, this.baseUrl());
-      u.searchParams.set('page', String(p));
-      u.searchParams.set('per_page', String(perPage));
-      return u.toString();
-    };
-    const links: string[] = [];
-    const big = total > 10_000;
-    if (page > 1) links.push(`<${link(page - 1)}>; rel="prev"`);
-    if (page < totalPages) links.push(`<${link(page + 1)}>; rel="next"`);
-    links.push(`<${link(1)}>; rel="first"`);
-    if (!big) links.push(`<${link(totalPages)}>; rel="last"`);
-    const r = ctx.res;
-    r.setHeader('Link', links.join(', '));
-    r.setHeader('x-page', String(page));
-    r.setHeader('x-per-page', String(perPage));
-    r.setHeader('x-next-page', page < totalPages ? String(page + 1) : '');
-    r.setHeader('x-prev-page', page > 1 ? String(page - 1) : '');
-    if (!big) {
-      r.setHeader('x-total', String(total));
-      r.setHeader('x-total-pages', String(totalPages));
-    }
-    return slice;
-  }
-
   private route(ctx: Ctx): unknown {
     const [root, id, sub, subId, subSub, subSubId, tail] = ctx.segments;
     const m = ctx.method;
@@ -334,7 +207,9 @@ export class GitLabSandbox {
             return s.includes(q);
           });
         }
-        return this.paginate(ctx, names).map((n) => branchJson(p, n, this.baseUrl(), this.world.startedAt));
+        return paginate(this.world, this.baseUrl(), ctx, names).map((n) =>
+          branchJson(p, n, this.baseUrl(), this.world.startedAt),
+        );
       }
       if (subSub !== undefined && m === 'GET') {
         if (!p.branchNames.includes(subSub) && !p.branches.has(subSub))
@@ -356,7 +231,7 @@ export class GitLabSandbox {
     if (sub === 'environments') return this.environments(ctx, p, subId, subSub, tail);
     if (sub === 'issues') return this.issues(ctx, p, subId);
     if (sub === 'labels') {
-      if (m === 'GET') return this.paginate(ctx, p.labels);
+      if (m === 'GET') return paginate(this.world, this.baseUrl(), ctx, p.labels);
       if (m === 'POST') {
         const name = String(ctx.body.name ?? '');
         if (p.labels.some((l) => l.name === name))
@@ -398,7 +273,7 @@ export class GitLabSandbox {
       const orderBy = (q.order_by as string | undefined) === 'updated_at' ? 'updatedAt' : 'createdAt';
       const dir = (q.sort as string | undefined) === 'asc' ? 1 : -1;
       list.sort((a, b) => (a[orderBy] < b[orderBy] ? -dir : a[orderBy] > b[orderBy] ? dir : b.iid - a.iid));
-      return this.paginate(ctx, list).map((m) => mrJson(p, m, this.baseUrl()));
+      return paginate(this.world, this.baseUrl(), ctx, list).map((m) => mrJson(p, m, this.baseUrl()));
     }
     const mr = p.mergeRequests.find((m) => String(m.iid) === iid);
     if (!mr) throw notFound();
@@ -425,7 +300,7 @@ export class GitLabSandbox {
     if (sub === 'notes') {
       if (ctx.method === 'GET' && noteId === undefined) {
         const notes = [...mr.notes].sort((a, b) => b.id - a.id);
-        return this.paginate(ctx, notes).map((n) => ({
+        return paginate(this.world, this.baseUrl(), ctx, notes).map((n) => ({
           id: n.id,
           body: n.body,
           author: { username: n.author },
@@ -489,7 +364,7 @@ export class GitLabSandbox {
       }
       if (q.states !== undefined) list = list.filter((e) => e.state === q.states);
       list.sort((a, b) => a.id - b.id);
-      return this.paginate(ctx, list).map((e) => envJson(e, false));
+      return paginate(this.world, this.baseUrl(), ctx, list).map((e) => envJson(e, false));
     }
     const env = p.environments.find((e) => String(e.id) === envId);
     if (!env) throw notFound();
@@ -549,7 +424,9 @@ export class GitLabSandbox {
             .every((l) => i.labels.includes(l)),
         );
       if (q.search) list = list.filter((i) => i.title.includes(String(q.search)));
-      return this.paginate(
+      return paginate(
+        this.world,
+        this.baseUrl(),
         ctx,
         list.sort((a, b) => b.iid - a.iid),
       ).map(json);
