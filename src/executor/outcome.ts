@@ -52,7 +52,8 @@ export const EXECUTION_CODES = {
   },
   DELETE_TIMEOUT: {
     result: 'failed',
-    meaning: 'still deleting at `limits.deleteTimeout`; the next run resumes it',
+    meaning:
+      'still deleting at `limits.deleteTimeout`; CloudFormation goes on, and the next runs see the stack `busy` until it is gone (or `delete-failed`)',
   },
   POLL_FAILED: {
     result: 'failed',
