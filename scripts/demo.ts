@@ -21,6 +21,8 @@ function cli(args: string[]): Promise<number> {
         ...process.env,
         ...sandbox.env(),
         ENV_REAPER_LOG_LEVEL: process.env.ENV_REAPER_LOG_LEVEL ?? 'warn',
+        ENV_REAPER_STATE_PATH: join(work, 'state.json'),
+        ENV_REAPER_STATE_AUDIT_LOG: join(work, 'audit.jsonl'),
       },
     });
     child.on('exit', (code) => resolve(code ?? 1));

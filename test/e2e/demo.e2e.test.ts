@@ -1,4 +1,6 @@
 import { execFile } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
 
@@ -20,5 +22,9 @@ describe('npm run demo', () => {
     expect(deleted).not.toContain('review-shop-fix-typo');
     expect(stdout).toMatch(/now DELETE_COMPLETE: .*review-/);
     expect(stdout).toContain('Dashboard issue acme/shop#1');
+    // Its state and audit log are the demo's own, in the directory it names, never in the checkout.
+    const work = /state and audit log in (\S+)/.exec(stdout)?.[1] ?? '';
+    expect(existsSync(join(work, 'state.json')) && existsSync(join(work, 'audit.jsonl'))).toBe(true);
+    expect(existsSync('.env-reaper')).toBe(false);
   }, 180_000);
 });
