@@ -53,7 +53,7 @@ export const EXECUTION_CODES = {
   DELETE_TIMEOUT: {
     result: 'failed',
     meaning:
-      'still deleting at `limits.deleteTimeout`; CloudFormation goes on, and the next runs see the stack `busy` until it is gone (or `delete-failed`)',
+      'still deleting at `limits.deleteTimeout`; CloudFormation goes on: the next runs see the stack `busy`, and the first to find it gone records the deletion and does its GitLab follow-up',
   },
   POLL_FAILED: {
     result: 'failed',

@@ -105,6 +105,67 @@ describe('what a killed run left', () => {
     ]);
   });
 
+  it('a deletion that timed out earlier and has since completed is recorded deleted and gets its follow-up', async () => {
+    const w = executorWorld();
+    const r = shop('review-a');
+    const s = addStack(w, r, ['GONE']);
+    s.deletes = 1;
+    w.environments.set('101/5', 'available');
+    const timedOut = left('review-a', {
+      status: 'failed',
+      deleteRequested: true,
+      finishedAt: new Date(NOW - 30_000).toISOString(),
+      error: { code: 'DELETE_TIMEOUT', message: 'still DELETE_IN_PROGRESS after 1800 s' },
+    });
+    w.state.stacks[r.stack.stackId] = { name: 'review-a', firstSeen: {}, lastSeen: '', deletion: timedOut };
+    await execute(runWith([]), w.deps(), applyOptions());
+    expect(w.writes()).toEqual(['stopEnvironment', 'deleteEnvironment', 'createMergeRequestNote']);
+    expect(w.events()).toEqual([
+      'delete-complete',
+      'environment-stopped',
+      'environment-deleted',
+      'mr-note-posted',
+    ]);
+    const d = w.state.stacks[r.stack.stackId]?.deletion;
+    expect(d).toMatchObject({ status: 'deleted', finishedAt: new Date(NOW).toISOString() });
+    expect(d && 'error' in d).toBe(false);
+    expect(w.messages(30)).toContain('a deletion that timed out in an earlier run has completed');
+    expect(w.sleeps).toEqual([]);
+  });
+
+  it('a deletion that timed out and is still deleting is read once and left for the next run; a failed read is an error', async () => {
+    const w = executorWorld();
+    const r = shop('review-a');
+    const s = addStack(w, r, ['DELETE_IN_PROGRESS']);
+    s.deletes = 1;
+    const error = { code: 'DELETE_TIMEOUT' as const, message: 'still DELETE_IN_PROGRESS after 1800 s' };
+    w.state.stacks[r.stack.stackId] = {
+      name: 'review-a',
+      firstSeen: {},
+      lastSeen: '',
+      deletion: left('review-a', { status: 'failed', error }),
+    };
+    await execute(runWith([]), w.deps(), applyOptions());
+    expect(w.methods()).toEqual(['describeStack']);
+    expect(w.state.stacks[r.stack.stackId]?.deletion).toMatchObject({ status: 'failed', error });
+    expect(w.sleeps).toEqual([]);
+    w.failOn('describeStack');
+    await execute(runWith([]), w.deps(), applyOptions());
+    expect(w.errors.map((e) => [e.scope, e.effect])).toEqual([
+      ['aws:111111111111/eu-west-1 status of a deletion that timed out in an earlier run', 'not-done'],
+    ]);
+    // Any other failed deletion is not looked at again here: the audit judges its stack.
+    w.state.stacks[r.stack.stackId] = {
+      name: 'review-a',
+      firstSeen: {},
+      lastSeen: '',
+      deletion: left('review-a', { status: 'failed', error: { code: 'DELETE_FAILED', message: 'x' } }),
+    };
+    w.heal('describeStack');
+    await execute(runWith([]), w.deps(), applyOptions());
+    expect(w.methods()).toEqual(['describeStack', 'describeStack']);
+  });
+
   it('a finished deletion with nothing left to do, or due again, is left alone', async () => {
     const w = executorWorld();
     const a = shop('review-a');

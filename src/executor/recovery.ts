@@ -26,13 +26,16 @@ export async function resumeUnfinished(
     // A stop-job teardown in progress is resumed even when the stack is due again (it is still there
     // while the job runs): the normal path would stop the environment a second time.
     const stopping = d?.status === 'started' && d.teardown !== undefined && !d.deleteRequested;
-    if (!d || (due.has(stackId) && !stopping) || (d.status !== 'started' && !followUpMissing)) continue;
+    // A deletion that outlived limits.deleteTimeout: CloudFormation went on without us.
+    const timedOut = d?.status === 'failed' && d.error?.code === 'DELETE_TIMEOUT';
+    if (!d || (due.has(stackId) && !stopping) || (d.status !== 'started' && !followUpMissing && !timedOut))
+      continue;
     const log = deps.logger.child({ stack: d.name, stackId });
     if (deps.reaches && !deps.reaches(d.account)) {
       deps.onError?.({
         scope: `aws:${d.account}/${d.region} unfinished deletion`,
         code: 'ACCOUNT_NOT_REACHED',
-        message: `an earlier run left ${d.status === 'started' ? 'this deletion unfinished' : 'its GitLab follow-up undone'}; account ${d.account} is not reached by the configured credentials, so it is not followed`,
+        message: `an earlier run left ${d.status === 'started' || timedOut ? 'this deletion unfinished' : 'its GitLab follow-up undone'}; account ${d.account} is not reached by the configured credentials, so it is not followed`,
         service: 'aws',
         account: d.account,
         region: d.region,
@@ -78,6 +81,27 @@ export async function resumeUnfinished(
       const error = result.kind === 'deleted' ? undefined : pollError(result, options.deleteTimeoutMs);
       const out = await finish(ctx, d, { stackId, name: d.name }, error);
       if (run.environments.some((e) => e.stack.stackId === stackId)) outcomes.set(stackId, out);
+    }
+    if (timedOut) {
+      // One read, no waiting: once the stack is gone the deletion is recorded deleted and gets its GitLab
+      // follow-up (never a second DeleteStack); still deleting, it is looked at again next run.
+      let now: Awaited<ReturnType<typeof deps.aws.describeStack>>;
+      try {
+        now = await deps.aws.describeStack(deps.targetOf(d.account), d.region, stackId);
+      } catch (error) {
+        ctx.fail(error, {
+          what: 'status of a deletion that timed out in an earlier run',
+          stacks: [d.name],
+          effect: 'not-done',
+          account: d.account,
+          region: d.region,
+        });
+        continue;
+      }
+      if (now && now.status !== 'DELETE_COMPLETE') continue;
+      delete d.error;
+      log.info({ runId: d.runId }, 'a deletion that timed out in an earlier run has completed');
+      await finish(ctx, d, { stackId, name: d.name });
     }
     if (d.status === 'deleted') await gitlabFollowUp(ctx, stackId, d, log);
   }
