@@ -46,11 +46,52 @@ export async function execute(
       mrOf(e) !== undefined &&
       !deps.state.stacks[e.stack.stackId]?.notices?.[e.classification.verdict],
   );
-  if (!options.apply) {
-    dryRun(due, waiting, deps, options);
-    return outcomes;
-  }
+  return gate(options.apply, log, dryRunLines(due, waiting, options), outcomes, () =>
+    applyAll(run, due, waiting, deps, options, outcomes),
+  );
+}
 
+/** Every write the executor can say it would make: a closed list, so each log message stays static. */
+type WouldDo =
+  | 'post an advance notice'
+  | 'delete stack'
+  | 'stop environment so its on_stop job tears the stack down'
+  | 'stop environment'
+  | 'note the merge request'
+  | 'stop ghost environment'
+  | 'update the dashboard issue';
+
+/** What would be written, as one line each: the `DRY-RUN: would …` lines of the gate. */
+interface DryRunLine {
+  fields: Record<string, unknown>;
+  what: WouldDo;
+}
+
+/**
+ * The one place dry-run is decided (docs/design.md §2): with `apply` the writes run; without, each one
+ * is said as a `DRY-RUN: would …` line, nothing is read or written, and `skipped` is the answer.
+ */
+async function gate<T>(
+  apply: boolean,
+  log: ExecutorDeps['logger'],
+  lines: DryRunLine[],
+  skipped: T,
+  writes: () => Promise<T>,
+): Promise<T> {
+  if (apply) return writes();
+  for (const line of lines) log.info(line.fields, `DRY-RUN: would ${line.what}`);
+  return skipped;
+}
+
+/** The deletions of a run with `apply`: resume what an earlier run left, notices, then each due stack. */
+async function applyAll(
+  run: RunResult,
+  due: EnvironmentRecord[],
+  waiting: EnvironmentRecord[],
+  deps: ExecutorDeps,
+  options: ExecutorOptions,
+  outcomes: Map<string, ExecutionOutcome>,
+): Promise<Map<string, ExecutionOutcome>> {
   const ctx = executionContext(deps, options);
   await resumeUnfinished(run, ctx, outcomes);
   for (const e of waiting) await postNotice(e, ctx);
@@ -114,36 +155,34 @@ function mrOf(e: EnvironmentRecord): number | undefined {
   return mergeRequestFor(e.owner, e.evidence);
 }
 
-/** Dry-run: every write the run would make, as `DRY-RUN: would …` lines, and nothing else. */
-function dryRun(
+/** Every write the run would make, in order: what the gate says in a dry-run. */
+function dryRunLines(
   due: EnvironmentRecord[],
   waiting: EnvironmentRecord[],
-  deps: ExecutorDeps,
   options: ExecutorOptions,
-) {
-  const log = deps.logger;
-  for (const e of waiting)
-    log.info(
-      { stack: e.stack.name, mrIid: mrOf(e), deleteAfter: e.plan.deleteAfter },
-      'DRY-RUN: would post an advance notice',
-    );
+): DryRunLine[] {
+  const lines: DryRunLine[] = waiting.map((e) => ({
+    fields: { stack: e.stack.name, mrIid: mrOf(e), deleteAfter: e.plan.deleteAfter },
+    what: 'post an advance notice',
+  }));
   for (const e of due) {
-    log.info(
-      { stack: e.stack.name, stackId: e.stack.stackId, verdict: e.classification.verdict },
-      'DRY-RUN: would delete stack',
-    );
+    lines.push({
+      fields: { stack: e.stack.name, stackId: e.stack.stackId, verdict: e.classification.verdict },
+      what: 'delete stack',
+    });
     const env = e.evidence.environment?.ok ? e.evidence.environment.value : null;
     const teardown = teardownOf(e, options);
     if (env && env.state === 'available' && teardown !== 'delete-stack')
-      log.info(
-        { environment: env.name, teardown },
-        'DRY-RUN: would stop environment so its on_stop job tears the stack down',
-      );
+      lines.push({
+        fields: { environment: env.name, teardown },
+        what: 'stop environment so its on_stop job tears the stack down',
+      });
     else if (env && env.state !== 'stopped')
-      log.info({ environment: env.name }, 'DRY-RUN: would stop environment');
+      lines.push({ fields: { environment: env.name }, what: 'stop environment' });
     if (options.mergeRequestNotes && mrOf(e) !== undefined)
-      log.info({ mrIid: mrOf(e) }, 'DRY-RUN: would note the merge request');
+      lines.push({ fields: { mrIid: mrOf(e) }, what: 'note the merge request' });
   }
+  return lines;
 }
 
 /**
@@ -157,16 +196,17 @@ export async function stopGhostEnvironments(
 ): Promise<number> {
   const ghosts = run.environmentFindings?.ghosts ?? [];
   if (!options.enabled) return 0;
-  let stopped = 0;
-  for (const g of ghosts) {
-    if (!options.apply)
-      deps.logger.info(
-        { project: g.projectPath, environment: g.name },
-        'DRY-RUN: would stop ghost environment',
-      );
-    else if (await stopGhost(g, deps, options.runId)) stopped++;
-  }
-  return stopped;
+  const lines = ghosts.map(
+    (g): DryRunLine => ({
+      fields: { project: g.projectPath, environment: g.name },
+      what: 'stop ghost environment',
+    }),
+  );
+  return gate(options.apply, deps.logger, lines, 0, async () => {
+    let stopped = 0;
+    for (const g of ghosts) if (await stopGhost(g, deps, options.runId)) stopped++;
+    return stopped;
+  });
 }
 
 /** Creates or edits the dashboard issue in place (dry-run: only says it would). */
@@ -174,12 +214,9 @@ export async function updateDashboard(
   deps: GitLabSideDeps,
   options: DashboardUpdate & { apply: boolean },
 ): Promise<void> {
-  if (!options.apply) {
-    deps.logger.info(
-      { project: options.project, issue: options.existing },
-      'DRY-RUN: would update the dashboard issue',
-    );
-    return;
-  }
-  await writeDashboard(deps, options);
+  const line: DryRunLine = {
+    fields: { project: options.project, issue: options.existing },
+    what: 'update the dashboard issue',
+  };
+  await gate(options.apply, deps.logger, [line], undefined, () => writeDashboard(deps, options));
 }
