@@ -71,6 +71,10 @@ export const configSchema = z
           description:
             'auto: each project read once per run, listing or per-ref lookups by cost. per-stack: one lookup chain per stack (the naive baseline, for benchmarks).',
         }),
+        api: z.enum(['auto', 'rest', 'graphql']).default('auto').meta({
+          description:
+            'Which GitLab API reads the evidence. auto: GraphQL batches what it can (projects, merge requests, branches, commit dates, environments; a few POSTs for hundreds of projects) and REST reads the rest, falling back per kind of fact where the instance or the token cannot answer. graphql: the same, but every such fallback is also an error of the run (exit 1). rest: REST only. A CI job token cannot use GraphQL (auto reads REST).',
+        }),
         maxRetries: z.number().int().min(0).max(20).default(4).meta({
           description: 'Retries on 429/5xx/timeouts, honouring Retry-After; then the evidence is unknown.',
         }),

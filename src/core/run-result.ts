@@ -75,6 +75,20 @@ export interface UnmanagedStack {
   region: string;
 }
 
+/**
+ * Which GitLab API served each kind of fact (`gitlab.api`): per capability, how many projects GraphQL
+ * and REST each served, and why REST served what GraphQL could not.
+ */
+export interface GitLabApiReport {
+  mode: 'auto' | 'rest' | 'graphql';
+  /** POSTs to `/api/graphql`. */
+  graphqlRequests: number;
+  /** The highest complexity (GitLab's rules) any GraphQL request reached. */
+  maxComplexity: number;
+  served: Record<string, { graphql: number; rest: number }>;
+  fallbacks: Record<string, string>;
+}
+
 /** A run's complete result; reports render it, the executor acts on it. */
 export interface RunResult {
   runId: string;
@@ -94,4 +108,6 @@ export interface RunResult {
   costs?: { known: boolean; monthly: Record<string, number> };
   /** What environments deleted by this run or earlier ones left behind (`reap`, `leftovers.enabled`). */
   leftovers?: Leftovers;
+  /** Which GitLab API served what (absent: REST only, `gitlab.api: rest`). */
+  gitlabApi?: GitLabApiReport;
 }

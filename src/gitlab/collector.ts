@@ -14,6 +14,9 @@ import type { RunError } from '../core/run-result.js';
 import { refSlug } from '../core/slug.js';
 import type { Logger } from '../log/logger.js';
 import { type Facts, fail, mine, ok, pick, readFacts, scoped } from './facts.js';
+import type { ProjectKey } from './graphql-planner.js';
+import { type Prefetched, prefetch } from './graphql-prefetch.js';
+import { CAPABILITIES, type Capability, type GraphqlReads, Unsupported } from './graphql-reads.js';
 import type { GitLabReader } from './ports.js';
 import { readAll, toEvidenceError } from './reader.js';
 
@@ -41,6 +44,15 @@ export interface GitLabCollectOptions {
   logger: Logger;
   /** Called after each project, for progress output. */
   onProject?: (done: number, total: number) => void;
+  /** GraphQL batched reads (`gitlab.api` auto or graphql); absent: REST only. */
+  graphql?: GraphqlReads | undefined;
+}
+
+/** Which API served each kind of fact, per project (the report's `gitlabApi`). */
+export interface GitLabApiServed {
+  served: Record<Capability, { graphql: number; rest: number }>;
+  /** Why REST served some of a capability that GraphQL could have served. */
+  fallbacks: Partial<Record<Capability, string>>;
 }
 
 /** What the collector found, per stack, plus errors for the report. */
@@ -49,6 +61,8 @@ export interface GitLabCollection {
   errors: RunError[];
   /** The projects read, by id (`null`: a key that named no visible project). */
   projects: Map<string, ProjectFacts | null>;
+  /** Which API served what (with GraphQL). */
+  api?: GitLabApiServed;
 }
 
 /** What one project's stacks need. */
@@ -63,6 +77,10 @@ interface Needs {
   envNames: Set<string>;
   /** Environments whose last deployment names the ref (owners without ref or slug). */
   deployedRefEnvs: Set<string>;
+  /** Protected branch rules GraphQL read (`null`: not readable, REST reads the branches). */
+  protectedRules: string[] | null;
+  /** How errors name the project. */
+  scope: string;
 }
 
 /** A spelling of a project as GitLab matches it: ids as they are, paths without regard to case. */
@@ -78,8 +96,8 @@ async function resolveProjects(
   keys: string[],
   reader: GitLabReader,
   limit: ReturnType<typeof pLimit>,
+  out = new Map<string, Evidence<ProjectFacts | null>>(),
 ): Promise<Map<string, Evidence<ProjectFacts | null>>> {
-  const out = new Map<string, Evidence<ProjectFacts | null>>();
   const read = (key: string) =>
     limit(async () => {
       try {
@@ -107,6 +125,7 @@ function needsByProject(
   resolved: Map<string, Evidence<ProjectFacts | null>>,
   evidence: Map<string, GitLabEvidence>,
   errors: RunError[],
+  rules: Map<number, string[] | null>,
 ): Map<number, Needs> {
   const out = new Map<number, Needs>();
   const reported = new Set<string>();
@@ -134,6 +153,8 @@ function needsByProject(
         slugs: new Set(),
         envNames: new Set(),
         deployedRefEnvs: new Set(),
+        protectedRules: rules.get(project.id) ?? null,
+        scope: '',
       };
       out.set(project.id, n);
     }
@@ -148,7 +169,68 @@ function needsByProject(
         n.deployedRefEnvs.add(s.owner.environment);
     }
   }
+  // Errors name the project as its stacks do (an id sorts first when one names it).
+  for (const n of out.values()) n.scope = `gitlab:project ${[...n.keys].sort()[0] ?? n.project.id}`;
   return out;
+}
+
+/**
+ * Resolves through GraphQL what it can (`projects(ids:)`, `projects(fullPaths:)`); a key the answer lacks
+ * (renamed, not visible, gone) is left for REST, which follows renames and says which it is.
+ */
+async function resolveWithGraphql(
+  keys: string[],
+  graphql: GraphqlReads,
+  rules: Map<number, string[] | null>,
+): Promise<Map<string, Evidence<ProjectFacts | null>>> {
+  const out = new Map<string, Evidence<ProjectFacts | null>>();
+  if (!graphql.serves('projects') || keys.length === 0) return out;
+  const asked = keys.map((k): [string, ProjectKey] => [k, /^\d+$/.test(k) ? { id: Number(k) } : { path: k }]);
+  let answers: Awaited<ReturnType<GraphqlReads['projects']>>;
+  try {
+    answers = await graphql.projects(asked.map(([, k]) => k));
+  } catch (error) {
+    if (error instanceof Unsupported) return out;
+    throw error;
+  }
+  for (const [key, k] of asked) {
+    const a = answers.get(k);
+    if (a?.kind === 'ok') {
+      out.set(key, ok(a.value.facts));
+      rules.set(a.value.facts.id, a.value.protectedRules);
+    } else if (a?.kind === 'error') out.set(key, fail(a.error));
+  }
+  return out;
+}
+
+/** Counts, per capability, the projects each API served. */
+function servedBy(
+  byProject: Map<number, Needs>,
+  pre: Map<number, Prefetched>,
+  resolvedByGraphql: number,
+  keys: number,
+) {
+  const served = Object.fromEntries(
+    CAPABILITIES.map((c) => [c, { graphql: 0, rest: 0 }]),
+  ) as GitLabApiServed['served'];
+  served.projects = { graphql: resolvedByGraphql, rest: keys - resolvedByGraphql };
+  let unreadableRules = 0;
+  for (const n of byProject.values()) {
+    const p = pre.get(n.project.id);
+    const count = (c: Capability, needed: boolean, byGraphql: boolean) => {
+      if (needed) served[c][byGraphql ? 'graphql' : 'rest']++;
+    };
+    const hasRefs = n.refs.size > 0 || n.slugs.size > 0;
+    count('mergeRequests', hasRefs, p?.mergeRequests !== undefined);
+    count('branches', hasRefs, p?.branches !== undefined);
+    count('commitDates', hasRefs, p?.branches !== undefined);
+    count('environments', n.envNames.size > 0, p?.environments !== undefined);
+    if (hasRefs && n.protectedRules === null) unreadableRules++;
+  }
+  const fallbacks: GitLabApiServed['fallbacks'] = {};
+  if (unreadableRules > 0)
+    fallbacks.branches = `the token cannot read the protected branch rules of ${unreadableRules} project(s) (it needs Maintainer): REST read their branches`;
+  return { served, fallbacks };
 }
 
 /** Collects GitLab evidence for every owned stack. */
@@ -167,9 +249,21 @@ export async function collectGitLab(
     const key = projectKey(s.owner);
     if (key !== undefined && !s.owner.unresolved) keys.add(spelling(key));
   }
-  const resolved = await resolveProjects([...keys], reader, limit);
+  const rules = new Map<number, string[] | null>();
+  const graphql = options.graphql;
+  const viaGraphql = graphql ? await resolveWithGraphql([...keys], graphql, rules) : new Map();
+  const resolvedByGraphql = viaGraphql.size;
+  const resolved = await resolveProjects(
+    [...keys].filter((k) => !viaGraphql.has(k)),
+    reader,
+    limit,
+    viaGraphql,
+  );
   for (const [key, e] of resolved) if (e.ok && e.value === null) projects.set(key, null);
-  const byProject = needsByProject(stacks, resolved, evidence, errors);
+  const byProject = needsByProject(stacks, resolved, evidence, errors, rules);
+  const pre = graphql
+    ? await prefetch([...byProject.values()], graphql, errors)
+    : new Map<number, Prefetched>();
   // Progress counts the projects as the stacks name them: a key that names no project is done at once.
   let done = keys.size - [...byProject.values()].reduce((n, p) => n + p.spellings.size, 0);
   if (done > 0) options.onProject?.(done, keys.size);
@@ -178,7 +272,8 @@ export async function collectGitLab(
       limit(async () => {
         projects.set(String(needs.project.id), needs.project);
         try {
-          await collectProject(needs, reader, lookupFirst, evidence, errors, options.logger);
+          const p = pre.get(needs.project.id) ?? {};
+          await collectProject(needs, reader, lookupFirst, evidence, errors, options.logger, p);
         } catch (error) {
           // Nothing in one project may abort the run: its stacks fail closed.
           const e = toEvidenceError(error);
@@ -190,7 +285,11 @@ export async function collectGitLab(
       }),
     ),
   );
-  return { evidence, errors, projects };
+  if (!graphql) return { evidence, errors, projects };
+  const api = servedBy(byProject, pre, resolvedByGraphql, keys.size);
+  for (const [c, reason] of Object.entries(graphql.usage.unsupported))
+    api.fallbacks[c as Capability] = reason;
+  return { evidence, errors, projects, api };
 }
 
 async function collectProject(
@@ -200,76 +299,84 @@ async function collectProject(
   evidence: Map<string, GitLabEvidence>,
   errors: RunError[],
   logger: Logger,
+  pre: Prefetched,
 ): Promise<void> {
-  const { project } = needs;
-  // Errors name the project as its stacks do (an id sorts first when one names it).
-  const scope = `gitlab:project ${[...needs.keys].sort()[0] ?? project.id}`;
+  const { project, scope } = needs;
   const pid = project.id;
   const refs = [...needs.refs];
   const slugs = needs.slugs;
   // A branch name some stack of this project may belong to (exact ref, or any branch of a ref slug).
   const wanted = (name: string) => needs.refs.has(name) || (slugs.size > 0 && slugs.has(refSlug(name)));
 
-  let sawDefault = false;
-  const branchesRead = readFacts<BranchFacts>(
-    {
-      what: 'branches',
-      keys: refs,
-      mustList: slugs.size > 0,
-      listPage: (page) => reader.branchesPage(pid, page),
-      keep: (b) => wanted(b.name),
-      answers: (b) => b.name,
-      lookup: async (ref) => {
-        const b = await reader.branch(pid, ref);
-        return b ? [b] : [];
+  // What GraphQL already answered is not read again; the default-branch check was made on its names.
+  let sawDefault = pre.branches !== undefined;
+  const branchesRead =
+    pre.branches ??
+    readFacts<BranchFacts>(
+      {
+        what: 'branches',
+        keys: refs,
+        mustList: slugs.size > 0,
+        listPage: (page) => reader.branchesPage(pid, page),
+        keep: (b) => wanted(b.name),
+        answers: (b) => b.name,
+        lookup: async (ref) => {
+          const b = await reader.branch(pid, ref);
+          return b ? [b] : [];
+        },
+        lookupScope: (ref) => `branch ${ref}`,
+        seen: (b) => {
+          if (b.name === project.defaultBranch) sawDefault = true;
+        },
       },
-      lookupScope: (ref) => `branch ${ref}`,
-      seen: (b) => {
-        if (b.name === project.defaultBranch) sawDefault = true;
+      lookupFirst,
+      scope,
+      errors,
+    );
+  const mergeRequestsRead =
+    pre.mergeRequests ??
+    readFacts<MergeRequestFacts>(
+      {
+        what: 'merge requests',
+        keys: refs,
+        mustList: slugs.size > 0,
+        listPage: (page) => reader.mergeRequestsPage(pid, page),
+        keep: (m) => wanted(m.sourceBranch),
+        lookup: (ref) => readAll((page) => reader.mergeRequestsPage(pid, page, { sourceBranch: ref })),
+        lookupScope: (ref) => `merge requests of ${ref}`,
       },
-    },
-    lookupFirst,
-    scope,
-    errors,
-  );
-  const mergeRequestsRead = readFacts<MergeRequestFacts>(
-    {
-      what: 'merge requests',
-      keys: refs,
-      mustList: slugs.size > 0,
-      listPage: (page) => reader.mergeRequestsPage(pid, page),
-      keep: (m) => wanted(m.sourceBranch),
-      lookup: (ref) => readAll((page) => reader.mergeRequestsPage(pid, page, { sourceBranch: ref })),
-      lookupScope: (ref) => `merge requests of ${ref}`,
-    },
-    lookupFirst,
-    scope,
-    errors,
-  );
+      lookupFirst,
+      scope,
+      errors,
+    );
 
-  const environmentsRead = readFacts<EnvironmentFacts>(
-    {
-      what: 'environments',
-      keys: [...needs.envNames],
-      mustList: false,
-      listPage: (page) => reader.environmentsPage(pid, page),
-      keep: (e) => needs.envNames.has(e.name),
-      answers: (e) => e.name,
-      lookup: async (name) =>
-        (await reader.environmentsPage(pid, 1, { name })).items.filter((e) => e.name === name),
-      lookupScope: (name) => `environment ${name}`,
-    },
-    lookupFirst,
-    scope,
-    errors,
-  );
+  const environmentsRead =
+    pre.environments ??
+    readFacts<EnvironmentFacts>(
+      {
+        what: 'environments',
+        keys: [...needs.envNames],
+        mustList: false,
+        listPage: (page) => reader.environmentsPage(pid, page),
+        keep: (e) => needs.envNames.has(e.name),
+        answers: (e) => e.name,
+        lookup: async (name) =>
+          (await reader.environmentsPage(pid, 1, { name })).items.filter((e) => e.name === name),
+        lookupScope: (name) => `environment ${name}`,
+      },
+      lookupFirst,
+      scope,
+      errors,
+    );
   // The three kinds of fact are independent: read side by side, so a project costs one round trip of
   // latency per step, not three.
-  const [branches, mergeRequests, environments] = await Promise.all([
-    branchesRead,
-    mergeRequestsRead,
-    environmentsRead,
-  ]);
+  const [branches, mergeRequests, environments] = await Promise.all<
+    [
+      Facts<BranchFacts> | Promise<Facts<BranchFacts>>,
+      Facts<MergeRequestFacts> | Promise<Facts<MergeRequestFacts>>,
+      Facts<EnvironmentFacts> | Promise<Facts<EnvironmentFacts>>,
+    ]
+  >([branchesRead, mergeRequestsRead, environmentsRead]);
   let branchErr: EvidenceError | undefined = branches.kind === 'error' ? branches.error : undefined;
   if (branches.kind === 'all' && project.defaultBranch !== undefined && !sawDefault) {
     // A listing without the default branch is not the whole truth: never conclude "branch deleted" from it.

@@ -62,6 +62,7 @@ const COLLECTIONS = new Set([
 
 /** Route template for stats: ids and names become `:id`. */
 export function routeOf(method: string, url: URL): string {
+  if (/\/api\/graphql$/.test(url.pathname)) return `${method} /api/graphql`;
   const parts = url.pathname.replace(/^.*\/api\/v4\//, '').split('/');
   return `${method} /${parts.map((p, i) => (i > 0 && COLLECTIONS.has(parts[i - 1] as string) ? ':id' : p)).join('/')}`;
 }
@@ -201,7 +202,9 @@ export function createGitLabRequestHandler(options: GitLabHttpOptions) {
       method,
       headers: given,
       body,
+      idempotent,
     } = (raw ?? {}) as unknown as {
+      idempotent?: boolean;
       asStream?: boolean;
       prefixUrl?: string;
       searchParams?: string;
@@ -222,7 +225,8 @@ export function createGitLabRequestHandler(options: GitLabHttpOptions) {
     // connection, are retried (got does not retry POST at all by default).
     // Every failure names its route, so a report can say which call failed (errors/failure.ts).
     const attempts = async (): Promise<never> => {
-      const replayable = method !== 'POST' && method !== 'PATCH';
+      // A GraphQL query is a POST that changes nothing: it is retried like a GET.
+      const replayable = (method !== 'POST' && method !== 'PATCH') || idempotent === true;
       let lastStatus = 0;
       for (let attempt = 0; attempt <= options.maxRetries; attempt++) {
         const outcome = await limit(() =>

@@ -38,6 +38,15 @@ export interface GitLabReader {
 }
 
 /**
+ * One GraphQL query to `POST /api/graphql`, paced, counted and retried like any GitLab read (a query
+ * changes nothing, so a 5xx is retried). Resolves with the parsed JSON body of a 2xx answer, whose
+ * `errors` the caller reads; rejects like any GitLab call (an HTTP 404: no GraphQL on this instance).
+ */
+export interface GitLabGraphql {
+  query(text: string, variables: Record<string, unknown>): Promise<unknown>;
+}
+
+/**
  * The reads the executor makes around its GitLab writes: our own notes, the dashboard issue, and the
  * state of an environment whose on_stop job it follows.
  */

@@ -176,6 +176,20 @@ export const reportSchema = z
       }),
     ),
     apiCalls: z.object({ calls: z.record(z.string(), counts), errors: z.record(z.string(), counts) }),
+    /**
+     * Which GitLab API served each kind of fact (`gitlab.api`): projects per capability served by GraphQL
+     * and by REST, the GraphQL requests and the highest complexity one reached, and why REST served what
+     * it did. Absent with `gitlab.api: rest`.
+     */
+    gitlabApi: z
+      .object({
+        mode: z.enum(['auto', 'rest', 'graphql']),
+        graphqlRequests: z.number().int(),
+        maxComplexity: z.number().int(),
+        served: z.record(z.string(), z.object({ graphql: z.number().int(), rest: z.number().int() })),
+        fallbacks: z.record(z.string(), z.string()),
+      })
+      .optional(),
     /** GitLab environments reported beside the stacks (`notify.ghostEnvironments`). */
     gitlabEnvironments: z
       .object({
@@ -385,6 +399,16 @@ export function buildReport(
         : {}),
     })),
     apiCalls,
+    ...(run.gitlabApi
+      ? {
+          gitlabApi: {
+            ...run.gitlabApi,
+            fallbacks: Object.fromEntries(
+              Object.entries(run.gitlabApi.fallbacks).map(([k, v]) => [k, scrub(v)]),
+            ),
+          },
+        }
+      : {}),
     ...(trend ? { trend } : {}),
     ...(run.leftovers
       ? {

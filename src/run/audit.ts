@@ -18,6 +18,7 @@ import type { Policy } from '../core/policy.js';
 import type {
   EnvironmentFindings,
   EnvironmentRecord,
+  GitLabApiReport,
   RunError,
   RunResult,
   UnmanagedStack,
@@ -25,7 +26,8 @@ import type {
 import { UsageError } from '../errors/errors.js';
 import { collectGitLab, type GitLabCollection, type OwnedStack } from '../gitlab/collector.js';
 import { findEnvironmentFindings } from '../gitlab/ghosts.js';
-import type { GitLabReader } from '../gitlab/ports.js';
+import { GraphqlReads } from '../gitlab/graphql-reads.js';
+import type { GitLabGraphql, GitLabReader } from '../gitlab/ports.js';
 import type { Logger } from '../log/logger.js';
 import type { ApiStats } from '../util/api-stats.js';
 import { type Judged, judge, type RunMemory } from './judge.js';
@@ -34,6 +36,8 @@ import { type Judged, judge, type RunMemory } from './judge.js';
 export interface RunDeps extends RunMemory {
   aws: AwsReader;
   gitlab: GitLabReader;
+  /** GitLab's GraphQL API (absent with a CI job token, which cannot use it). */
+  graphql?: GitLabGraphql;
   logger: Logger;
   stats: ApiStats;
   /** The run's clock: read once, so classification and plan share one `now`. */
@@ -159,15 +163,50 @@ async function collectPerStack(
   return { evidence, errors, projects: new Map<string, ProjectFacts | null>() };
 }
 
-/** Step 3 (GitLab evidence): per project by default, per stack for the benchmark's baseline. */
-function collectEvidence(owned: OwnedStack[], config: Config, deps: RunDeps): Promise<GitLabCollection> {
-  return config.gitlab.fetchStrategy === 'per-stack'
-    ? collectPerStack(owned, deps, config.gitlab.concurrency)
-    : collectGitLab(owned, deps.gitlab, {
-        projectConcurrency: config.gitlab.concurrency,
-        logger: deps.logger,
-        onProject: (done, total) => deps.progress?.({ phase: 'gitlab', done, total }),
+/**
+ * Step 3 (GitLab evidence): per project by default, per stack for the benchmark's baseline; GraphQL
+ * batches what it can unless `gitlab.api` is `rest`.
+ */
+async function collectEvidence(
+  owned: OwnedStack[],
+  config: Config,
+  deps: RunDeps,
+): Promise<GitLabCollection & { gitlabApi?: GitLabApiReport }> {
+  if (config.gitlab.fetchStrategy === 'per-stack')
+    return collectPerStack(owned, deps, config.gitlab.concurrency);
+  const mode = config.gitlab.api;
+  // One GraphqlReads per run: its usage is this run's (a daemon runs many).
+  const graphql = mode !== 'rest' && deps.graphql ? new GraphqlReads(deps.graphql) : undefined;
+  const collected = await collectGitLab(owned, deps.gitlab, {
+    projectConcurrency: config.gitlab.concurrency,
+    logger: deps.logger,
+    onProject: (done, total) => deps.progress?.({ phase: 'gitlab', done, total }),
+    graphql,
+  });
+  if (mode === 'rest') return collected;
+  const served = collected.api;
+  const gitlabApi: GitLabApiReport = {
+    mode,
+    graphqlRequests: graphql?.usage.requests ?? 0,
+    maxComplexity: graphql?.usage.maxComplexity ?? 0,
+    served: served?.served ?? {},
+    fallbacks: {
+      ...(graphql ? {} : { all: 'no GraphQL with a CI job token: REST read everything' }),
+      ...served?.fallbacks,
+    },
+  };
+  // `graphql` asked for GraphQL: what the instance could not serve through it is said as an error.
+  if (mode === 'graphql')
+    for (const [capability, reason] of Object.entries(graphql?.usage.unsupported ?? {}))
+      collected.errors.push({
+        scope: `gitlab:graphql ${capability}`,
+        code: 'GRAPHQL_UNSUPPORTED',
+        message: `${reason}; REST read it instead`,
+        service: 'gitlab',
+        operation: 'POST /api/graphql',
+        effect: 'less-reported',
       });
+  return { ...collected, gitlabApi };
 }
 
 /** Step 4 (classify → plan): pure, one `now`; brakes judge the whole run, not a one-stack explain. */
@@ -343,6 +382,7 @@ export async function audit(config: Config, deps: RunDeps, options: AuditOptions
   return {
     ...(environmentFindings ? { environmentFindings } : {}),
     ...(cost ? { costs: cost.costs } : {}),
+    ...(gitlab.gitlabApi ? { gitlabApi: gitlab.gitlabApi } : {}),
     runId: options.runId,
     generatedAt: new Date(now).toISOString(),
     now,

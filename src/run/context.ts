@@ -9,7 +9,8 @@ import { loadConfig } from '../config/load.js';
 import type { Config } from '../config/schema.js';
 import { UsageError } from '../errors/errors.js';
 import type { ExecutorDeps } from '../executor/executor.js';
-import { createGitLabApi, type GitLabClientOptions } from '../gitlab/api.js';
+import { createGitLabApi, createGitLabGraphql, type GitLabClientOptions } from '../gitlab/api.js';
+import { createGitLabRequestHandler } from '../gitlab/http.js';
 import type { GitLabProbes } from '../gitlab/ports.js';
 import { createGitLabProbes } from '../gitlab/probes.js';
 import { createGitLabReader } from '../gitlab/reader.js';
@@ -133,8 +134,14 @@ export async function buildContext(
     // On a terminal the retries are summarised per host at the end, not logged one by one.
     retryLogLevel: tty ? 'debug' : 'warn',
   };
-  // One GitLab client for reads and writes: one pacer, one view of the rate budget.
-  const gitlabApi = createGitLabApi(gitlabOptions);
+  // One GitLab request handler for REST reads, writes and GraphQL: one pacer, one view of the rate budget.
+  const handler = createGitLabRequestHandler(gitlabOptions);
+  const gitlabApi = createGitLabApi(gitlabOptions, handler);
+  const graphql = createGitLabGraphql(gitlabOptions, handler);
+  if (config.gitlab.api === 'graphql' && graphql === null && requireToken)
+    throw new UsageError(
+      'gitlab.api is graphql, but a CI job token cannot use GitLab GraphQL: set GITLAB_TOKEN, or use gitlab.api auto',
+    );
   const clients = new AwsClients({
     stats,
     logger,
@@ -147,6 +154,7 @@ export async function buildContext(
   const deps: RunDeps = {
     aws: createAwsReader(clients),
     gitlab: createGitLabReader(gitlabApi),
+    ...(graphql ? { graphql } : {}),
     logger,
     stats,
     now: () => Date.now(),

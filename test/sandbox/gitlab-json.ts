@@ -28,6 +28,32 @@ export function projectJson(p: SandboxProject, baseUrl: string): Record<string, 
   };
 }
 
+/**
+ * Whether GitLab calls a branch protected: marked so, or matched by a rule (GitLab's `RefMatcher`: a
+ * rule without `*` is an exact name; each `*` matches any run of characters, anchored, case-sensitive).
+ * The sandbox's own matcher, kept apart from the product's so they cannot share a mistake.
+ */
+export function isProtected(p: SandboxProject, name: string): boolean {
+  if (p.branches.get(name)?.protected) return true;
+  return p.protectedBranchRules.some((rule) => {
+    if (!rule.includes('*')) return rule === name;
+    const parts = rule.split('*');
+    // Greedy-free matching by pieces: the first piece a prefix, the last a suffix, the rest in order.
+    const first = parts[0] ?? '';
+    const last = parts.at(-1) ?? '';
+    if (!name.startsWith(first) || name.length < first.length + last.length || !name.endsWith(last))
+      return false;
+    let at = first.length;
+    const end = name.length - last.length;
+    for (const mid of parts.slice(1, -1)) {
+      const i = name.indexOf(mid, at);
+      if (i < 0 || i + mid.length > end) return false;
+      at = i + mid.length;
+    }
+    return true;
+  });
+}
+
 export function branchJson(
   p: SandboxProject,
   name: string,
@@ -40,7 +66,7 @@ export function branchJson(
   return {
     name,
     merged: b?.merged ?? false,
-    protected: b?.protected ?? false,
+    protected: isProtected(p, name),
     default: name === p.defaultBranch,
     developers_can_push: false,
     developers_can_merge: false,

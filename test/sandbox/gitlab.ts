@@ -9,6 +9,7 @@ import {
   paginate,
   rateLimit,
 } from './gitlab-answers.js';
+import { GitLabGraphqlSandbox } from './gitlab-graphql.js';
 import { branchJson, envJson, mrJson, projectJson } from './gitlab-json.js';
 import type { SandboxProject, World } from './world.js';
 
@@ -18,10 +19,14 @@ import type { SandboxProject, World } from './world.js';
  */
 
 export class GitLabSandbox {
+  private readonly graphql: GitLabGraphqlSandbox;
+
   constructor(
     private readonly world: World,
     private readonly baseUrl: () => string,
-  ) {}
+  ) {
+    this.graphql = new GitLabGraphqlSandbox(world);
+  }
 
   async handle(req: IncomingMessage, res: ServerResponse, raw: Buffer): Promise<void> {
     const w = this.world;
@@ -52,7 +57,8 @@ export class GitLabSandbox {
     ]);
     const operation = `${method} /${segments.map((s, i) => (i > 0 && collections.has(segments[i - 1] as string) ? ':id' : s)).join('/')}`;
     try {
-      if (!url.pathname.startsWith('/api/v4/')) throw notFound();
+      const graphql = url.pathname === '/api/graphql' && method === 'POST';
+      if (!url.pathname.startsWith('/api/v4/') && !graphql) throw notFound();
       const token = (req.headers['private-token'] ??
         req.headers['job-token'] ??
         (req.headers.authorization ?? '').replace(/^Bearer\s+/i, '')) as string;
@@ -68,7 +74,8 @@ export class GitLabSandbox {
       }
       rateLimit(this.world, token, res);
       const scopes = w.scenario.gitlab.tokenScopes[token] ?? ['api'];
-      if (method !== 'GET' && method !== 'HEAD' && !scopes.includes('api')) {
+      // A GraphQL query reads (its scopes are checked there); mutations are not served.
+      if (method !== 'GET' && method !== 'HEAD' && !graphql && !scopes.includes('api')) {
         throw new HttpError(403, {
           error: 'insufficient_scope',
           error_description: 'The request requires higher privileges than provided by the access token.',
@@ -102,13 +109,15 @@ export class GitLabSandbox {
       }
       if (typeof body.title === 'string' && Array.from(body.title).length > 255)
         throw new HttpError(400, { message: { title: ['is too long (maximum is 255 characters)'] } });
-      const out = this.route({ method, url, segments, body, token, res });
+      const out = graphql
+        ? await this.graphql.handle(body, token)
+        : this.route({ method, url, segments, body, token, res });
       if (w.fault('gitlab', path, ['hold'], 'after', method)) await w.hold(`${method} ${path} (answer)`);
       if (out === undefined) {
         status = 204;
         res.writeHead(204).end();
       } else {
-        status = method === 'POST' ? 201 : 200;
+        status = method === 'POST' && !graphql ? 201 : 200;
         if (method === 'POST' && segments.at(-1) === 'stop') status = 200;
         const broken = w.fault('gitlab', path, ['malformed'], undefined, method);
         if (broken) {

@@ -173,6 +173,11 @@ const projectSchema = z.object({
   archived: z.boolean().default(false),
   /** false: the token cannot see it (answers 404 like a missing project). */
   visible: z.boolean().default(true),
+  /**
+   * Protected branch rules by name or wildcard pattern (`release/*`), as GitLab matches them: REST's
+   * `protected` flag and GraphQL's `branchRules` both follow them (besides `protected: true` branches).
+   */
+  protectedBranchRules: z.array(z.string()).default([]),
   branches: z.array(branchSchema).default([]),
   /** Extra branches synthesised by name (`<prefix>00001`…), for large listings. */
   syntheticBranches: z
@@ -256,15 +261,33 @@ export const scenarioSchema = z.object({
       /** Requests someone else already made with the token in its first window (a shared budget). */
       budgetUsedByOthers: z.number().int().default(0),
       projects: z.array(projectSchema).default([]),
+      /** The token's role in every project: a developer cannot read protected branch rules. */
+      tokenRoles: z.record(z.string(), z.enum(['developer', 'maintainer'])).default({}),
+      /** GitLab's GraphQL API (`POST /api/graphql`, `gitlab-graphql.ts`). */
+      graphql: z
+        .object({
+          /** false: no GraphQL (the endpoint answers 404), as behind a proxy that passes REST only. */
+          enabled: z.boolean().default(true),
+          /**
+           * What an older GitLab lacks: `Type.field` (a field) or `Type.field(argument)` (an argument), e.g.
+           * `Repository.branchNames`, `Query.projects(fullPaths)`.
+           */
+          without: z.array(z.string()).default([]),
+          /**
+           * Resolver errors (HTTP 200, `errors` and `null`): on `Type.field`, for the listed projects or
+           * all. `Timeout on Project.mergeRequests` as the 30 s timeout says it.
+           */
+          fieldErrors: z
+            .array(
+              z.object({ field: z.string(), message: z.string(), projects: z.array(z.number()).optional() }),
+            )
+            .default([]),
+          /** Multiplies the complexity GitLab computes (an instance that prices higher than planned). */
+          complexityFactor: z.number().default(1),
+        })
+        .prefault({}),
     })
-    .default({
-      tokens: ['glpat-sandbox-token'],
-      tokenScopes: {},
-      requestsPerMinute: 0,
-      rateLimitWindowSeconds: 60,
-      budgetUsedByOthers: 0,
-      projects: [],
-    }),
+    .prefault({}),
   latency: z
     .object({ aws: z.number().default(0), gitlab: z.number().default(0) })
     .default({ aws: 0, gitlab: 0 }),

@@ -69,6 +69,7 @@ export function gitlabProject(
     defaultBranch: p.defaultBranch,
     archived: p.archived,
     visible: p.visible,
+    protectedBranchRules: p.protectedBranchRules,
     createdAt: t('-365d'),
     branches,
     branchNames: [...names].sort(),

@@ -82,6 +82,8 @@ export interface SandboxProject {
   visible: boolean;
   createdAt: string;
   branches: Map<string, { name: string; protected: boolean; committedAt: string; merged: boolean }>;
+  /** Protected branch rules (names or `*` patterns) beyond the branches marked protected. */
+  protectedBranchRules: string[];
   /** Sorted branch names (explicit + synthetic). */
   branchNames: string[];
   mergeRequests: SandboxMergeRequest[];

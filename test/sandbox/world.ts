@@ -46,6 +46,8 @@ export class World {
   private seq = 0;
   private nextId = 1000;
   readonly rateWindows = new Map<string, { windowStart: number; count: number }>();
+  /** The complexity of every GraphQL request served, as GitLab computed it (the bench prints the highest). */
+  readonly graphqlComplexities: number[] = [];
   readonly cfnBuckets = new Map<string, { second: number; count: number }>();
   /** S3 buckets, ECR repositories and log groups: of stacks, and loose ones. */
   readonly storage = new Storage();

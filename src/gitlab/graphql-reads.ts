@@ -1,0 +1,478 @@
+import { z } from 'zod';
+import type { EnvironmentFacts, EvidenceError, MergeRequestFacts, ProjectFacts } from '../core/model.js';
+import { redactProcessSecrets as scrub } from '../util/redact.js';
+import type { Batch, MergeRequestNeed, ProjectItem, ProjectKey } from './graphql-planner.js';
+import {
+  planBranchNames,
+  planCommitDates,
+  planEnvironments,
+  planMergeRequests,
+  planProjects,
+} from './graphql-planner.js';
+import type { GitLabGraphql } from './ports.js';
+import { statusOf, toEvidenceError } from './reader.js';
+
+/**
+ * Runs the planner's batches against GitLab's GraphQL API and reads the answers back per item. GraphQL
+ * answers HTTP 200 with `errors` and `null`s for timeouts, complexity overruns, call-count limits and
+ * authorization: an item on an errored path fails (its stacks become `unknown`), and when an error cannot
+ * be pinned to an item, every item of its batch fails. An instance that lacks a field or an argument
+ * (an older GitLab), or has GraphQL disabled, makes the capability `unsupported`: the caller reads it from
+ * REST instead. No introspection: recent GitLab versions restrict it; the real query is the probe.
+ */
+
+/** The kinds of fact GraphQL can serve, each falling back to REST on its own. */
+export const CAPABILITIES = ['projects', 'mergeRequests', 'branches', 'commitDates', 'environments'] as const;
+export type Capability = (typeof CAPABILITIES)[number];
+
+/** One item's answer. */
+export type Answer<T> =
+  | { kind: 'ok'; value: T }
+  /** The answer lacks it (a project not visible, renamed, or gone: only REST can tell which). */
+  | { kind: 'missing' }
+  | { kind: 'error'; error: EvidenceError };
+
+/** What GraphQL served in a run, for the report (`gitlabApi`). */
+export interface GraphqlUsage {
+  /** POSTs to /api/graphql. */
+  requests: number;
+  /** The highest complexity any request reached, as planned (GitLab's rules). */
+  maxComplexity: number;
+  /** Capabilities GraphQL could not serve this run, and why (REST served them). */
+  unsupported: Partial<Record<Capability, string>>;
+}
+
+/** A project as a GraphQL resolution reads it. */
+export interface GraphqlProject {
+  facts: ProjectFacts;
+  /**
+   * The names (patterns) of the project's protected branch rules, when the token may read them all
+   * (Maintainer or above: `userPermissions.adminProject`, one page); `null` otherwise.
+   */
+  protectedRules: string[] | null;
+}
+
+/** A capability GraphQL cannot serve on this instance. */
+export class Unsupported extends Error {
+  constructor(readonly reason: string) {
+    super(reason);
+  }
+}
+
+const errorSchema = z.object({
+  message: z.string(),
+  path: z.array(z.union([z.string(), z.number()])).nullish(),
+});
+const answerSchema = z.object({
+  data: z.record(z.string(), z.unknown()).nullish(),
+  errors: z.array(errorSchema).nullish(),
+});
+type GraphqlError = z.output<typeof errorSchema>;
+
+/** Messages GitLab (graphql-ruby) gives for a schema that lacks what the query asks. */
+const UNSUPPORTED = [
+  /Field '[^']+' doesn't exist on type '[^']+'/,
+  /Field '[^']+' doesn't accept argument '[^']+'/,
+  /Argument '[^']+' on Field '[^']+' has an invalid value/,
+  /[Vv]ariable \$\w+ is declared by \w+ but not used/,
+  /No such type \w+/,
+  /Type '[^']+' is not defined/,
+];
+const COMPLEXITY = /Query has complexity of (\d+), which exceeds max complexity of (\d+)/;
+
+const gidNumber = (gid: unknown): number | undefined => {
+  const m = typeof gid === 'string' ? /\/(\d+)$/.exec(gid) : null;
+  return m ? Number(m[1]) : undefined;
+};
+
+const isoDate = z.string().refine((s) => !Number.isNaN(Date.parse(s)), { error: 'expected an ISO date' });
+const projectNode = z.object({
+  id: z.string(),
+  fullPath: z.string(),
+  archived: z.boolean(),
+  repository: z.object({ rootRef: z.string().nullish() }).nullish(),
+  userPermissions: z.object({ adminProject: z.boolean() }).nullish(),
+  branchRules: z
+    .object({
+      nodes: z.array(z.object({ name: z.string(), isProtected: z.boolean() })),
+      pageInfo: z.object({ hasNextPage: z.boolean() }),
+    })
+    .nullish(),
+});
+const mergeRequestNode = z.object({
+  iid: z.string(),
+  state: z.enum(['opened', 'closed', 'merged', 'locked']),
+  sourceBranch: z.string(),
+  createdAt: isoDate.nullish(),
+  updatedAt: isoDate.nullish(),
+  mergedAt: isoDate.nullish(),
+  closedAt: isoDate.nullish(),
+  webUrl: z.string().nullish(),
+  author: z.object({ username: z.string() }).nullish(),
+  labels: z
+    .object({
+      nodes: z.array(z.object({ title: z.string() })),
+      pageInfo: z.object({ hasNextPage: z.boolean() }),
+    })
+    .nullish(),
+});
+const pageOf = <T extends z.ZodType>(node: T) =>
+  z.object({ nodes: z.array(node.nullable()), pageInfo: z.object({ hasNextPage: z.boolean() }) });
+const environmentNode = z.object({
+  id: z.string(),
+  name: z.string(),
+  slug: z.string().nullish(),
+  state: z.string(),
+  tier: z.string().nullish(),
+  updatedAt: isoDate.nullish(),
+});
+
+const malformed = (message: string): EvidenceError => ({
+  code: 'MALFORMED_RESPONSE',
+  message,
+  operation: 'POST /api/graphql',
+});
+
+/** The GraphQL side of a run's GitLab reads. */
+export class GraphqlReads {
+  readonly usage: GraphqlUsage = { requests: 0, maxComplexity: 0, unsupported: {} };
+
+  constructor(private readonly api: GitLabGraphql) {}
+
+  /** Whether the capability is still worth asking GraphQL for in this run. */
+  serves(capability: Capability): boolean {
+    return this.usage.unsupported[capability] === undefined;
+  }
+
+  /**
+   * Sends one batch. Resolves with the data and the errors pinned to paths; throws `Unsupported` when
+   * the instance cannot answer this kind of query, and an evidence error when nothing came back.
+   */
+  private async send<T>(
+    b: Batch<T>,
+    capability: Capability,
+  ): Promise<{ data: Record<string, unknown>; errors: GraphqlError[] }> {
+    this.usage.requests++;
+    this.usage.maxComplexity = Math.max(this.usage.maxComplexity, b.complexity);
+    let raw: unknown;
+    try {
+      raw = await this.api.query(b.text, b.variables);
+    } catch (error) {
+      // No GraphQL endpoint (disabled, or a proxy that only passes REST): REST serves everything.
+      if (statusOf(error) === 404) throw this.unsupported(capability, 'GraphQL is not available (HTTP 404)');
+      throw new BatchFailed(toEvidenceError(error));
+    }
+    const parsed = answerSchema.safeParse(raw);
+    if (!parsed.success) throw new BatchFailed(malformed('the GraphQL answer is not a GraphQL response'));
+    const errors = parsed.data.errors ?? [];
+    const general = errors.filter((e) => !e.path?.length);
+    for (const e of general) {
+      if (UNSUPPORTED.some((re) => re.test(e.message)))
+        throw this.unsupported(capability, `GitLab does not support the query: ${scrub(e.message)}`);
+    }
+    const overrun = general.map((e) => COMPLEXITY.exec(e.message)).find((m) => m !== null);
+    if (overrun) throw new ComplexityOverrun(Number(overrun[1]), Number(overrun[2]));
+    if (!parsed.data.data || general.length > 0) {
+      throw new BatchFailed({
+        code: 'GRAPHQL_ERROR',
+        message: scrub(general[0]?.message ?? 'GraphQL answered without data'),
+        operation: 'POST /api/graphql',
+      });
+    }
+    return { data: parsed.data.data, errors };
+  }
+
+  private unsupported(capability: Capability, reason: string): Unsupported {
+    // Disabled GraphQL is not one capability's problem: every capability goes to REST.
+    const all = reason.includes('not available');
+    for (const c of all ? CAPABILITIES : [capability]) this.usage.unsupported[c] ??= reason;
+    return new Unsupported(reason);
+  }
+
+  /**
+   * Runs every batch of a plan; a batch GitLab priced above its limit is planned again, once, under a
+   * budget scaled down by how far it was over. Each item ends with an answer.
+   */
+  private async runAll<T>(
+    plan: (budget?: number) => Batch<T>[],
+    capability: Capability,
+    read: (
+      b: Batch<T>,
+      data: Record<string, unknown>,
+      errors: GraphqlError[],
+      out: Map<T, Answer<unknown>>,
+    ) => void,
+    items: T[],
+    failAll: (out: Map<T, Answer<unknown>>, items: T[], error: EvidenceError) => void,
+  ): Promise<Map<T, Answer<unknown>>> {
+    const out = new Map<T, Answer<unknown>>();
+    const one = async (b: Batch<T>, retried: boolean, budget: number): Promise<void> => {
+      try {
+        const { data, errors } = await this.send(b, capability);
+        read(b, data, errors, out);
+      } catch (error) {
+        if (error instanceof Unsupported) throw error;
+        if (error instanceof ComplexityOverrun && !retried && b.items.length > 1) {
+          const smaller = Math.floor((budget * error.limit) / error.score) - 1;
+          const again = plan(smaller).filter((x) => x.items.some((i) => b.items.includes(i)));
+          for (const x of again)
+            await one({ ...x, items: x.items.filter((i) => b.items.includes(i)) }, true, smaller);
+          return;
+        }
+        const e =
+          error instanceof ComplexityOverrun
+            ? { code: 'GRAPHQL_COMPLEXITY', message: error.message, operation: 'POST /api/graphql' }
+            : error instanceof BatchFailed
+              ? error.evidence
+              : toEvidenceError(error);
+        failAll(out, b.items, e);
+      }
+    };
+    await Promise.all(plan().map((b) => one(b, false, 250)));
+    for (const i of items) if (!out.has(i)) out.set(i, { kind: 'missing' });
+    return out;
+  }
+
+  /** Resolves project keys (ids and paths) to projects; a key the answer lacks is `missing`. */
+  async projects(keys: ProjectKey[]): Promise<Map<ProjectKey, Answer<GraphqlProject>>> {
+    const byId = new Map<number, ProjectKey>();
+    const byPath = new Map<string, ProjectKey>();
+    for (const k of keys) {
+      if ('id' in k) byId.set(k.id, k);
+      else byPath.set(k.path.toLowerCase(), k);
+    }
+    const out = await this.runAll(
+      (budget) => planProjects(keys, budget),
+      'projects',
+      (b, data, errors, answers) => {
+        const conn = pageOf(projectNode).safeParse((data as { projects?: unknown }).projects);
+        if (!conn.success) return failEach(answers, b.items, malformed('projects: unexpected shape'));
+        conn.data.nodes.forEach((node, i) => {
+          if (!node) return;
+          const id = gidNumber(node.id);
+          if (id === undefined) return;
+          const key = 'id' in (b.items[0] ?? {}) ? byId.get(id) : byPath.get(node.fullPath.toLowerCase());
+          if (!key || !b.items.includes(key)) return;
+          const failed = errors.find((e) => e.path?.[0] === 'projects' && e.path[2] === i);
+          if (failed) {
+            answers.set(key, { kind: 'error', error: fieldError(failed) });
+            return;
+          }
+          const facts: ProjectFacts = { id, path: node.fullPath, archived: node.archived };
+          if (node.repository?.rootRef) facts.defaultBranch = node.repository.rootRef;
+          const rules =
+            node.userPermissions?.adminProject === true &&
+            node.branchRules &&
+            !node.branchRules.pageInfo.hasNextPage
+              ? node.branchRules.nodes.filter((r) => r.isProtected).map((r) => r.name)
+              : null;
+          answers.set(key, { kind: 'ok', value: { facts, protectedRules: rules } });
+        });
+        // Errors that cannot be pinned to one project fail every project of the batch still open.
+        if (errors.some((e) => e.path?.[0] === 'projects' && typeof e.path[2] !== 'number'))
+          failEach(answers, b.items, fieldError(errors[0] as GraphqlError), true);
+      },
+      keys,
+      failEach,
+    );
+    return out as Map<ProjectKey, Answer<GraphqlProject>>;
+  }
+
+  /**
+   * Merge requests per project. For a project asked by refs, every MR whose source branch is one of its
+   * refs; otherwise all of them. A project with more than one page (or an MR with more than a page of
+   * labels) is `missing`: REST reads it whole.
+   */
+  async mergeRequests(
+    needs: MergeRequestNeed[],
+  ): Promise<Map<MergeRequestNeed, Answer<MergeRequestFacts[]>>> {
+    const out = await this.runAll(
+      (budget) => planMergeRequests(needs, budget),
+      'mergeRequests',
+      (b, data, errors, answers) => {
+        const conn = pageOf(
+          z.object({ id: z.string(), mergeRequests: pageOf(mergeRequestNode).nullish() }),
+        ).safeParse((data as { projects?: unknown }).projects);
+        if (!conn.success) return failEach(answers, b.items, malformed('merge requests: unexpected shape'));
+        conn.data.nodes.forEach((node, i) => {
+          const need = node ? b.items.find((n) => n.projectId === gidNumber(node.id)) : undefined;
+          if (!node || !need) return;
+          const failed = errors.find((e) => e.path?.[0] === 'projects' && e.path[2] === i);
+          if (failed || !node.mergeRequests) {
+            answers.set(need, {
+              kind: 'error',
+              error: failed ? fieldError(failed) : malformed('merge requests: null'),
+            });
+            return;
+          }
+          const mrs = node.mergeRequests;
+          if (mrs.pageInfo.hasNextPage || mrs.nodes.some((m) => !m || m.labels?.pageInfo.hasNextPage)) return;
+          const wanted = need.refs ? new Set(need.refs) : undefined;
+          answers.set(need, {
+            kind: 'ok',
+            value: mrs.nodes
+              .filter((m): m is z.output<typeof mergeRequestNode> => m !== null)
+              .filter((m) => !wanted || wanted.has(m.sourceBranch))
+              .map(toMergeRequest),
+          });
+        });
+        if (errors.some((e) => e.path?.[0] === 'projects' && typeof e.path[2] !== 'number'))
+          failEach(answers, b.items, fieldError(errors[0] as GraphqlError), true);
+      },
+      needs,
+      failEach,
+    );
+    return out as Map<MergeRequestNeed, Answer<MergeRequestFacts[]>>;
+  }
+
+  /** Every branch name of each project. */
+  async branchNames(projectIds: number[]): Promise<Map<number, Answer<string[]>>> {
+    const out = await this.runAll(
+      (budget) => planBranchNames(projectIds, budget),
+      'branches',
+      (b, data, errors, answers) => {
+        const conn = pageOf(
+          z.object({
+            id: z.string(),
+            repository: z.object({ branchNames: z.array(z.string()).nullish() }).nullish(),
+          }),
+        ).safeParse((data as { projects?: unknown }).projects);
+        if (!conn.success) return failEach(answers, b.items, malformed('branch names: unexpected shape'));
+        conn.data.nodes.forEach((node, i) => {
+          const id = gidNumber(node?.id);
+          if (!node || id === undefined || !b.items.includes(id)) return;
+          const failed = errors.find((e) => e.path?.[0] === 'projects' && e.path[2] === i);
+          const names = node.repository?.branchNames;
+          if (failed || !names) {
+            answers.set(id, {
+              kind: 'error',
+              error: failed ? fieldError(failed) : malformed('branch names: null'),
+            });
+            return;
+          }
+          answers.set(id, { kind: 'ok', value: names });
+        });
+        if (errors.some((e) => e.path?.[0] === 'projects' && typeof e.path[2] !== 'number'))
+          failEach(answers, b.items, fieldError(errors[0] as GraphqlError), true);
+      },
+      projectIds,
+      failEach,
+    );
+    return out as Map<number, Answer<string[]>>;
+  }
+
+  /** The last commit date of each (project, ref); a ref whose tree is gone fails (it was just listed). */
+  async commitDates(items: ProjectItem[]): Promise<Map<ProjectItem, Answer<string>>> {
+    const out = await this.runAll(
+      (budget) => planCommitDates(items, budget),
+      'commitDates',
+      (b, data, errors, answers) =>
+        readAliased(b, data, errors, answers, (value) => {
+          const v = value as { tree?: { lastCommit?: { committedDate?: unknown } | null } | null } | null;
+          const date = v?.tree?.lastCommit?.committedDate;
+          return typeof date === 'string' && !Number.isNaN(Date.parse(date))
+            ? { kind: 'ok', value: date }
+            : {
+                kind: 'error',
+                error: { code: 'BRANCH_CHANGED', message: 'the branch has no tree or last commit now' },
+              };
+        }),
+      items,
+      failEach,
+    );
+    return out as Map<ProjectItem, Answer<string>>;
+  }
+
+  /** Environments by name; `null` where the project has none of that name. */
+  async environments(items: ProjectItem[]): Promise<Map<ProjectItem, Answer<EnvironmentFacts | null>>> {
+    const out = await this.runAll(
+      (budget) => planEnvironments(items, budget),
+      'environments',
+      (b, data, errors, answers) =>
+        readAliased(b, data, errors, answers, (value) => {
+          if (value === null) return { kind: 'ok', value: null };
+          const e = environmentNode.safeParse(value);
+          const id = e.success ? gidNumber(e.data.id) : undefined;
+          if (!e.success || id === undefined)
+            return { kind: 'error', error: malformed('environment: unexpected shape') };
+          const env: EnvironmentFacts = { id, name: e.data.name, state: e.data.state };
+          if (e.data.slug) env.slug = e.data.slug;
+          // GraphQL's DeploymentTier enum is upper case; REST's tier (and the policy's) lower case.
+          if (e.data.tier) env.tier = e.data.tier.toLowerCase();
+          if (e.data.updatedAt) {
+            // As the REST list: `updated_at` moves with every deployment, so it stands in for it.
+            env.lastDeployedAt = e.data.updatedAt;
+            env.updatedAt = e.data.updatedAt;
+          }
+          return { kind: 'ok', value: env };
+        }),
+      items,
+      failEach,
+    );
+    return out as Map<ProjectItem, Answer<EnvironmentFacts | null>>;
+  }
+}
+
+/** A batch that got no usable answer at all: every item in it fails with this evidence error. */
+class BatchFailed extends Error {
+  constructor(readonly evidence: EvidenceError) {
+    super(evidence.message);
+  }
+}
+
+/** GitLab priced a query above its limit (it says by how much): the batch is planned again. */
+class ComplexityOverrun extends Error {
+  constructor(
+    readonly score: number,
+    readonly limit: number,
+  ) {
+    super(`Query has complexity of ${score}, which exceeds max complexity of ${limit}`);
+  }
+}
+
+function fieldError(e: GraphqlError): EvidenceError {
+  const timeout = /^Timeout on /.test(e.message);
+  return {
+    code: timeout ? 'TIMEOUT' : 'GRAPHQL_ERROR',
+    message: scrub(e.message),
+    operation: 'POST /api/graphql',
+  };
+}
+
+/** Fails the items without an answer yet (`force`: every item, answered or not). */
+function failEach<T>(out: Map<T, Answer<unknown>>, items: T[], error: EvidenceError, force = false): void {
+  for (const i of items) if (force || !out.has(i)) out.set(i, { kind: 'error', error });
+}
+
+/** Reads an aliased batch: `data.p0.k3` is item 3's answer; an error under `p0` fails its items. */
+function readAliased<T>(
+  b: Batch<T>,
+  data: Record<string, unknown>,
+  errors: GraphqlError[],
+  out: Map<T, Answer<unknown>>,
+  read: (value: unknown) => Answer<unknown>,
+): void {
+  (b.aliases ?? []).forEach(({ project, item }, i) => {
+    const it = b.items[i] as T;
+    const failed = errors.find((e) => e.path?.[0] === project && (e.path.length === 1 || e.path[1] === item));
+    const p = data[project] as Record<string, unknown> | null | undefined;
+    if (failed) out.set(it, { kind: 'error', error: fieldError(failed) });
+    // A project the token cannot see answers null: that is not evidence about its refs.
+    else if (p === null || p === undefined) out.set(it, { kind: 'missing' });
+    else out.set(it, read(p[item] ?? null));
+  });
+  const stray = errors.find((e) => !(b.aliases ?? []).some((a) => a.project === e.path?.[0]));
+  if (stray) failEach(out, b.items, fieldError(stray), true);
+}
+
+function toMergeRequest(m: z.output<typeof mergeRequestNode>): MergeRequestFacts {
+  const out: MergeRequestFacts = { iid: Number(m.iid), sourceBranch: m.sourceBranch, state: m.state };
+  if (m.createdAt) out.createdAt = m.createdAt;
+  if (m.updatedAt) out.updatedAt = m.updatedAt;
+  if (m.mergedAt) out.mergedAt = m.mergedAt;
+  if (m.closedAt) out.closedAt = m.closedAt;
+  if (m.author?.username) out.author = m.author.username;
+  if (m.webUrl) out.webUrl = m.webUrl;
+  if (m.labels) out.labels = m.labels.nodes.map((l) => l.title);
+  return out;
+}
