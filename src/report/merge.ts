@@ -85,6 +85,32 @@ export function mergeReports(given: Report[]): Report {
     ...mergedTrend(reports),
     ...mergedLeftovers(reports),
     ...mergedEnvironments(reports),
+    ...mergedGitLabApi(reports),
+  };
+}
+
+/**
+ * Which API served what, over every shard: requests and projects add up (each project is read by one
+ * shard), the highest complexity is the highest of any, and a fallback any shard made is said once.
+ */
+function mergedGitLabApi(reports: Report[]): Pick<Report, 'gitlabApi'> {
+  const parts = reports.flatMap((r) => (r.gitlabApi ? [r.gitlabApi] : []));
+  const first = parts[0];
+  if (!first) return {};
+  const served: NonNullable<Report['gitlabApi']>['served'] = {};
+  for (const p of parts)
+    for (const [c, n] of Object.entries(p.served)) {
+      const s = served[c] ?? { graphql: 0, rest: 0 };
+      served[c] = { graphql: s.graphql + n.graphql, rest: s.rest + n.rest };
+    }
+  return {
+    gitlabApi: {
+      mode: first.mode,
+      graphqlRequests: parts.reduce((n, p) => n + p.graphqlRequests, 0),
+      maxComplexity: Math.max(...parts.map((p) => p.maxComplexity)),
+      served,
+      fallbacks: Object.assign({}, ...parts.map((p) => p.fallbacks)),
+    },
   };
 }
 

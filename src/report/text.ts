@@ -134,6 +134,22 @@ export function renderTable(report: Report, options: { colour: boolean; now: num
     .map(([k, v]) => `${k} ${v}`)
     .join(', ');
   lines.push('', paint('dim', `API calls: ${calls || 'none'}`));
+  const api = report.gitlabApi;
+  if (api) {
+    // Which GitLab API served each kind of fact: projects served by GraphQL / by REST.
+    const served = Object.entries(api.served)
+      .filter(([, n]) => n.graphql + n.rest > 0)
+      .map(([c, n]) => `${c} ${n.graphql}/${n.rest}`)
+      .join(', ');
+    lines.push(
+      paint(
+        'dim',
+        `GitLab API (${api.mode}): ${api.graphqlRequests} GraphQL request(s), highest complexity ${api.maxComplexity}; projects by GraphQL/REST: ${served || 'none'}`,
+      ),
+    );
+    for (const [c, reason] of Object.entries(api.fallbacks))
+      lines.push(termSafe(paint('dim', `  REST for ${c}: ${reason}`)));
+  }
   return `${lines.join('\n')}\n`;
 }
 

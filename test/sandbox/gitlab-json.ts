@@ -36,6 +36,7 @@ export function projectJson(p: SandboxProject, baseUrl: string): Record<string, 
 export function isProtected(p: SandboxProject, name: string): boolean {
   if (p.branches.get(name)?.protected) return true;
   return p.protectedBranchRules.some((rule) => {
+    if (rule === '') return false;
     if (!rule.includes('*')) return rule === name;
     const parts = rule.split('*');
     // Greedy-free matching by pieces: the first piece a prefix, the last a suffix, the rest in order.
