@@ -30,6 +30,13 @@ export interface Batch<T> {
 
 const MAX = GITLAB_LIMITS.maxComplexity;
 
+/** A single item does not fit in one document under the budget: GraphQL cannot ask for it. */
+export class DoesNotFit extends Error {
+  constructor(readonly query: string) {
+    super(`a single item does not fit in one query (${query})`);
+  }
+}
+
 const gid = (type: string, id: number) => `gid://gitlab/${type}/${id}`;
 
 function batch<T>(query: Query, variables: Record<string, unknown>, items: T[]): Batch<T> {
@@ -55,8 +62,7 @@ function packConnection<T>(
       size--;
       b = build(items.slice(i, i + size));
     }
-    if (!withinLimits(b.query, budget))
-      throw new Error(`a single item does not fit in one query (${b.query.name})`);
+    if (!withinLimits(b.query, budget)) throw new DoesNotFit(b.query.name);
     out.push(b);
     i += size;
   }
@@ -288,7 +294,7 @@ function packAliased(
   while (start < items.length) {
     let end = start + 1;
     let b = build(items.slice(start, end));
-    if (!withinLimits(b.query, budget)) throw new Error(`a single item does not fit in one query (${name})`);
+    if (!withinLimits(b.query, budget)) throw new DoesNotFit(name);
     while (end < items.length) {
       const next = build(items.slice(start, end + 1));
       if (!withinLimits(next.query, budget)) break;

@@ -1,8 +1,13 @@
 import { z } from 'zod';
 import type { EnvironmentFacts, EvidenceError, MergeRequestFacts, ProjectFacts } from '../core/model.js';
 import { redactProcessSecrets as scrub } from '../util/redact.js';
-import type { Batch, MergeRequestNeed, ProjectItem, ProjectKey } from './graphql-planner.js';
+import { GITLAB_LIMITS } from './graphql-document.js';
 import {
+  type Batch,
+  DoesNotFit,
+  type MergeRequestNeed,
+  type ProjectItem,
+  type ProjectKey,
   planBranchNames,
   planCommitDates,
   planEnvironments,
@@ -182,6 +187,25 @@ export class GraphqlReads {
     return { data: parsed.data.data, errors };
   }
 
+  /** The planner's batches; an item that fits no document under the budget makes the capability REST's. */
+  private planned<T>(
+    plan: (items: T[], budget?: number) => Batch<T>[],
+    items: T[],
+    capability: Capability,
+    budget?: number,
+  ): Batch<T>[] {
+    try {
+      return plan(items, budget);
+    } catch (error) {
+      if (error instanceof DoesNotFit)
+        throw this.unsupported(
+          capability,
+          `a query for one item does not fit GitLab's limits (${error.query})`,
+        );
+      throw error;
+    }
+  }
+
   private unsupported(capability: Capability, reason: string): Unsupported {
     // Disabled GraphQL is not one capability's problem: every capability goes to REST.
     const all = reason.includes('not available');
@@ -194,7 +218,7 @@ export class GraphqlReads {
    * budget scaled down by how far it was over. Each item ends with an answer.
    */
   private async runAll<T>(
-    plan: (budget?: number) => Batch<T>[],
+    plan: (items: T[], budget?: number) => Batch<T>[],
     capability: Capability,
     read: (
       b: Batch<T>,
@@ -206,29 +230,31 @@ export class GraphqlReads {
     failAll: (out: Map<T, Answer<unknown>>, items: T[], error: EvidenceError) => void,
   ): Promise<Map<T, Answer<unknown>>> {
     const out = new Map<T, Answer<unknown>>();
-    const one = async (b: Batch<T>, retried: boolean, budget: number): Promise<void> => {
+    const one = async (b: Batch<T>, budget: number, replans: number): Promise<void> => {
       try {
         const { data, errors } = await this.send(b, capability);
         read(b, data, errors, out);
       } catch (error) {
         if (error instanceof Unsupported) throw error;
-        if (error instanceof ComplexityOverrun && !retried && b.items.length > 1) {
+        if (error instanceof ComplexityOverrun) {
+          // GitLab prices higher than we planned: plan the batch's items again under a budget scaled
+          // down by how far it was over. A single item it still refuses cannot be asked at all here.
+          if (b.items.length === 1 || replans >= 3)
+            throw this.unsupported(
+              capability,
+              `GitLab priced a query at ${error.score}, above its limit of ${error.limit}, even in small batches`,
+            );
           const smaller = Math.floor((budget * error.limit) / error.score) - 1;
-          const again = plan(smaller).filter((x) => x.items.some((i) => b.items.includes(i)));
-          for (const x of again)
-            await one({ ...x, items: x.items.filter((i) => b.items.includes(i)) }, true, smaller);
+          for (const x of this.planned(plan, b.items, capability, smaller))
+            await one(x, smaller, replans + 1);
           return;
         }
-        const e =
-          error instanceof ComplexityOverrun
-            ? { code: 'GRAPHQL_COMPLEXITY', message: error.message, operation: 'POST /api/graphql' }
-            : error instanceof BatchFailed
-              ? error.evidence
-              : toEvidenceError(error);
-        failAll(out, b.items, e);
+        failAll(out, b.items, error instanceof BatchFailed ? error.evidence : toEvidenceError(error));
       }
     };
-    await Promise.all(plan().map((b) => one(b, false, 250)));
+    await Promise.all(
+      this.planned(plan, items, capability).map((b) => one(b, GITLAB_LIMITS.maxComplexity, 0)),
+    );
     for (const i of items) if (!out.has(i)) out.set(i, { kind: 'missing' });
     return out;
   }
@@ -242,7 +268,7 @@ export class GraphqlReads {
       else byPath.set(k.path.toLowerCase(), k);
     }
     const out = await this.runAll(
-      (budget) => planProjects(keys, budget),
+      (its, budget) => planProjects(its, budget),
       'projects',
       (b, data, errors, answers) => {
         const conn = pageOf(projectNode).safeParse((data as { projects?: unknown }).projects);
@@ -287,7 +313,7 @@ export class GraphqlReads {
     needs: MergeRequestNeed[],
   ): Promise<Map<MergeRequestNeed, Answer<MergeRequestFacts[]>>> {
     const out = await this.runAll(
-      (budget) => planMergeRequests(needs, budget),
+      (its, budget) => planMergeRequests(its, budget),
       'mergeRequests',
       (b, data, errors, answers) => {
         const conn = pageOf(
@@ -328,7 +354,7 @@ export class GraphqlReads {
   /** Every branch name of each project. */
   async branchNames(projectIds: number[]): Promise<Map<number, Answer<string[]>>> {
     const out = await this.runAll(
-      (budget) => planBranchNames(projectIds, budget),
+      (its, budget) => planBranchNames(its, budget),
       'branches',
       (b, data, errors, answers) => {
         const conn = pageOf(
@@ -364,7 +390,7 @@ export class GraphqlReads {
   /** The last commit date of each (project, ref); a ref whose tree is gone fails (it was just listed). */
   async commitDates(items: ProjectItem[]): Promise<Map<ProjectItem, Answer<string>>> {
     const out = await this.runAll(
-      (budget) => planCommitDates(items, budget),
+      (its, budget) => planCommitDates(its, budget),
       'commitDates',
       (b, data, errors, answers) =>
         readAliased(b, data, errors, answers, (value) => {
@@ -386,7 +412,7 @@ export class GraphqlReads {
   /** Environments by name; `null` where the project has none of that name. */
   async environments(items: ProjectItem[]): Promise<Map<ProjectItem, Answer<EnvironmentFacts | null>>> {
     const out = await this.runAll(
-      (budget) => planEnvironments(items, budget),
+      (its, budget) => planEnvironments(its, budget),
       'environments',
       (b, data, errors, answers) =>
         readAliased(b, data, errors, answers, (value) => {

@@ -95,7 +95,7 @@ export async function demoWithReadOnlyToken(): Promise<{
  * The demo world with every feature that calls something switched on (cost, ghosts, dashboard, notices,
  * notes, S3 state, AssumeRole, failed-deletion handling with empty-and-retry, leftovers), and a stack
  * that fails on a full bucket and a full repository: the least-privilege test and the fault matrix run
- * it. `faults: false` drops the demo's scripted GitLab 500, so a clean run exits 0.
+ * it. `faults: false` drops the demo's scripted GitLab 500 (and its GraphQL twin), so a clean run exits 0.
  */
 export async function fullFeaturedWorld(options: { faults?: boolean } = {}): Promise<{
   scenario: Awaited<ReturnType<typeof demoWithReadOnlyToken>>['scenario'] & { faults?: unknown[] };
@@ -155,7 +155,11 @@ export async function fullFeaturedWorld(options: { faults?: boolean } = {}): Pro
   (region as unknown as { logGroups: unknown[] }).logGroups = [
     { name: '/aws/lambda/review-lp-failing', tags: lpTags },
   ];
-  if (options.faults === false) (scenario as { faults?: unknown[] }).faults = [];
+  if (options.faults === false) {
+    (scenario as { faults?: unknown[] }).faults = [];
+    // The same scripted failure through GraphQL (a resolver timeout on acme/infra's branch names).
+    delete (scenario as { gitlab: { graphql?: unknown } }).gitlab.graphql;
+  }
   const dir = await mkdtemp(join(tmpdir(), 'env-reaper-world-'));
   const config = {
     ...demo,
