@@ -6,7 +6,8 @@ import { parseArgs } from 'node:util';
 import { startSandbox } from '../test/sandbox/index.js';
 import { generate, lowerBound, MESSY, SIZES, type Size, type World } from './world.js';
 
-// npm run bench -- --size S|M|L [--world clean|messy] [--strategy auto|per-stack|both] [--latency ms] [--repeat n]
+// npm run bench -- --size S|M|L [--world clean|messy] [--strategy auto|per-stack|both] [--api auto|rest|graphql|both]
+//   [--latency ms] [--repeat n]
 // Runs the built CLI's audit against a generated world in the sandbox (GitLab 2,000 requests/min per
 // token, CloudFormation 5 requests/s per region) and prints calls against the lower bound, wall time
 // against the floor that latency and the available rate budget set, peak RSS and verdict differences.
@@ -15,6 +16,8 @@ const { values } = parseArgs({
     size: { type: 'string', default: 'S' },
     world: { type: 'string', default: 'clean' },
     strategy: { type: 'string', default: 'auto' },
+    // gitlab.api of the runs: `both` runs auto and rest (the GraphQL issue's comparison).
+    api: { type: 'string', default: 'auto' },
     latency: { type: 'string' },
     reserve: { type: 'string', default: '0.5' },
     // Small worlds run in seconds and the machine's speed drifts: --repeat n runs the empty world and the
@@ -29,6 +32,7 @@ const size: Size | undefined = SIZES[sizeName];
 if (!size) throw new Error('--size must be S, M or L');
 const messy = values.world === 'messy';
 const strategies = values.strategy === 'both' ? ['auto', 'per-stack'] : [String(values.strategy)];
+const apis = values.api === 'both' ? ['auto', 'rest'] : [String(values.api)];
 const latencyMs = values.latency !== undefined ? Number(values.latency) : messy ? 10 : 30;
 const latency = { gitlab: latencyMs, aws: messy ? latencyMs : 50 };
 const reserve = Number(values.reserve);
@@ -42,11 +46,15 @@ interface Outcome {
   rssMb: number;
   counts: Record<string, Record<string, number>>;
   throttled: number;
-  report: { environments: { stack: { name: string }; verdict: string }[] };
+  /** GraphQL POSTs, and the highest complexity GitLab (the sandbox) computed for one. */
+  graphql: { requests: number; maxComplexity: number };
+  report: {
+    environments: { stack: { name: string }; verdict: string; reasons: { code: string; detail: string }[] }[];
+  };
 }
 
 /** One audit of `world` by the built CLI, as a process, against a fresh sandbox. */
-async function audit(world: World, strategy: string): Promise<Outcome> {
+async function audit(world: World, strategy: string, api = 'auto'): Promise<Outcome> {
   const sandbox = await startSandbox({ scenario: world.scenario });
   const dir = mkdtempSync(join(tmpdir(), 'env-reaper-bench-'));
   const config = join(dir, 'config.yaml');
@@ -59,6 +67,7 @@ async function audit(world: World, strategy: string): Promise<Outcome> {
       `  concurrency: ${CONCURRENCY}`,
       `  rateLimitReserve: ${reserve}`,
       `  fetchStrategy: ${strategy}`,
+      `  api: ${api}`,
       '',
     ].join('\n'),
   );
@@ -100,6 +109,10 @@ async function audit(world: World, strategy: string): Promise<Outcome> {
     rssMb: Number(/"maxRssKb":(\d+)/.exec(stderr)?.[1] ?? 0) / 1024,
     counts: sandbox.world.counts(),
     throttled: sandbox.world.requests.filter((r) => r.status === 429 || r.status === 400).length,
+    graphql: {
+      requests: sandbox.world.requests.filter((r) => r.operation === 'POST /api/graphql').length,
+      maxComplexity: Math.max(0, ...sandbox.world.graphqlComplexities),
+    },
     report: JSON.parse(readFileSync(join(dir, 'r.json'), 'utf8')),
   };
   await sandbox.close();
@@ -155,10 +168,20 @@ console.log(
 );
 
 const rows: string[] = [];
-for (const strategy of strategies) {
-  let o = await audit(world, strategy);
+/** Each stack's verdict and reasons, to compare the APIs' reports (the first run is the reference). */
+const decisionsOf = (o: Outcome) =>
+  new Map(
+    o.report.environments.map((e) => [
+      e.stack.name,
+      `${e.verdict} ${e.reasons.map((r) => (r.code === 'GITLAB_ERROR' ? r.code : `${r.code}: ${r.detail}`)).join('; ')}`,
+    ]),
+  );
+let reference: Map<string, string> | undefined;
+const runs = strategies.flatMap((strategy) => apis.map((api) => ({ strategy, api })));
+for (const { strategy, api } of runs) {
+  let o = await audit(world, strategy, api);
   let walls = [o.wall];
-  if (strategy === 'auto' && repeat > 1) {
+  if (strategy === 'auto' && api === 'auto' && repeat > 1) {
     autoRuns.push(o);
     walls = autoRuns.map((r) => r.wall);
     // The run whose wall time is the median stands for all (its calls are the same in every run).
@@ -172,8 +195,16 @@ for (const strategy of strategies) {
   for (const e of o.report.environments) if (world.truth.get(e.stack.name) !== e.verdict) wrong++;
   const missing = world.truth.size - o.report.environments.length;
   const ratio = (aws + gitlab) / (bound.aws + bound.gitlab);
-  console.log(`\n== strategy ${strategy} (exit ${o.code})`);
+  const decisions = decisionsOf(o);
+  reference ??= decisions;
+  let differ = 0;
+  for (const [name, d] of decisions) if (reference.get(name) !== d) differ++;
+  console.log(`\n== strategy ${strategy}, gitlab.api ${api} (exit ${o.code})`);
   console.log(`calls        aws ${aws} (bound ${bound.aws}), gitlab ${gitlab} (bound ${bound.gitlab})`);
+  console.log(
+    `gitlab       ${gitlab} requests = ${(gitlab / bound.gitlab).toFixed(3)} × the REST lower bound; ${o.graphql.requests} GraphQL, highest complexity ${o.graphql.maxComplexity}`,
+  );
+  console.log(`vs first run ${differ} stacks with another verdict or reasons than the ${runs[0]?.api} run`);
   console.log(`calls/bound  ${ratio.toFixed(3)}`);
   for (const [service, ops] of Object.entries(o.counts))
     for (const [op, n] of Object.entries(ops)) console.log(`  ${service.padEnd(7)} ${op.padEnd(48)} ${n}`);
@@ -185,13 +216,13 @@ for (const strategy of strategies) {
   console.log(`throttled    ${o.throttled} responses`);
   console.log(`verdicts     ${wrong} differ from the truth, ${missing} stacks missing`);
   rows.push(
-    `| ${sizeName} | ${messy ? 'messy' : 'clean'} | ${strategy} | ${aws} + ${gitlab} = ${aws + gitlab} | ${bound.aws + bound.gitlab} | ${ratio.toFixed(3)} | ${o.wall.toFixed(1)} s | ${floor.toFixed(1)} s | ${(o.wall / floor).toFixed(2)} | ${o.rssMb.toFixed(0)} MB | ${wrong + missing} |`,
+    `| ${sizeName} | ${messy ? 'messy' : 'clean'} | ${strategy} | ${api} | ${aws} + ${gitlab} = ${aws + gitlab} | ${bound.aws + bound.gitlab} | ${ratio.toFixed(3)} | ${gitlab} ÷ ${bound.gitlab} = ${(gitlab / bound.gitlab).toFixed(3)} | ${o.graphql.maxComplexity} | ${o.wall.toFixed(1)} s | ${floor.toFixed(1)} s | ${(o.wall / floor).toFixed(2)} | ${o.rssMb.toFixed(0)} MB | ${wrong + missing} | ${differ} |`,
   );
 }
 console.log(
-  '\n| size | world | strategy | calls (aws + gitlab) | bound | calls ÷ bound | wall | floor | wall ÷ floor | peak RSS | verdict diffs |',
+  '\n| size | world | strategy | gitlab.api | calls (aws + gitlab) | bound | calls ÷ bound | gitlab ÷ REST bound | max complexity | wall | floor | wall ÷ floor | peak RSS | verdict diffs (truth) | differ from first run |',
 );
 for (const r of rows) console.log(r);
 console.log(
-  `\ncommand: npm run bench -- --size ${sizeName} --world ${messy ? 'messy' : 'clean'} --strategy ${values.strategy}${values.latency !== undefined ? ` --latency ${values.latency}` : ''}${values.reserve !== '0.5' ? ` --reserve ${values.reserve}` : ''}${repeat > 1 ? ` --repeat ${repeat}` : ''}`,
+  `\ncommand: npm run bench -- --size ${sizeName} --world ${messy ? 'messy' : 'clean'} --strategy ${values.strategy} --api ${values.api}${values.latency !== undefined ? ` --latency ${values.latency}` : ''}${values.reserve !== '0.5' ? ` --reserve ${values.reserve}` : ''}${repeat > 1 ? ` --repeat ${repeat}` : ''}`,
 );

@@ -1,6 +1,25 @@
 import { z } from 'zod';
 import type { EnvironmentFacts, EvidenceError, MergeRequestFacts, ProjectFacts } from '../core/model.js';
 import { redactProcessSecrets as scrub } from '../util/redact.js';
+import {
+  type Answer,
+  answerSchema,
+  BatchFailed,
+  COMPLEXITY,
+  ComplexityOverrun,
+  environmentNode,
+  failEach,
+  fieldError,
+  type GraphqlError,
+  gidNumber,
+  malformed,
+  mergeRequestNode,
+  pageOf,
+  projectNode,
+  readAliased,
+  toMergeRequest,
+  UNSUPPORTED,
+} from './graphql-answers.js';
 import { GITLAB_LIMITS } from './graphql-document.js';
 import {
   type Batch,
@@ -30,13 +49,6 @@ import { statusOf, toEvidenceError } from './reader.js';
 export const CAPABILITIES = ['projects', 'mergeRequests', 'branches', 'commitDates', 'environments'] as const;
 export type Capability = (typeof CAPABILITIES)[number];
 
-/** One item's answer. */
-export type Answer<T> =
-  | { kind: 'ok'; value: T }
-  /** The answer lacks it (a project not visible, renamed, or gone: only REST can tell which). */
-  | { kind: 'missing' }
-  | { kind: 'error'; error: EvidenceError };
-
 /** What GraphQL served in a run, for the report (`gitlabApi`). */
 export interface GraphqlUsage {
   /** POSTs to /api/graphql. */
@@ -64,79 +76,8 @@ export class Unsupported extends Error {
   }
 }
 
-const errorSchema = z.object({
-  message: z.string(),
-  path: z.array(z.union([z.string(), z.number()])).nullish(),
-});
-const answerSchema = z.object({
-  data: z.record(z.string(), z.unknown()).nullish(),
-  errors: z.array(errorSchema).nullish(),
-});
-type GraphqlError = z.output<typeof errorSchema>;
-
-/** Messages GitLab (graphql-ruby) gives for a schema that lacks what the query asks. */
-const UNSUPPORTED = [
-  /Field '[^']+' doesn't exist on type '[^']+'/,
-  /Field '[^']+' doesn't accept argument '[^']+'/,
-  /Argument '[^']+' on Field '[^']+' has an invalid value/,
-  /[Vv]ariable \$\w+ is declared by \w+ but not used/,
-  /No such type \w+/,
-  /Type '[^']+' is not defined/,
-];
-const COMPLEXITY = /Query has complexity of (\d+), which exceeds max complexity of (\d+)/;
-
-const gidNumber = (gid: unknown): number | undefined => {
-  const m = typeof gid === 'string' ? /\/(\d+)$/.exec(gid) : null;
-  return m ? Number(m[1]) : undefined;
-};
-
-const isoDate = z.string().refine((s) => !Number.isNaN(Date.parse(s)), { error: 'expected an ISO date' });
-const projectNode = z.object({
-  id: z.string(),
-  fullPath: z.string(),
-  archived: z.boolean(),
-  repository: z.object({ rootRef: z.string().nullish() }).nullish(),
-  userPermissions: z.object({ adminProject: z.boolean() }).nullish(),
-  branchRules: z
-    .object({
-      nodes: z.array(z.object({ name: z.string(), isProtected: z.boolean() })),
-      pageInfo: z.object({ hasNextPage: z.boolean() }),
-    })
-    .nullish(),
-});
-const mergeRequestNode = z.object({
-  iid: z.string(),
-  state: z.enum(['opened', 'closed', 'merged', 'locked']),
-  sourceBranch: z.string(),
-  createdAt: isoDate.nullish(),
-  updatedAt: isoDate.nullish(),
-  mergedAt: isoDate.nullish(),
-  closedAt: isoDate.nullish(),
-  webUrl: z.string().nullish(),
-  author: z.object({ username: z.string() }).nullish(),
-  labels: z
-    .object({
-      nodes: z.array(z.object({ title: z.string() })),
-      pageInfo: z.object({ hasNextPage: z.boolean() }),
-    })
-    .nullish(),
-});
-const pageOf = <T extends z.ZodType>(node: T) =>
-  z.object({ nodes: z.array(node.nullable()), pageInfo: z.object({ hasNextPage: z.boolean() }) });
-const environmentNode = z.object({
-  id: z.string(),
-  name: z.string(),
-  slug: z.string().nullish(),
-  state: z.string(),
-  tier: z.string().nullish(),
-  updatedAt: isoDate.nullish(),
-});
-
-const malformed = (message: string): EvidenceError => ({
-  code: 'MALFORMED_RESPONSE',
-  message,
-  operation: 'POST /api/graphql',
-});
+/** One item's answer (defined with the wire shapes). */
+export type { Answer };
 
 /** The GraphQL side of a run's GitLab reads. */
 export class GraphqlReads {
@@ -437,68 +378,4 @@ export class GraphqlReads {
     );
     return out as Map<ProjectItem, Answer<EnvironmentFacts | null>>;
   }
-}
-
-/** A batch that got no usable answer at all: every item in it fails with this evidence error. */
-class BatchFailed extends Error {
-  constructor(readonly evidence: EvidenceError) {
-    super(evidence.message);
-  }
-}
-
-/** GitLab priced a query above its limit (it says by how much): the batch is planned again. */
-class ComplexityOverrun extends Error {
-  constructor(
-    readonly score: number,
-    readonly limit: number,
-  ) {
-    super(`Query has complexity of ${score}, which exceeds max complexity of ${limit}`);
-  }
-}
-
-function fieldError(e: GraphqlError): EvidenceError {
-  const timeout = /^Timeout on /.test(e.message);
-  return {
-    code: timeout ? 'TIMEOUT' : 'GRAPHQL_ERROR',
-    message: scrub(e.message),
-    operation: 'POST /api/graphql',
-  };
-}
-
-/** Fails the items without an answer yet (`force`: every item, answered or not). */
-function failEach<T>(out: Map<T, Answer<unknown>>, items: T[], error: EvidenceError, force = false): void {
-  for (const i of items) if (force || !out.has(i)) out.set(i, { kind: 'error', error });
-}
-
-/** Reads an aliased batch: `data.p0.k3` is item 3's answer; an error under `p0` fails its items. */
-function readAliased<T>(
-  b: Batch<T>,
-  data: Record<string, unknown>,
-  errors: GraphqlError[],
-  out: Map<T, Answer<unknown>>,
-  read: (value: unknown) => Answer<unknown>,
-): void {
-  (b.aliases ?? []).forEach(({ project, item }, i) => {
-    const it = b.items[i] as T;
-    const failed = errors.find((e) => e.path?.[0] === project && (e.path.length === 1 || e.path[1] === item));
-    const p = data[project] as Record<string, unknown> | null | undefined;
-    if (failed) out.set(it, { kind: 'error', error: fieldError(failed) });
-    // A project the token cannot see answers null: that is not evidence about its refs.
-    else if (p === null || p === undefined) out.set(it, { kind: 'missing' });
-    else out.set(it, read(p[item] ?? null));
-  });
-  const stray = errors.find((e) => !(b.aliases ?? []).some((a) => a.project === e.path?.[0]));
-  if (stray) failEach(out, b.items, fieldError(stray), true);
-}
-
-function toMergeRequest(m: z.output<typeof mergeRequestNode>): MergeRequestFacts {
-  const out: MergeRequestFacts = { iid: Number(m.iid), sourceBranch: m.sourceBranch, state: m.state };
-  if (m.createdAt) out.createdAt = m.createdAt;
-  if (m.updatedAt) out.updatedAt = m.updatedAt;
-  if (m.mergedAt) out.mergedAt = m.mergedAt;
-  if (m.closedAt) out.closedAt = m.closedAt;
-  if (m.author?.username) out.author = m.author.username;
-  if (m.webUrl) out.webUrl = m.webUrl;
-  if (m.labels) out.labels = m.labels.nodes.map((l) => l.title);
-  return out;
 }

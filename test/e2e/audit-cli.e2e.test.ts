@@ -74,7 +74,8 @@ describe('audit e2e: accounts, explain, exit codes, config and secrets', () => {
     const sb = await sandbox('test/scenarios/demo.yaml');
     const r = await runCli(
       ['explain', 'review-shop-fix-typo', '--config', 'test/scenarios/demo.env-reaper.yaml'],
-      sb.env(),
+      // REST, so the sandbox's log shows which projects were read (a GraphQL POST does not say).
+      { ...sb.env(), ENV_REAPER_GITLAB_API: 'rest' },
     );
     expect(r.code).toBe(0);
     expect(r.stdout).toMatch(/stack\s+review-shop-fix-typo/);

@@ -4,6 +4,9 @@ import { tagsFor } from '../helpers/cli.js';
 
 afterEach(closeSandboxes);
 
+/** The REST routes' own failures, answers and throttling: these tests read through REST (GraphQL: graphql-*.e2e). */
+const REST = { api: 'rest' };
+
 describe('audit e2e: the built CLI against the sandbox', () => {
   it('gives every verdict of docs/design.md §4 on the demo organisation, and the report validates', async () => {
     const sb = await sandbox('test/scenarios/demo.yaml');
@@ -91,7 +94,7 @@ describe('audit e2e: the built CLI against the sandbox', () => {
     });
     const { code, verdicts, report } = await auditJson(sb, {
       aws: { regions: ['eu-west-1'] },
-      gitlab: { timeout: '1s', maxRetries: 1 },
+      gitlab: { ...REST, timeout: '1s', maxRetries: 1 },
     });
     expect(code).toBe(1);
     expect(verdicts).toEqual({
@@ -245,7 +248,7 @@ describe('audit e2e: the built CLI against the sandbox', () => {
         ],
       },
     });
-    const { code, verdicts, report } = await auditJson(sb, { aws: { regions: ['eu-west-1'] } });
+    const { code, verdicts, report } = await auditJson(sb, { aws: { regions: ['eu-west-1'] }, gitlab: REST });
     expect(code).toBe(0);
     expect(verdicts).toEqual({ 'review-big-auto-11999': 'active', 'review-big-gone': 'branch-deleted' });
     expect(report.apiCalls.calls.gitlab?.['GET /projects/:id/repository/branches']).toBe(121);
@@ -278,7 +281,7 @@ describe('audit e2e: the built CLI against the sandbox', () => {
       },
       faults: [{ service: 'gitlab', match: '/repository/branches', kind: 'truncate', pages: 1 }],
     });
-    const { code, verdicts, report } = await auditJson(sb, { aws: { regions: ['eu-west-1'] } });
+    const { code, verdicts, report } = await auditJson(sb, { aws: { regions: ['eu-west-1'] }, gitlab: REST });
     expect(code).toBe(1);
     expect(verdicts['review-x']).toBe('unknown');
     expect(report.errors[0]?.code).toBe('TRUNCATED_LISTING');
@@ -319,14 +322,14 @@ describe('audit e2e: the built CLI against the sandbox', () => {
       faults,
     });
     const calm = await sandbox(scenario([]));
-    const baseline = await auditJson(calm, { aws: { regions: ['eu-west-1'] } });
+    const baseline = await auditJson(calm, { aws: { regions: ['eu-west-1'] }, gitlab: REST });
     const stormy = await sandbox(
       scenario([
         { service: 'aws', match: 'DescribeStacks', kind: 'throttle', count: 2 },
         { service: 'gitlab', match: '/merge_requests', kind: 'throttle', count: 3 },
       ]),
     );
-    const throttled = await auditJson(stormy, { aws: { regions: ['eu-west-1'] } });
+    const throttled = await auditJson(stormy, { aws: { regions: ['eu-west-1'] }, gitlab: REST });
     expect(throttled.code).toBe(0);
     expect(throttled.verdicts).toEqual(baseline.verdicts);
     expect(Object.values(baseline.verdicts).sort()).toEqual([

@@ -127,7 +127,8 @@ describe('hostile names end to end', () => {
           '--output',
           `junit=${out}/report.xml`,
         ],
-        { ...sb.env(), ENV_REAPER_LOG_LEVEL: 'trace' },
+        // REST: the injected failure is on a REST route.
+        { ...sb.env(), ENV_REAPER_LOG_LEVEL: 'trace', ENV_REAPER_GITLAB_API: 'rest' },
       );
     const out = join(dir, 'first');
     const first = await run(out);

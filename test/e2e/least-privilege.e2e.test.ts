@@ -33,6 +33,9 @@ function observed(sb: Sandbox) {
   return { aws, gitlab, forbidden };
 }
 
+/** A GitLab read: a GET, or a GraphQL query (a POST that changes nothing, allowed with read_api). */
+const reads = (route: string) => route.startsWith('GET ') || route === 'POST /api/graphql';
+
 describe('least privilege', () => {
   it('audit and explain call exactly the audit policy, and work with a read_api token alone', async () => {
     const { sb, config } = await world();
@@ -42,13 +45,19 @@ describe('least privilege', () => {
     expect(audit.code, audit.stderr.slice(-1500)).toBe(1);
     const explain = await runCli(['explain', 'review-shop-fix-typo', '--config', config], env);
     expect(explain.code, explain.stderr.slice(-1500)).toBe(0);
+    // GraphQL (the default) reads what REST's listings would: the same audit on REST calls those routes.
+    const rest = await runCli(['audit', '--config', config, '--format', 'json'], {
+      ...env,
+      ENV_REAPER_GITLAB_API: 'rest',
+    });
+    expect(rest.code, rest.stderr.slice(-1500)).toBe(1);
     const seen = observed(sb);
     expect(seen.forbidden).toEqual([]);
     expect([...seen.aws].sort()).toEqual([...(await policyActions('audit'))].sort());
     const routes = await documentedRoutes();
     const auditRoutes = [...routes].filter(([, modes]) => modes.has('audit')).map(([r]) => r);
     expect([...seen.gitlab].sort()).toEqual(auditRoutes.sort());
-    expect([...seen.gitlab].every((r) => r.startsWith('GET '))).toBe(true);
+    expect([...seen.gitlab].every(reads)).toBe(true);
   }, 90_000);
 
   it('reap --apply calls exactly the reap policy and the documented routes; a read_api token cannot write', async () => {
@@ -60,7 +69,13 @@ describe('least privilege', () => {
     });
     expect([0, 1]).toContain(dry.code);
     expect(observed(sb).forbidden).toEqual([]);
-    expect([...observed(sb).gitlab].every((r) => r.startsWith('GET '))).toBe(true);
+    expect([...observed(sb).gitlab].every(reads)).toBe(true);
+    const restDry = await runCli(['reap', '--config', config, '--format', 'json'], {
+      ...sb.env(),
+      GITLAB_TOKEN: READ_ONLY_TOKEN,
+      ENV_REAPER_GITLAB_API: 'rest',
+    });
+    expect([0, 1]).toContain(restDry.code);
     const apply = await runCli(['reap', '--apply', '--config', config, '--format', 'json'], sb.env());
     expect([0, 1]).toContain(apply.code);
     const again = await runCli(['reap', '--apply', '--config', config, '--format', 'json'], sb.env());
@@ -71,7 +86,7 @@ describe('least privilege', () => {
     const routes = await documentedRoutes();
     const reapRoutes = [...routes].filter(([, modes]) => modes.has('reap')).map(([r]) => r);
     expect([...seen.gitlab].sort()).toEqual(reapRoutes.sort());
-    expect([...seen.gitlab].some((r) => !r.startsWith('GET '))).toBe(true);
+    expect([...seen.gitlab].some((r) => !reads(r))).toBe(true);
 
     // The same apply with a read_api token: GitLab refuses every write with 403, as documented.
     const ro = await world();
@@ -81,6 +96,6 @@ describe('least privilege', () => {
     });
     expect(refused.code).toBe(1);
     expect(observed(ro.sb).forbidden.length).toBeGreaterThan(0);
-    expect(observed(ro.sb).forbidden.every((r) => !r.operation.startsWith('GET '))).toBe(true);
+    expect(observed(ro.sb).forbidden.every((r) => !reads(r.operation))).toBe(true);
   }, 120_000);
 });

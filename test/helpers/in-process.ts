@@ -20,7 +20,8 @@ import type { StateStore } from '../../src/state/ports.js';
 import { emptyState, type State } from '../../src/state/state.js';
 import { ApiStats } from '../../src/util/api-stats.js';
 import { GitLabSandbox } from '../sandbox/gitlab.js';
-import { MovedProject } from '../sandbox/gitlab-answers.js';
+import { HttpError, MovedProject } from '../sandbox/gitlab-answers.js';
+import { GitLabGraphqlSandbox } from '../sandbox/gitlab-graphql.js';
 import { parseScenario } from '../sandbox/scenario.js';
 import { World } from '../sandbox/world.js';
 
@@ -44,7 +45,11 @@ export interface InProcessWorld {
  * run's clock is a minute after the world's own start (scenario times like `-1d` are relative to it),
  * fixed, so no test depends on how fast the machine is.
  */
-export function inProcessWorld(scenario: unknown, clockOffsetMs = 60_000): InProcessWorld {
+export function inProcessWorld(
+  scenario: unknown,
+  clockOffsetMs = 60_000,
+  options: { graphql?: boolean } = {},
+): InProcessWorld {
   const world = new World(parseScenario(scenario));
   const now = world.startedAt + clockOffsetMs;
   const calls = new Map<string, number>();
@@ -245,5 +250,23 @@ export function inProcessWorld(scenario: unknown, clockOffsetMs = 60_000): InPro
     now: () => now,
     env: {},
   };
+  if (options.graphql) {
+    // The sandbox's GraphQL endpoint as a function; its answer goes through JSON as over the wire.
+    const gql = new GitLabGraphqlSandbox(world);
+    deps.graphql = {
+      query: async (text, variables) => {
+        count('gitlab.graphql');
+        try {
+          return JSON.parse(JSON.stringify(await gql.handle({ query: text, variables }, 'in-process')));
+        } catch (error) {
+          if (error instanceof HttpError)
+            throw Object.assign(new Error(`HTTP ${error.status}`), {
+              cause: { response: { status: error.status } },
+            });
+          throw error;
+        }
+      },
+    };
+  }
   return { world, deps, executorIo, store, calls };
 }

@@ -104,7 +104,8 @@ export async function setup(scenario: Record<string, unknown>, config: Record<st
     limits: { deleteTimeout: '30s' },
     ...config,
   });
-  const env = sb.env();
+  // REST: these tests hold and fail REST routes (GraphQL's paths: graphql-*.e2e).
+  const env = { ...sb.env(), ENV_REAPER_GITLAB_API: 'rest' };
   const reap = (extra: string[] = []) =>
     runCli(['reap', '--apply', '--config', file, '--format', 'json', ...extra], env);
   return { sb, dir, file, env, reap };

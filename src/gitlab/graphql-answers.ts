@@ -1,0 +1,160 @@
+import { z } from 'zod';
+import type { EvidenceError, MergeRequestFacts } from '../core/model.js';
+import { redactProcessSecrets as scrub } from '../util/redact.js';
+import type { Batch } from './graphql-planner.js';
+
+/**
+ * GitLab's GraphQL answers as env-reaper reads them: the shapes (validated with zod at the boundary, as
+ * REST's), the error texts that mean "this GitLab cannot answer that" or "priced above the limit", and
+ * how an error's path pins it to one item of a batch.
+ */
+
+/** One item's answer. */
+export type Answer<T> =
+  | { kind: 'ok'; value: T }
+  /** The answer lacks it (a project not visible, renamed, or gone: only REST can tell which). */
+  | { kind: 'missing' }
+  | { kind: 'error'; error: EvidenceError };
+
+export const errorSchema = z.object({
+  message: z.string(),
+  path: z.array(z.union([z.string(), z.number()])).nullish(),
+});
+export const answerSchema = z.object({
+  data: z.record(z.string(), z.unknown()).nullish(),
+  errors: z.array(errorSchema).nullish(),
+});
+export type GraphqlError = z.output<typeof errorSchema>;
+
+/** Messages GitLab (graphql-ruby) gives for a schema that lacks what the query asks. */
+export const UNSUPPORTED = [
+  /Field '[^']+' doesn't exist on type '[^']+'/,
+  /Field '[^']+' doesn't accept argument '[^']+'/,
+  /Argument '[^']+' on Field '[^']+' has an invalid value/,
+  /[Vv]ariable \$\w+ is declared by \w+ but not used/,
+  /No such type \w+/,
+  /Type '[^']+' is not defined/,
+];
+export const COMPLEXITY = /Query has complexity of (\d+), which exceeds max complexity of (\d+)/;
+
+export const gidNumber = (gid: unknown): number | undefined => {
+  const m = typeof gid === 'string' ? /\/(\d+)$/.exec(gid) : null;
+  return m ? Number(m[1]) : undefined;
+};
+
+const isoDate = z.string().refine((s) => !Number.isNaN(Date.parse(s)), { error: 'expected an ISO date' });
+export const projectNode = z.object({
+  id: z.string(),
+  fullPath: z.string(),
+  archived: z.boolean(),
+  repository: z.object({ rootRef: z.string().nullish() }).nullish(),
+  userPermissions: z.object({ adminProject: z.boolean() }).nullish(),
+  branchRules: z
+    .object({
+      nodes: z.array(z.object({ name: z.string(), isProtected: z.boolean() })),
+      pageInfo: z.object({ hasNextPage: z.boolean() }),
+    })
+    .nullish(),
+});
+export const mergeRequestNode = z.object({
+  iid: z.string(),
+  state: z.enum(['opened', 'closed', 'merged', 'locked']),
+  sourceBranch: z.string(),
+  createdAt: isoDate.nullish(),
+  updatedAt: isoDate.nullish(),
+  mergedAt: isoDate.nullish(),
+  closedAt: isoDate.nullish(),
+  webUrl: z.string().nullish(),
+  author: z.object({ username: z.string() }).nullish(),
+  labels: z
+    .object({
+      nodes: z.array(z.object({ title: z.string() })),
+      pageInfo: z.object({ hasNextPage: z.boolean() }),
+    })
+    .nullish(),
+});
+export const pageOf = <T extends z.ZodType>(node: T) =>
+  z.object({ nodes: z.array(node.nullable()), pageInfo: z.object({ hasNextPage: z.boolean() }) });
+export const environmentNode = z.object({
+  id: z.string(),
+  name: z.string(),
+  slug: z.string().nullish(),
+  state: z.string(),
+  tier: z.string().nullish(),
+  updatedAt: isoDate.nullish(),
+});
+
+export const malformed = (message: string): EvidenceError => ({
+  code: 'MALFORMED_RESPONSE',
+  message,
+  operation: 'POST /api/graphql',
+});
+
+/** A batch that got no usable answer at all: every item in it fails with this evidence error. */
+export class BatchFailed extends Error {
+  constructor(readonly evidence: EvidenceError) {
+    super(evidence.message);
+  }
+}
+
+/** GitLab priced a query above its limit (it says by how much): the batch is planned again. */
+export class ComplexityOverrun extends Error {
+  constructor(
+    readonly score: number,
+    readonly limit: number,
+  ) {
+    super(`Query has complexity of ${score}, which exceeds max complexity of ${limit}`);
+  }
+}
+
+export function fieldError(e: GraphqlError): EvidenceError {
+  const timeout = /^Timeout on /.test(e.message);
+  return {
+    code: timeout ? 'TIMEOUT' : 'GRAPHQL_ERROR',
+    message: scrub(e.message),
+    operation: 'POST /api/graphql',
+  };
+}
+
+/** Fails the items without an answer yet (`force`: every item, answered or not). */
+export function failEach<T>(
+  out: Map<T, Answer<unknown>>,
+  items: T[],
+  error: EvidenceError,
+  force = false,
+): void {
+  for (const i of items) if (force || !out.has(i)) out.set(i, { kind: 'error', error });
+}
+
+/** Reads an aliased batch: `data.p0.k3` is item 3's answer; an error under `p0` fails its items. */
+export function readAliased<T>(
+  b: Batch<T>,
+  data: Record<string, unknown>,
+  errors: GraphqlError[],
+  out: Map<T, Answer<unknown>>,
+  read: (value: unknown) => Answer<unknown>,
+): void {
+  (b.aliases ?? []).forEach(({ project, item }, i) => {
+    const it = b.items[i] as T;
+    const failed = errors.find((e) => e.path?.[0] === project && (e.path.length === 1 || e.path[1] === item));
+    const p = data[project] as Record<string, unknown> | null | undefined;
+    if (failed) out.set(it, { kind: 'error', error: fieldError(failed) });
+    // A project the token cannot see answers null: that is not evidence about its refs.
+    else if (p === null || p === undefined) out.set(it, { kind: 'missing' });
+    else out.set(it, read(p[item] ?? null));
+  });
+  const stray = errors.find((e) => !(b.aliases ?? []).some((a) => a.project === e.path?.[0]));
+  if (stray) failEach(out, b.items, fieldError(stray), true);
+}
+
+export function toMergeRequest(m: z.output<typeof mergeRequestNode>): MergeRequestFacts {
+  const out: MergeRequestFacts = { iid: Number(m.iid), sourceBranch: m.sourceBranch, state: m.state };
+  if (m.createdAt) out.createdAt = m.createdAt;
+  if (m.updatedAt) out.updatedAt = m.updatedAt;
+  if (m.mergedAt) out.mergedAt = m.mergedAt;
+  if (m.closedAt) out.closedAt = m.closedAt;
+  if (m.author?.username) out.author = m.author.username;
+  if (m.webUrl) out.webUrl = m.webUrl;
+  if (m.labels) out.labels = m.labels.nodes.map((l) => l.title);
+  return out;
+}

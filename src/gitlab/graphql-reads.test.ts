@@ -1,0 +1,228 @@
+import { describe, expect, it } from 'vitest';
+import { GraphqlReads } from './graphql-reads.js';
+import type { GitLabGraphql } from './ports.js';
+
+/**
+ * How answers are read back per item: what GitLab sends for partial failures (HTTP 200 with `errors`
+ * and nulls), for an instance without a field, for a price above its limit, and for no GraphQL at all.
+ */
+
+/** A fake endpoint: answers each POST with `answer(text, variables)`, and records what was sent. */
+function endpoint(answer: (text: string, variables: Record<string, unknown>) => unknown) {
+  const sent: { text: string; variables: Record<string, unknown> }[] = [];
+  const api: GitLabGraphql = {
+    query: async (text, variables) => {
+      sent.push({ text, variables });
+      const a = answer(text, variables);
+      if (a instanceof Error) throw a;
+      return a;
+    },
+  };
+  return { api, sent };
+}
+
+const project = (id: number, path: string) => ({
+  id: `gid://gitlab/Project/${id}`,
+  fullPath: path,
+  archived: false,
+  repository: { rootRef: 'main' },
+  userPermissions: { adminProject: true },
+  branchRules: {
+    nodes: [
+      { name: 'main', isProtected: true },
+      { name: 'All branches', isProtected: false },
+    ],
+    pageInfo: { hasNextPage: false },
+  },
+});
+const page = <T>(nodes: T[], hasNextPage = false) => ({ nodes, pageInfo: { hasNextPage, endCursor: null } });
+
+describe('GraphqlReads', () => {
+  it('resolves ids and paths; a key the answer lacks is missing (REST decides), not gone', async () => {
+    const { api, sent } = endpoint((_, v) => {
+      const keys = v.keys as string[];
+      return {
+        data: {
+          projects: page(
+            keys[0]?.startsWith('gid')
+              ? [project(1, 'acme/a')]
+              : [{ ...project(2, 'Acme/B'), userPermissions: { adminProject: false } }],
+          ),
+        },
+      };
+    });
+    const reads = new GraphqlReads(api);
+    const ids = { id: 1 };
+    const gone = { id: 9 };
+    const path = { path: 'acme/b' };
+    const renamed = { path: 'acme/old' };
+    const out = await reads.projects([ids, gone, path, renamed]);
+    expect(out.get(ids)).toEqual({
+      kind: 'ok',
+      value: {
+        facts: { id: 1, path: 'acme/a', archived: false, defaultBranch: 'main' },
+        protectedRules: ['main'],
+      },
+    });
+    // Paths match without regard to case; without adminProject the rules are not known (null).
+    expect(out.get(path)).toMatchObject({ kind: 'ok', value: { facts: { id: 2 }, protectedRules: null } });
+    expect(out.get(gone)).toEqual({ kind: 'missing' });
+    expect(out.get(renamed)).toEqual({ kind: 'missing' });
+    expect(sent).toHaveLength(2);
+    expect(reads.usage.requests).toBe(2);
+  });
+
+  it('an error on one project’s path fails that project only; one without a path fails the batch', async () => {
+    let unpinned = false;
+    const { api } = endpoint(() => ({
+      data: {
+        projects: page([
+          { id: 'gid://gitlab/Project/1', mergeRequests: null },
+          {
+            id: 'gid://gitlab/Project/2',
+            mergeRequests: page([
+              {
+                iid: '7',
+                state: 'merged',
+                sourceBranch: 'feature/x',
+                createdAt: '2026-11-01T10:00:00Z',
+                updatedAt: '2026-11-02T10:00:00Z',
+                mergedAt: '2026-11-02T10:00:00Z',
+                closedAt: null,
+                webUrl: 'https://gitlab.example.com/acme/b/-/merge_requests/7',
+                author: { username: 'dev' },
+                labels: page([{ title: 'keep' }]),
+              },
+            ]),
+          },
+        ]),
+      },
+      errors: [
+        { message: 'Timeout on Project.mergeRequests', path: ['projects', 'nodes', 0, 'mergeRequests'] },
+        ...(unpinned ? [{ message: 'Internal server error', path: ['projects'] }] : []),
+      ],
+    }));
+    const reads = new GraphqlReads(api);
+    const a = { projectId: 1, refs: ['feature/x'] };
+    const b = { projectId: 2, refs: ['feature/x'] };
+    const out = await reads.mergeRequests([a, b]);
+    expect(out.get(a)).toEqual({
+      kind: 'error',
+      error: { code: 'TIMEOUT', message: 'Timeout on Project.mergeRequests', operation: 'POST /api/graphql' },
+    });
+    expect(out.get(b)).toEqual({
+      kind: 'ok',
+      value: [
+        {
+          iid: 7,
+          sourceBranch: 'feature/x',
+          state: 'merged',
+          createdAt: '2026-11-01T10:00:00Z',
+          updatedAt: '2026-11-02T10:00:00Z',
+          mergedAt: '2026-11-02T10:00:00Z',
+          author: 'dev',
+          webUrl: 'https://gitlab.example.com/acme/b/-/merge_requests/7',
+          labels: ['keep'],
+        },
+      ],
+    });
+    unpinned = true;
+    const again = await new GraphqlReads(api).mergeRequests([a, b]);
+    expect(again.get(b)?.kind).toBe('error');
+  });
+
+  it('more than a page of merge requests (or of labels) is left to REST', async () => {
+    const { api } = endpoint(() => ({
+      data: { projects: page([{ id: 'gid://gitlab/Project/1', mergeRequests: page([], true) }]) },
+    }));
+    const need = { projectId: 1, refs: ['a'] };
+    expect((await new GraphqlReads(api).mergeRequests([need])).get(need)).toEqual({ kind: 'missing' });
+  });
+
+  it('an instance without the field: the capability is unsupported, and said', async () => {
+    const { api } = endpoint(() => ({
+      errors: [{ message: "Field 'branchNames' doesn't exist on type 'Repository'" }],
+    }));
+    const reads = new GraphqlReads(api);
+    await expect(reads.branchNames([1, 2])).rejects.toThrow(/does not support the query/);
+    expect(reads.serves('branches')).toBe(false);
+    expect(reads.serves('mergeRequests')).toBe(true);
+  });
+
+  it('no GraphQL at all (HTTP 404): every capability is REST’s', async () => {
+    const notFound = Object.assign(new Error('404'), { cause: { response: { status: 404 } } });
+    const reads = new GraphqlReads(endpoint(() => notFound).api);
+    await expect(reads.projects([{ id: 1 }])).rejects.toThrow(/not available/);
+    for (const c of ['projects', 'mergeRequests', 'branches', 'commitDates', 'environments'] as const)
+      expect(reads.serves(c)).toBe(false);
+  });
+
+  it('a price above the limit: the batch is planned again under a smaller budget, then answered', async () => {
+    const { api, sent } = endpoint((_, v) => {
+      const refs = Object.keys(v).filter((k) => k.startsWith('k'));
+      // This GitLab prices each date at about twice our figure.
+      if (refs.length > 8)
+        return {
+          errors: [
+            { message: `Query has complexity of ${refs.length * 28}, which exceeds max complexity of 250` },
+          ],
+        };
+      // One project (p0), its refs aliased k0, k1, …
+      const date = { tree: { lastCommit: { committedDate: '2026-11-30T08:00:00Z' } } };
+      return { data: { p0: Object.fromEntries(refs.map((k) => [k, date])) } };
+    });
+    const items = Array.from({ length: 17 }, (_, i) => ({ projectPath: 'acme/a', key: `feature/${i}` }));
+    const reads = new GraphqlReads(api);
+    const out = await reads.commitDates(items);
+    for (const i of items) expect(out.get(i)).toEqual({ kind: 'ok', value: '2026-11-30T08:00:00Z' });
+    expect(sent.length).toBeGreaterThan(2);
+    expect(reads.usage.unsupported).toEqual({});
+  });
+
+  it('a proxy’s HTML page instead of JSON is a malformed answer for every item, never a guess', async () => {
+    const reads = new GraphqlReads(endpoint(() => '<html>502</html>').api);
+    const item = { projectPath: 'acme/a', key: 'production' };
+    expect((await reads.environments([item])).get(item)).toEqual({
+      kind: 'error',
+      error: {
+        code: 'MALFORMED_RESPONSE',
+        message: 'the GraphQL answer is not a GraphQL response',
+        operation: 'POST /api/graphql',
+      },
+    });
+  });
+
+  it('environments by name: GitLab’s upper-case tier read as REST’s, an absent one null', async () => {
+    const { api } = endpoint(() => ({
+      data: {
+        p0: {
+          k0: {
+            id: 'gid://gitlab/Environment/5',
+            name: 'review/x',
+            slug: 'review-x',
+            state: 'available',
+            tier: 'DEVELOPMENT',
+            updatedAt: '2026-11-30T08:00:00Z',
+          },
+          k1: null,
+        },
+      },
+    }));
+    const x = { projectPath: 'acme/a', key: 'review/x' };
+    const y = { projectPath: 'acme/a', key: 'review/y' };
+    const out = await new GraphqlReads(api).environments([x, y]);
+    expect(out.get(x)).toEqual({
+      kind: 'ok',
+      value: {
+        id: 5,
+        name: 'review/x',
+        slug: 'review-x',
+        state: 'available',
+        tier: 'development',
+        lastDeployedAt: '2026-11-30T08:00:00Z',
+        updatedAt: '2026-11-30T08:00:00Z',
+      },
+    });
+    expect(out.get(y)).toEqual({ kind: 'ok', value: null });
+  });
+});

@@ -1,0 +1,131 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { generate, MESSY } from '../../bench/world.js';
+import { parseConfig } from '../../src/config/load.js';
+import type { RunResult } from '../../src/core/run-result.js';
+import { audit } from '../../src/run/audit.js';
+import { Coverage, record } from '../helpers/core-arbitraries.js';
+import { inProcessWorld } from '../helpers/in-process.js';
+
+/**
+ * Random worlds (sizes, seeds, messy tagging: paths in any case, renamed projects, slug-only stacks,
+ * huge projects, wildcard protection rules, environments) and random ways GraphQL falls short (disabled,
+ * fields and arguments an older GitLab lacks, a Developer token, a higher price, resolver errors): the
+ * audit with `gitlab.api: auto` decides every stack as the REST audit does, and says what REST served.
+ * In process (the sandbox's routes and GraphQL endpoint as functions) so many worlds run in seconds.
+ */
+
+const numRuns = Number(process.env.GQL_RUNS ?? Math.min(60, Number(process.env.FC_NUM_RUNS ?? 60)));
+
+const WITHOUT = [
+  'Repository.branchNames',
+  'Repository.tree',
+  'Query.projects(fullPaths)',
+  'Query.projects(ids)',
+  'Project.mergeRequests(sourceBranches)',
+  'Project.environment',
+  'Project.branchRules',
+] as const;
+
+function decisions(r: RunResult) {
+  return r.environments
+    .map((e) => ({
+      stack: e.stack.name,
+      verdict: e.classification.verdict,
+      status: e.plan.status,
+      reasons: e.classification.reasons.map((x) =>
+        x.code === 'GITLAB_ERROR' ? x.code : `${x.code}: ${x.detail}`,
+      ),
+    }))
+    .sort((a, b) => (a.stack < b.stack ? -1 : 1));
+}
+
+const worldArb = fc.record({
+  seed: fc.integer({ min: 1, max: 1_000_000 }),
+  projects: fc.integer({ min: 1, max: 8 }),
+  perProject: fc.integer({ min: 1, max: 8 }),
+  branches: fc.integer({ min: 1, max: 400 }),
+  messy: fc.boolean(),
+  rules: fc.boolean(),
+  environments: fc.boolean(),
+  disabled: fc.integer({ min: 0, max: 9 }).map((n) => n === 0),
+  without: fc.subarray([...WITHOUT], { maxLength: 2 }),
+  developer: fc.integer({ min: 0, max: 5 }).map((n) => n === 0),
+  price: fc.constantFrom(1, 1, 1, 1.3, 1.6),
+});
+
+describe('GraphQL fallbacks (property)', () => {
+  it('auto decides every stack as REST does, whatever GraphQL cannot serve', async (ctx) => {
+    const cov = new Coverage();
+    await fc.assert(
+      fc.asyncProperty(worldArb, async (w) => {
+        cov.hit('cases');
+        const g = generate(
+          { stacks: w.projects * w.perProject, projects: w.projects, branches: w.projects * w.branches },
+          { seed: w.seed, latency: { gitlab: 0, aws: 0 }, ...(w.messy ? { mess: MESSY } : {}) },
+        );
+        const gitlab = g.scenario.gitlab as { projects: Record<string, unknown>[] } & Record<string, unknown>;
+        gitlab.requestsPerMinute = 0;
+        gitlab.budgetUsedByOthers = 0;
+        if (w.rules)
+          gitlab.projects.forEach((p, i) => {
+            p.protectedBranchRules = [i % 2 ? `feature/p${p.id}-s1*` : '*-s2'];
+          });
+        if (w.environments) withEnvironments(g.scenario);
+        gitlab.graphql = { enabled: !w.disabled, without: w.without, complexityFactor: w.price };
+        if (w.developer) gitlab.tokenRoles = { 'in-process': 'developer' };
+        const config = parseConfig({ aws: { regions: ['eu-west-1', 'us-east-1'] }, gitlab: { api: 'rest' } });
+        const rest = await audit(config, inProcessWorld(g.scenario).deps, { runId: 'r', mode: 'dry-run' });
+        const auto = await audit(
+          parseConfig({ aws: { regions: ['eu-west-1', 'us-east-1'] }, gitlab: { api: 'auto' } }),
+          inProcessWorld(g.scenario, 60_000, { graphql: true }).deps,
+          { runId: 'a', mode: 'dry-run' },
+        );
+        expect(decisions(auto)).toEqual(decisions(rest));
+        expect(auto.errors.length).toBe(rest.errors.length);
+        const fallbacks = auto.gitlabApi?.fallbacks ?? {};
+        for (const [c, reason] of Object.entries(fallbacks)) cov.hit(`fallback: ${c}`, reason.length > 0);
+        cov.hit('no fallback at all', Object.keys(fallbacks).length === 0);
+        cov.hit('renamed project (REST resolves it)', (auto.gitlabApi?.served.projects?.rest ?? 0) > 0);
+        cov.hit(
+          'protected by a rule',
+          decisions(rest).some((d) => d.reasons.some((r) => r.startsWith('PROTECTED_BRANCH'))),
+        );
+        cov.hit(
+          'a due deletion',
+          decisions(rest).some((d) => d.status === 'due'),
+        );
+      }),
+      { numRuns },
+    );
+    record(ctx.task, cov);
+    for (const c of ['projects', 'branches', 'commitDates', 'mergeRequests', 'environments'])
+      cov.require(`fallback: ${c}`, 2);
+    for (const what of [
+      'no fallback at all',
+      'renamed project (REST resolves it)',
+      'protected by a rule',
+      'a due deletion',
+    ])
+      cov.require(what, 2);
+  }, 120_000);
+});
+
+/** Every third stack names an environment its project has (some in a protected tier). */
+function withEnvironments(scenario: Record<string, unknown>): void {
+  const gitlab = scenario.gitlab as { projects: { id: number; environments?: unknown[] }[] };
+  const account = (
+    scenario.aws as { accounts: { regions: Record<string, { stacks: Record<string, unknown>[] }> }[] }
+  ).accounts[0];
+  let n = 0;
+  for (const region of Object.values(account?.regions ?? {}))
+    for (const s of region.stacks) {
+      if (n++ % 3 !== 0) continue;
+      const tags = s.tags as Record<string, string>;
+      const p = gitlab.projects.find((x) => x.id === Number(tags['gitlab:project-id']));
+      if (!p) continue;
+      const name = `review/${s.name as string}`;
+      tags['gitlab:environment'] = name;
+      p.environments = [...(p.environments ?? []), { name, tier: n % 4 === 1 ? 'staging' : 'development' }];
+    }
+}
