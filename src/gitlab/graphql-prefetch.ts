@@ -96,7 +96,14 @@ export async function prefetch(
   );
   const [mrs, names, envs] = await Promise.all([
     mrNeeds.length ? guarded(reads, 'mergeRequests', () => reads.mergeRequests(mrNeeds)) : null,
-    branchIds.length ? guarded(reads, 'branches', () => reads.branchNames(branchIds)) : null,
+    branchIds.length
+      ? guarded(reads, 'branches', () =>
+          reads.branchNames(branchIds, (id) => {
+            const n = byId.get(id) as ProjectNeeds;
+            return { keep: wanted(n), defaultBranch: n.project.defaultBranch };
+          }),
+        )
+      : null,
     envItems.length ? guarded(reads, 'environments', () => reads.environments(envItems)) : null,
   ]);
 
@@ -144,7 +151,7 @@ export async function prefetch(
       continue;
     }
     const { defaultBranch } = n.project;
-    if (defaultBranch !== undefined && !answer.value.includes(defaultBranch)) {
+    if (!answer.value.hasDefault) {
       // A listing without the default branch is not the whole truth: never conclude "branch deleted" from it.
       slot.branches = failKind(n, 'branches', {
         code: 'TRUNCATED_LISTING',
@@ -154,7 +161,7 @@ export async function prefetch(
       continue;
     }
     const rules = n.protectedRules ?? [];
-    const branches = answer.value.filter(wanted(n)).map((name) => ({
+    const branches = answer.value.kept.map((name) => ({
       name,
       protected: protectedBy(rules, name),
       default: name === defaultBranch,
@@ -162,7 +169,7 @@ export async function prefetch(
     const merged = slot.mergeRequests;
     const need = branches.filter((b) => dateMatters(b, merged)).map((b) => b.name);
     // Where a project needs more dates than its branch pages hold, REST's pages are the cheaper read.
-    if (need.length > DATES_PER_POST * Math.max(1, Math.ceil(answer.value.length / 100))) continue;
+    if (need.length > DATES_PER_POST * Math.max(1, Math.ceil(answer.value.total / 100))) continue;
     dated.push({ n, branches, need });
   }
   const items = dated.flatMap(({ n, need }) => need.map((key) => ({ projectPath: n.project.path, key })));

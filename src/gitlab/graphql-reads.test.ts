@@ -139,12 +139,32 @@ describe('GraphqlReads', () => {
     expect((await new GraphqlReads(api).mergeRequests([need])).get(need)).toEqual({ kind: 'missing' });
   });
 
+  it('branch names: keeps only the wanted ones, counts them all, and says whether the default is there', async () => {
+    const names = ['main', ...Array.from({ length: 500 }, (_, i) => `topic/${i}`), 'feature/x'];
+    const { api } = endpoint(() => ({
+      data: {
+        projects: page([
+          { id: 'gid://gitlab/Project/1', repository: { branchNames: names } },
+          { id: 'gid://gitlab/Project/2', repository: { branchNames: ['feature/x'] } },
+        ]),
+      },
+    }));
+    const out = await new GraphqlReads(api).branchNames([1, 2], () => ({
+      keep: (n) => n === 'feature/x',
+      defaultBranch: 'main',
+    }));
+    expect(out.get(1)).toEqual({ kind: 'ok', value: { kept: ['feature/x'], total: 502, hasDefault: true } });
+    expect(out.get(2)).toEqual({ kind: 'ok', value: { kept: ['feature/x'], total: 1, hasDefault: false } });
+  });
+
   it('an instance without the field: the capability is unsupported, and said', async () => {
     const { api } = endpoint(() => ({
       errors: [{ message: "Field 'branchNames' doesn't exist on type 'Repository'" }],
     }));
     const reads = new GraphqlReads(api);
-    await expect(reads.branchNames([1, 2])).rejects.toThrow(/does not support the query/);
+    await expect(reads.branchNames([1, 2], () => ({ keep: () => true }))).rejects.toThrow(
+      /does not support the query/,
+    );
     expect(reads.serves('branches')).toBe(false);
     expect(reads.serves('mergeRequests')).toBe(true);
   });

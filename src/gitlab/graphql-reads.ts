@@ -59,6 +59,13 @@ export interface GraphqlUsage {
   unsupported: Partial<Record<Capability, string>>;
 }
 
+/** What a branch listing says, kept small: the wanted names, the count, the default branch's presence. */
+export interface BranchNames {
+  kept: string[];
+  total: number;
+  hasDefault: boolean;
+}
+
 /** A project as a GraphQL resolution reads it. */
 export interface GraphqlProject {
   facts: ProjectFacts;
@@ -293,7 +300,15 @@ export class GraphqlReads {
   }
 
   /** Every branch name of each project. */
-  async branchNames(projectIds: number[]): Promise<Map<number, Answer<string[]>>> {
+  /**
+   * Which branches each project has: the names `keep` wants (the stacks' refs), whether `wanted`'s
+   * default branch is among them all, and how many there are. Only what is kept stays in memory, so
+   * memory follows the stacks, not the branches (a million names at the bench's L).
+   */
+  async branchNames(
+    projectIds: number[],
+    keep: (projectId: number) => { keep: (name: string) => boolean; defaultBranch?: string | undefined },
+  ): Promise<Map<number, Answer<BranchNames>>> {
     const out = await this.runAll(
       (its, budget) => planBranchNames(its, budget),
       'branches',
@@ -317,7 +332,15 @@ export class GraphqlReads {
             });
             return;
           }
-          answers.set(id, { kind: 'ok', value: names });
+          const { keep: wanted, defaultBranch } = keep(id);
+          answers.set(id, {
+            kind: 'ok',
+            value: {
+              kept: names.filter(wanted),
+              total: names.length,
+              hasDefault: defaultBranch === undefined || names.includes(defaultBranch),
+            },
+          });
         });
         if (errors.some((e) => e.path?.[0] === 'projects' && typeof e.path[2] !== 'number'))
           failEach(answers, b.items, fieldError(errors[0] as GraphqlError), true);
@@ -325,7 +348,7 @@ export class GraphqlReads {
       projectIds,
       failEach,
     );
-    return out as Map<number, Answer<string[]>>;
+    return out as Map<number, Answer<BranchNames>>;
   }
 
   /** The last commit date of each (project, ref); a ref whose tree is gone fails (it was just listed). */
