@@ -87,6 +87,16 @@ describe('fault matrix (GraphQL): POST /api/graphql failing persistently', () =>
     expect(r.report?.gitlabApi?.served.mergeRequests?.graphql).toBeGreaterThan(0);
   }, 120_000);
 
+  it('a 503 (GitLab’s database timeout) on two queries is retried as REST’s 5xx are: the same run', async () => {
+    const r = await runCase(
+      { service: 'gitlab', match: '^/api/graphql$', kind: 'error', status: 503, count: 2 },
+      { api: 'auto' },
+    );
+    expect(r.code, r.stderr.slice(-3000)).toBe(0);
+    expect(r.deleted.sort()).toEqual(clean.deleted.sort());
+    expect(r.stderr).toMatch(/"route":"POST \/api\/graphql","status":503/);
+  }, 120_000);
+
   it('a GitLab that prices every query far above its limit: REST reads everything, same deletions', async () => {
     const r = await runCase(undefined, {
       api: 'auto',

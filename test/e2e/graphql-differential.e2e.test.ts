@@ -4,6 +4,7 @@ import { parse } from 'yaml';
 import { generate, MESSY } from '../../bench/world.js';
 import type { Report } from '../../src/report/json-report.js';
 import { auditJson, closeSandboxes, sandbox, validateReport } from '../helpers/audit-e2e.js';
+import { configFile, runCli } from '../helpers/cli.js';
 
 /**
  * GraphQL against REST (issue #24): for each world, the built CLI's audit in `rest`, `auto` and `graphql`
@@ -181,6 +182,24 @@ describe('falling back to REST per capability', () => {
     expect(r.auto.report.gitlabApi?.served.branches?.graphql).toBe(0);
     expect(r.auto.report.gitlabApi?.fallbacks.branches).toMatch(/cannot read the protected branch rules/);
     expect(r.auto.code).toBe(0);
+  }, 120_000);
+
+  it('a CI job token (no GraphQL for it): auto reads REST and says why; graphql is refused before any call', async () => {
+    const w = small();
+    const sb = await sandbox(w.scenario);
+    const file = await configFile(benchConfig);
+    const env = { ...sb.env(), GITLAB_TOKEN: '', CI_JOB_TOKEN: sb.gitlabToken };
+    const auto = await runCli(['audit', '--config', file, '--format', 'json'], env);
+    expect(auto.code, auto.stderr.slice(-2000)).toBe(0);
+    const report = JSON.parse(auto.stdout) as Report;
+    expect(report.gitlabApi?.graphqlRequests).toBe(0);
+    expect(report.gitlabApi?.fallbacks.all).toMatch(/CI job token/);
+    expect(sb.world.requests.some((q) => q.operation === 'POST /api/graphql')).toBe(false);
+    const before = sb.world.requests.length;
+    const strict = await runCli(['audit', '--config', file], { ...env, ENV_REAPER_GITLAB_API: 'graphql' });
+    expect(strict.code).toBe(2);
+    expect(strict.stderr).toMatch(/CI job token cannot use GitLab GraphQL/);
+    expect(sb.world.requests.length).toBe(before);
   }, 120_000);
 
   it('wildcard protection rules are matched as GitLab matches them', async () => {
