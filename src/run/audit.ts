@@ -197,7 +197,7 @@ async function collectEvidence(
   };
   // `graphql` asked for GraphQL: what the instance could not serve through it is said as an error.
   if (mode === 'graphql')
-    for (const [capability, reason] of Object.entries(graphql?.usage.unsupported ?? {}))
+    for (const [capability, reason] of Object.entries(gitlabApi.fallbacks))
       collected.errors.push({
         scope: `gitlab:graphql ${capability}`,
         code: 'GRAPHQL_UNSUPPORTED',
