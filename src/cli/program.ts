@@ -2,7 +2,7 @@ import { Command, CommanderError, Option } from 'commander';
 import { configJsonSchema } from '../config/keys.js';
 import { loadConfig } from '../config/load.js';
 import { LOG_LEVELS } from '../config/schema.js';
-import { ConfigError, EXIT, ReaperError, UsageError } from '../errors/errors.js';
+import { ConfigError, EXIT, FormatTooNewError, ReaperError, UsageError } from '../errors/errors.js';
 import type { CliIo } from '../run/io.js';
 import { flagOverrides, type GlobalOptions } from '../run/options.js';
 import { VERSION } from '../util/version.js';
@@ -54,6 +54,10 @@ function printError(io: CliIo, error: unknown): number {
   }
   if (error instanceof UsageError) {
     io.stderr(`env-reaper: ${error.message}\n`);
+    return EXIT.usage;
+  }
+  if (error instanceof FormatTooNewError) {
+    io.stderr(`env-reaper: ${error.code}: ${error.message}\n`);
     return EXIT.usage;
   }
   if (error instanceof ReaperError) {

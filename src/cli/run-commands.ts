@@ -1,7 +1,8 @@
 import { readFile } from 'node:fs/promises';
 import { VERDICTS, type Verdict } from '../core/model.js';
 import { EXIT, UsageError } from '../errors/errors.js';
-import { buildReport, type Report, reportSchema } from '../report/json-report.js';
+import { upgrade } from '../errors/versioned.js';
+import { buildReport, REPORT_VERSIONING, type Report, reportSchema } from '../report/json-report.js';
 import { mergeReports } from '../report/merge.js';
 import { parseOutputs, writeReports } from '../report/output.js';
 import { audit } from '../run/audit.js';
@@ -149,7 +150,9 @@ export async function mergeCommand(
     } catch (error) {
       throw new UsageError(`${file}: not a readable JSON report (${(error as Error).message})`);
     }
-    const checked = reportSchema.safeParse(parsed);
+    const checked = reportSchema.safeParse(
+      upgrade(parsed, { ...REPORT_VERSIONING, what: `the report ${file}` }),
+    );
     if (!checked.success)
       throw new UsageError(`${file}: not an env-reaper report: ${checked.error.issues[0]?.message ?? ''}`);
     reports.push(checked.data);

@@ -69,3 +69,20 @@ export const EXIT = {
   brake: 3,
   failOn: 4,
 } as const;
+
+/**
+ * A file written by a newer env-reaper (its format version is above what this one knows): refused, never
+ * read in part nor overwritten. Exit 2, nothing done.
+ */
+export class FormatTooNewError extends ReaperError {
+  constructor(
+    readonly what: string,
+    readonly found: number,
+    readonly supported: number,
+  ) {
+    super(
+      'FORMAT_TOO_NEW',
+      `${what} has format version ${found}, and this env-reaper reads up to ${supported}: a newer env-reaper wrote it. Upgrade env-reaper (nothing was read, changed or deleted)`,
+    );
+  }
+}

@@ -4,6 +4,7 @@ import { z } from 'zod';
 import type { Config } from '../config/schema.js';
 import type { EnvironmentRecord, RunResult } from '../core/run-result.js';
 import { UsageError } from '../errors/errors.js';
+import { upgrade } from '../errors/versioned.js';
 
 /**
  * Reviewed plans (Terraform's plan/apply, for reaping): `reap --plan-out` writes the exact deletions a
@@ -13,7 +14,7 @@ import { UsageError } from '../errors/errors.js';
  * the pipeline artifact store that carries it.
  */
 
-const planSchema = z.object({
+export const planSchema = z.object({
   kind: z.literal('env-reaper-plan'),
   version: z.literal(1),
   runId: z.string(),
@@ -109,6 +110,9 @@ export function buildPlanFile(run: RunResult, config: Config, ttlMs: number): Pl
   return { ...body, checksum: sha256(canonical(body)) };
 }
 
+/** How the plan file is versioned: version 1 is the first released format; none to migrate yet. */
+export const PLAN_VERSIONING = { what: 'the plan', field: 'version', current: 1, migrations: {} } as const;
+
 /** Writes a plan file. */
 export async function writePlanFile(path: string, plan: PlanFile): Promise<void> {
   await writeFile(path, `${JSON.stringify(plan, null, 2)}\n`);
@@ -122,7 +126,8 @@ export async function readPlanFile(path: string, config: Config, now: number): P
   } catch (error) {
     throw new UsageError(`${path}: not a readable plan (${(error as Error).message})`);
   }
-  const parsed = planSchema.safeParse(raw);
+  // A newer env-reaper's plan is refused (exit 2); an older one's is migrated (util/versioned.ts).
+  const parsed = planSchema.safeParse(upgrade(raw, { ...PLAN_VERSIONING, what: `the plan ${path}` }));
   if (!parsed.success)
     throw new UsageError(`${path}: not an env-reaper plan: ${parsed.error.issues[0]?.message}`);
   const { checksum, ...body } = parsed.data;

@@ -113,6 +113,14 @@ function repairOf(r: Repair): Repair {
 export const REPORT_MAX_ERROR_STACKS = 100;
 
 /** The JSON report schema. */
+/** How the JSON report is versioned (`schemaVersion`): 1 is the first released format; none to migrate yet. */
+export const REPORT_VERSIONING = {
+  what: 'the report',
+  field: 'schemaVersion',
+  current: 1,
+  migrations: {},
+} as const;
+
 export const reportSchema = z
   .object({
     schemaVersion: z.literal(1),

@@ -4,7 +4,7 @@ import type { Config } from '../config/schema.js';
 import type { StackFacts } from '../core/model.js';
 import { plan } from '../core/plan.js';
 import type { EnvironmentRecord, RunError, RunResult } from '../core/run-result.js';
-import { ExternalServiceError, UsageError } from '../errors/errors.js';
+import { ExternalServiceError, FormatTooNewError, UsageError } from '../errors/errors.js';
 import { describeFailure } from '../errors/failure.js';
 import { POLL_BOUNDS, runErrorOf } from '../executor/context.js';
 import {
@@ -432,7 +432,12 @@ async function unavailable<T>(what: string, fn: () => Promise<T>): Promise<T> {
   try {
     return await fn();
   } catch (error) {
-    if (error instanceof LockHeldError || error instanceof StateCorruptError) throw error;
+    if (
+      error instanceof LockHeldError ||
+      error instanceof StateCorruptError ||
+      error instanceof FormatTooNewError
+    )
+      throw error;
     const f = describeFailure(error);
     throw new ExternalServiceError(
       f.service ?? 'state',

@@ -1,9 +1,9 @@
 import { mkdir, open, readFile, rename, unlink, writeFile } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { dirname } from 'node:path';
-import { ReaperError } from '../errors/errors.js';
+import { FormatTooNewError, ReaperError } from '../errors/errors.js';
 import type { Lock, StateStore } from './ports.js';
-import { emptyState, type State, stateSchema } from './state.js';
+import { emptyState, parseState, type State } from './state.js';
 
 /** Another run holds the lock. */
 export class LockHeldError extends ReaperError {
@@ -48,8 +48,10 @@ export class FileStateStore implements StateStore {
       throw error;
     }
     try {
-      return stateSchema.parse(JSON.parse(text));
+      return parseState(JSON.parse(text), this.path);
     } catch (error) {
+      // A newer env-reaper's state is refused as such, not called corrupt: upgrade, do not repair it.
+      if (error instanceof FormatTooNewError) throw error;
       throw new StateCorruptError(this.path, error);
     }
   }

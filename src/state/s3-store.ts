@@ -1,7 +1,7 @@
-import { ExternalServiceError } from '../errors/errors.js';
+import { ExternalServiceError, FormatTooNewError } from '../errors/errors.js';
 import { LockHeldError, StateCorruptError } from './file-store.js';
 import type { Lock, ObjectBucket, StateStore } from './ports.js';
-import { emptyState, type State, stateSchema } from './state.js';
+import { emptyState, parseState, type State } from './state.js';
 
 /**
  * State in one object of a bucket (S3), for pipeline jobs and containers that keep no disk between runs.
@@ -41,8 +41,10 @@ export class S3StateStore implements StateStore {
     this.etag = out?.etag;
     if (!out) return emptyState();
     try {
-      return stateSchema.parse(JSON.parse(out.body));
+      return parseState(JSON.parse(out.body), this.where);
     } catch (error) {
+      // A newer env-reaper's state is refused as such, not called corrupt: upgrade, do not repair it.
+      if (error instanceof FormatTooNewError) throw error;
       throw new StateCorruptError(this.where, error);
     }
   }

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { FALLBACKS, TEARDOWN_MODES } from '../core/teardown.js';
+import { upgrade } from '../errors/versioned.js';
 
 /**
  * Run state (docs/design.md §5): what one run must hand to the next. First-seen times are the grace clock for
@@ -60,6 +61,17 @@ const stackStateSchema = z.object({
   notices: z.record(z.string(), z.object({ at: z.string(), mrIid: z.number().int() })).optional(),
   deletion: deletionSchema.optional(),
 });
+
+/**
+ * How the state file is versioned: this env-reaper writes version 1; older versions are migrated on
+ * read (none yet: 1 is the first released format), newer ones refused (`util/versioned.ts`).
+ */
+export const STATE_VERSIONING = { what: 'the state', field: 'version', current: 1, migrations: {} } as const;
+
+/** Parses a state document as read (JSON), upgraded to the current format first. */
+export function parseState(raw: unknown, where: string): State {
+  return stateSchema.parse(upgrade(raw, { ...STATE_VERSIONING, what: `state ${where}` }));
+}
 
 export const stateSchema = z.object({
   version: z.literal(1),
