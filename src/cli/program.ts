@@ -5,7 +5,7 @@ import { LOG_LEVELS } from '../config/schema.js';
 import { ConfigError, EXIT, FormatTooNewError, ReaperError, UsageError } from '../errors/errors.js';
 import type { CliIo } from '../run/io.js';
 import { flagOverrides, type GlobalOptions } from '../run/options.js';
-import { VERSION } from '../util/version.js';
+import { VERSION_TEXT } from '../util/version.js';
 
 const collect = (value: string, previous: string[] = []) => [...previous, value];
 
@@ -73,7 +73,7 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
   let exitCode: number = EXIT.ok;
   const program = new Command('env-reaper')
     .description('Find and tear down forgotten per-branch review environments (CloudFormation × GitLab).')
-    .version(VERSION)
+    .version(VERSION_TEXT)
     .exitOverride()
     .configureOutput({ writeOut: io.stdout, writeErr: io.stderr })
     .showHelpAfterError();

@@ -7,6 +7,7 @@ import { ERROR_EFFECTS, type RunResult } from '../core/run-result.js';
 import { FALLBACKS, TEARDOWN_METHODS } from '../core/teardown.js';
 import { type ExecutionOutcome, REPAIR_REFUSAL_CODES, type Repair } from '../executor/outcome.js';
 import { redactProcessSecrets as scrub } from '../util/redact.js';
+import { COMMIT, VERSION } from '../util/version.js';
 
 /**
  * The versioned JSON report (docs/design.md §6). This zod schema is the contract: the JSON Schema in
@@ -124,6 +125,10 @@ export const REPORT_VERSIONING = {
 export const reportSchema = z
   .object({
     schemaVersion: z.literal(1),
+    /** The env-reaper that wrote the report: its version and the commit it was built from. */
+    generator: z
+      .object({ name: z.literal('env-reaper'), version: z.string(), commit: z.string() })
+      .optional(),
     runId: z.string(),
     generatedAt: z.string(),
     mode: z.enum(['dry-run', 'apply']),
@@ -369,6 +374,7 @@ export function buildReport(
     totals[service] = Object.values(ops).reduce((a, b) => a + b, 0);
   return {
     schemaVersion: 1,
+    generator: { name: 'env-reaper', version: VERSION, commit: COMMIT },
     runId: run.runId,
     generatedAt: run.generatedAt,
     mode: run.mode,

@@ -50,8 +50,11 @@ export function mergeReports(given: Report[]): Report {
       .map((r) => r.generatedAt)
       .sort()
       .at(-1) ?? new Date(0).toISOString();
+  const generator = reports.find((r) => r.generator)?.generator;
   return {
     schemaVersion: 1,
+    // The shards' env-reaper (they run one build); the merge itself adds nothing to say.
+    ...(generator ? { generator } : {}),
     runId: `merged-${reports.length}-${reports[0]?.runId ?? 'none'}`,
     generatedAt: latest,
     mode: reports.some((r) => r.mode === 'apply') ? 'apply' : 'dry-run',

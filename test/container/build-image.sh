@@ -12,5 +12,8 @@ if ! grep -q default_ulimits /etc/containers/containers.conf 2>/dev/null; then
 fi
 bash test/container/build-base-image.sh
 start=$(date +%s)
-buildah bud --quiet --isolation chroot --network host --format docker --layers=false -t "$tag" . >/dev/null
+version=$(node -p 'require("./package.json").version')
+revision=$(git rev-parse HEAD 2>/dev/null || echo unknown)
+buildah bud --quiet --isolation chroot --network host --format docker --layers=false \
+  --build-arg VERSION="$version" --build-arg REVISION="$revision" -t "$tag" . >/dev/null
 echo "image $tag built in $(($(date +%s) - start)) s, $(podman image inspect "$tag" --format '{{.Size}}') bytes"

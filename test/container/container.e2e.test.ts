@@ -1,4 +1,5 @@
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { chmod, chown, mkdtemp, readdir, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -31,7 +32,12 @@ interface ImageConfig {
   Env: string[];
   Healthcheck?: { Test: string[] };
   Volumes?: Record<string, unknown>;
+  Labels?: Record<string, string>;
 }
+
+/** The commit and version this checkout builds (what the image's labels and `--version` must say). */
+const REVISION = spawnSync('git', ['rev-parse', 'HEAD'], { encoding: 'utf8' }).stdout.trim() || 'unknown';
+const PACKAGE_VERSION = (JSON.parse(readFileSync('package.json', 'utf8')) as { version: string }).version;
 
 function sh(cmd: string, args: string[]): string {
   const r = spawnSync(cmd, args, { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
@@ -163,6 +169,18 @@ describe.skipIf(!hasBuildah)('container image (buildah)', () => {
       expect(listing.has(runtime), `runtime dependency ${runtime} in the image`).toBe(true);
   });
 
+  it('says which build it is: OCI labels, `--version` and the report name the version and the commit', () => {
+    expect(config.Labels?.['org.opencontainers.image.version']).toBe(PACKAGE_VERSION);
+    expect(config.Labels?.['org.opencontainers.image.revision']).toBe(REVISION);
+    expect(config.Labels?.['org.opencontainers.image.title']).toBe('env-reaper');
+    const ctr = container();
+    const v = spawnSync('buildah', ['run', '--isolation', 'chroot', ctr, '--', 'env-reaper', '--version'], {
+      encoding: 'utf8',
+    });
+    expect(v.status, v.stderr).toBe(0);
+    expect(v.stdout.trim()).toBe(`${PACKAGE_VERSION} (${REVISION.slice(0, 12)})`);
+  });
+
   it('runs a one-off `audit --format json` and the report validates', async () => {
     const sb = await startSandbox({ scenario: scenario() });
     sandboxes.push(sb);
@@ -175,6 +193,11 @@ describe.skipIf(!hasBuildah)('container image (buildah)', () => {
     const schema = JSON.parse(await readFile('config/report.schema.json', 'utf8')) as object;
     expect(ajv.validate(schema, report), JSON.stringify(ajv.errors)).toBe(true);
     expect(report.environments.find((e) => e.stack.name === 'review-gone')?.verdict).toBe('branch-deleted');
+    expect((report as { generator?: unknown }).generator).toEqual({
+      name: 'env-reaper',
+      version: PACKAGE_VERSION,
+      commit: REVISION,
+    });
   }, 120_000);
 
   it('runs its default command (the daemon): /healthz 200, a scheduled run deletes the dead stack, the HEALTHCHECK passes, SIGTERM exits 0 with state on the volume', async () => {
