@@ -69,6 +69,16 @@ function packConnection<T>(
   return out;
 }
 
+/** `projects(ids: $ids, first: n) { nodes { id <field> } pageInfo }`: one field of many projects at once. */
+function projectsById(n: number, field: Field): Field {
+  return {
+    name: 'projects',
+    args: { ids: '$ids', first: String(n) },
+    cost: { kind: 'connection', sorted: true },
+    children: page([scalar('id'), field]),
+  };
+}
+
 /** What a project resolution reads: id, path, archived, default branch, and who may see branch rules. */
 function projectFields(): Field[] {
   return [
@@ -165,20 +175,12 @@ export function planMergeRequests(
       name: filtered ? 'envReaperMergeRequestsByRef' : 'envReaperMergeRequestsAll',
       variables: filtered ? { ids: '[ID!]', refs: '[String!]' } : { ids: '[ID!]' },
       fields: [
-        {
-          name: 'projects',
-          args: { ids: '$ids', first: String(chunk.length) },
+        projectsById(chunk.length, {
+          name: 'mergeRequests',
+          args,
           cost: { kind: 'connection', sorted: true },
-          children: page([
-            scalar('id'),
-            {
-              name: 'mergeRequests',
-              args,
-              cost: { kind: 'connection', sorted: true },
-              children: page(mergeRequestFields()),
-            },
-          ]),
-        },
+          children: page(mergeRequestFields()),
+        }),
       ],
     };
     const variables: Record<string, unknown> = { ids: chunk.map((n) => gid('Project', n.projectId)) };
@@ -215,25 +217,17 @@ export function planBranchNames(projectIds: number[], budget: number = MAX): Bat
         name: 'envReaperBranchNames',
         variables: { ids: '[ID!]' },
         fields: [
-          {
-            name: 'projects',
-            args: { ids: '$ids', first: String(chunk.length) },
-            cost: { kind: 'connection', sorted: true },
-            children: page([
-              scalar('id'),
+          projectsById(chunk.length, {
+            name: 'repository',
+            cost: { kind: 'plain' },
+            children: [
               {
-                name: 'repository',
-                cost: { kind: 'plain' },
-                children: [
-                  {
-                    name: 'branchNames',
-                    args: { searchPattern: '"*"', offset: '0', limit: '1000000' },
-                    cost: { kind: 'fixed', cost: 170 },
-                  },
-                ],
+                name: 'branchNames',
+                args: { searchPattern: '"*"', offset: '0', limit: '1000000' },
+                cost: { kind: 'fixed', cost: 170 },
               },
-            ]),
-          },
+            ],
+          }),
         ],
       };
       return batch(query, { ids: chunk.map((id) => gid('Project', id)) }, chunk);
