@@ -61,6 +61,11 @@ type WouldDo =
   | 'stop ghost environment'
   | 'update the dashboard issue';
 
+/** The report's name for a run the gate let write (`apply`) or not (`dry-run`). */
+export function runMode(apply: boolean): 'apply' | 'dry-run' {
+  return apply ? 'apply' : 'dry-run';
+}
+
 /** What would be written, as one line each: the `DRY-RUN: would …` lines of the gate. */
 interface DryRunLine {
   fields: Record<string, unknown>;

@@ -11,6 +11,7 @@ import {
   type ExecutorDeps,
   execute,
   type Recheck,
+  runMode,
   stopGhostEnvironments,
   updateDashboard,
 } from '../executor/executor.js';
@@ -314,7 +315,7 @@ export async function reap(config: Config, deps: ReapDeps, options: ReapOptions)
     const run = await audit(
       config,
       { ...deps, ...memory },
-      { runId: options.runId, mode: options.apply ? 'apply' : 'dry-run', shard: options.shard },
+      { runId: options.runId, mode: runMode(options.apply), shard: options.shard },
     );
     run.errors.push(...earlyErrors);
     const onError = (e: RunError) => {

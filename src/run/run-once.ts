@@ -1,3 +1,4 @@
+import { writesAllowed } from '../config/mode.js';
 import { parseDuration } from '../core/duration.js';
 import type { RunResult } from '../core/run-result.js';
 import { EXIT, UsageError } from '../errors/errors.js';
@@ -106,7 +107,11 @@ export async function reapOnce(
   ctx.stats.reset();
   // A plan is refused before anything is read or written when it is edited, expired or for another config.
   const plan = options.applyPlan ? await readPlanFile(options.applyPlan, ctx.config, Date.now()) : undefined;
-  const apply = !options.planOut && (options.apply || plan !== undefined || ctx.config.mode === 'apply');
+  const apply = writesAllowed(ctx.config, {
+    apply: options.apply,
+    applyPlan: plan !== undefined,
+    planOut: Boolean(options.planOut),
+  });
   let result: Awaited<ReturnType<typeof reap>>;
   try {
     result = await reap(
