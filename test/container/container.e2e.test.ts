@@ -8,6 +8,7 @@ import addFormats from 'ajv-formats';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { until } from '../helpers/cli.js';
+import { gitlabCiLocal, userProject } from '../helpers/component.js';
 import { liveAndGoneWorld } from '../helpers/worlds.js';
 import { type Sandbox, startSandbox } from '../sandbox/index.js';
 
@@ -246,21 +247,32 @@ describe.skipIf(!hasBuildah)('container image (buildah)', () => {
     expect(state.lastRun).toBeDefined();
   }, 180_000);
 
-  it('runs the GitLab CI template’s audit and reap jobs, script lines as written, inside the image', async () => {
+  it('runs the CI/CD component’s audit and apply jobs, script lines as rendered by gitlab-ci-local, inside the image', async () => {
     interface Job {
-      extends?: string;
       image?: { name: string; entrypoint: string[] };
+      variables: Record<string, string>;
       before_script?: string[];
       script: string[];
     }
-    const template = parse(await readFile('templates/env-reaper.gitlab-ci.yml', 'utf8')) as Record<
-      string,
-      Job
-    > & { variables: Record<string, string> };
-    const base = template['.env-reaper'] as Job;
+    // The component included as a user includes it (inputs), rendered by gitlab-ci-local: the jobs as GitLab
+    // would hand them to a runner.
+    const user = await userProject({
+      '.gitlab-ci.yml': ['audit', 'apply']
+        .map(
+          (mode) =>
+            `  - local: templates/env-reaper.yml\n    inputs: { image: localhost/env-reaper, version: test, mode: ${mode}, regions: eu-west-1 }\n`,
+        )
+        .join('')
+        .replace(/^/, 'include:\n'),
+      'templates/env-reaper.yml': await readFile('templates/env-reaper.yml', 'utf8'),
+    });
+    const rendered = parse((await gitlabCiLocal(user, ['--preview'])).stdout) as Record<string, Job>;
     // The jobs use the published image (configurable), with a shell instead of its entrypoint.
-    expect(base.image).toEqual({ name: '$ENV_REAPER_IMAGE', entrypoint: [''] });
-    expect(template.variables.ENV_REAPER_CMD).toBe('env-reaper');
+    expect(rendered['env-reaper:audit']?.image).toEqual({
+      name: 'localhost/env-reaper:test',
+      entrypoint: [''],
+    });
+    expect(rendered['env-reaper:apply']?.variables.ENV_REAPER_CMD).toBe('env-reaper');
     const sb = await startSandbox({ scenario: scenario() });
     sandboxes.push(sb);
     // The runner's build directory: world-writable (GitLab Runner's umask 0000), the image's user runs the job.
@@ -268,16 +280,18 @@ describe.skipIf(!hasBuildah)('container image (buildah)', () => {
     await chmod(project, 0o777);
     await writeFile(
       join(project, 'env-reaper.yaml'),
-      'aws:\n  regions: [eu-west-1]\nstate:\n  path: /builds/project/state.json\n  auditLog: /builds/project/audit.jsonl\n',
+      'state:\n  path: /builds/project/state.json\n  auditLog: /builds/project/audit.jsonl\n',
     );
     const runJob = async (name: string) => {
-      const job = template[name] as Job;
-      const lines = [...(base.before_script ?? []), ...job.script];
+      const job = rendered[name] as Job;
+      const lines = [...(job.before_script ?? []), ...job.script];
       const p = collect(
         run(container(), ['sh', '-e', '-c', `cd /builds/project\n${lines.join('\n')}`], {
           env: {
-            ...template.variables,
             ...sb.env(),
+            // The stacks are in eu-west-1: only the component's `regions` input sends the job there.
+            AWS_REGION: 'us-east-1',
+            ...job.variables,
             CI_PIPELINE_SOURCE: 'schedule',
             ENV_REAPER_LOG_LEVEL: 'warn',
           },
@@ -294,7 +308,7 @@ describe.skipIf(!hasBuildah)('container image (buildah)', () => {
     expect(audit.mode).toBe('dry-run');
     expect(await readFile(join(project, 'reports/env-reaper.junit.xml'), 'utf8')).toMatch(/<testsuites /);
     expect(sb.world.writes).toEqual([]);
-    await runJob('env-reaper:reap');
+    await runJob('env-reaper:apply');
     expect(sb.world.writes.filter((w) => w.operation === 'DeleteStack').map((w) => w.params?.name)).toEqual([
       'review-gone',
     ]);

@@ -6,6 +6,7 @@ import { ConfigMap } from 'kubernetes-models/v1/ConfigMap';
 import { describe, expect, it } from 'vitest';
 import { parse, parseAllDocuments } from 'yaml';
 import { defaultConfig, parseConfig } from '../../src/config/load.js';
+import { PACKAGE_VERSION } from '../helpers/component.js';
 
 /**
  * The Kubernetes manifests in deploy/kubernetes/ are validated against the Kubernetes OpenAPI schemas
@@ -55,16 +56,20 @@ describe('deploy/kubernetes manifests', () => {
 
   it('match the image, the CI template and the config', async () => {
     const all = await manifests();
-    const template = parse(await readFile('templates/env-reaper.gitlab-ci.yml', 'utf8')) as {
-      variables: Record<string, string>;
-    };
+    // The component's first YAML document is its spec: the image tag it defaults to is the package version.
+    const [spec] = parseAllDocuments(await readFile('templates/env-reaper.yml', 'utf8')).map((d) =>
+      d.toJS(),
+    ) as {
+      spec: { inputs: { version: { default: string } } };
+    }[];
+    expect(spec?.spec.inputs.version.default).toBe(PACKAGE_VERSION);
     const dockerfile = await readFile('Dockerfile', 'utf8');
     const shutdown = defaultConfig().daemon.shutdownTimeout / 1000;
     expect(dockerfile).toMatch(/^USER node$/m);
     expect(dockerfile).toMatch(/^EXPOSE 9464$/m);
     for (const { doc } of all.filter((m) => m.doc.kind !== 'ConfigMap')) {
       const spec = JSON.stringify(doc);
-      expect(spec).toContain(`"image":"${template.variables.ENV_REAPER_IMAGE}"`);
+      expect(spec).toContain(`"image":"registry.example.com/platform/env-reaper:${PACKAGE_VERSION}"`);
       expect(spec).toContain('"runAsUser":1000');
     }
     const deployment = all.find((m) => m.doc.kind === 'Deployment')?.doc as {
