@@ -6,9 +6,8 @@ import { join } from 'node:path';
 import Ajv2020 from 'ajv/dist/2020.js';
 import addFormats from 'ajv-formats';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { parse } from 'yaml';
 import { until } from '../helpers/cli.js';
-import { gitlabCiLocal, userProject } from '../helpers/component.js';
+import { gitlabCiLocal, previewJobs, userProject } from '../helpers/component.js';
 import { liveAndGoneWorld } from '../helpers/worlds.js';
 import { type Sandbox, startSandbox } from '../sandbox/index.js';
 
@@ -266,7 +265,7 @@ describe.skipIf(!hasBuildah)('container image (buildah)', () => {
         .replace(/^/, 'include:\n'),
       'templates/env-reaper.yml': await readFile('templates/env-reaper.yml', 'utf8'),
     });
-    const rendered = parse((await gitlabCiLocal(user, ['--preview'])).stdout) as Record<string, Job>;
+    const rendered = previewJobs<Job>((await gitlabCiLocal(user, ['--preview'])).stdout);
     // The jobs use the published image (configurable), with a shell instead of its entrypoint.
     expect(rendered['env-reaper:audit']?.image).toEqual({
       name: 'localhost/env-reaper:test',

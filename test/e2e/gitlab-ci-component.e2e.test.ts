@@ -2,12 +2,12 @@ import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { parse } from 'yaml';
 import { CLI } from '../helpers/cli.js';
 import {
   gitlabCiLocal,
   PACKAGE_VERSION,
   type PublishedComponent,
+  previewJobs,
   publishComponent,
   userProject,
 } from '../helpers/component.js';
@@ -77,10 +77,11 @@ const list = async (variables: Record<string, string>) =>
 
 describe.skipIf(!haveRsync)('the env-reaper component under gitlab-ci-local', () => {
   it('resolves the version, fills the inputs (image tag defaults to the component’s version) and refuses an unknown mode', async () => {
-    const preview = parse((await gcl(['--preview'])).stdout) as Record<
-      string,
-      { image?: { name: string }; variables?: Record<string, string>; stage?: string }
-    >;
+    const preview = previewJobs<{
+      image?: { name: string };
+      variables?: Record<string, string>;
+      stage?: string;
+    }>((await gcl(['--preview'])).stdout);
     expect(preview['env-reaper:audit']?.image?.name).toBe(`${IMAGE}:${PACKAGE_VERSION}`);
     expect(preview['env-reaper:audit']?.variables).toMatchObject({
       ENV_REAPER_COMPONENT_MODE: 'audit',

@@ -4,6 +4,7 @@ import { cp, mkdir, mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
+import { parse } from 'yaml';
 
 /**
  * The env-reaper component as a user's GitLab would serve it, without a GitLab: this checkout's
@@ -72,6 +73,11 @@ export async function userProject(files: Record<string, string>): Promise<string
   return dir;
 }
 
+/** gitlab-ci-local's `--preview` output: the merged configuration after its warnings. */
+export function previewJobs<T>(stdout: string): Record<string, T> {
+  return parse(stdout.slice(stdout.indexOf('\n---\n') + 1)) as Record<string, T>;
+}
+
 /** Runs gitlab-ci-local in a project; `variables` become `--variable` (CI/CD variables). */
 export function gitlabCiLocal(
   project: string,
@@ -83,9 +89,9 @@ export function gitlabCiLocal(
     cwd: project,
     env: {
       ...process.env,
-      ...options.env,
       // The tests stand in for pipeline schedules and tags.
-      GCL_IGNORE_PREDEFINED_VARS: 'CI_PIPELINE_SOURCE,CI_COMMIT_TAG,CI_COMMIT_REF_NAME',
+      GCL_IGNORE_PREDEFINED_VARS: 'CI_PIPELINE_SOURCE',
+      ...options.env,
     },
     timeout: options.timeout ?? 120_000,
     maxBuffer: 32 * 1024 * 1024,
