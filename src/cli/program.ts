@@ -1,6 +1,7 @@
 import { Command, CommanderError, Option } from 'commander';
 import { configJsonSchema } from '../config/keys.js';
-import { loadConfig } from '../config/load.js';
+import { loadConfigWithDeprecations } from '../config/load.js';
+import { describeDeprecation } from '../config/renamed.js';
 import { LOG_LEVELS } from '../config/schema.js';
 import { ConfigError, EXIT, FormatTooNewError, ReaperError, UsageError } from '../errors/errors.js';
 import type { CliIo } from '../run/io.js';
@@ -158,8 +159,14 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
     config.command('validate').description('validate a config file: every problem at once'),
   ).action(async (_o: unknown, cmd: Command) => {
     const opts = cmd.optsWithGlobals() as GlobalOptions;
-    await loadConfig({ file: opts.config, env: io.env, flags: flagOverrides(opts) });
+    const { deprecations } = await loadConfigWithDeprecations({
+      file: opts.config,
+      env: io.env,
+      flags: flagOverrides(opts),
+    });
     io.stdout(`${opts.config ?? 'configuration'}: valid\n`);
+    // Valid, and still valid for now: each renamed key is listed with what replaces it and when it stops working.
+    for (const d of deprecations) io.stdout(`warning: ${describeDeprecation(d)}\n`);
   });
   config
     .command('schema')

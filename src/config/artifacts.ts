@@ -1,5 +1,6 @@
 import { stringify } from 'yaml';
 import { type ConfigKey, configJsonSchema, configKeys } from './keys.js';
+import { RENAMED_KEYS } from './renamed.js';
 
 /**
  * Generated files derived from the config schema. `npm run gen` writes them; a test compares the
@@ -91,6 +92,16 @@ export function configurationMarkdown(keys: ConfigKey[] = configKeys()): string 
     '| key | environment | type | default | why |',
     '|---|---|---|---|---|',
     ...rows,
+    '',
+    '## Renamed keys',
+    '',
+    'A renamed key keeps working under its old name (in the file and as its old `ENV_REAPER_*` variable)',
+    'until the version below. Each run logs a `deprecated config key` warning and `config validate` lists',
+    'it; setting both names in the same place is an error (exit 2).',
+    '',
+    '| old key | new key | renamed in | old name stops working in |',
+    '|---|---|---|---|',
+    ...RENAMED_KEYS.map((r) => `| \`${r.from}\` | \`${r.to}\` | ${r.since} | ${r.removedIn} |`),
     '',
   ].join('\n');
 }

@@ -1,4 +1,5 @@
-import { configKeys } from './keys.js';
+import { configKeys, envName } from './keys.js';
+import { RENAMED_KEYS } from './renamed.js';
 
 /** `ENV_REAPER_*` variables: each config key's override from the environment, coerced to its type. */
 
@@ -40,9 +41,16 @@ export function setPath(target: Record<string, unknown>, path: string, value: un
 /** The overrides that `ENV_REAPER_*` variables make, as a partial config object. */
 export function envOverrides(env: NodeJS.ProcessEnv): Record<string, unknown> {
   const out: Record<string, unknown> = {};
-  for (const key of configKeys()) {
+  const keys = configKeys();
+  for (const key of keys) {
     const raw = env[key.env];
     if (raw !== undefined) setPath(out, key.path, coerce(raw, key.type));
+  }
+  // A renamed key's old variable is read at its old path, typed as the new key; the loader renames it.
+  for (const r of RENAMED_KEYS) {
+    const raw = env[envName(r.from.split('.'))];
+    const type = keys.find((k) => k.path === r.to)?.type ?? 'string';
+    if (raw !== undefined) setPath(out, r.from, coerce(raw, type));
   }
   return out;
 }

@@ -26,7 +26,8 @@ export function configJsonSchema(): Record<string, unknown> {
   return z.toJSONSchema(configSchema, { io: 'input', target: 'draft-2020-12' }) as Record<string, unknown>;
 }
 
-function envName(path: string[]): string {
+/** The `ENV_REAPER_*` name of a dotted path's segments. */
+export function envName(path: string[]): string {
   return `ENV_REAPER_${path
     .map((p) =>
       p

@@ -5,6 +5,7 @@ import type { Action, DeletableVerdict, Verdict } from '../core/model.js';
 import type { Limits, Policy } from '../core/policy.js';
 import { ConfigError, type ConfigIssue } from '../errors/errors.js';
 import { envOverrides } from './env.js';
+import { applyRenames, type Deprecation } from './renamed.js';
 import { type Config, configSchema } from './schema.js';
 
 /** Where configuration comes from, lowest precedence first after the defaults. */
@@ -69,18 +70,31 @@ export async function readConfigFile(file: string): Promise<Record<string, unkno
   return value;
 }
 
+/** A loaded configuration and the deprecated keys it was written with. */
+export interface LoadedConfig {
+  config: Config;
+  deprecations: Deprecation[];
+}
+
 /**
  * Builds the effective configuration: defaults < file < env < flags (docs/design.md §6). Every problem is
- * reported at once, with its path, in a single ConfigError.
+ * reported at once, with its path, in a single ConfigError. Renamed keys are read under their old name
+ * too (src/config/renamed.ts), each source on its own, and listed in `deprecations`.
  */
-export async function loadConfig(sources: ConfigSources): Promise<Config> {
-  const fromFile = sources.file ? await readConfigFile(sources.file) : {};
-  let merged = deepMerge(fromFile, envOverrides(sources.env));
+export async function loadConfigWithDeprecations(sources: ConfigSources): Promise<LoadedConfig> {
+  const file = applyRenames(sources.file ? await readConfigFile(sources.file) : {}, 'file');
+  const env = applyRenames(envOverrides(sources.env), 'env');
+  let merged = deepMerge(file.config, env.config);
   const gitlabUrl = sources.env.GITLAB_URL ?? sources.env.CI_SERVER_URL;
   const gitlab = isPlainObject(merged.gitlab) ? merged.gitlab : {};
   if (gitlab.url === undefined && gitlabUrl) merged = deepMerge(merged, { gitlab: { url: gitlabUrl } });
   if (sources.flags) merged = deepMerge(merged, sources.flags);
-  return parseConfig(merged);
+  return { config: parseConfig(merged), deprecations: [...file.deprecations, ...env.deprecations] };
+}
+
+/** {@link loadConfigWithDeprecations} for callers that report no deprecations. */
+export async function loadConfig(sources: ConfigSources): Promise<Config> {
+  return (await loadConfigWithDeprecations(sources)).config;
 }
 
 /** Validates a config object; throws ConfigError listing every issue. */
@@ -114,7 +128,7 @@ export function policyFromConfig(config: Config): Policy {
     graceMs,
     idleAfterDays: config.policy.idleAfterDays,
     minAgeHours: config.policy.minAgeHours,
-    noticeMs: config.notify.mergeRequestNotices ? config.notify.beforeDeleteHours * 3_600_000 : 0,
+    noticeMs: config.notify.warnBeforeDelete ? config.notify.beforeDeleteHours * 3_600_000 : 0,
   };
 }
 

@@ -239,9 +239,9 @@ export const configSchema = z
           .boolean()
           .default(true)
           .meta({ description: 'Leave a note on the MR after its environment was reaped.' }),
-        mergeRequestNotices: z.boolean().default(true).meta({
+        warnBeforeDelete: z.boolean().default(true).meta({
           description:
-            'Post one advance notice on the MR when a stack becomes reapable but waits (grace, min age or notice window): when, why, how to keep it.',
+            'Post one advance notice on the MR when a stack becomes reapable but waits (grace, min age or notice window): when, why, how to keep it. Formerly `mergeRequestNotices` (still read until 0.2.0, with a deprecation warning).',
         }),
         ghostEnvironments: z.boolean().default(false).meta({
           description:

@@ -5,7 +5,8 @@ import type { AwsLeftoverReader, AwsProbes } from '../aws/ports.js';
 import { createAwsProbes } from '../aws/probes.js';
 import { createAwsDeletionReader, createAwsReader } from '../aws/stacks.js';
 import { createAwsWriter } from '../aws/writer.js';
-import { loadConfig } from '../config/load.js';
+import { loadConfigWithDeprecations } from '../config/load.js';
+import { describeDeprecation } from '../config/renamed.js';
 import type { Config } from '../config/schema.js';
 import { UsageError } from '../errors/errors.js';
 import type { ExecutorDeps } from '../executor/executor.js';
@@ -111,11 +112,17 @@ export async function buildContext(
   io: CliIo,
   options: ContextOptions = {},
 ): Promise<RunContext> {
-  const config = await loadConfig({ file: opts.config, env: io.env, flags: flagOverrides(opts) });
+  const { config, deprecations } = await loadConfigWithDeprecations({
+    file: opts.config,
+    env: io.env,
+    flags: flagOverrides(opts),
+  });
   const level = opts.quiet ? 'error' : config.log.level;
   const tty = io.isTTY?.stderr === true;
   const display = tty && !opts.quiet ? options.display?.(io) : undefined;
   const logger = createLogger({ level, pretty: tty, ...(display ? { write: display.write } : {}) });
+  for (const d of deprecations)
+    logger.warn({ ...d, detail: describeDeprecation(d) }, 'deprecated config key');
   const stats = new ApiStats();
   const requireToken = options.requireToken !== false;
   if (!config.gitlab.url && requireToken)

@@ -357,7 +357,7 @@ export async function reap(config: Config, deps: ReapDeps, options: ReapOptions)
         maxRepairs: Math.max(0, config.limits.maxDeletionsPerRun - run.plan.due),
         deleteEnvironments: config.policy.deleteEnvironments,
         mergeRequestNotes: config.notify.mergeRequestNotes,
-        mergeRequestNotices: config.notify.mergeRequestNotices,
+        mergeRequestNotices: config.notify.warnBeforeDelete,
         keepLabels: config.policy.protect.mrLabels,
         poll: POLL_BOUNDS,
         ...(deps.shouldStop ? { shouldStop: deps.shouldStop } : {}),
