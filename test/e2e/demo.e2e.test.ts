@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
@@ -27,4 +27,31 @@ describe('npm run demo', () => {
     expect(existsSync(join(work, 'state.json')) && existsSync(join(work, 'audit.jsonl'))).toBe(true);
     expect(existsSync('.env-reaper')).toBe(false);
   }, 180_000);
+});
+
+/**
+ * The README's component walk-through, `npm run demo:component`: the component included at the package
+ * version, fetched and run by gitlab-ci-local against the sandbox, its reports left as artifacts.
+ */
+describe('npm run demo:component', () => {
+  it.skipIf(!existsSync('/usr/bin/rsync'))(
+    'includes the component at the current version and runs its audit job under gitlab-ci-local',
+    async () => {
+      const { version } = JSON.parse(readFileSync('package.json', 'utf8')) as { version: string };
+      const { stdout } = await promisify(execFile)('node_modules/.bin/tsx', ['scripts/demo-component.ts'], {
+        env: { ...process.env, ENV_REAPER_LOG_LEVEL: 'error' },
+        maxBuffer: 16 * 2 ** 20,
+        timeout: 120_000,
+      });
+      expect(stdout).toContain(`component: $CI_SERVER_FQDN/platform/env-reaper/env-reaper@${version}`);
+      expect(stdout).toMatch(/env-reaper:audit > env-reaper dry-run/);
+      const reports = /The job's artifacts: (\S+)\/env-reaper/.exec(stdout)?.[1] ?? '';
+      const report = JSON.parse(readFileSync(join(reports, 'env-reaper.json'), 'utf8')) as {
+        summary: { stacksScanned: number };
+      };
+      expect(report.summary.stacksScanned).toBe(46);
+      expect(existsSync('.gitlab-ci-local')).toBe(false);
+    },
+    180_000,
+  );
 });
