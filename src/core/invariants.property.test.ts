@@ -191,7 +191,12 @@ describe('core invariants (fast-check)', () => {
       fc.property(anySnapshotArb, policyArb, lifeArb, (s, policy, life) => {
         cov.hit('cases');
         const before = planOf([s], policy, NO_LIMITS).items[0];
-        const now = new Date(NOW).toISOString();
+        // Life is activity after everything GitLab knows: a generated MR may have closed "after" NOW (a
+        // skewed clock), and a commit before that close is no sign of life (it is what abandoned means).
+        const known = (s.gitlab.mergeRequests?.ok ? s.gitlab.mergeRequests.value : []).flatMap((m) =>
+          [m.updatedAt, m.closedAt, m.mergedAt].filter((t): t is string => t !== undefined).map(Date.parse),
+        );
+        const now = new Date(Math.max(NOW, ...known) + 60_000).toISOString();
         const after = structuredClone(s);
         const ref = s.owner?.ref ?? 'feature/x';
         if (life === 'keep-tag') after.stack.tags['env-reaper:keep'] = 'true';
