@@ -99,10 +99,12 @@ sign)
   publish cosign attest --yes --type cyclonedx --predicate "$out/env-reaper-$version.cdx.json" "$image@$digest"
   ;;
 npm)
-  # The token goes in a user config file, not an argument; provenance comes from the job's SIGSTORE_ID_TOKEN.
+  # Trusted publishing (npm 11.5+): the job's NPM_ID_TOKEN is the credential, no secret at all. With an
+  # NPM_TOKEN CI/CD variable instead, the token goes in a user config file, never an argument. Either way
+  # the provenance statement is signed with the job's SIGSTORE_ID_TOKEN.
   registry="${NPM_REGISTRY:-https://registry.npmjs.org/}"
   npmrc="$(mktemp)"
-  echo "//${registry#*://}:_authToken=\${NPM_TOKEN}" >"$npmrc"
+  if [ -n "${NPM_TOKEN:-}" ]; then echo "//${registry#*://}:_authToken=\${NPM_TOKEN}" >"$npmrc"; fi
   publish npm publish "./$out/env-reaper-$version.tgz" --provenance --access public --registry "$registry" --userconfig "$npmrc"
   ;;
 gitlab)

@@ -95,6 +95,12 @@ describe.skipIf(!haveRsync)('the env-reaper component under gitlab-ci-local', ()
     await expect(gitlabCiLocal(bad, ['--list'], { env: published.gitEnv })).rejects.toMatchObject({
       stderr: expect.stringMatching(/mode.*(audit, plan, apply|options)/i),
     });
+    const badRegions = await userProject({
+      '.gitlab-ci.yml': `include:\n${include('audit', '      regions: eu-west-1; rm -rf /\n')}`,
+    });
+    await expect(gitlabCiLocal(badRegions, ['--list'], { env: published.gitEnv })).rejects.toMatchObject({
+      stderr: expect.stringMatching(/regions/),
+    });
   });
 
   it('offers each mode’s job to its schedule (ENV_REAPER_JOB), every job to a schedule without it, none to a push', async () => {

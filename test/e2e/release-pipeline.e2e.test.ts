@@ -95,7 +95,10 @@ describe.skipIf(!haveRsync)('the release pipeline (.gitlab-ci.yml) under gitlab-
     }>((await gcl(['--preview'], tagVars())).stdout);
     // Keyless signing and npm provenance use the job's OIDC identity, issued for Sigstore.
     expect(preview['release:sign']?.id_tokens).toEqual({ SIGSTORE_ID_TOKEN: { aud: 'sigstore' } });
-    expect(preview['release:npm']?.id_tokens).toEqual({ SIGSTORE_ID_TOKEN: { aud: 'sigstore' } });
+    expect(preview['release:npm']?.id_tokens).toEqual({
+      NPM_ID_TOKEN: { aud: 'npm:registry.npmjs.org' },
+      SIGSTORE_ID_TOKEN: { aud: 'sigstore' },
+    });
     expect(preview['release:package']?.artifacts?.reports?.cyclonedx).toBe('release/env-reaper-*.cdx.json');
   });
 
