@@ -20,6 +20,8 @@ if (!haveRsync && process.env.CI) throw new Error('CI must install rsync (see .c
 
 const IMAGE = 'registry.example.com/platform/env-reaper';
 const MINOR = PACKAGE_VERSION.split('.').slice(0, 2).join('.');
+/** The tag pipeline's release jobs, in pipeline order. */
+const RELEASE_JOBS = ['verify', 'package', 'image', 'sign', 'npm', 'gitlab'].map((s) => `release:${s}`);
 const SECRET = 'registry-password-that-must-not-be-recorded';
 const git = (cwd: string, ...args: string[]) =>
   run('git', ['-c', 'user.email=ci@example.com', '-c', 'user.name=ci', ...args], { cwd });
@@ -79,15 +81,7 @@ const records = async (step: string) =>
 describe.skipIf(!haveRsync)('the release pipeline (.gitlab-ci.yml) under gitlab-ci-local', () => {
   it('a merge request gets the checks and the changeset check; a version tag the checks and the release; other tags nothing', async () => {
     expect(await jobs({ CI_PIPELINE_SOURCE: 'merge_request_event' })).toEqual(['check', 'changeset']);
-    expect(await jobs(tagVars())).toEqual([
-      'check',
-      'release:verify',
-      'release:package',
-      'release:image',
-      'release:sign',
-      'release:npm',
-      'release:gitlab',
-    ]);
+    expect(await jobs(tagVars())).toEqual(['check', ...RELEASE_JOBS]);
     expect(await jobs(tagVars('v-not-semver'))).toEqual(['check']);
     const preview = previewJobs<{
       id_tokens?: Record<string, { aud: string }>;
@@ -113,16 +107,7 @@ describe.skipIf(!haveRsync)('the release pipeline (.gitlab-ci.yml) under gitlab-
   it('runs every release job in dry-run: what a tag would publish, recorded, and the artifacts made for real', async () => {
     await rm(join(repo, 'release'), { recursive: true, force: true });
     const { stdout } = await gcl(
-      [
-        '--force-shell-executor',
-        '--artifacts-to-source',
-        'release:verify',
-        'release:package',
-        'release:image',
-        'release:sign',
-        'release:npm',
-        'release:gitlab',
-      ],
+      ['--force-shell-executor', '--artifacts-to-source', ...RELEASE_JOBS],
       tagVars(),
       400_000,
     );
