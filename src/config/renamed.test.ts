@@ -1,4 +1,4 @@
-import { mkdtemp, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -39,6 +39,21 @@ describe('renamed configuration keys', () => {
     const both = () => applyRenames({ a: { old: 1 }, b: { fresh: 2 } }, 'file', table);
     expect(both).toThrow(ConfigError);
     expect(both).toThrow('a.old: renamed to b.fresh, which is also set: remove a.old');
+  });
+
+  it('no entry outlives its minor version: at removedIn the old name must go (an unknown key, exit 2)', async () => {
+    const { version } = JSON.parse(await readFile('package.json', 'utf8')) as { version: string };
+    const num = (v: string) => v.split(/[.-]/).slice(0, 3).map(Number);
+    const precedes = (a: number[], b: number[]) =>
+      (a[0] ?? 0) * 1e6 + (a[1] ?? 0) * 1e3 + (a[2] ?? 0) <
+      (b[0] ?? 0) * 1e6 + (b[1] ?? 0) * 1e3 + (b[2] ?? 0);
+    for (const r of RENAMED_KEYS) {
+      expect(
+        precedes(num(version), num(r.removedIn)),
+        `${r.from}: remove it from RENAMED_KEYS in ${r.removedIn}`,
+      ).toBe(true);
+      expect(precedes(num(r.since), num(r.removedIn))).toBe(true);
+    }
   });
 
   it('every entry names a key the schema has, and an old name it no longer has', async () => {
