@@ -1,4 +1,5 @@
 import { readFile } from 'node:fs/promises';
+import { checkReapFlags } from '../config/mode.js';
 import { VERDICTS, type Verdict } from '../core/model.js';
 import { EXIT, UsageError } from '../errors/errors.js';
 import { upgrade } from '../errors/versioned.js';
@@ -10,7 +11,7 @@ import { buildContext, finishRun, type RunContext } from '../run/context.js';
 import type { CliIo } from '../run/io.js';
 import { type GlobalOptions, parseShard } from '../run/options.js';
 import { newRunId } from '../run/run-id.js';
-import { checkReapOptions, colourAllowed, emitReport, logFinished, reapOnce } from '../run/run-once.js';
+import { colourAllowed, emitReport, logFinished, reapOnce } from '../run/run-once.js';
 import { Terminal } from './terminal.js';
 
 /** The context of a CLI command: the progress bar on a terminal. */
@@ -131,7 +132,7 @@ export async function reapCommand(
     applyPlan: opts.applyPlan,
     planTtl: opts.planTtl,
   };
-  checkReapOptions(options);
+  checkReapFlags(options);
   return (await reapOnce(await cliContext(opts, io), opts, io, options)).code;
 }
 

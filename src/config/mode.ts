@@ -1,3 +1,5 @@
+import { parseDuration } from '../core/duration.js';
+import { UsageError } from '../errors/errors.js';
 import type { Config } from './schema.js';
 
 /**
@@ -11,4 +13,22 @@ export function writesAllowed(
 ): boolean {
   if (flags.planOut) return false;
   return flags.apply === true || flags.applyPlan === true || config.mode === 'apply';
+}
+
+/**
+ * Usage errors of the reap flags, raised before any config is read or call made: a plan (`--plan-out`)
+ * is a dry-run, so it refuses `--apply` and `--apply-plan`; `--plan-ttl` must be a duration (24h default).
+ */
+export function checkReapFlags(flags: {
+  apply?: boolean | undefined;
+  applyPlan?: string | undefined;
+  planOut?: string | undefined;
+  planTtl?: string | undefined;
+}): { ttlMs: number } {
+  if (flags.planOut && (flags.apply || flags.applyPlan))
+    throw new UsageError('--plan-out makes a plan (a dry-run): it does not go with --apply or --apply-plan');
+  const ttlMs = parseDuration(flags.planTtl ?? '24h');
+  if (ttlMs === undefined)
+    throw new UsageError(`--plan-ttl: "${flags.planTtl}" is not a duration (e.g. 24h)`);
+  return { ttlMs };
 }

@@ -46,7 +46,7 @@ export async function execute(
       mrOf(e) !== undefined &&
       !deps.state.stacks[e.stack.stackId]?.notices?.[e.classification.verdict],
   );
-  return gate(options.apply, log, dryRunLines(due, waiting, options), outcomes, () =>
+  return writeGate(options.apply).pass(log, dryRunLines(due, waiting, options), outcomes, () =>
     applyAll(run, due, waiting, deps, options, outcomes),
   );
 }
@@ -61,11 +61,6 @@ type WouldDo =
   | 'stop ghost environment'
   | 'update the dashboard issue';
 
-/** The report's name for a run the gate let write (`apply`) or not (`dry-run`). */
-export function runMode(apply: boolean): 'apply' | 'dry-run' {
-  return apply ? 'apply' : 'dry-run';
-}
-
 /** What would be written, as one line each: the `DRY-RUN: would …` lines of the gate. */
 interface DryRunLine {
   fields: Record<string, unknown>;
@@ -73,19 +68,34 @@ interface DryRunLine {
 }
 
 /**
- * The one place dry-run is decided (docs/design.md §2): with `apply` the writes run; without, each one
- * is said as a `DRY-RUN: would …` line, nothing is read or written, and `skipped` is the answer.
+ * The gate every write path of a run goes through: it either makes the writes or says each one as a
+ * `DRY-RUN: would …` line and reads and writes nothing, answering `skipped`. Its `mode` is the report's
+ * name for the run, so the name and the behaviour cannot disagree.
  */
-async function gate<T>(
-  apply: boolean,
-  log: ExecutorDeps['logger'],
-  lines: DryRunLine[],
-  skipped: T,
-  writes: () => Promise<T>,
-): Promise<T> {
-  if (apply) return writes();
-  for (const line of lines) log.info(line.fields, `DRY-RUN: would ${line.what}`);
-  return skipped;
+export interface WriteGate {
+  readonly mode: 'apply' | 'dry-run';
+  pass<T>(log: ExecutorDeps['logger'], lines: DryRunLine[], skipped: T, writes: () => Promise<T>): Promise<T>;
+}
+
+const OPEN: WriteGate = {
+  mode: 'apply',
+  pass: (_log, _lines, _skipped, writes) => writes(),
+};
+
+const CLOSED: WriteGate = {
+  mode: 'dry-run',
+  pass: async (log, lines, skipped) => {
+    for (const line of lines) log.info(line.fields, `DRY-RUN: would ${line.what}`);
+    return skipped;
+  },
+};
+
+/**
+ * The one place dry-run is decided (docs/design.md §2): the only test of `apply` in the code. Every
+ * write path and the report's mode ask the gate it returns.
+ */
+export function writeGate(apply: boolean): WriteGate {
+  return apply ? OPEN : CLOSED;
 }
 
 /** The deletions of a run with `apply`: resume what an earlier run left, notices, then each due stack. */
@@ -207,7 +217,7 @@ export async function stopGhostEnvironments(
       what: 'stop ghost environment',
     }),
   );
-  return gate(options.apply, deps.logger, lines, 0, async () => {
+  return writeGate(options.apply).pass(deps.logger, lines, 0, async () => {
     let stopped = 0;
     for (const g of ghosts) if (await stopGhost(g, deps, options.runId)) stopped++;
     return stopped;
@@ -223,5 +233,5 @@ export async function updateDashboard(
     fields: { project: options.project, issue: options.existing },
     what: 'update the dashboard issue',
   };
-  await gate(options.apply, deps.logger, [line], undefined, () => writeDashboard(deps, options));
+  await writeGate(options.apply).pass(deps.logger, [line], undefined, () => writeDashboard(deps, options));
 }

@@ -11,9 +11,9 @@ import {
   type ExecutorDeps,
   execute,
   type Recheck,
-  runMode,
   stopGhostEnvironments,
   updateDashboard,
+  writeGate,
 } from '../executor/executor.js';
 import type { ExecutionOutcome } from '../executor/outcome.js';
 import type { PlanFile } from '../executor/plan-file.js';
@@ -315,7 +315,7 @@ export async function reap(config: Config, deps: ReapDeps, options: ReapOptions)
     const run = await audit(
       config,
       { ...deps, ...memory },
-      { runId: options.runId, mode: runMode(options.apply), shard: options.shard },
+      { runId: options.runId, mode: writeGate(options.apply).mode, shard: options.shard },
     );
     run.errors.push(...earlyErrors);
     const onError = (e: RunError) => {

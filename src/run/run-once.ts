@@ -1,7 +1,6 @@
-import { writesAllowed } from '../config/mode.js';
-import { parseDuration } from '../core/duration.js';
+import { checkReapFlags, writesAllowed } from '../config/mode.js';
 import type { RunResult } from '../core/run-result.js';
-import { EXIT, UsageError } from '../errors/errors.js';
+import { EXIT } from '../errors/errors.js';
 import { buildPlanFile, readPlanFile, writePlanFile } from '../executor/plan-file.js';
 import { buildReport, type Report } from '../report/json-report.js';
 import { parseOutputs, writeReports } from '../report/output.js';
@@ -79,16 +78,6 @@ export interface ReapOnceOptions {
   planTtl?: string | undefined;
 }
 
-/** Usage errors of the reap options, raised before any config is read or call made. */
-export function checkReapOptions(options: ReapOnceOptions): { ttlMs: number } {
-  if (options.planOut && (options.apply || options.applyPlan))
-    throw new UsageError('--plan-out makes a plan (a dry-run): it does not go with --apply or --apply-plan');
-  const ttlMs = parseDuration(options.planTtl ?? '24h');
-  if (ttlMs === undefined)
-    throw new UsageError(`--plan-ttl: "${options.planTtl}" is not a duration (e.g. 24h)`);
-  return { ttlMs };
-}
-
 /** The exit code of a reap run: 3 on a brake, 1 on failures or errors, else 0. */
 export function reapExitCode(run: RunResult, outcomes: Map<string, { result: string }>): number {
   if (run.plan.brake) return EXIT.brake;
@@ -103,7 +92,7 @@ export async function reapOnce(
   io: CliIo,
   options: ReapOnceOptions,
 ): Promise<{ code: number; report?: Report }> {
-  const { ttlMs } = checkReapOptions(options);
+  const { ttlMs } = checkReapFlags(options);
   ctx.stats.reset();
   // A plan is refused before anything is read or written when it is edited, expired or for another config.
   const plan = options.applyPlan ? await readPlanFile(options.applyPlan, ctx.config, Date.now()) : undefined;
