@@ -13,7 +13,7 @@ import {
 import type { RunError } from '../core/run-result.js';
 import { refSlug } from '../core/slug.js';
 import type { Logger } from '../log/logger.js';
-import { type Facts, fail, mine, ok, pick, readFacts, scoped } from './facts.js';
+import { type FactStep, type Facts, fail, mine, ok, pick, readFacts, scoped } from './facts.js';
 import type { ProjectKey } from './graphql-planner.js';
 import { type Prefetched, prefetch } from './graphql-prefetch.js';
 import { CAPABILITIES, type Capability, type GraphqlReads, Unsupported } from './graphql-reads.js';
@@ -308,66 +308,54 @@ async function collectProject(
   // A branch name some stack of this project may belong to (exact ref, or any branch of a ref slug).
   const wanted = (name: string) => needs.refs.has(name) || (slugs.size > 0 && slugs.has(refSlug(name)));
 
+  // One project's facts: its lookup budget, scope and error list are the same for each kind.
+  const read = <T>(step: FactStep<T>) => readFacts<T>(step, lookupFirst, scope, errors);
+  // Branches and MRs are keyed by ref and must be listed when a stack names only a slug.
+  const byRef = { keys: refs, mustList: slugs.size > 0 };
+
   // What GraphQL already answered is not read again; the default-branch check was made on its names.
   let sawDefault = pre.branches !== undefined;
   const branchesRead =
     pre.branches ??
-    readFacts<BranchFacts>(
-      {
-        what: 'branches',
-        keys: refs,
-        mustList: slugs.size > 0,
-        listPage: (page) => reader.branchesPage(pid, page),
-        keep: (b) => wanted(b.name),
-        answers: (b) => b.name,
-        lookup: async (ref) => {
-          const b = await reader.branch(pid, ref);
-          return b ? [b] : [];
-        },
-        lookupScope: (ref) => `branch ${ref}`,
-        seen: (b) => {
-          if (b.name === project.defaultBranch) sawDefault = true;
-        },
+    read<BranchFacts>({
+      what: 'branches',
+      ...byRef,
+      listPage: (page) => reader.branchesPage(pid, page),
+      keep: (b) => wanted(b.name),
+      answers: (b) => b.name,
+      lookup: async (ref) => {
+        const b = await reader.branch(pid, ref);
+        return b ? [b] : [];
       },
-      lookupFirst,
-      scope,
-      errors,
-    );
+      lookupScope: (ref) => `branch ${ref}`,
+      seen: (b) => {
+        if (b.name === project.defaultBranch) sawDefault = true;
+      },
+    });
   const mergeRequestsRead =
     pre.mergeRequests ??
-    readFacts<MergeRequestFacts>(
-      {
-        what: 'merge requests',
-        keys: refs,
-        mustList: slugs.size > 0,
-        listPage: (page) => reader.mergeRequestsPage(pid, page),
-        keep: (m) => wanted(m.sourceBranch),
-        lookup: (ref) => readAll((page) => reader.mergeRequestsPage(pid, page, { sourceBranch: ref })),
-        lookupScope: (ref) => `merge requests of ${ref}`,
-      },
-      lookupFirst,
-      scope,
-      errors,
-    );
+    read<MergeRequestFacts>({
+      what: 'merge requests',
+      ...byRef,
+      listPage: (page) => reader.mergeRequestsPage(pid, page),
+      keep: (m) => wanted(m.sourceBranch),
+      lookup: (ref) => readAll((page) => reader.mergeRequestsPage(pid, page, { sourceBranch: ref })),
+      lookupScope: (ref) => `merge requests of ${ref}`,
+    });
 
   const environmentsRead =
     pre.environments ??
-    readFacts<EnvironmentFacts>(
-      {
-        what: 'environments',
-        keys: [...needs.envNames],
-        mustList: false,
-        listPage: (page) => reader.environmentsPage(pid, page),
-        keep: (e) => needs.envNames.has(e.name),
-        answers: (e) => e.name,
-        lookup: async (name) =>
-          (await reader.environmentsPage(pid, 1, { name })).items.filter((e) => e.name === name),
-        lookupScope: (name) => `environment ${name}`,
-      },
-      lookupFirst,
-      scope,
-      errors,
-    );
+    read<EnvironmentFacts>({
+      what: 'environments',
+      keys: [...needs.envNames],
+      mustList: false,
+      listPage: (page) => reader.environmentsPage(pid, page),
+      keep: (e) => needs.envNames.has(e.name),
+      answers: (e) => e.name,
+      lookup: async (name) =>
+        (await reader.environmentsPage(pid, 1, { name })).items.filter((e) => e.name === name),
+      lookupScope: (name) => `environment ${name}`,
+    });
   // The three kinds of fact are independent: read side by side, so a project costs one round trip of
   // latency per step, not three.
   const [branches, mergeRequests, environments] = await Promise.all<

@@ -71,15 +71,21 @@ describe('fault matrix (GraphQL): POST /api/graphql failing persistently', () =>
     expect(clean.deleted.length).toBeGreaterThan(3);
   }, 120_000);
 
-  it('a GitLab that prices queries higher than planned: batches planned again; what it refuses even one at a time, REST reads', async () => {
+  /** A run against a GitLab that prices every query `factor` × GitLab's rules: exit 0, the clean deletions. */
+  async function pricedAt(factor: number): Promise<CaseResult> {
     const r = await runCase(undefined, {
       api: 'auto',
       gitlab: (g) => {
-        g.graphql = { complexityFactor: 1.6 };
+        g.graphql = { complexityFactor: factor };
       },
     });
     expect(r.code, r.stderr.slice(-3000)).toBe(0);
     expect(r.deleted.sort()).toEqual(clean.deleted.sort());
+    return r;
+  }
+
+  it('a GitLab that prices queries higher than planned: batches planned again; what it refuses even one at a time, REST reads', async () => {
+    const r = await pricedAt(1.6);
     // One branch listing alone costs about 178, 285 at this price: branches from REST, and said.
     expect(r.report?.gitlabApi?.fallbacks.branches).toMatch(
       /above its limit of 250|does not fit GitLab's limits/,
@@ -98,14 +104,7 @@ describe('fault matrix (GraphQL): POST /api/graphql failing persistently', () =>
   }, 120_000);
 
   it('a GitLab that prices every query far above its limit: REST reads everything, same deletions', async () => {
-    const r = await runCase(undefined, {
-      api: 'auto',
-      gitlab: (g) => {
-        g.graphql = { complexityFactor: 50 };
-      },
-    });
-    expect(r.code, r.stderr.slice(-3000)).toBe(0);
-    expect(r.deleted.sort()).toEqual(clean.deleted.sort());
+    const r = await pricedAt(50);
     expect(Object.keys(r.report?.gitlabApi?.fallbacks ?? {}).sort()).toEqual(
       ['branches', 'environments', 'mergeRequests', 'projects'].sort(),
     );

@@ -107,51 +107,28 @@ describe('the same verdicts through GraphQL as through REST', () => {
 const small = () => world({ stacks: 240, projects: 24, branches: 2_400 }, true, 11);
 
 /** Each way GraphQL can fall short, and the capability REST must then serve. */
-const FALLBACKS: {
-  name: string;
-  change: (gitlab: Record<string, unknown>) => void;
-  capability: string;
-}[] = [
-  {
-    name: 'GraphQL disabled (404)',
-    change: (g) => {
-      g.graphql = { enabled: false };
-    },
-    capability: 'projects',
-  },
+/** Each GraphQL shortfall (the sandbox's `gitlab.graphql` switches) and the capability it sends to REST. */
+const FALLBACKS: { name: string; graphql: Record<string, unknown>; capability: string }[] = [
+  { name: 'GraphQL disabled (404)', graphql: { enabled: false }, capability: 'projects' },
   {
     name: 'no Repository.branchNames (an older GitLab)',
-    change: (g) => {
-      g.graphql = { without: ['Repository.branchNames'] };
-    },
+    graphql: { without: ['Repository.branchNames'] },
     capability: 'branches',
   },
   {
     name: 'no projects(fullPaths:)',
-    change: (g) => {
-      g.graphql = { without: ['Query.projects(fullPaths)'] };
-    },
+    graphql: { without: ['Query.projects(fullPaths)'] },
     capability: 'projects',
   },
   {
     name: 'no mergeRequests(sourceBranches:)',
-    change: (g) => {
-      g.graphql = { without: ['Project.mergeRequests(sourceBranches)'] };
-    },
+    graphql: { without: ['Project.mergeRequests(sourceBranches)'] },
     capability: 'mergeRequests',
   },
-  {
-    name: 'no Repository.tree',
-    change: (g) => {
-      g.graphql = { without: ['Repository.tree'] };
-    },
-    capability: 'commitDates',
-  },
+  { name: 'no Repository.tree', graphql: { without: ['Repository.tree'] }, capability: 'commitDates' },
   {
     name: 'no Project.environment',
-    change: (g) => {
-      g.graphql = { without: ['Project.environment'] };
-    },
+    graphql: { without: ['Project.environment'] },
     capability: 'environments',
   },
 ];
@@ -161,7 +138,7 @@ describe('falling back to REST per capability', () => {
     it(`${f.name}: auto falls back with the same verdicts; graphql says so with exit 1`, async () => {
       const w = small();
       const gitlab = w.scenario.gitlab as Record<string, unknown>;
-      f.change(gitlab);
+      gitlab.graphql = f.graphql;
       // Environments are part of the evidence when stacks name one: tag a few, with their environments.
       if (f.capability === 'environments') withEnvironments(w.scenario);
       const r = await auditEach(w.scenario, benchConfig);
