@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import type { EvidenceError, MergeRequestFacts } from '../core/model.js';
 import { redactProcessSecrets as scrub } from '../util/redact.js';
+import { argumentItem, itemAt, type Query, schemaItems } from './graphql-document.js';
 import type { Batch } from './graphql-planner.js';
 
 /**
@@ -19,6 +20,15 @@ export type Answer<T> =
 export const errorSchema = z.object({
   message: z.string(),
   path: z.array(z.union([z.string(), z.number()])).nullish(),
+  extensions: z
+    .object({
+      code: z.string().optional(),
+      typeName: z.string().optional(),
+      fieldName: z.string().optional(),
+      argumentName: z.string().optional(),
+      name: z.string().optional(),
+    })
+    .nullish(),
 });
 export const answerSchema = z.object({
   data: z.record(z.string(), z.unknown()).nullish(),
@@ -26,16 +36,72 @@ export const answerSchema = z.object({
 });
 export type GraphqlError = z.output<typeof errorSchema>;
 
-/** Messages GitLab (graphql-ruby) gives for a schema that lacks what the query asks. */
+/**
+ * The three kinds of GraphQL error graphql-ruby writes (docs/sandbox.md, "GitLab GraphQL"):
+ * - `validation`: the document does not fit this instance's schema (a field or argument an older GitLab
+ *   lacks). No `data`; the path starts with the operation (`"query envReaperProjectsById"`), or is empty
+ *   for an unused variable; `extensions.code` says which rule.
+ * - `analysis`: the document was refused whole (complexity, depth). No `data`, no path.
+ * - `execution`: a field failed while the rest was answered. `data` with `null` there; the path runs
+ *   through the response (`["projects", "nodes", 0, "mergeRequests"]`).
+ */
+export type ErrorKind = 'validation' | 'analysis' | 'execution';
+
+/** graphql-ruby's static validation codes env-reaper's documents can meet (`rules/*_error.rb`). */
+const VALIDATION_CODES = new Set([
+  'undefinedField',
+  'argumentNotAccepted',
+  'argumentLiteralsIncompatible',
+  'variableNotUsed',
+  'variableRequiresValidType',
+  'missingRequiredArguments',
+  'selectionMismatch',
+]);
+
+/** Which kind of error it is: by `extensions.code` where present, else by path and message. */
+export function errorKind(e: GraphqlError, hasData: boolean): ErrorKind {
+  const first = e.path?.[0];
+  if (typeof first === 'string' && /^(query|mutation|subscription)( |$)/.test(first)) return 'validation';
+  const code = e.extensions?.code;
+  if (!hasData && code !== undefined && VALIDATION_CODES.has(code)) return 'validation';
+  if (e.path?.length) return 'execution';
+  return !hasData && UNSUPPORTED.some((re) => re.test(e.message)) ? 'validation' : 'analysis';
+}
+
+/** Messages graphql-ruby gives when a document does not fit the schema (without `extensions`). */
 export const UNSUPPORTED = [
   /Field '[^']+' doesn't exist on type '[^']+'/,
   /Field '[^']+' doesn't accept argument '[^']+'/,
   /Argument '[^']+' on Field '[^']+' has an invalid value/,
-  /[Vv]ariable \$\w+ is declared by \w+ but not used/,
-  /No such type \w+/,
-  /Type '[^']+' is not defined/,
+  /Variable \$\w+ is declared by .+ but not used/,
+  /\w+ isn't a defined input type \(on \$\w+\)/,
 ];
 export const COMPLEXITY = /Query has complexity of (\d+), which exceeds max complexity of (\d+)/;
+
+/**
+ * The schema item a validation error says the instance lacks (`Project.branchRules`,
+ * `Project.mergeRequests(sourceBranches)`), read from graphql-ruby's `extensions` and path, else from its
+ * message; `consequence` for an unused variable (it follows from a rejected argument or field);
+ * `undefined` when it names nothing this document asked for.
+ */
+export function lackedItem(e: GraphqlError, query: Query): string | 'consequence' | undefined {
+  const x = e.extensions ?? {};
+  const field = /^Field '(\w+)' doesn't exist on type '(\w+)'/.exec(e.message);
+  const arg = /^Field '(\w+)' doesn't accept argument '(\w+)'/.exec(e.message);
+  const literal = /^Argument '(\w+)' on Field '(\w+)' has an invalid value/.exec(e.message);
+  if (x.code === 'variableNotUsed' || /^Variable \$\w+ is declared by/.test(e.message)) return 'consequence';
+  if (x.code === 'undefinedField' || field) {
+    const type = x.typeName ?? field?.[2];
+    const name = x.fieldName ?? field?.[1];
+    const item = `${type}.${name}`;
+    return schemaItems(query).includes(item) ? item : undefined;
+  }
+  const argument = x.argumentName ?? arg?.[2] ?? literal?.[1];
+  const owner = x.name ?? arg?.[1] ?? literal?.[2];
+  if (argument === undefined || owner === undefined) return undefined;
+  if (e.path?.length) return itemAt(query, e.path, argument);
+  return argumentItem(query, owner, argument);
+}
 
 export const gidNumber = (gid: unknown): number | undefined => {
   const m = typeof gid === 'string' ? /\/(\d+)$/.exec(gid) : null;
@@ -89,6 +155,16 @@ export const malformed = (message: string): EvidenceError => ({
   message,
   operation: 'POST /api/graphql',
 });
+
+/** The instance lacks these schema items (a validation error named them): fit the batch and ask again. */
+export class SchemaLacks extends Error {
+  constructor(
+    readonly items: string[],
+    message: string,
+  ) {
+    super(message);
+  }
+}
 
 /** A batch that got no usable answer at all: every item in it fails with this evidence error. */
 export class BatchFailed extends Error {

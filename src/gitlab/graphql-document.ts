@@ -41,6 +41,13 @@ export interface Field {
   /** Argument name → literal text (`$ids`, `100`, `"*"`, `all`), printed as is. */
   args?: Record<string, string>;
   cost: FieldCost;
+  /** The named type the field returns, on fields with children: it names the schema items below. */
+  type?: string;
+  /**
+   * Left out when the instance lacks anything inside it (an older GitLab) instead of failing the whole
+   * document: names the capability REST then serves in its place.
+   */
+  optional?: string;
   children?: Field[];
 }
 
@@ -59,12 +66,13 @@ export const scalar = (name: string, gitaly = false): Field => ({
   cost: gitaly ? { kind: 'plain', gitaly: true } : { kind: 'plain' },
 });
 
-/** `nodes { … } pageInfo { hasNextPage endCursor }` of a connection. */
-export function page(nodes: Field[]): Field[] {
+/** `nodes { … } pageInfo { hasNextPage endCursor }` of a connection of `type`. */
+export function page(type: string, nodes: Field[]): Field[] {
   return [
-    { name: 'nodes', cost: { kind: 'plain' }, children: nodes },
+    { name: 'nodes', type, cost: { kind: 'plain' }, children: nodes },
     {
       name: 'pageInfo',
+      type: 'PageInfo',
       cost: { kind: 'plain' },
       children: [scalar('hasNextPage'), scalar('endCursor')],
     },
@@ -134,4 +142,106 @@ export function withinLimits(query: Query, budget: number = GITLAB_LIMITS.maxCom
     depth(query) <= GITLAB_LIMITS.maxDepth &&
     print(query).length <= GITLAB_LIMITS.maxQueryChars
   );
+}
+
+/**
+ * The schema items a document uses, spelled `Type.field` and `Type.field(argument)`: what an older
+ * GitLab may lack, one by one (the fallback matrix asks for each).
+ */
+export function schemaItems(query: Query): string[] {
+  return [...itemsOf(query.fields, 'Query')];
+}
+
+function itemsOf(fields: Field[], parent: string, out = new Set<string>()): Set<string> {
+  for (const f of fields) {
+    out.add(`${parent}.${f.name}`);
+    for (const a of Object.keys(f.args ?? {})) out.add(`${parent}.${f.name}(${a})`);
+    if (f.children) itemsOf(f.children, f.type ?? '?', out);
+  }
+  return out;
+}
+
+/**
+ * The schema item a validation error's path names, walked through the document by alias (or name):
+ * `["query Op", "projects", "nodes", "mergeRequests", "sourceBranches"]` with the argument
+ * `sourceBranches` is `Project.mergeRequests(sourceBranches)`. The first element is the operation.
+ */
+export function itemAt(
+  query: Query,
+  path: readonly (string | number)[],
+  argument?: string,
+): string | undefined {
+  const names = path.slice(1).map(String);
+  // graphql-ruby pushes the argument's name before its rules run; tolerate a path that stops at the field.
+  if (argument !== undefined && names.at(-1) === argument) names.pop();
+  let parent = 'Query';
+  let fields: Field[] | undefined = query.fields;
+  let field: Field | undefined;
+  for (const [i, n] of names.entries()) {
+    field = fields?.find((f) => (f.alias ?? f.name) === n);
+    if (!field) return undefined;
+    if (i < names.length - 1) {
+      parent = field.type ?? '?';
+      fields = field.children;
+    }
+  }
+  if (!field) return undefined;
+  if (argument === undefined) return `${parent}.${field.name}`;
+  return field.args && argument in field.args ? `${parent}.${field.name}(${argument})` : undefined;
+}
+
+/** The item of an argument error that names the field by alias or name only (no path to walk). */
+export function argumentItem(query: Query, fieldName: string, argument: string): string | undefined {
+  let found: string | undefined;
+  const walk = (fields: Field[], parent: string) => {
+    for (const f of fields) {
+      if ((f.alias ?? f.name) === fieldName && f.args && argument in f.args)
+        found ??= `${parent}.${f.name}(${argument})`;
+      if (f.children) walk(f.children, f.type ?? '?');
+    }
+  };
+  walk(query.fields, 'Query');
+  return found;
+}
+
+/** A document fitted to what an instance lacks. */
+export interface Fitted {
+  query: Query;
+  /** Optional parts left out: the capability each served, and the item it lacked. */
+  dropped: { capability: string; item: string }[];
+  /** Items the document still needs that the instance lacks: it cannot be asked. */
+  lacking: string[];
+}
+
+/**
+ * Leaves out the optional parts that use an item the instance lacks (and the variables only they
+ * used: graphql-ruby refuses a declared variable nothing uses), and says what is still lacking.
+ */
+export function fit(query: Query, missing: ReadonlySet<string>): Fitted {
+  const dropped: Fitted['dropped'] = [];
+  const lacked = (f: Field, parent: string) => [...itemsOf([f], parent)].find((i) => missing.has(i));
+  // Optional parts go together: every field of a selection tagged for the same capability.
+  const prune = (fields: Field[], parent: string): Field[] => {
+    const gone = new Set<string>();
+    for (const f of fields) {
+      const item = f.optional === undefined ? undefined : lacked(f, parent);
+      if (f.optional !== undefined && item !== undefined && !gone.has(f.optional)) {
+        gone.add(f.optional);
+        dropped.push({ capability: f.optional, item });
+      }
+    }
+    return fields.flatMap((f) => {
+      if (f.optional !== undefined && gone.has(f.optional)) return [];
+      if (lacked(f, parent) === undefined) return [f];
+      return [f.children ? { ...f, children: prune(f.children, f.type ?? '?') } : f];
+    });
+  };
+  const fields = missing.size === 0 ? query.fields : prune(query.fields, 'Query');
+  const text = (fs: Field[]): string => fs.map(printField).join(' ');
+  const body = text(fields);
+  const variables = Object.fromEntries(
+    Object.entries(query.variables).filter(([v]) => new RegExp(`\\$${v}\\b`).test(body)),
+  );
+  const fitted: Query = { ...query, variables, fields };
+  return { query: fitted, dropped, lacking: schemaItems(fitted).filter((i) => missing.has(i)) };
 }

@@ -73,25 +73,38 @@ function packConnection<T>(
 function projectsById(n: number, field: Field): Field {
   return {
     name: 'projects',
+    type: 'ProjectConnection',
     args: { ids: '$ids', first: String(n) },
     cost: { kind: 'connection', sorted: true },
-    children: page([scalar('id'), field]),
+    children: page('Project', [scalar('id'), field]),
   };
 }
 
-/** What a project resolution reads: id, path, archived, default branch, and who may see branch rules. */
+/**
+ * What a project resolution reads: id, path, archived, default branch, and who may see branch rules.
+ * The protection part is optional: an instance without it (branch rules came in GitLab 15.8) still
+ * resolves projects here, and REST reads which branches are protected.
+ */
 function projectFields(): Field[] {
   return [
     scalar('id'),
     scalar('fullPath'),
     scalar('archived'),
-    { name: 'repository', cost: { kind: 'plain' }, children: [scalar('rootRef', true)] },
-    { name: 'userPermissions', cost: { kind: 'plain' }, children: [scalar('adminProject')] },
+    { name: 'repository', type: 'Repository', cost: { kind: 'plain' }, children: [scalar('rootRef', true)] },
+    {
+      name: 'userPermissions',
+      type: 'ProjectPermissions',
+      optional: 'branches',
+      cost: { kind: 'plain' },
+      children: [scalar('adminProject')],
+    },
     {
       name: 'branchRules',
+      type: 'BranchRuleConnection',
+      optional: 'branches',
       args: { first: String(GITLAB_LIMITS.maxPageSize) },
       cost: { kind: 'connection' },
-      children: page([scalar('name'), scalar('isProtected')]),
+      children: page('BranchRule', [scalar('name'), scalar('isProtected')]),
     },
   ];
 }
@@ -113,9 +126,10 @@ export function planProjects(keys: ProjectKey[], budget: number = MAX): Batch<Pr
       fields: [
         {
           name: 'projects',
+          type: 'ProjectConnection',
           args: { [by]: '$keys', first: String(chunk.length) },
           cost: { kind: 'connection', sorted: true },
-          children: page(projectFields()),
+          children: page('Project', projectFields()),
         },
       ],
     };
@@ -139,13 +153,14 @@ function mergeRequestFields(): Field[] {
     { name: 'mergedAt', cost: { kind: 'fixed', cost: 5 } },
     { name: 'closedAt', cost: { kind: 'fixed', cost: 5 } },
     scalar('webUrl'),
-    { name: 'author', cost: { kind: 'plain' }, children: [scalar('username')] },
+    { name: 'author', type: 'MergeRequestAuthor', cost: { kind: 'plain' }, children: [scalar('username')] },
     {
       name: 'labels',
+      type: 'LabelConnection',
       cost: { kind: 'fixed', cost: 5 },
       children: [
-        { name: 'nodes', cost: { kind: 'plain' }, children: [scalar('title')] },
-        { name: 'pageInfo', cost: { kind: 'plain' }, children: [scalar('hasNextPage')] },
+        { name: 'nodes', type: 'Label', cost: { kind: 'plain' }, children: [scalar('title')] },
+        { name: 'pageInfo', type: 'PageInfo', cost: { kind: 'plain' }, children: [scalar('hasNextPage')] },
       ],
     },
   ];
@@ -177,9 +192,10 @@ export function planMergeRequests(
       fields: [
         projectsById(chunk.length, {
           name: 'mergeRequests',
+          type: 'MergeRequestConnection',
           args,
           cost: { kind: 'connection', sorted: true },
-          children: page(mergeRequestFields()),
+          children: page('MergeRequest', mergeRequestFields()),
         }),
       ],
     };
@@ -219,6 +235,7 @@ export function planBranchNames(projectIds: number[], budget: number = MAX): Bat
         fields: [
           projectsById(chunk.length, {
             name: 'repository',
+            type: 'Repository',
             cost: { kind: 'plain' },
             children: [
               {
@@ -270,6 +287,7 @@ function packAliased(
         types[p] = 'ID!';
         fields.push({
           name: 'project',
+          type: 'Project',
           alias: p,
           args: { fullPath: `$${p}` },
           cost: { kind: 'resolver' },
@@ -312,15 +330,22 @@ export function planCommitDates(items: ProjectItem[], budget: number = MAX): Bat
     'String!',
     (alias, variable) => ({
       name: 'repository',
+      type: 'Repository',
       alias,
       cost: { kind: 'plain' },
       children: [
         {
           name: 'tree',
+          type: 'Tree',
           args: { ref: variable },
           cost: { kind: 'resolver', gitaly: true },
           children: [
-            { name: 'lastCommit', cost: { kind: 'fixed', cost: 10 }, children: [scalar('committedDate')] },
+            {
+              name: 'lastCommit',
+              type: 'Commit',
+              cost: { kind: 'fixed', cost: 10 },
+              children: [scalar('committedDate')],
+            },
           ],
         },
       ],
@@ -340,6 +365,7 @@ export function planEnvironments(items: ProjectItem[], budget: number = MAX): Ba
     'String!',
     (alias, variable) => ({
       name: 'environment',
+      type: 'Environment',
       alias,
       args: { name: variable },
       cost: { kind: 'resolver' },

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { rubyFixture } from '../../test/helpers/graphql-ruby.js';
 import { GraphqlReads } from './graphql-reads.js';
 import type { GitLabGraphql } from './ports.js';
 
@@ -157,9 +158,86 @@ describe('GraphqlReads', () => {
     expect(out.get(2)).toEqual({ kind: 'ok', value: { kept: ['feature/x'], total: 1, hasDefault: false } });
   });
 
-  it('an instance without the field: the capability is unsupported, and said', async () => {
+  it('a field the instance lacks (graphql-ruby’s answer): one probe, then projects resolve without it', async () => {
+    const lacks = rubyFixture('undefined-field').answer;
+    const { api, sent } = endpoint((text, v) =>
+      text.includes('branchRules')
+        ? lacks
+        : {
+            data: {
+              projects: page(
+                (v.keys as string[]).map((g) => ({
+                  ...project(Number(g.split('/').pop()), `acme/p${g.split('/').pop()}`),
+                  branchRules: undefined,
+                  userPermissions: undefined,
+                })),
+              ),
+            },
+          },
+    );
+    const reads = new GraphqlReads(api);
+    // 150 ids: two batches; only the first (the probe) meets the refusal.
+    const keys = Array.from({ length: 150 }, (_, i) => ({ id: i + 1 }));
+    const out = await reads.projects(keys);
+    for (const k of keys)
+      expect(out.get(k)).toMatchObject({ kind: 'ok', value: { facts: { id: k.id }, protectedRules: null } });
+    expect(sent.filter((s) => s.text.includes('branchRules'))).toHaveLength(1);
+    expect(sent.filter((s) => !s.text.includes('branchRules'))).toHaveLength(2);
+    // The fitted document declares only what it uses and asks nothing of branch rules or permissions.
+    expect(sent.at(-1)?.text).not.toMatch(/userPermissions/);
+    expect(reads.usage.lacking).toEqual(['Project.branchRules']);
+    expect(reads.usage.unsupported).toEqual({ branches: expect.stringContaining('Project.branchRules') });
+    expect(reads.serves('projects')).toBe(true);
+  });
+
+  it('an argument the instance lacks: only the batches that need it go to REST', async () => {
+    const lacks = rubyFixture('argument-not-accepted-unaliased').answer;
+    const { api, sent } = endpoint((text) =>
+      text.includes('fullPaths') ? lacks : { data: { projects: page([project(1, 'acme/a')]) } },
+    );
+    const reads = new GraphqlReads(api);
+    const byId = { id: 1 };
+    const byPath = { path: 'acme/b' };
+    const out = await reads.projects([byId, byPath]);
+    expect(out.get(byId)).toMatchObject({ kind: 'ok', value: { facts: { id: 1 } } });
+    expect(out.get(byPath)).toEqual({ kind: 'missing' });
+    expect(sent).toHaveLength(2);
+    expect(reads.usage.lacking).toEqual(['Query.projects(fullPaths)']);
+    expect(reads.usage.unsupported.projects).toMatch(/Query\.projects\(fullPaths\)/);
+  });
+
+  it('an aliased field the instance lacks: its items are left to REST, the item named', async () => {
+    const { api, sent } = endpoint(() => rubyFixture('undefined-field-aliased').answer);
+    const reads = new GraphqlReads(api);
+    const items = [{ projectPath: 'acme/shop', key: 'review/x' }];
+    const out = await reads.environments(items);
+    expect(out.get(items[0] as (typeof items)[0])).toEqual({ kind: 'missing' });
+    expect(sent).toHaveLength(1);
+    expect(reads.usage.unsupported.environments).toMatch(/Environment\.tier/);
+  });
+
+  it('an older answer without path or extensions is still read by its message', async () => {
+    const { api, sent } = endpoint(() => ({
+      errors: [
+        { message: "Field 'branchNames' doesn't exist on type 'Repository' (Did you mean `branches`?)" },
+      ],
+    }));
+    const reads = new GraphqlReads(api);
+    const out = await reads.branchNames([1, 2], () => ({ keep: () => true }));
+    expect([...out.values()]).toEqual([{ kind: 'missing' }, { kind: 'missing' }]);
+    expect(sent).toHaveLength(1);
+    expect(reads.usage.unsupported.branches).toMatch(/Repository\.branchNames/);
+  });
+
+  it('a validation error that names nothing asked: the capability is REST’s, and said', async () => {
     const { api } = endpoint(() => ({
-      errors: [{ message: "Field 'branchNames' doesn't exist on type 'Repository'" }],
+      errors: [
+        {
+          message: 'Something this client never asked for',
+          path: ['query envReaperBranchNames'],
+          extensions: { code: 'somethingNew' },
+        },
+      ],
     }));
     const reads = new GraphqlReads(api);
     await expect(reads.branchNames([1, 2], () => ({ keep: () => true }))).rejects.toThrow(
@@ -167,6 +245,20 @@ describe('GraphqlReads', () => {
     );
     expect(reads.serves('branches')).toBe(false);
     expect(reads.serves('mergeRequests')).toBe(true);
+  });
+
+  it('a complexity refusal (analysis error, no path) is a price, not a missing field', async () => {
+    const refused = rubyFixture('complexity').answer;
+    let n = 0;
+    const { api } = endpoint(() => (n++ === 0 ? refused : { data: { projects: page([]) } }));
+    const reads = new GraphqlReads(api);
+    const needs = Array.from({ length: 30 }, (_, i) => ({ projectId: i + 1, refs: [`feature/${i}`] }));
+    await reads.mergeRequests(needs);
+    expect(reads.usage.lacking).toEqual([]);
+    expect(reads.usage.unsupported).toEqual({});
+    // Planned again under a smaller budget and sent again.
+    expect(n).toBeGreaterThanOrEqual(2);
+    expect(reads.usage.requests).toBe(n);
   });
 
   it('no GraphQL at all (HTTP 404): every capability is REST’s', async () => {

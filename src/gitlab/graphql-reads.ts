@@ -8,19 +8,21 @@ import {
   COMPLEXITY,
   ComplexityOverrun,
   environmentNode,
+  errorKind,
   failEach,
   fieldError,
   type GraphqlError,
   gidNumber,
+  lackedItem,
   malformed,
   mergeRequestNode,
   pageOf,
   projectNode,
   readAliased,
+  SchemaLacks,
   toMergeRequest,
-  UNSUPPORTED,
 } from './graphql-answers.js';
-import { GITLAB_LIMITS } from './graphql-document.js';
+import { complexity, fit, GITLAB_LIMITS, print } from './graphql-document.js';
 import {
   type Batch,
   DoesNotFit,
@@ -41,8 +43,12 @@ import { statusOf, toEvidenceError } from './reader.js';
  * answers HTTP 200 with `errors` and `null`s for timeouts, complexity overruns, call-count limits and
  * authorization: an item on an errored path fails (its stacks become `unknown`), and when an error cannot
  * be pinned to an item, every item of its batch fails. An instance that lacks a field or an argument
- * (an older GitLab), or has GraphQL disabled, makes the capability `unsupported`: the caller reads it from
- * REST instead. No introspection: recent GitLab versions restrict it; the real query is the probe.
+ * (an older GitLab) answers a validation error naming it: that item is remembered for the rest of the
+ * run, an optional part that used it is left out (branch rules: REST reads protection), and a batch that
+ * needs it is not sent again (its items are `missing`: REST reads them). A capability's first batch goes
+ * alone, as the probe, so an older GitLab refuses one document, not every batch. GraphQL disabled makes
+ * every capability REST's. No introspection: recent GitLab versions restrict it; the real query is the
+ * probe.
  */
 
 /** The kinds of fact GraphQL can serve, each falling back to REST on its own. */
@@ -55,8 +61,10 @@ export interface GraphqlUsage {
   requests: number;
   /** The highest complexity any request reached, as planned (GitLab's rules). */
   maxComplexity: number;
-  /** Capabilities GraphQL could not serve this run, and why (REST served them). */
+  /** Capabilities GraphQL could not serve this run, wholly or in part, and why (REST served them). */
   unsupported: Partial<Record<Capability, string>>;
+  /** Schema items this instance lacks (`Project.branchRules`, `Query.projects(fullPaths)`), as found. */
+  lacking: string[];
 }
 
 /** What a branch listing says, kept small: the wanted names, the count, the default branch's presence. */
@@ -83,18 +91,49 @@ export class Unsupported extends Error {
   }
 }
 
+/** Rounds of "the instance lacks X, ask again without it" for one batch (each must learn something). */
+const MAX_SCHEMA_ROUNDS = 20;
+
 /** One item's answer (defined with the wire shapes). */
 export type { Answer };
 
 /** The GraphQL side of a run's GitLab reads. */
 export class GraphqlReads {
-  readonly usage: GraphqlUsage = { requests: 0, maxComplexity: 0, unsupported: {} };
+  readonly usage: GraphqlUsage = { requests: 0, maxComplexity: 0, unsupported: {}, lacking: [] };
+  /** Schema items the instance lacks, remembered for the rest of the run. */
+  private readonly missing = new Set<string>();
+  /** Capabilities GraphQL cannot serve at all this run. */
+  private readonly off = new Set<Capability>();
 
   constructor(private readonly api: GitLabGraphql) {}
 
   /** Whether the capability is still worth asking GraphQL for in this run. */
   serves(capability: Capability): boolean {
-    return this.usage.unsupported[capability] === undefined;
+    return !this.off.has(capability);
+  }
+
+  /** Says (once per capability) that REST serves part of it because the instance lacks `item`. */
+  private lacks(capability: Capability, item: string): void {
+    this.usage.unsupported[capability] ??=
+      `GitLab's GraphQL has no ${item} (an older GitLab): REST read what needs it`;
+  }
+
+  /**
+   * The batch as this instance can take it: the optional parts it lacks left out, priced again; `null`
+   * when it lacks something the batch needs (its items are then left to REST).
+   */
+  private fitted<T>(b: Batch<T>, capability: Capability): Batch<T> | null {
+    if (this.missing.size === 0) return b;
+    const f = fit(b.query, this.missing);
+    for (const d of f.dropped) this.lacks(d.capability as Capability, d.item);
+    if (f.lacking[0] !== undefined) {
+      this.lacks(capability, f.lacking[0]);
+      return null;
+    }
+    if (f.dropped.length === 0) return b;
+    const declared = new Set(Object.keys(f.query.variables));
+    const variables = Object.fromEntries(Object.entries(b.variables).filter(([k]) => declared.has(k)));
+    return { ...b, query: f.query, text: print(f.query), complexity: complexity(f.query), variables };
   }
 
   /**
@@ -118,11 +157,17 @@ export class GraphqlReads {
     const parsed = answerSchema.safeParse(raw);
     if (!parsed.success) throw new BatchFailed(malformed('the GraphQL answer is not a GraphQL response'));
     const errors = parsed.data.errors ?? [];
-    const general = errors.filter((e) => !e.path?.length);
-    for (const e of general) {
-      if (UNSUPPORTED.some((re) => re.test(e.message)))
-        throw this.unsupported(capability, `GitLab does not support the query: ${scrub(e.message)}`);
+    const hasData = parsed.data.data !== null && parsed.data.data !== undefined;
+    const validation = errors.filter((e) => errorKind(e, hasData) === 'validation');
+    if (validation.length > 0) {
+      // The document does not fit this instance: name what it lacks, or give the capability to REST.
+      const items = validation.map((e) => lackedItem(e, b.query));
+      const named = items.filter((i): i is string => i !== undefined && i !== 'consequence');
+      const first = scrub(validation[0]?.message ?? '');
+      if (named.length > 0 && !items.includes(undefined)) throw new SchemaLacks([...new Set(named)], first);
+      throw this.unsupported(capability, `GitLab does not support the query: ${first}`);
     }
+    const general = errors.filter((e) => errorKind(e, hasData) === 'analysis');
     const overrun = general.map((e) => COMPLEXITY.exec(e.message)).find((m) => m !== null);
     if (overrun) throw new ComplexityOverrun(Number(overrun[1]), Number(overrun[2]));
     if (!parsed.data.data || general.length > 0) {
@@ -157,7 +202,10 @@ export class GraphqlReads {
   private unsupported(capability: Capability, reason: string): Unsupported {
     // Disabled GraphQL is not one capability's problem: every capability goes to REST.
     const all = reason.includes('not available');
-    for (const c of all ? CAPABILITIES : [capability]) this.usage.unsupported[c] ??= reason;
+    for (const c of all ? CAPABILITIES : [capability]) {
+      this.usage.unsupported[c] ??= reason;
+      this.off.add(c);
+    }
     return new Unsupported(reason);
   }
 
@@ -178,12 +226,30 @@ export class GraphqlReads {
     failAll: (out: Map<T, Answer<unknown>>, items: T[], error: EvidenceError) => void,
   ): Promise<Map<T, Answer<unknown>>> {
     const out = new Map<T, Answer<unknown>>();
-    const one = async (b: Batch<T>, budget: number, replans: number): Promise<void> => {
+    const one = async (planned: Batch<T>, budget: number, replans: number): Promise<void> => {
+      const b = this.fitted(planned, capability);
+      // A batch this instance cannot take: its items stay unanswered (`missing`), and REST reads them.
+      if (b === null) return;
+      const known = new Set(this.missing);
       try {
         const { data, errors } = await this.send(b, capability);
         read(b, data, errors, out);
       } catch (error) {
         if (error instanceof Unsupported) throw error;
+        if (error instanceof SchemaLacks) {
+          // Remember what the instance lacks and ask again without it. Every round must learn something
+          // new (graphql-ruby names at most 5 errors at a time), or the document is not understood here.
+          const fresh = error.items.filter((i) => !known.has(i));
+          if (fresh.length === 0 || replans >= MAX_SCHEMA_ROUNDS)
+            throw this.unsupported(capability, `GitLab does not support the query: ${error.message}`);
+          for (const i of fresh)
+            if (!this.missing.has(i)) {
+              this.missing.add(i);
+              this.usage.lacking.push(i);
+            }
+          for (const x of this.planned(plan, b.items, capability, budget)) await one(x, budget, replans + 1);
+          return;
+        }
         if (error instanceof ComplexityOverrun) {
           // GitLab prices higher than we planned: plan the batch's items again under a budget scaled
           // down by how far it was over. A single item it still refuses cannot be asked at all here.
@@ -200,9 +266,11 @@ export class GraphqlReads {
         failAll(out, b.items, error instanceof BatchFailed ? error.evidence : toEvidenceError(error));
       }
     };
-    await Promise.all(
-      this.planned(plan, items, capability).map((b) => one(b, GITLAB_LIMITS.maxComplexity, 0)),
-    );
+    // The first batch alone, as the probe: an older GitLab refuses one document, and the rest are sent
+    // already fitted to what it lacks.
+    const [probe, ...rest] = this.planned(plan, items, capability);
+    if (probe) await one(probe, GITLAB_LIMITS.maxComplexity, 0);
+    await Promise.all(rest.map((b) => one(b, GITLAB_LIMITS.maxComplexity, 0)));
     for (const i of items) if (!out.has(i)) out.set(i, { kind: 'missing' });
     return out;
   }
