@@ -217,7 +217,7 @@ export interface Fitted {
  * Leaves out the optional parts that use an item the instance lacks (and the variables only they
  * used: graphql-ruby refuses a declared variable nothing uses), and says what is still lacking.
  */
-export function fit(query: Query, missing: ReadonlySet<string>): Fitted {
+export function fitToSchema(query: Query, missing: ReadonlySet<string>): Fitted {
   const dropped: Fitted['dropped'] = [];
   const lacked = (f: Field, parent: string) => [...itemsOf([f], parent)].find((i) => missing.has(i));
   // Optional parts go together: every field of a selection tagged for the same capability.

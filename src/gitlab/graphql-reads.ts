@@ -22,7 +22,7 @@ import {
   SchemaLacks,
   toMergeRequest,
 } from './graphql-answers.js';
-import { complexity, fit, GITLAB_LIMITS, print } from './graphql-document.js';
+import { complexity, fitToSchema, GITLAB_LIMITS, print } from './graphql-document.js';
 import {
   type Batch,
   DoesNotFit,
@@ -124,7 +124,7 @@ export class GraphqlReads {
    */
   private fitted<T>(b: Batch<T>, capability: Capability): Batch<T> | null {
     if (this.missing.size === 0) return b;
-    const f = fit(b.query, this.missing);
+    const f = fitToSchema(b.query, this.missing);
     for (const d of f.dropped) this.lacks(d.capability as Capability, d.item);
     if (f.lacking[0] !== undefined) {
       this.lacks(capability, f.lacking[0]);
