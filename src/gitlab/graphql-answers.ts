@@ -199,7 +199,8 @@ export function failEach<T>(
   error: EvidenceError,
   force = false,
 ): void {
-  for (const i of items) if (force || !out.has(i)) out.set(i, { kind: 'error', error });
+  // Each item its own copy: the collector names each failure where it happened (its project's scope).
+  for (const i of items) if (force || !out.has(i)) out.set(i, { kind: 'error', error: { ...error } });
 }
 
 /** Reads an aliased batch: `data.p0.k3` is item 3's answer; an error under `p0` fails its items. */

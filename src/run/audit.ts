@@ -28,6 +28,7 @@ import { collectGitLab, type GitLabCollection, type OwnedStack } from '../gitlab
 import { findEnvironmentFindings } from '../gitlab/ghosts.js';
 import { GraphqlReads } from '../gitlab/graphql-reads.js';
 import type { GitLabGraphql, GitLabReader } from '../gitlab/ports.js';
+import { collapseTokenRefusal } from '../gitlab/token-failure.js';
 import type { Logger } from '../log/logger.js';
 import type { ApiStats } from '../util/api-stats.js';
 import { type Judged, judge, type RunMemory } from './judge.js';
@@ -173,16 +174,24 @@ async function collectEvidence(
   deps: RunDeps,
 ): Promise<GitLabCollection & { gitlabApi?: GitLabApiReport }> {
   if (config.gitlab.fetchStrategy === 'per-stack')
-    return collectPerStack(owned, deps, config.gitlab.concurrency);
+    return collapseTokenRefusal(
+      await collectPerStack(owned, deps, config.gitlab.concurrency),
+      owned,
+      config.gitlab.url,
+    );
   const mode = config.gitlab.api;
   // One GraphqlReads per run: its usage is this run's (a daemon runs many).
   const graphql = mode !== 'rest' && deps.graphql ? new GraphqlReads(deps.graphql) : undefined;
-  const collected = await collectGitLab(owned, deps.gitlab, {
-    projectConcurrency: config.gitlab.concurrency,
-    logger: deps.logger,
-    onProject: (done, total) => deps.progress?.({ phase: 'gitlab', done, total }),
-    graphql,
-  });
+  const collected = collapseTokenRefusal(
+    await collectGitLab(owned, deps.gitlab, {
+      projectConcurrency: config.gitlab.concurrency,
+      logger: deps.logger,
+      onProject: (done, total) => deps.progress?.({ phase: 'gitlab', done, total }),
+      graphql,
+    }),
+    owned,
+    config.gitlab.url,
+  );
   if (mode === 'rest') return collected;
   const served = collected.api;
   const gitlabApi: GitLabApiReport = {
@@ -300,7 +309,7 @@ async function collectCosts(
 
 /**
  * Says, for each GitLab lookup that failed, which project it was and which stacks it affected: those of
- * that project whose evidence carries the same failure (they come out `unknown`, and are kept).
+ * that project whose evidence carries the same failure and that came out `unknown` (and are kept).
  */
 export function withAffectedStacks(errors: RunError[], environments: EnvironmentRecord[]): RunError[] {
   return errors.map((error) => {
@@ -324,7 +333,8 @@ export function withAffectedStacks(errors: RunError[], environments: Environment
             (x.operation === undefined || x.operation === error.operation),
         );
       });
-    const stacks = hit.map((e) => e.stack.name);
+    // Only the stacks it made unknown: one decided without GitLab (a keep tag, a busy stack) was not hit.
+    const stacks = hit.filter((e) => e.classification.verdict === 'unknown').map((e) => e.stack.name);
     return {
       ...error,
       service: 'gitlab',

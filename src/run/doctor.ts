@@ -1,6 +1,8 @@
 import type { AccountTarget, AwsProbes } from '../aws/ports.js';
 import type { Config } from '../config/schema.js';
 import type { TokenInfo } from '../gitlab/ports.js';
+import { statusOf } from '../gitlab/reader.js';
+import { TOKEN_ADVICE } from '../gitlab/token-failure.js';
 import type { StateStore } from '../state/ports.js';
 import { redactProcessSecrets as scrub } from '../util/redact.js';
 
@@ -113,9 +115,10 @@ async function gitlabChecks(deps: DoctorDeps, options: DoctorOptions): Promise<D
         id: 'gitlab.token',
         ok: false,
         detail: e,
-        fix: /401|unauthori/i.test(e)
-          ? 'GitLab rejected the token: check GITLAB_TOKEN (revoked, expired or mistyped)'
-          : 'check GITLAB_URL and that GitLab is reachable from here',
+        fix:
+          statusOf(error) === 401
+            ? `GitLab refused the token: ${TOKEN_ADVICE[401]}`
+            : 'check GITLAB_URL and that GitLab is reachable from here',
       });
       return out;
     }

@@ -119,7 +119,7 @@ describe('doctor e2e', () => {
     expect(failed(bad.out)).toEqual([
       expect.objectContaining({
         id: 'gitlab.token',
-        fix: expect.stringMatching(/GitLab rejected the token/),
+        fix: expect.stringMatching(/GitLab refused the token: check GITLAB_TOKEN/),
       }),
     ]);
     // A read_api token is enough for audit, not for reap --apply.

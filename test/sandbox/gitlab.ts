@@ -74,6 +74,15 @@ export class GitLabSandbox {
       }
       rateLimit(this.world, token, res);
       const scopes = w.scenario.gitlab.tokenScopes[token] ?? ['api'];
+      // GitLab's API wants `api` or `read_api` for any request (`read_repository` alone is for Git over
+      // HTTP); the token's own info answers whatever its scopes, so `doctor` can say which it has.
+      const apiScope = scopes.includes('api') || scopes.includes('read_api');
+      if (!apiScope && !graphql && path !== '/personal_access_tokens/self')
+        throw new HttpError(403, {
+          error: 'insufficient_scope',
+          error_description: 'The request requires higher privileges than provided by the access token.',
+          scope: 'api read_api',
+        });
       // A GraphQL query reads (its scopes are checked there); mutations are not served.
       if (method !== 'GET' && method !== 'HEAD' && !graphql && !scopes.includes('api')) {
         throw new HttpError(403, {

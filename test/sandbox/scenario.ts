@@ -253,7 +253,9 @@ export const scenarioSchema = z.object({
        * Scopes per token (GitLab's: `read_api` may GET, writes answer 403 `insufficient_scope`). A token
        * not listed here has `api`.
        */
-      tokenScopes: z.record(z.string(), z.array(z.enum(['api', 'read_api']))).default({}),
+      tokenScopes: z
+        .record(z.string(), z.array(z.enum(['api', 'read_api', 'read_repository', 'read_user'])))
+        .default({}),
       /** Authenticated requests per minute per token before 429; 0 = unlimited. */
       requestsPerMinute: z.number().int().default(0),
       /** Length of the rate-limit window (GitLab uses one minute); shorter keeps tests fast. */

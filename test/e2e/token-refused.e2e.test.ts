@@ -1,0 +1,75 @@
+import { readFileSync } from 'node:fs';
+import { afterEach, describe, expect, it } from 'vitest';
+import { parse } from 'yaml';
+import { auditJson, closeSandboxes, sandbox, validateReport } from '../helpers/audit-e2e.js';
+import { configFile, runCli } from '../helpers/cli.js';
+
+/**
+ * A token GitLab refuses is one fact (issue #32): one run error naming GitLab, its URL and what to
+ * check, never the token; every stack that needed GitLab is `unknown`, listed under that one error;
+ * exit 1. Through REST and through GraphQL alike, and `doctor` says the same.
+ */
+
+afterEach(closeSandboxes);
+
+const demo = () => parse(readFileSync('test/scenarios/demo.yaml', 'utf8')) as Record<string, unknown>;
+const demoConfig = () =>
+  parse(readFileSync('test/scenarios/demo.env-reaper.yaml', 'utf8')) as Record<string, unknown>;
+const WRONG = 'glpat-not-the-right-one-0000';
+
+describe('a refused token', () => {
+  for (const api of ['auto', 'rest'] as const)
+    it(`a wrong token (${api}): one error, every GitLab-owned stack unknown under it, exit 1`, async () => {
+      const sb = await sandbox(demo());
+      const config = { ...demoConfig(), gitlab: { ...(demoConfig().gitlab as object), api } };
+      const file = await configFile(config);
+      const r = await runCli(['audit', '--config', file, '--format', 'json'], {
+        ...sb.env(),
+        GITLAB_TOKEN: WRONG,
+      });
+      expect(r.code, r.stderr.slice(-2000)).toBe(1);
+      const report = JSON.parse(r.stdout) as import('../../src/report/json-report.js').Report;
+      expect(validateReport(report), JSON.stringify(validateReport.errors)).toBe(true);
+      const gitlab = report.errors.filter((e) => e.service === 'gitlab');
+      expect(gitlab).toHaveLength(1);
+      const [e] = gitlab;
+      expect(e).toMatchObject({ scope: 'gitlab:token', code: 'HTTP_401' });
+      expect(e?.message).toContain(sb.env().GITLAB_URL?.replace(/\/$/, ''));
+      expect(e?.message).toMatch(/revoked, expired or mistyped/);
+      expect(r.stdout + r.stderr).not.toContain(WRONG);
+      // Every stack that needed GitLab is unknown, and all of them are under that one error.
+      const needing = report.environments.filter((x) => x.reasons.some((y) => y.code === 'GITLAB_ERROR'));
+      expect(needing.length).toBeGreaterThan(20);
+      for (const x of needing) expect(x.verdict).toBe('unknown');
+      expect([...(e?.stacks ?? [])].sort()).toEqual(needing.map((x) => x.stack.name).sort());
+      // None of them read as evidence: nothing is due.
+      expect(report.environments.filter((x) => x.action === 'delete')).toEqual([]);
+    }, 120_000);
+
+  it('a token without read_api (403 on every project): one error that names the scope', async () => {
+    const scenario = demo();
+    const gitlab = scenario.gitlab as Record<string, unknown>;
+    const sb0 = await sandbox(scenario);
+    const token = sb0.env().GITLAB_TOKEN as string;
+    await sb0.close();
+    gitlab.tokenScopes = { [token]: ['read_repository'] };
+    const sb = await sandbox(scenario);
+    const r = await auditJson(sb, demoConfig());
+    expect(r.code).toBe(1);
+    const errors = r.report.errors.filter((e) => e.service === 'gitlab');
+    expect(errors.map((e) => [e.scope, e.code])).toEqual([['gitlab:token', 'HTTP_403']]);
+    expect(errors[0]?.message).toMatch(/read_api/);
+  }, 120_000);
+
+  it('doctor says what to check, and never the token', async () => {
+    const sb = await sandbox(demo());
+    const file = await configFile(demoConfig());
+    const r = await runCli(['doctor', '--config', file, '--format', 'json'], {
+      ...sb.env(),
+      GITLAB_TOKEN: WRONG,
+    });
+    expect(r.code).not.toBe(0);
+    expect(r.stdout).toMatch(/revoked, expired or mistyped/);
+    expect(r.stdout + r.stderr).not.toContain(WRONG);
+  }, 60_000);
+});
