@@ -6,6 +6,7 @@ import {
   print,
   type Query,
   scalar,
+  schemaItems,
   withinLimits,
 } from './graphql-document.js';
 
@@ -373,4 +374,21 @@ export function planEnvironments(items: ProjectItem[], budget: number = MAX): Ba
     }),
     budget,
   );
+}
+
+/**
+ * Every schema item (`Type.field`, `Type.field(argument)`) any document of the planner can use: what
+ * an older GitLab may lack, one at a time. Read from the planner's own documents, so a field added to
+ * a query is in the list (and in the fallback matrix's cases) without anyone writing it down.
+ */
+export function everySchemaItem(): string[] {
+  const item: ProjectItem = { projectPath: 'acme/shop', key: 'feature/x' };
+  const batches: Batch<unknown>[] = [
+    ...planProjects([{ id: 1 }, { path: 'acme/shop' }]),
+    ...planMergeRequests([{ projectId: 1, refs: ['feature/x'] }, { projectId: 2 }]),
+    ...planBranchNames([1]),
+    ...planCommitDates([item]),
+    ...planEnvironments([item]),
+  ];
+  return [...new Set(batches.flatMap((b) => schemaItems(b.query)))].sort();
 }

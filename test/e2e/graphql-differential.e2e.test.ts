@@ -84,6 +84,29 @@ describe('the same verdicts through GraphQL as through REST', () => {
     expect(r.auto.report.gitlabApi?.maxComplexity).toBeLessThanOrEqual(250);
   }, 120_000);
 
+  it('the demo world on an older GitLab (graphql-ruby’s validation errors): REST’s verdicts and exit code', async () => {
+    const scenario = parse(readFileSync('test/scenarios/demo.yaml', 'utf8')) as Record<string, unknown>;
+    const lacking = [
+      'Project.branchRules',
+      'Environment.tier',
+      'Project.mergeRequests(sourceBranches)',
+      'Query.projects(fullPaths)',
+    ];
+    const gitlab = scenario.gitlab as Record<string, unknown>;
+    gitlab.graphql = { ...((gitlab.graphql as object) ?? {}), without: lacking };
+    const config = parse(readFileSync('test/scenarios/demo.env-reaper.yaml', 'utf8')) as Record<
+      string,
+      unknown
+    >;
+    const r = await auditEach(scenario, config, ['rest', 'auto']);
+    expect(decisions(r.auto.report)).toEqual(decisions(r.rest.report));
+    expect(r.auto.code).toBe(r.rest.code);
+    const said = Object.values(r.auto.report.gitlabApi?.fallbacks ?? {}).join('\n');
+    for (const item of lacking) expect(said).toContain(item);
+    // Project lookups by id stayed in GraphQL: only what needs a missing item went to REST.
+    expect(r.auto.report.gitlabApi?.served.projects?.graphql).toBeGreaterThan(0);
+  }, 120_000);
+
   for (const messy of [false, true]) {
     it(`the bench's S world, ${messy ? 'messy' : 'clean'}: same verdicts at a fraction of the requests`, async () => {
       const w = world({ stacks: 1_000, projects: 100, branches: 20_000 }, messy);
@@ -127,6 +150,16 @@ const FALLBACKS: { name: string; graphql: Record<string, unknown>; capability: s
   },
   { name: 'no Repository.tree', graphql: { without: ['Repository.tree'] }, capability: 'commitDates' },
   {
+    name: 'no Project.branchRules (before GitLab 15.8)',
+    graphql: { without: ['Project.branchRules'] },
+    capability: 'branches',
+  },
+  {
+    name: 'no Environment.tier (before GitLab 15.4)',
+    graphql: { without: ['Environment.tier'] },
+    capability: 'environments',
+  },
+  {
     name: 'no Project.environment',
     graphql: { without: ['Project.environment'] },
     capability: 'environments',
@@ -145,6 +178,9 @@ describe('falling back to REST per capability', () => {
       expect(decisions(r.auto.report)).toEqual(decisions(r.rest.report));
       expect(decisions(r.graphql.report)).toEqual(decisions(r.rest.report));
       expect(r.auto.report.gitlabApi?.fallbacks[f.capability]).toMatch(/./);
+      // The report names what the instance lacks (graphql-ruby's validation error, read by its path).
+      const without = (f.graphql.without as string[] | undefined)?.[0];
+      if (without) expect(r.auto.report.gitlabApi?.fallbacks[f.capability]).toContain(without);
       expect(r.auto.code).toBe(0);
       expect(r.graphql.code).toBe(1);
       expect(r.graphql.report.errors.map((e) => e.code)).toContain('GRAPHQL_UNSUPPORTED');

@@ -62,7 +62,7 @@ type Repository {
   branchNames(searchPattern: String!, offset: Int!, limit: Int!): [String!]
   tree(ref: String, path: String, recursive: Boolean): Tree
 }
-type Tree { lastCommit: Commit }
+type Tree { lastCommit: Commit permalinkPath: String }
 type Commit { id: ID! sha: String! committedDate: Time }
 enum MergeRequestState { merged opened closed locked all }
 type MergeRequestConnection { nodes: [MergeRequest] pageInfo: PageInfo! count: Int }
@@ -82,9 +82,9 @@ type MergeRequest {
   author: MergeRequestAuthor
   labels(first: Int, after: String): LabelConnection
 }
-type MergeRequestAuthor { username: String! }
+type MergeRequestAuthor { id: ID! name: String! username: String! }
 type LabelConnection { nodes: [Label] pageInfo: PageInfo! }
-type Label { title: String! }
+type Label { id: ID! title: String! color: String! }
 enum DeploymentTier { PRODUCTION STAGING TESTING DEVELOPMENT OTHER }
 type Environment { id: ID! name: String! slug: String state: String! tier: DeploymentTier createdAt: Time updatedAt: Time }
 type EnvironmentConnection { nodes: [Environment] pageInfo: PageInfo! }
@@ -130,7 +130,10 @@ export function schemaWithout(without: string[] = []): GraphQLSchema {
     const block = new RegExp(`(type ${type} \\{[\\s\\S]*?\\n?\\})`);
     sdl = sdl.replace(block, (body) =>
       arg
-        ? body.replace(new RegExp(`(\\b${field}\\([^)]*?)\\b${arg}: [^,)]+,? ?`), '$1')
+        ? body
+            .replace(new RegExp(`(\\b${field}\\([^)]*?)\\b${arg}: [^,)]+,? ?`), '$1')
+            // A field left without arguments has no parentheses (GraphQL has no `()`).
+            .replace(new RegExp(`\\b${field}\\(\\s*\\)`), field)
         : body.replace(new RegExp(`\\n?\\s*${field}(\\([^)]*\\))?: [^\\n]+?(?=\\n|\\s\\w+[:(]|\\s\\})`), ''),
     );
   }
