@@ -4,9 +4,18 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { startSandbox } from '../test/sandbox/index.js';
-import { generate, lowerBound, MESSY, SIZES, type Size, type World } from './world.js';
+import {
+  generate,
+  lowerBound,
+  MESSY,
+  SIZES,
+  type Size,
+  SLUG_HEAVY,
+  SLUG_SIZES,
+  type World,
+} from './world.js';
 
-// npm run bench -- --size S|M|L [--world clean|messy] [--strategy auto|per-stack|both] [--api auto|rest|graphql|both]
+// npm run bench -- --size S|M|L [--world clean|messy|slug-heavy] [--strategy auto|per-stack|both] [--api auto|rest|graphql|both]
 //   [--latency ms] [--repeat n]
 // Runs the built CLI's audit against a generated world in the sandbox (GitLab 2,000 requests/min per
 // token, CloudFormation 5 requests/s per region) and prints calls against the lower bound, wall time
@@ -28,9 +37,15 @@ const { values } = parseArgs({
   },
 });
 const sizeName = String(values.size).toUpperCase() as keyof typeof SIZES;
-const size: Size | undefined = SIZES[sizeName];
+const worldName = String(values.world);
+if (!['clean', 'messy', 'slug-heavy'].includes(worldName))
+  throw new Error('--world must be clean, messy or slug-heavy');
+const slugHeavy = worldName === 'slug-heavy';
+const size: Size | undefined = (slugHeavy ? SLUG_SIZES : SIZES)[sizeName];
 if (!size) throw new Error('--size must be S, M or L');
-const messy = values.world === 'messy';
+// The slug-heavy world is messy too (paths, renames, huge projects), with more slugs and long MR histories.
+const messy = worldName !== 'clean';
+const mess = slugHeavy ? SLUG_HEAVY : messy ? MESSY : undefined;
 const strategies = values.strategy === 'both' ? ['auto', 'per-stack'] : [String(values.strategy)];
 const apis = values.api === 'both' ? ['auto', 'rest'] : [String(values.api)];
 const latencyMs = values.latency !== undefined ? Number(values.latency) : messy ? 10 : 30;
@@ -141,11 +156,11 @@ function floorOf(world: World, bound: { aws: number; gitlab: number }, fixed: nu
 const sum = (o: Record<string, number> | undefined) => Object.values(o ?? {}).reduce((a, b) => a + b, 0);
 
 const t0 = Date.now();
-const world = generate(size, { ...(messy ? { mess: MESSY } : {}), latency });
+const world = generate(size, { ...(mess ? { mess } : {}), latency });
 if (values.unlimited) (world.scenario.gitlab as { requestsPerMinute: number }).requestsPerMinute = 0;
 const bound = lowerBound(world);
 console.log(
-  `world ${sizeName} ${messy ? 'messy' : 'clean'}: ${size.stacks} stacks, ${size.projects} projects, ${world.projects.reduce((a, p) => a + p.branches, 0)} branches, latency ${latency.gitlab}/${latency.aws} ms, reserve ${reserve} (generated in ${Date.now() - t0} ms)`,
+  `world ${sizeName} ${worldName}: ${size.stacks} stacks, ${size.projects} projects, ${world.projects.reduce((a, p) => a + p.branches, 0)} branches, ${world.projects.reduce((a, p) => a + p.mergeRequests, 0)} merge requests (${world.projects.filter((p) => p.mustList).length} projects with a slug-only stack), latency ${latency.gitlab}/${latency.aws} ms, reserve ${reserve} (generated in ${Date.now() - t0} ms)`,
 );
 const empty = generate({ stacks: 0, projects: 0, branches: 0 }, { latency });
 const repeat = Math.max(1, Number(values.repeat));
@@ -216,7 +231,7 @@ for (const { strategy, api } of runs) {
   console.log(`throttled    ${o.throttled} responses`);
   console.log(`verdicts     ${wrong} differ from the truth, ${missing} stacks missing`);
   rows.push(
-    `| ${sizeName} | ${messy ? 'messy' : 'clean'} | ${strategy} | ${api} | ${aws} + ${gitlab} = ${aws + gitlab} | ${bound.aws + bound.gitlab} | ${ratio.toFixed(3)} | ${gitlab} ÷ ${bound.gitlab} = ${(gitlab / bound.gitlab).toFixed(3)} | ${o.graphql.maxComplexity} | ${o.wall.toFixed(1)} s | ${floor.toFixed(1)} s | ${(o.wall / floor).toFixed(2)} | ${o.rssMb.toFixed(0)} MB | ${wrong + missing} | ${differ} |`,
+    `| ${sizeName} | ${worldName} | ${strategy} | ${api} | ${aws} + ${gitlab} = ${aws + gitlab} | ${bound.aws + bound.gitlab} | ${ratio.toFixed(3)} | ${gitlab} ÷ ${bound.gitlab} = ${(gitlab / bound.gitlab).toFixed(3)} | ${o.graphql.maxComplexity} | ${o.wall.toFixed(1)} s | ${floor.toFixed(1)} s | ${(o.wall / floor).toFixed(2)} | ${o.rssMb.toFixed(0)} MB | ${wrong + missing} | ${differ} |`,
   );
 }
 console.log(
@@ -224,5 +239,5 @@ console.log(
 );
 for (const r of rows) console.log(r);
 console.log(
-  `\ncommand: npm run bench -- --size ${sizeName} --world ${messy ? 'messy' : 'clean'} --strategy ${values.strategy} --api ${values.api}${values.latency !== undefined ? ` --latency ${values.latency}` : ''}${values.reserve !== '0.5' ? ` --reserve ${values.reserve}` : ''}${repeat > 1 ? ` --repeat ${repeat}` : ''}`,
+  `\ncommand: npm run bench -- --size ${sizeName} --world ${worldName} --strategy ${values.strategy} --api ${values.api}${values.latency !== undefined ? ` --latency ${values.latency}` : ''}${values.reserve !== '0.5' ? ` --reserve ${values.reserve}` : ''}${repeat > 1 ? ` --repeat ${repeat}` : ''}`,
 );

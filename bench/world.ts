@@ -47,9 +47,25 @@ export interface Mess {
   huge: number;
   /** Requests someone else already spent from the token's first window. */
   budgetUsedByOthers: number;
+  /** Merge requests per project, history included (long merged or closed, from branches gone). */
+  mergeRequests?: { min: number; max: number };
 }
 
 export const MESSY: Mess = { byPath: 0.4, renamed: 0.1, slugOnly: 0.03, huge: 0.1, budgetUsedByOthers: 600 };
+
+/**
+ * A slug-heavy estate (issue #32): one stack in ten tagged only by `gitlab:ref-slug`, spread over nearly
+ * every project (50 stacks each), and projects with a history of 150–900 merge requests, so a slug whose
+ * branch is gone can only be matched against a full listing.
+ */
+export const SLUG_HEAVY: Mess = { ...MESSY, slugOnly: 0.1, mergeRequests: { min: 150, max: 900 } };
+
+/** The slug-heavy world's sizes: fewer, larger projects than the others (50 stacks each). */
+export const SLUG_SIZES: Record<'S' | 'M' | 'L', Size> = {
+  S: { stacks: 1_000, projects: 20, branches: 20_000 },
+  M: { stacks: 10_000, projects: 200, branches: 200_000 },
+  L: { stacks: 50_000, projects: 1_000, branches: 1_000_000 },
+};
 
 /** The generated world: a sandbox scenario, the truth, and what the lower bound needs to know. */
 export interface World {
@@ -178,9 +194,17 @@ export function generate(
       ),
     ].sort();
     const firstPage = new Set(names.slice(0, 100));
+    const history = mess?.mergeRequests
+      ? Math.max(
+          0,
+          Math.round(mess.mergeRequests.min + random() * (mess.mergeRequests.max - mess.mergeRequests.min)) -
+            mrs.length,
+        )
+      : 0;
     projects.push({
       id: p,
       path,
+      ...(history > 0 ? { syntheticMergeRequests: { count: history, prefix: `history/p${p}-` } } : {}),
       ...(renamed ? { formerPaths: [former] } : {}),
       branches,
       syntheticBranches: { count: synthetic, prefix: `topic/p${p}-` },
@@ -188,7 +212,7 @@ export function generate(
     });
     meta.push({
       branches: branches.length + synthetic,
-      mergeRequests: mrs.length,
+      mergeRequests: mrs.length + history,
       refs: refNames.length,
       refsOnFirstPage: refNames.filter((r) => firstPage.has(r)).length,
       paths: paths.size,

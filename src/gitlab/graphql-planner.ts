@@ -264,15 +264,15 @@ export interface ProjectItem {
  * Packs aliased items, grouped by project (`p0: project(fullPath: $p0) { r0: … r1: … }`), adding items
  * while the document stays within the limits.
  */
-function packAliased(
-  items: ProjectItem[],
+function packAliased<I extends { projectPath: string; key: string | null }>(
+  items: I[],
   name: string,
   keyType: string,
   item: (alias: string, variable: string) => Field,
   budget: number,
-): Batch<ProjectItem>[] {
-  const out: Batch<ProjectItem>[] = [];
-  const build = (chunk: ProjectItem[]) => {
+): Batch<I>[] {
+  const out: Batch<I>[] = [];
+  const build = (chunk: I[]) => {
     const projects = new Map<string, Field[]>();
     const fields: Field[] = [];
     const variables: Record<string, unknown> = {};
@@ -318,6 +318,36 @@ function packAliased(
     start = end;
   }
   return out;
+}
+
+/** One page of a project's merge requests: the cursor GitLab gave for it (`null`: the first page). */
+export interface PageItem {
+  projectPath: string;
+  key: string | null;
+}
+
+/**
+ * The source branches of every merge request of many projects, a page of 100 per project and POST
+ * (`p0: project(fullPath:) { k0: mergeRequests(state: all, first: 100, after: $k0) { nodes { sourceBranch }
+ * pageInfo } }`): 15 points a page, so about 16 projects' pages go in one POST, against one REST request
+ * per page. Only the names: a ref slug is matched against them, and the merge requests of the matching
+ * branches are then read with every field (`planMergeRequests` by ref).
+ */
+export function planSourceBranchPages(items: PageItem[], budget: number = MAX): Batch<PageItem>[] {
+  return packAliased(
+    items,
+    'envReaperSourceBranches',
+    'String',
+    (alias, variable) => ({
+      name: 'mergeRequests',
+      type: 'MergeRequestConnection',
+      alias,
+      args: { state: 'all', first: String(GITLAB_LIMITS.maxPageSize), after: variable },
+      cost: { kind: 'connection', sorted: true },
+      children: page('MergeRequest', [scalar('sourceBranch')]),
+    }),
+    budget,
+  );
 }
 
 /**
@@ -389,6 +419,7 @@ export function everySchemaItem(): string[] {
     ...planBranchNames([1]),
     ...planCommitDates([item]),
     ...planEnvironments([item]),
+    ...planSourceBranchPages([{ projectPath: 'acme/shop', key: null }]),
   ];
   return [...new Set(batches.flatMap((b) => schemaItems(b.query)))].sort();
 }

@@ -10,7 +10,13 @@ import type { RunError } from '../core/run-result.js';
 import { refSlug } from '../core/slug.js';
 import { type Facts, fail, ok, scoped } from './facts.js';
 import type { MergeRequestNeed, ProjectItem } from './graphql-planner.js';
-import { type Answer, type Capability, type GraphqlReads, Unsupported } from './graphql-reads.js';
+import {
+  type Answer,
+  type BranchNames,
+  type Capability,
+  type GraphqlReads,
+  Unsupported,
+} from './graphql-reads.js';
 import { protectedBy } from './protection.js';
 
 /**
@@ -81,12 +87,10 @@ export async function prefetch(
     return { kind: 'error', error: e };
   };
 
-  // Merge requests: by the refs the stacks name, or all of them where a stack has only a ref slug.
+  // Merge requests of projects whose stacks all name their ref: by those refs, with the other reads.
   const mrNeeds: MergeRequestNeed[] = projects
-    .filter((n) => n.refs.size > 0 || n.slugs.size > 0)
-    .map((n) =>
-      n.slugs.size > 0 ? { projectId: n.project.id } : { projectId: n.project.id, refs: [...n.refs].sort() },
-    );
+    .filter((n) => n.refs.size > 0 && n.slugs.size === 0)
+    .map((n) => ({ projectId: n.project.id, refs: [...n.refs].sort() }));
   // Branches: only where the token can read the protection rules (else REST gives `protected`).
   const branchIds = projects
     .filter((n) => (n.refs.size > 0 || n.slugs.size > 0) && n.protectedRules !== null)
@@ -112,13 +116,22 @@ export async function prefetch(
     const slot = out.get(need.projectId) as Prefetched;
     if (answer.kind === 'missing') continue;
     if (answer.kind === 'error') slot.mergeRequests = failKind(n, 'merge requests', answer.error);
-    else if (need.refs === undefined) slot.mergeRequests = { kind: 'all', items: answer.value, sawAll: true };
     else {
       const byKey = new Map<string, Evidence<MergeRequestFacts[]>>();
-      for (const ref of need.refs) byKey.set(ref, ok(answer.value.filter((m) => m.sourceBranch === ref)));
+      for (const ref of need.refs ?? [])
+        byKey.set(ref, ok(answer.value.filter((m) => m.sourceBranch === ref)));
       slot.mergeRequests = { kind: 'lookup', byKey };
     }
   }
+  await slugMergeRequests(
+    projects.filter((n) => n.slugs.size > 0),
+    names,
+    reads,
+    (id, facts) => {
+      (out.get(id) as Prefetched).mergeRequests = facts;
+    },
+    failKind,
+  );
 
   // Environments: a project with any environment the answer lacks is read from REST whole.
   const envByProject = new Map<string, Map<string, Evidence<EnvironmentFacts[]>> | null>();
@@ -222,4 +235,70 @@ export function dateMatters(
   if (mine === undefined) return true;
   const open = mine.some((m) => m.state === 'opened' || m.state === 'locked');
   return open || !mine.some((m) => m.state === 'merged');
+}
+
+/**
+ * Merge requests of the projects where some stack names only a ref slug. A slug is matched first against
+ * the project's live branch names (already read, slugified as GitLab's `CI_COMMIT_REF_SLUG`); where a slug
+ * matches none (its branch is gone, as for a merged review branch), the source branches of every merge
+ * request are listed, names only, with cursors. Then the merge requests of the matching branches (and of
+ * the refs other stacks name) are read with every field. The result is the project's whole answer for
+ * those branches (`all`), as REST's full listing kept it. A slug matched by a live branch is not listed:
+ * an MR from another, deleted branch whose name slugifies alike is then not read (docs/performance.md).
+ */
+async function slugMergeRequests(
+  projects: ProjectNeeds[],
+  names: Map<number, Answer<BranchNames>> | null,
+  reads: GraphqlReads,
+  set: (projectId: number, facts: Facts<MergeRequestFacts>) => void,
+  failKind: (n: ProjectNeeds, what: string, e: EvidenceError) => { kind: 'error'; error: EvidenceError },
+): Promise<void> {
+  if (projects.length === 0 || !reads.serves('mergeRequests')) return;
+  const branchesOf = (n: ProjectNeeds): string[] | undefined => {
+    const a = names?.get(n.project.id);
+    // A listing without the default branch is not the whole truth (the branches then fail): not used.
+    return a?.kind === 'ok' && a.value.hasDefault ? a.value.kept : undefined;
+  };
+  const matching = (n: ProjectNeeds, candidates: string[]) =>
+    candidates.filter((c) => n.slugs.has(refSlug(c)) || n.refs.has(c));
+  // Which projects still need the listing: some slug matched by no live branch (or no branch names).
+  const unresolved = projects.filter((n) => {
+    const live = branchesOf(n);
+    if (live === undefined) return true;
+    const matched = new Set(live.map(refSlug));
+    return [...n.slugs].some((slug) => !matched.has(slug));
+  });
+  const listed = unresolved.length
+    ? await guarded(reads, 'mergeRequests', () =>
+        reads.mergeRequestSourceBranches(unresolved.map((n) => n.project.path)),
+      )
+    : null;
+  const needs: MergeRequestNeed[] = [];
+  for (const n of projects) {
+    const wantsListing = unresolved.includes(n);
+    const listing = wantsListing ? listed?.get(n.project.path) : undefined;
+    // Not listed through GraphQL (missing, or not supported here): REST lists the project.
+    if (wantsListing && (listing === undefined || listing.kind === 'missing')) continue;
+    if (listing?.kind === 'error') {
+      set(n.project.id, failKind(n, 'merge requests', listing.error));
+      continue;
+    }
+    const candidates = new Set([...n.refs, ...matching(n, branchesOf(n) ?? [])]);
+    if (listing?.kind === 'ok') for (const b of matching(n, listing.value)) candidates.add(b);
+    if (candidates.size === 0) {
+      // No branch, live or in any merge request, has the slug: there is no merge request to read.
+      set(n.project.id, { kind: 'all', items: [], sawAll: true });
+      continue;
+    }
+    needs.push({ projectId: n.project.id, refs: [...candidates].sort() });
+  }
+  if (needs.length === 0) return;
+  const answers = await guarded(reads, 'mergeRequests', () => reads.mergeRequests(needs));
+  for (const need of needs) {
+    const answer = answers?.get(need);
+    const n = projects.find((x) => x.project.id === need.projectId) as ProjectNeeds;
+    if (answer === undefined || answer.kind === 'missing') continue;
+    if (answer.kind === 'error') set(n.project.id, failKind(n, 'merge requests', answer.error));
+    else set(n.project.id, { kind: 'all', items: answer.value, sawAll: true });
+  }
 }

@@ -338,3 +338,51 @@ describe('GraphqlReads', () => {
     expect(out.get(y)).toEqual({ kind: 'ok', value: null });
   });
 });
+
+describe('merge request source branches, page after page', () => {
+  /** Project `acme/a` has 250 merge requests, `acme/b` 50; pages of 100, the cursor an offset. */
+  const sizes: Record<string, number> = { 'acme/a': 250, 'acme/b': 50 };
+  const answer = (sameCursor = false) =>
+    endpoint((text, v) => {
+      const data: Record<string, unknown> = {};
+      for (const [p, path] of Object.entries(v).filter(([k]) => /^p\d+$/.test(k))) {
+        const aliases = [
+          ...text.matchAll(new RegExp(`${p}: project\\(fullPath: \\$${p}\\) \\{ (k\\d+):`, 'g')),
+        ];
+        const k = aliases[0]?.[1] as string;
+        const from = Number(v[k] ?? 0);
+        const total = sizes[path as string] ?? 0;
+        const nodes = Array.from({ length: Math.max(0, Math.min(100, total - from)) }, (_, i) => ({
+          sourceBranch: `b${from + i}`,
+        }));
+        const end = from + nodes.length;
+        data[p] = {
+          [k]: { nodes, pageInfo: { hasNextPage: end < total, endCursor: sameCursor ? v[k] : String(end) } },
+        };
+      }
+      return { data };
+    });
+
+  it('reads every page of every project, the pages of several projects in one POST', async () => {
+    const { api, sent } = answer();
+    const out = await new GraphqlReads(api).mergeRequestSourceBranches(['acme/a', 'acme/b']);
+    const a = out.get('acme/a');
+    expect(a?.kind === 'ok' && a.value.length).toBe(250);
+    expect(out.get('acme/b')).toMatchObject({ kind: 'ok', value: expect.arrayContaining(['b0', 'b49']) });
+    // Round 1 (both projects, first pages), round 2 and 3 (acme/a's cursor pages).
+    expect(sent.map((s) => Object.keys(s.variables).filter((k) => k.startsWith('p')).length)).toEqual([
+      2, 1, 1,
+    ]);
+    expect(sent[0]?.text).toMatch(
+      /mergeRequests\(state: all, first: 100, after: \$k0\) \{ nodes \{ sourceBranch \}/,
+    );
+    expect(sent[0]?.variables.k0).toBeNull();
+  });
+
+  it('a next page without a new cursor is an error, not an endless loop', async () => {
+    const { api, sent } = answer(true);
+    const out = await new GraphqlReads(api).mergeRequestSourceBranches(['acme/a']);
+    expect(out.get('acme/a')).toMatchObject({ kind: 'error', error: { code: 'MALFORMED_RESPONSE' } });
+    expect(sent.length).toBe(1);
+  });
+});

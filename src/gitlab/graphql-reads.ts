@@ -27,6 +27,7 @@ import {
   type Batch,
   DoesNotFit,
   type MergeRequestNeed,
+  type PageItem,
   type ProjectItem,
   type ProjectKey,
   planBranchNames,
@@ -34,6 +35,7 @@ import {
   planEnvironments,
   planMergeRequests,
   planProjects,
+  planSourceBranchPages,
 } from './graphql-planner.js';
 import type { GitLabGraphql } from './ports.js';
 import { statusOf, toEvidenceError } from './reader.js';
@@ -93,6 +95,12 @@ export class Unsupported extends Error {
 
 /** Rounds of "the instance lacks X, ask again without it" for one batch (each must learn something). */
 const MAX_SCHEMA_ROUNDS = 20;
+
+/** One page of a project's merge request source branches, with the cursor of the next. */
+const sourceBranchPage = pageOf(z.object({ sourceBranch: z.string() })).extend({
+  pageInfo: z.object({ hasNextPage: z.boolean(), endCursor: z.string().nullish() }),
+});
+type SourceBranchPage = z.output<typeof sourceBranchPage>;
 
 /** One item's answer (defined with the wire shapes). */
 export type { Answer };
@@ -365,6 +373,52 @@ export class GraphqlReads {
       failEach,
     );
     return out as Map<MergeRequestNeed, Answer<MergeRequestFacts[]>>;
+  }
+
+  /**
+   * The source branch of every merge request of each project (by path), page after page with GitLab's
+   * cursors; each round asks the next page of every project still open, many projects per POST. A
+   * project GraphQL cannot list (a field it lacks) is `missing`: REST lists it.
+   */
+  async mergeRequestSourceBranches(paths: string[]): Promise<Map<string, Answer<string[]>>> {
+    const out = new Map<string, Answer<string[]>>();
+    const names = new Map<string, Set<string>>(paths.map((p) => [p, new Set<string>()]));
+    let round: PageItem[] = paths.map((projectPath) => ({ projectPath, key: null }));
+    while (round.length > 0) {
+      const answers = await this.runAll(
+        (its, budget) => planSourceBranchPages(its, budget),
+        'mergeRequests',
+        (b, data, errors, answers) =>
+          readAliased(b, data, errors, answers, (value) => {
+            const parsed = sourceBranchPage.safeParse(value);
+            return parsed.success
+              ? { kind: 'ok', value: parsed.data }
+              : { kind: 'error', error: malformed('merge request source branches: unexpected shape') };
+          }),
+        round,
+        failEach,
+      );
+      const next: PageItem[] = [];
+      for (const [item, answer] of answers as Map<PageItem, Answer<SourceBranchPage>>) {
+        if (answer.kind !== 'ok') {
+          out.set(item.projectPath, answer);
+          continue;
+        }
+        const seen = names.get(item.projectPath) as Set<string>;
+        for (const n of answer.value.nodes) if (n) seen.add(n.sourceBranch);
+        const { hasNextPage, endCursor } = answer.value.pageInfo;
+        // A next page without a new cursor would be asked for ever: not a listing to trust.
+        if (hasNextPage && (!endCursor || endCursor === item.key))
+          out.set(item.projectPath, {
+            kind: 'error',
+            error: malformed('merge requests: a next page without a new cursor'),
+          });
+        else if (hasNextPage) next.push({ projectPath: item.projectPath, key: endCursor as string });
+        else out.set(item.projectPath, { kind: 'ok', value: [...seen].sort() });
+      }
+      round = next;
+    }
+    return out;
   }
 
   /** Every branch name of each project. */

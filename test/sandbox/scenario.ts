@@ -184,6 +184,13 @@ const projectSchema = z.object({
     .object({ count: z.number().int(), prefix: z.string().default('feature/auto-') })
     .optional(),
   mergeRequests: z.array(mrSchema).default([]),
+  /**
+   * Extra merge requests synthesised by source branch (`<prefix>00001`…): a project's history, merged
+   * or closed months ago from branches long gone, for large listings.
+   */
+  syntheticMergeRequests: z
+    .object({ count: z.number().int(), prefix: z.string().default('history/auto-') })
+    .optional(),
   environments: z.array(envSchema).default([]),
 });
 

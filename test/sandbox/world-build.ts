@@ -62,6 +62,52 @@ export function gitlabProject(
       names.add(`${p.syntheticBranches.prefix}${String(i).padStart(width, '0')}`);
     }
   }
+  const listed: SandboxProject['mergeRequests'] = p.mergeRequests.map((m) => {
+    const updated = m.updated ?? m.mergedAt ?? m.closedAt ?? m.created;
+    return {
+      id: id(),
+      iid: m.iid,
+      projectId: p.id,
+      title: m.title ?? `Change from ${m.sourceBranch}`,
+      state: m.state,
+      sourceBranch: m.sourceBranch,
+      targetBranch: m.targetBranch ?? p.defaultBranch,
+      author: m.author,
+      createdAt: t(m.created),
+      updatedAt: t(updated),
+      mergedAt: m.state === 'merged' ? t(m.mergedAt ?? updated) : null,
+      closedAt: m.state === 'closed' ? t(m.closedAt ?? updated) : null,
+      labels: m.labels,
+      notes: [],
+    };
+  });
+  // A project's history: merged (three in four) or closed months ago, from branches long gone.
+  const history: SandboxProject['mergeRequests'] = [];
+  const synthetic = p.syntheticMergeRequests;
+  if (synthetic) {
+    const width = String(synthetic.count).length;
+    const firstIid = Math.max(0, ...p.mergeRequests.map((m) => m.iid)) + 1;
+    for (let i = 1; i <= synthetic.count; i++) {
+      const merged = i % 4 !== 0;
+      const at = t(`-${100 + (synthetic.count - i)}h`);
+      history.push({
+        id: id(),
+        iid: firstIid + i - 1,
+        projectId: p.id,
+        title: `History ${i}`,
+        state: merged ? 'merged' : 'closed',
+        sourceBranch: `${synthetic.prefix}${String(i).padStart(width, '0')}`,
+        targetBranch: p.defaultBranch,
+        author: 'dev',
+        createdAt: t(`-${2000 + (synthetic.count - i)}h`),
+        updatedAt: at,
+        mergedAt: merged ? at : null,
+        closedAt: merged ? null : at,
+        labels: [],
+        notes: [],
+      });
+    }
+  }
   const project: SandboxProject = {
     id: p.id,
     path: p.path,
@@ -73,25 +119,7 @@ export function gitlabProject(
     createdAt: t('-365d'),
     branches,
     branchNames: [...names].sort(),
-    mergeRequests: p.mergeRequests.map((m) => {
-      const updated = m.updated ?? m.mergedAt ?? m.closedAt ?? m.created;
-      return {
-        id: id(),
-        iid: m.iid,
-        projectId: p.id,
-        title: m.title ?? `Change from ${m.sourceBranch}`,
-        state: m.state,
-        sourceBranch: m.sourceBranch,
-        targetBranch: m.targetBranch ?? p.defaultBranch,
-        author: m.author,
-        createdAt: t(m.created),
-        updatedAt: t(updated),
-        mergedAt: m.state === 'merged' ? t(m.mergedAt ?? updated) : null,
-        closedAt: m.state === 'closed' ? t(m.closedAt ?? updated) : null,
-        labels: m.labels,
-        notes: [],
-      };
-    }),
+    mergeRequests: [...listed, ...history],
     environments: p.environments.map((e) => {
       const env: SandboxEnvironment = {
         id: e.id ?? id(),
