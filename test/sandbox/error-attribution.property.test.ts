@@ -28,7 +28,10 @@ const arb = fc.record({
   api: fc.constantFrom('auto', 'rest'),
   /** Which GraphQL POSTs answer 500, in the order they are sent. */
   failedPosts: fc.array(fc.boolean(), { minLength: 12, maxLength: 12 }),
-  fieldErrors: fc.array(fc.record({ field: fc.constantFrom(...FIELDS), pick: fc.nat() }), { minLength: 1, maxLength: 3 }),
+  fieldErrors: fc.array(fc.record({ field: fc.constantFrom(...FIELDS), pick: fc.nat() }), {
+    minLength: 1,
+    maxLength: 3,
+  }),
   restFailures: fc.array(
     fc.record({
       op: fc.constantFrom('mergeRequestsPage', 'branchesPage', 'branch', 'project'),
