@@ -1,4 +1,5 @@
 import { EXIT } from '../errors/errors.js';
+import { probeGraphql } from '../gitlab/graphql-probe.js';
 import { targetsOf } from '../run/audit.js';
 import { buildContext } from '../run/context.js';
 import { type DoctorCheck, doctor } from '../run/doctor.js';
@@ -25,6 +26,7 @@ export async function doctorCommand(
       targets: targetsOf(config, io.env),
       token,
       tokenInfo: () => probes.gitlab.tokenInfo(),
+      graphql: () => probeGraphql(ctx.deps.graphql),
       project: async (key) => {
         const p = await gitlab.project(key);
         return p ? { path: p.path } : null;

@@ -104,3 +104,27 @@ describe('merge requests of slug-only stacks through GraphQL', () => {
     expect(auto.gitlabApi?.served.mergeRequests).toEqual({ graphql: 2, rest: 0 });
   });
 });
+
+describe('archived, in one meaning', () => {
+  it('a project in an archived group is not PROJECT_ARCHIVED through GraphQL either (REST’s own flag)', async () => {
+    const world = () => {
+      const s = scenario();
+      const [shop, web] = s.gitlab.projects as Record<string, unknown>[];
+      Object.assign(shop as object, { ancestorArchived: true });
+      Object.assign(web as object, { archived: true });
+      return s;
+    };
+    const rest = await audit(config('rest'), inProcessWorld(world()).deps, { runId: 'r', mode: 'dry-run' });
+    const auto = await audit(config('auto'), inProcessWorld(world(), 60_000, { graphql: true }).deps, {
+      runId: 'a',
+      mode: 'dry-run',
+    });
+    const reasons = (r: typeof rest) =>
+      Object.fromEntries(
+        r.environments.map((e) => [e.stack.name, e.classification.reasons.map((x) => x.code)]),
+      );
+    expect(reasons(auto)).toEqual(reasons(rest));
+    expect(reasons(rest)['review-web-live']).toContain('PROJECT_ARCHIVED');
+    expect(reasons(rest)['review-shop-live']).not.toContain('PROJECT_ARCHIVED');
+  });
+});

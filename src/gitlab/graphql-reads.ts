@@ -308,6 +308,10 @@ export class GraphqlReads {
             answers.set(key, { kind: 'error', error: fieldError(failed) });
             return;
           }
+          // Since GitLab 18.6 GraphQL's `archived` is true also when only an ancestor group is archived
+          // (`self_or_ancestors_archived?`); REST's is the project's own flag, the meaning the verdict
+          // PROJECT_ARCHIVED uses. An archived answer is rare: REST reads that project, so both agree.
+          if (node.archived) return;
           const facts: ProjectFacts = { id, path: node.fullPath, archived: node.archived };
           if (node.repository?.rootRef) facts.defaultBranch = node.repository.rootRef;
           const rules =

@@ -1,10 +1,12 @@
 import type { AccountTarget, AwsProbes } from '../aws/ports.js';
 import type { Config } from '../config/schema.js';
+import type { GraphqlProbe } from '../gitlab/graphql-probe.js';
 import type { TokenInfo } from '../gitlab/ports.js';
 import { statusOf } from '../gitlab/reader.js';
 import { TOKEN_ADVICE } from '../gitlab/token-failure.js';
 import type { StateStore } from '../state/ports.js';
 import { redactProcessSecrets as scrub } from '../util/redact.js';
+import { graphqlCheck } from './doctor-graphql.js';
 
 /**
  * `env-reaper doctor`: checks, without writing anything (unless asked to test a state write), that a run
@@ -32,6 +34,8 @@ export interface DoctorDeps {
   token: 'personal' | 'job' | 'none';
   /** `GET /personal_access_tokens/self` (personal, project and group access tokens answer it). */
   tokenInfo: () => Promise<TokenInfo>;
+  /** What GraphQL will serve (`gitlab.api` auto or graphql); absent: not probed. */
+  graphql?: () => Promise<GraphqlProbe>;
   /** Reads a project (the dashboard's); `null` when it answers 404. */
   project: (key: string | number) => Promise<{ path: string } | null>;
   callerAccount: (target: AccountTarget) => Promise<string>;
@@ -123,6 +127,8 @@ async function gitlabChecks(deps: DoctorDeps, options: DoctorOptions): Promise<D
       return out;
     }
   }
+  if (deps.graphql && deps.config.gitlab.api !== 'rest')
+    out.push(await graphqlCheck(deps.graphql, deps.config));
   const dash = deps.config.notify.dashboard.project;
   if (dash !== undefined) {
     try {

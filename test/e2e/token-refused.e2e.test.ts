@@ -73,3 +73,28 @@ describe('a refused token', () => {
     expect(r.stdout + r.stderr).not.toContain(WRONG);
   }, 60_000);
 });
+
+describe('doctor and GraphQL', () => {
+  it('shows GitLab’s version and what GraphQL serves; a missing field is no failure in auto, one in graphql', async () => {
+    const scenario = demo();
+    const gitlab = scenario.gitlab as Record<string, unknown>;
+    gitlab.graphql = { without: ['Project.branchRules', 'Environment.tier'] };
+    const sb = await sandbox(scenario);
+    const file = await configFile(demoConfig());
+    const check = async (env: Record<string, string> = {}) => {
+      const r = await runCli(['doctor', '--config', file, '--format', 'json'], { ...sb.env(), ...env });
+      const out = JSON.parse(r.stdout) as { checks: { id: string; ok: boolean; detail: string }[] };
+      return out.checks.find((c) => c.id === 'gitlab.graphql');
+    };
+    const auto = await check();
+    expect(auto).toMatchObject({ ok: true });
+    expect(auto?.detail).toMatch(/^GitLab 18\.6\.0; GraphQL serves projects ✓/);
+    expect(auto?.detail).toMatch(/branches partly/);
+    expect(auto?.detail).toMatch(/environments partly/);
+    expect(auto?.detail).toMatch(/lacks Project\.branchRules, Environment\.tier/);
+    const strict = await check({ ENV_REAPER_GITLAB_API: 'graphql' });
+    expect(strict).toMatchObject({ ok: false });
+    const off = await check({ ENV_REAPER_GITLAB_API: 'rest' });
+    expect(off).toBeUndefined();
+  }, 60_000);
+});

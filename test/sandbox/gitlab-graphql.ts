@@ -316,7 +316,7 @@ export class GitLabGraphqlSandbox {
       id: gid('Project', p.id),
       fullPath: p.path,
       name: p.path.split('/').at(-1),
-      archived: p.archived,
+      archived: p.archived || p.ancestorArchived,
       userPermissions: { adminProject: role === 'maintainer', readProject: true },
       branchRules: (args: { first?: number; after?: string }) => {
         this.injected('Project.branchRules', p.id);

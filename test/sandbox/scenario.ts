@@ -171,6 +171,11 @@ const projectSchema = z.object({
   formerPaths: z.array(z.string()).default([]),
   defaultBranch: z.string().default('main'),
   archived: z.boolean().default(false),
+  /**
+   * An ancestor group is archived (GitLab 18.6+): GraphQL's `Project.archived` is then true
+   * (`self_or_ancestors_archived?`), REST's `archived` stays the project's own flag.
+   */
+  ancestorArchived: z.boolean().default(false),
   /** false: the token cannot see it (answers 404 like a missing project). */
   visible: z.boolean().default(true),
   /**

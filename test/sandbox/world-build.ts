@@ -114,6 +114,7 @@ export function gitlabProject(
     formerPaths: p.formerPaths,
     defaultBranch: p.defaultBranch,
     archived: p.archived,
+    ancestorArchived: p.ancestorArchived,
     visible: p.visible,
     protectedBranchRules: p.protectedBranchRules,
     createdAt: t('-365d'),

@@ -79,6 +79,8 @@ export interface SandboxProject {
   formerPaths: string[];
   defaultBranch: string;
   archived: boolean;
+  /** An ancestor group is archived (GraphQL's `archived` counts it since GitLab 18.6; REST's does not). */
+  ancestorArchived: boolean;
   visible: boolean;
   createdAt: string;
   branches: Map<string, { name: string; protected: boolean; committedAt: string; merged: boolean }>;

@@ -1,0 +1,33 @@
+import type { Config } from '../config/schema.js';
+import type { GraphqlProbe } from '../gitlab/graphql-probe.js';
+import { redactProcessSecrets as scrub } from '../util/redact.js';
+import type { DoctorCheck } from './doctor.js';
+
+/**
+ * GitLab's version and what GraphQL serves there. With `gitlab.api: auto` a missing field is no failure
+ * (REST reads what needs it); with `graphql` it is, as it is an error of every run.
+ */
+export async function graphqlCheck(probe: () => Promise<GraphqlProbe>, config: Config): Promise<DoctorCheck> {
+  try {
+    const p = await probe();
+    const version = p.version ? `GitLab ${p.version}; ` : '';
+    const partial = Object.entries(p.serves).filter(([, s]) => s !== 'yes');
+    const served = Object.entries(p.serves)
+      .map(([c, s]) => `${c} ${s === 'yes' ? '✓' : s}`)
+      .join(', ');
+    const lacking = p.lacking.length ? `; lacks ${p.lacking.join(', ')}` : '';
+    const detail = p.off
+      ? `${version}${p.off}: REST reads everything`
+      : `${version}GraphQL serves ${served}${lacking}`;
+    const strict = config.gitlab.api === 'graphql';
+    return {
+      id: 'gitlab.graphql',
+      ok: !strict || (p.off === undefined && partial.length === 0),
+      detail,
+      ...(strict ? { fix: 'use gitlab.api auto on this GitLab: REST then reads what GraphQL cannot' } : {}),
+    };
+  } catch (error) {
+    const detail = scrub((error as Error)?.message ?? String(error)).slice(0, 300);
+    return { id: 'gitlab.graphql', ok: false, detail, fix: 'check GITLAB_URL and the token' };
+  }
+}
