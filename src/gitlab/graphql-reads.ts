@@ -1,5 +1,4 @@
-import { z } from 'zod';
-import type { EnvironmentFacts, EvidenceError, MergeRequestFacts, ProjectFacts } from '../core/model.js';
+import type { EnvironmentFacts, EvidenceError, MergeRequestFacts } from '../core/model.js';
 import { redactProcessSecrets as scrub } from '../util/redact.js';
 import {
   type Answer,
@@ -7,20 +6,13 @@ import {
   BatchFailed,
   COMPLEXITY,
   ComplexityOverrun,
-  environmentNode,
   errorKind,
   failEach,
-  fieldError,
   type GraphqlError,
-  gidNumber,
   lackedItem,
   malformed,
-  mergeRequestNode,
-  pageOf,
-  projectNode,
   readAliased,
   SchemaLacks,
-  toMergeRequest,
 } from './graphql-answers.js';
 import { complexity, fitToSchema, GITLAB_LIMITS, print } from './graphql-document.js';
 import {
@@ -37,6 +29,17 @@ import {
   planProjects,
   planSourceBranchPages,
 } from './graphql-planner.js';
+import {
+  type BranchNames,
+  commitDateOf,
+  environmentOf,
+  type GraphqlProject,
+  readBranchNames,
+  readMergeRequests,
+  readProjects,
+  type SourceBranchPage,
+  sourceBranchPageOf,
+} from './graphql-readers.js';
 import type { GitLabGraphql } from './ports.js';
 import { statusOf, toEvidenceError } from './reader.js';
 
@@ -69,23 +72,6 @@ export interface GraphqlUsage {
   lacking: string[];
 }
 
-/** What a branch listing says, kept small: the wanted names, the count, the default branch's presence. */
-export interface BranchNames {
-  kept: string[];
-  total: number;
-  hasDefault: boolean;
-}
-
-/** A project as a GraphQL resolution reads it. */
-export interface GraphqlProject {
-  facts: ProjectFacts;
-  /**
-   * The names (patterns) of the project's protected branch rules, when the token may read them all
-   * (Maintainer or above: `userPermissions.adminProject`, one page); `null` otherwise.
-   */
-  protectedRules: string[] | null;
-}
-
 /** A capability GraphQL cannot serve on this instance. */
 export class Unsupported extends Error {
   constructor(readonly reason: string) {
@@ -96,14 +82,9 @@ export class Unsupported extends Error {
 /** Rounds of "the instance lacks X, ask again without it" for one batch (each must learn something). */
 const MAX_SCHEMA_ROUNDS = 20;
 
-/** One page of a project's merge request source branches, with the cursor of the next. */
-const sourceBranchPage = pageOf(z.object({ sourceBranch: z.string() })).extend({
-  pageInfo: z.object({ hasNextPage: z.boolean(), endCursor: z.string().nullish() }),
-});
-type SourceBranchPage = z.output<typeof sourceBranchPage>;
-
+/** What the readers read (defined beside them). */
 /** One item's answer (defined with the wire shapes). */
-export type { Answer };
+export type { Answer, BranchNames, GraphqlProject };
 
 /** The GraphQL side of a run's GitLab reads. */
 export class GraphqlReads {
@@ -294,38 +275,7 @@ export class GraphqlReads {
     const out = await this.runAll(
       (its, budget) => planProjects(its, budget),
       'projects',
-      (b, data, errors, answers) => {
-        const conn = pageOf(projectNode).safeParse((data as { projects?: unknown }).projects);
-        if (!conn.success) return failEach(answers, b.items, malformed('projects: unexpected shape'));
-        conn.data.nodes.forEach((node, i) => {
-          if (!node) return;
-          const id = gidNumber(node.id);
-          if (id === undefined) return;
-          const key = 'id' in (b.items[0] ?? {}) ? byId.get(id) : byPath.get(node.fullPath.toLowerCase());
-          if (!key || !b.items.includes(key)) return;
-          const failed = errors.find((e) => e.path?.[0] === 'projects' && e.path[2] === i);
-          if (failed) {
-            answers.set(key, { kind: 'error', error: fieldError(failed) });
-            return;
-          }
-          // Since GitLab 18.6 GraphQL's `archived` is true also when only an ancestor group is archived
-          // (`self_or_ancestors_archived?`); REST's is the project's own flag, the meaning the verdict
-          // PROJECT_ARCHIVED uses. An archived answer is rare: REST reads that project, so both agree.
-          if (node.archived) return;
-          const facts: ProjectFacts = { id, path: node.fullPath, archived: node.archived };
-          if (node.repository?.rootRef) facts.defaultBranch = node.repository.rootRef;
-          const rules =
-            node.userPermissions?.adminProject === true &&
-            node.branchRules &&
-            !node.branchRules.pageInfo.hasNextPage
-              ? node.branchRules.nodes.filter((r) => r.isProtected).map((r) => r.name)
-              : null;
-          answers.set(key, { kind: 'ok', value: { facts, protectedRules: rules } });
-        });
-        // Errors that cannot be pinned to one project fail every project of the batch still open.
-        if (errors.some((e) => e.path?.[0] === 'projects' && typeof e.path[2] !== 'number'))
-          failEach(answers, b.items, fieldError(errors[0] as GraphqlError), true);
-      },
+      readProjects(byId, byPath),
       keys,
       failEach,
     );
@@ -343,36 +293,7 @@ export class GraphqlReads {
     const out = await this.runAll(
       (its, budget) => planMergeRequests(its, budget),
       'mergeRequests',
-      (b, data, errors, answers) => {
-        const conn = pageOf(
-          z.object({ id: z.string(), mergeRequests: pageOf(mergeRequestNode).nullish() }),
-        ).safeParse((data as { projects?: unknown }).projects);
-        if (!conn.success) return failEach(answers, b.items, malformed('merge requests: unexpected shape'));
-        conn.data.nodes.forEach((node, i) => {
-          const need = node ? b.items.find((n) => n.projectId === gidNumber(node.id)) : undefined;
-          if (!node || !need) return;
-          const failed = errors.find((e) => e.path?.[0] === 'projects' && e.path[2] === i);
-          if (failed || !node.mergeRequests) {
-            answers.set(need, {
-              kind: 'error',
-              error: failed ? fieldError(failed) : malformed('merge requests: null'),
-            });
-            return;
-          }
-          const mrs = node.mergeRequests;
-          if (mrs.pageInfo.hasNextPage || mrs.nodes.some((m) => !m || m.labels?.pageInfo.hasNextPage)) return;
-          const wanted = need.refs ? new Set(need.refs) : undefined;
-          answers.set(need, {
-            kind: 'ok',
-            value: mrs.nodes
-              .filter((m): m is z.output<typeof mergeRequestNode> => m !== null)
-              .filter((m) => !wanted || wanted.has(m.sourceBranch))
-              .map(toMergeRequest),
-          });
-        });
-        if (errors.some((e) => e.path?.[0] === 'projects' && typeof e.path[2] !== 'number'))
-          failEach(answers, b.items, fieldError(errors[0] as GraphqlError), true);
-      },
+      readMergeRequests,
       needs,
       failEach,
     );
@@ -392,13 +313,7 @@ export class GraphqlReads {
       const answers = await this.runAll(
         (its, budget) => planSourceBranchPages(its, budget),
         'mergeRequests',
-        (b, data, errors, answers) =>
-          readAliased(b, data, errors, answers, (value) => {
-            const parsed = sourceBranchPage.safeParse(value);
-            return parsed.success
-              ? { kind: 'ok', value: parsed.data }
-              : { kind: 'error', error: malformed('merge request source branches: unexpected shape') };
-          }),
+        (b, data, errors, answers) => readAliased(b, data, errors, answers, sourceBranchPageOf),
         round,
         failEach,
       );
@@ -438,39 +353,7 @@ export class GraphqlReads {
     const out = await this.runAll(
       (its, budget) => planBranchNames(its, budget),
       'branches',
-      (b, data, errors, answers) => {
-        const conn = pageOf(
-          z.object({
-            id: z.string(),
-            repository: z.object({ branchNames: z.array(z.string()).nullish() }).nullish(),
-          }),
-        ).safeParse((data as { projects?: unknown }).projects);
-        if (!conn.success) return failEach(answers, b.items, malformed('branch names: unexpected shape'));
-        conn.data.nodes.forEach((node, i) => {
-          const id = gidNumber(node?.id);
-          if (!node || id === undefined || !b.items.includes(id)) return;
-          const failed = errors.find((e) => e.path?.[0] === 'projects' && e.path[2] === i);
-          const names = node.repository?.branchNames;
-          if (failed || !names) {
-            answers.set(id, {
-              kind: 'error',
-              error: failed ? fieldError(failed) : malformed('branch names: null'),
-            });
-            return;
-          }
-          const { keep: wanted, defaultBranch } = keep(id);
-          answers.set(id, {
-            kind: 'ok',
-            value: {
-              kept: names.filter(wanted),
-              total: names.length,
-              hasDefault: defaultBranch === undefined || names.includes(defaultBranch),
-            },
-          });
-        });
-        if (errors.some((e) => e.path?.[0] === 'projects' && typeof e.path[2] !== 'number'))
-          failEach(answers, b.items, fieldError(errors[0] as GraphqlError), true);
-      },
+      readBranchNames(keep),
       projectIds,
       failEach,
     );
@@ -482,17 +365,7 @@ export class GraphqlReads {
     const out = await this.runAll(
       (its, budget) => planCommitDates(its, budget),
       'commitDates',
-      (b, data, errors, answers) =>
-        readAliased(b, data, errors, answers, (value) => {
-          const v = value as { tree?: { lastCommit?: { committedDate?: unknown } | null } | null } | null;
-          const date = v?.tree?.lastCommit?.committedDate;
-          return typeof date === 'string' && !Number.isNaN(Date.parse(date))
-            ? { kind: 'ok', value: date }
-            : {
-                kind: 'error',
-                error: { code: 'BRANCH_CHANGED', message: 'the branch has no tree or last commit now' },
-              };
-        }),
+      (b, data, errors, answers) => readAliased(b, data, errors, answers, commitDateOf),
       items,
       failEach,
     );
@@ -504,24 +377,7 @@ export class GraphqlReads {
     const out = await this.runAll(
       (its, budget) => planEnvironments(its, budget),
       'environments',
-      (b, data, errors, answers) =>
-        readAliased(b, data, errors, answers, (value) => {
-          if (value === null) return { kind: 'ok', value: null };
-          const e = environmentNode.safeParse(value);
-          const id = e.success ? gidNumber(e.data.id) : undefined;
-          if (!e.success || id === undefined)
-            return { kind: 'error', error: malformed('environment: unexpected shape') };
-          const env: EnvironmentFacts = { id, name: e.data.name, state: e.data.state };
-          if (e.data.slug) env.slug = e.data.slug;
-          // GraphQL's DeploymentTier enum is upper case; REST's tier (and the policy's) lower case.
-          if (e.data.tier) env.tier = e.data.tier.toLowerCase();
-          if (e.data.updatedAt) {
-            // As the REST list: `updated_at` moves with every deployment, so it stands in for it.
-            env.lastDeployedAt = e.data.updatedAt;
-            env.updatedAt = e.data.updatedAt;
-          }
-          return { kind: 'ok', value: env };
-        }),
+      (b, data, errors, answers) => readAliased(b, data, errors, answers, environmentOf),
       items,
       failEach,
     );

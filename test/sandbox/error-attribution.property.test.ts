@@ -43,17 +43,27 @@ const arb = fc.record({
   ),
 });
 
-/** Whether a stack belongs to the project an error names (as its tag spells it, or as resolved). */
-function belongs(e: RunResult['environments'][number], project: string): boolean {
-  const key = projectKey(e.owner);
-  const p = e.evidence.project?.ok ? e.evidence.project.value : undefined;
-  return (
-    key === project ||
-    key?.toLowerCase() === project.toLowerCase() ||
-    (p !== undefined &&
-      p !== null &&
-      (String(p.id) === project || p.path.toLowerCase() === project.toLowerCase()))
-  );
+/**
+ * The names each stack's project goes by in this run: every spelling its stacks use (id, path in any
+ * case, a former path) and its resolved id and path. An error names its project by one of them.
+ */
+function spellings(r: RunResult): (e: RunResult['environments'][number]) => Set<string> {
+  const byProject = new Map<number, Set<string>>();
+  const resolved = (e: RunResult['environments'][number]) =>
+    e.evidence.project?.ok && e.evidence.project.value ? e.evidence.project.value : undefined;
+  for (const e of r.environments) {
+    const p = resolved(e);
+    if (!p) continue;
+    const names = byProject.get(p.id) ?? new Set([String(p.id), p.path.toLowerCase()]);
+    byProject.set(p.id, names);
+    const key = projectKey(e.owner);
+    if (key !== undefined) names.add(key.toLowerCase());
+  }
+  return (e) => {
+    const p = resolved(e);
+    const key = projectKey(e.owner)?.toLowerCase();
+    return p ? (byProject.get(p.id) as Set<string>) : new Set(key !== undefined ? [key] : []);
+  };
 }
 
 describe('errors under the right project (property)', () => {
@@ -115,11 +125,15 @@ describe('errors under the right project (property)', () => {
         const listed = [...new Set(errors.flatMap((e) => e.stacks ?? []))].sort();
         expect(listed).toEqual(unknown);
         const byName = new Map(r.environments.map((e) => [e.stack.name, e]));
+        const namesOf = spellings(r);
         for (const e of errors) {
           if (e.project === undefined) continue;
           for (const s of e.stacks ?? []) {
             const env = byName.get(s);
-            expect(env && belongs(env, e.project), `${s} listed under ${e.project} (${e.scope})`).toBe(true);
+            expect(
+              env !== undefined && namesOf(env).has(e.project.toLowerCase()),
+              `${s} listed under ${e.project} (${e.scope})`,
+            ).toBe(true);
           }
         }
         const projectsWithErrors = new Set(errors.map((e) => e.project).filter((p) => p !== undefined));
