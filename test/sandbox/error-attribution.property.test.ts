@@ -1,11 +1,11 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { generate, MESSY } from '../../bench/world.js';
 import { parseConfig } from '../../src/config/load.js';
 import { projectKey } from '../../src/core/model.js';
 import type { RunResult } from '../../src/core/run-result.js';
 import { audit } from '../../src/run/audit.js';
 import { Coverage, record } from '../helpers/core-arbitraries.js';
+import { quietWorld } from '../helpers/graphql-worlds.js';
 import { inProcessWorld } from '../helpers/in-process.js';
 
 /**
@@ -72,13 +72,11 @@ describe('errors under the right project (property)', () => {
     await fc.assert(
       fc.asyncProperty(arb, async (w) => {
         cov.hit('cases');
-        const g = generate(
+        const g = quietWorld(
           { stacks: w.projects * w.perProject, projects: w.projects, branches: w.projects * 50 },
-          { seed: w.seed, latency: { gitlab: 0, aws: 0 }, ...(w.messy ? { mess: MESSY } : {}) },
+          { seed: w.seed, messy: w.messy },
         );
-        const gitlab = g.scenario.gitlab as { projects: { id: number }[] } & Record<string, unknown>;
-        gitlab.requestsPerMinute = 0;
-        gitlab.budgetUsedByOthers = 0;
+        const gitlab = g.gitlab;
         const ids = gitlab.projects.map((p) => p.id);
         const at = (n: number) => ids[n % ids.length] as number;
         gitlab.graphql = {

@@ -1,9 +1,9 @@
 import { beforeAll, describe, expect, it } from 'vitest';
-import { generate, MESSY } from '../../bench/world.js';
 import { parseConfig } from '../../src/config/load.js';
 import type { RunResult } from '../../src/core/run-result.js';
 import { everySchemaItem } from '../../src/gitlab/graphql-planner.js';
 import { audit } from '../../src/run/audit.js';
+import { quietWorld, withEnvironments, withRules } from '../helpers/graphql-worlds.js';
 import { inProcessWorld } from '../helpers/in-process.js';
 
 /**
@@ -16,34 +16,10 @@ import { inProcessWorld } from '../helpers/in-process.js';
 
 /** A messy world: ids and paths in any case, renamed projects, slug-only stacks, rules, environments. */
 function scenario(graphql: Record<string, unknown>, developer = false): Record<string, unknown> {
-  const g = generate(
-    { stacks: 48, projects: 8, branches: 800 },
-    { seed: 32, latency: { gitlab: 0, aws: 0 }, mess: MESSY },
-  );
-  const gitlab = g.scenario.gitlab as { projects: Record<string, unknown>[] } & Record<string, unknown>;
-  gitlab.requestsPerMinute = 0;
-  gitlab.budgetUsedByOthers = 0;
-  gitlab.projects.forEach((p, i) => {
-    p.protectedBranchRules = [i % 2 ? `feature/p${p.id}-s1*` : '*-s2'];
-  });
-  // Every third stack names an environment its project has, some in a protected tier.
-  const account = (
-    g.scenario.aws as { accounts: { regions: Record<string, { stacks: Record<string, unknown>[] }> }[] }
-  ).accounts[0];
-  let n = 0;
-  for (const region of Object.values(account?.regions ?? {}))
-    for (const s of region.stacks) {
-      if (n++ % 3 !== 0) continue;
-      const tags = s.tags as Record<string, string>;
-      const p = gitlab.projects.find((x) => x.id === Number(tags['gitlab:project-id']));
-      if (!p) continue;
-      const name = `review/${s.name as string}`;
-      tags['gitlab:environment'] = name;
-      p.environments = [
-        ...((p.environments as unknown[]) ?? []),
-        { name, tier: n % 4 === 1 ? 'staging' : 'development' },
-      ];
-    }
+  const g = quietWorld({ stacks: 48, projects: 8, branches: 800 }, { seed: 32, messy: true });
+  const gitlab = g.gitlab;
+  withRules(gitlab);
+  withEnvironments(g.scenario);
   gitlab.graphql = graphql;
   if (developer) gitlab.tokenRoles = { 'in-process': 'developer' };
   return g.scenario;

@@ -1,10 +1,10 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { generate, MESSY } from '../../bench/world.js';
 import { parseConfig } from '../../src/config/load.js';
 import type { RunResult } from '../../src/core/run-result.js';
 import { audit } from '../../src/run/audit.js';
 import { Coverage, record } from '../helpers/core-arbitraries.js';
+import { quietWorld, withEnvironments, withRules } from '../helpers/graphql-worlds.js';
 import { inProcessWorld } from '../helpers/in-process.js';
 
 /**
@@ -60,17 +60,12 @@ describe('GraphQL fallbacks (property)', () => {
     await fc.assert(
       fc.asyncProperty(worldArb, async (w) => {
         cov.hit('cases');
-        const g = generate(
+        const g = quietWorld(
           { stacks: w.projects * w.perProject, projects: w.projects, branches: w.projects * w.branches },
-          { seed: w.seed, latency: { gitlab: 0, aws: 0 }, ...(w.messy ? { mess: MESSY } : {}) },
+          { seed: w.seed, messy: w.messy },
         );
-        const gitlab = g.scenario.gitlab as { projects: Record<string, unknown>[] } & Record<string, unknown>;
-        gitlab.requestsPerMinute = 0;
-        gitlab.budgetUsedByOthers = 0;
-        if (w.rules)
-          gitlab.projects.forEach((p, i) => {
-            p.protectedBranchRules = [i % 2 ? `feature/p${p.id}-s1*` : '*-s2'];
-          });
+        const gitlab = g.gitlab;
+        if (w.rules) withRules(gitlab);
         if (w.environments) withEnvironments(g.scenario);
         gitlab.graphql = { enabled: !w.disabled, without: w.without, complexityFactor: w.price };
         if (w.developer) gitlab.tokenRoles = { 'in-process': 'developer' };
@@ -110,22 +105,3 @@ describe('GraphQL fallbacks (property)', () => {
       cov.require(what, 2);
   }, 120_000);
 });
-
-/** Every third stack names an environment its project has (some in a protected tier). */
-function withEnvironments(scenario: Record<string, unknown>): void {
-  const gitlab = scenario.gitlab as { projects: { id: number; environments?: unknown[] }[] };
-  const account = (
-    scenario.aws as { accounts: { regions: Record<string, { stacks: Record<string, unknown>[] }> }[] }
-  ).accounts[0];
-  let n = 0;
-  for (const region of Object.values(account?.regions ?? {}))
-    for (const s of region.stacks) {
-      if (n++ % 3 !== 0) continue;
-      const tags = s.tags as Record<string, string>;
-      const p = gitlab.projects.find((x) => x.id === Number(tags['gitlab:project-id']));
-      if (!p) continue;
-      const name = `review/${s.name as string}`;
-      tags['gitlab:environment'] = name;
-      p.environments = [...(p.environments ?? []), { name, tier: n % 4 === 1 ? 'staging' : 'development' }];
-    }
-}
