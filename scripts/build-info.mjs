@@ -3,7 +3,7 @@
 // when the build has a checkout, else from $ENV_REAPER_COMMIT (the image build passes it), else
 // $CI_COMMIT_SHA, else "unknown". Plain Node: it runs where only the build's own tools are.
 import { execFileSync } from 'node:child_process';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, readFileSync, writeFileSync } from 'node:fs';
 
 function gitCommit() {
   try {
@@ -19,3 +19,6 @@ function gitCommit() {
 const commit = process.env.ENV_REAPER_COMMIT || gitCommit() || process.env.CI_COMMIT_SHA || 'unknown';
 const { version } = JSON.parse(readFileSync('package.json', 'utf8'));
 writeFileSync('dist/build-info.json', `${JSON.stringify({ version, commit }, null, 2)}\n`);
+// tsc writes files 0644: the CLI's entry point must stay executable, so `npm exec -- env-reaper` (the bin
+// link npm made at install) keeps working after every rebuild.
+chmodSync('dist/cli/main.js', 0o755);

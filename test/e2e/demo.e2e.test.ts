@@ -1,5 +1,6 @@
-import { execFile } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { execFile, spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, statSync, symlinkSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
@@ -45,8 +46,14 @@ describe('npm run demo:component', () => {
       });
       expect(stdout).toContain(`component: $CI_SERVER_FQDN/platform/env-reaper/env-reaper@${version}`);
       expect(stdout).toMatch(/env-reaper:audit > env-reaper dry-run/);
-      const reports = /The job's artifacts: (\S+)\/env-reaper/.exec(stdout)?.[1] ?? '';
-      const report = JSON.parse(readFileSync(join(reports, 'env-reaper.json'), 'utf8')) as {
+      const listed = /The job's artifacts:\n((?: {2}\S+\n?)+)/.exec(stdout)?.[1]?.trim().split(/\s+/) ?? [];
+      expect(listed.map((f) => f.split('/').at(-1))).toEqual([
+        'env-reaper.json',
+        'env-reaper.md',
+        'env-reaper.junit.xml',
+      ]);
+      for (const f of listed) expect(existsSync(f)).toBe(true);
+      const report = JSON.parse(readFileSync(listed[0] as string, 'utf8')) as {
         summary: { stacksScanned: number };
       };
       expect(report.summary.stacksScanned).toBe(46);
@@ -54,4 +61,39 @@ describe('npm run demo:component', () => {
     },
     180_000,
   );
+});
+
+/**
+ * A demo that cannot lie (issue #33): without what gitlab-ci-local needs, `npm run demo:component` fails at
+ * once, naming it and how to get it, instead of printing artifacts that were never written.
+ */
+describe('npm run demo:component without its prerequisites', () => {
+  it('exits non-zero before anything starts, naming rsync and how to install it', async () => {
+    // A PATH with git and node but no rsync.
+    const bin = mkdtempSync(join(tmpdir(), 'env-reaper-path-'));
+    for (const tool of ['git', 'node']) {
+      const where = spawnSync('sh', ['-c', `command -v ${tool}`], { encoding: 'utf8' }).stdout.trim();
+      if (where) symlinkSync(where, join(bin, tool));
+    }
+    const r = spawnSync(process.execPath, ['node_modules/tsx/dist/cli.mjs', 'scripts/demo-component.ts'], {
+      env: { ...process.env, PATH: bin },
+      encoding: 'utf8',
+      timeout: 60_000,
+    });
+    expect(r.status).toBe(2);
+    expect(r.stderr).toMatch(
+      /needs rsync, which is not on the PATH: install rsync \(Debian: apt-get install rsync/,
+    );
+    expect(r.stdout).not.toMatch(/artifacts/);
+  }, 60_000);
+});
+
+/** The CLI from a checkout (issue #33): a rebuild keeps the bin executable, on the Node npm scripts use. */
+describe('the CLI from a checkout', () => {
+  it('dist/cli/main.js is executable after the build, and npm exec runs it', () => {
+    expect(statSync('dist/cli/main.js').mode & 0o111).toBe(0o111);
+    const r = spawnSync('npm', ['exec', '--offline', '--', 'env-reaper', '--version'], { encoding: 'utf8' });
+    expect(r.status, r.stderr).toBe(0);
+    expect(r.stdout).toMatch(/^\d+\.\d+\.\d+ \(/);
+  }, 60_000);
 });
