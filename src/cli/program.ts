@@ -20,7 +20,7 @@ function addGlobalOptions(cmd: Command): Command {
       collect,
     )
     .option('-r, --region <region>', 'AWS region to scan (repeatable)', collect)
-    .option('-q, --quiet', 'print nothing but errors (no progress bar)')
+    .option('-q, --quiet', 'log errors only (no progress bar); the report is still printed')
     .option('-v, --verbose', 'log every step, retries included (log level debug)')
     .option('--shard <i/n>', 'handle only shard i of n (stable hash by project; merge with `report merge`)')
     .addOption(new Option('--log-level <level>', 'log level').choices(LOG_LEVELS));

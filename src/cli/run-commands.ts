@@ -30,6 +30,17 @@ function parseFailOn(text: unknown): Set<Verdict> {
   return out;
 }
 
+/** The `--fail-on` verdicts the report has, with how many stacks each, in the verdicts' order. */
+export function failOnMatches(
+  report: Pick<Report, 'environments'>,
+  failOn: Set<Verdict>,
+): [Verdict, number][] {
+  const counts = new Map<Verdict, number>();
+  for (const e of report.environments)
+    if (failOn.has(e.verdict)) counts.set(e.verdict, (counts.get(e.verdict) ?? 0) + 1);
+  return VERDICTS.filter((v) => counts.has(v)).map((v) => [v, counts.get(v) as number]);
+}
+
 /** `env-reaper audit`: read-only; exit 0, 1 (lookups failed), 2 (usage/config) or 4 (--fail-on matched). */
 export async function auditCommand(opts: GlobalOptions & { failOn?: unknown }, io: CliIo): Promise<number> {
   // Usage errors surface before any network call.
@@ -46,8 +57,11 @@ export async function auditCommand(opts: GlobalOptions & { failOn?: unknown }, i
   await emitReport(report, run, opts, ctx, io);
   logFinished(ctx, run, report, 'audit finished');
   if (run.errors.length > 0) return EXIT.partial;
-  if (report.environments.some((e) => failOn.has(e.verdict))) return EXIT.failOn;
-  return EXIT.ok;
+  const matched = failOnMatches(report, failOn);
+  if (matched.length === 0) return EXIT.ok;
+  // Which verdicts made the run fail, and how many of each (the report lists the stacks).
+  io.stderr(`--fail-on matched: ${matched.map(([v, n]) => `${n} ${v}`).join(', ')}\n`);
+  return EXIT.failOn;
 }
 
 /** `env-reaper explain <stack>`: the whole evidence chain for one stack. */

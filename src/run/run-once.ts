@@ -28,7 +28,8 @@ export async function emitReport(
   io: CliIo,
 ): Promise<void> {
   await writeReports(report, {
-    formats: opts.quiet ? [] : (opts.format ?? ctx.config.report.formats),
+    // `--quiet` quiets the logs and the progress line, never the report the run was asked for.
+    formats: opts.format ?? ctx.config.report.formats,
     outputs: parseOutputs(opts.output),
     dir: ctx.config.report.dir,
     stdout: io.stdout,

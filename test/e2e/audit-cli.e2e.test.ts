@@ -134,7 +134,10 @@ describe('audit e2e: accounts, explain, exit codes, config and secrets', () => {
       clean.env(),
     );
     expect(failOn.code).toBe(4);
-    expect(failOn.stdout).toBe('');
+    // --quiet quiets the logs, not the report; the verdicts that matched are said.
+    expect(failOn.stdout).toMatch(/branch-deleted/);
+    expect(failOn.stderr).toContain('--fail-on matched: 1 branch-deleted');
+    expect(failOn.stderr).not.toMatch(/"level":30/);
   });
 
   it('config validate accepts the example config and config schema prints the committed schema', async () => {
