@@ -4,16 +4,18 @@ import { dirname } from 'node:path';
 import { configFiles } from '../src/config/artifacts.js';
 import { docRegions, withRegion } from '../src/report/doc-tables.js';
 import { reportSchemaFile } from '../src/report/json-report.js';
+import { metricsDocRegion } from '../src/schedule/metrics.js';
 
 // Regenerates config/*.schema.json, the example config and docs/configuration.md from the zod schemas,
-// and the code tables inside docs/verdicts.md and docs/reaping.md from src/core and src/executor.
+// the code tables inside docs/verdicts.md and docs/reaping.md from src/core and src/executor, and the
+// metrics table of docs/deploy.md from src/schedule/metrics.ts.
 for (const file of [...configFiles(), reportSchemaFile()]) {
   await mkdir(dirname(file.path), { recursive: true });
   await writeFile(file.path, file.content);
   console.log(`wrote ${file.path}`);
 }
 const pages = new Set<string>();
-for (const region of docRegions()) {
+for (const region of [...docRegions(), metricsDocRegion()]) {
   await writeFile(region.path, withRegion(await readFile(region.path, 'utf8'), region));
   pages.add(region.path);
   console.log(`wrote ${region.path} (${region.name})`);
