@@ -1,4 +1,4 @@
-import { mkdir, open, readFile, rename, unlink, writeFile } from 'node:fs/promises';
+import { copyFile, mkdir, open, readFile, rename, unlink, writeFile } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { dirname } from 'node:path';
 import { FormatTooNewError, ReaperError } from '../errors/errors.js';
@@ -12,10 +12,24 @@ export class LockHeldError extends ReaperError {
   }
 }
 
-/** The state file is not valid JSON state: refuse to run rather than lose grace clocks or deletions. */
+/**
+ * The state file is not valid JSON state: refuse to run rather than lose grace clocks or deletions, and
+ * say the ways out: the previous copy, the audit log, or a fresh start and what that forgets.
+ */
 export class StateCorruptError extends ReaperError {
-  constructor(path: string, cause: unknown) {
-    super('STATE_CORRUPT', `state file ${path} is not valid: ${(cause as Error).message}`, { cause });
+  constructor(path: string, cause: unknown, previous?: string) {
+    super(
+      'STATE_CORRUPT',
+      [
+        `state file ${path} is not valid: ${(cause as Error).message}. Nothing was read or deleted. To recover:`,
+        previous ? ` ${previous};` : '',
+        ' the audit log (state.auditLog) lists every write env-reaper made, deletions in flight included;',
+        ' or move the file aside to start fresh, which forgets when each verdict was first seen (grace and',
+        ' notice windows start again), which MR notices were posted (they may be posted again) and the',
+        ' deletions in flight (their stacks are judged again as they are then)',
+      ].join(''),
+      { cause },
+    );
   }
 }
 
@@ -39,6 +53,11 @@ export class FileStateStore implements StateStore {
     return `${this.path}.lock`;
   }
 
+  /** The state as it was before the last save: a way back when the file is damaged. */
+  get previousPath(): string {
+    return `${this.path}.prev`;
+  }
+
   async load(): Promise<State> {
     let text: string;
     try {
@@ -52,7 +71,11 @@ export class FileStateStore implements StateStore {
     } catch (error) {
       // A newer env-reaper's state is refused as such, not called corrupt: upgrade, do not repair it.
       if (error instanceof FormatTooNewError) throw error;
-      throw new StateCorruptError(this.path, error);
+      throw new StateCorruptError(
+        this.path,
+        error,
+        `the state before the last save is ${this.previousPath} (check it, then copy it over ${this.path})`,
+      );
     }
   }
 
@@ -67,6 +90,10 @@ export class FileStateStore implements StateStore {
     } finally {
       await handle.close();
     }
+    // Keep the state being replaced; a damaged file then has a way back (STATE_CORRUPT names it).
+    await copyFile(this.path, this.previousPath).catch((error: NodeJS.ErrnoException) => {
+      if (error.code !== 'ENOENT') throw error;
+    });
     await rename(tmp, this.path);
   }
 

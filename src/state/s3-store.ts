@@ -45,7 +45,11 @@ export class S3StateStore implements StateStore {
     } catch (error) {
       // A newer env-reaper's state is refused as such, not called corrupt: upgrade, do not repair it.
       if (error instanceof FormatTooNewError) throw error;
-      throw new StateCorruptError(this.where, error);
+      throw new StateCorruptError(
+        this.where,
+        error,
+        'an earlier version of the object, where the bucket keeps versions (s3api list-object-versions)',
+      );
     }
   }
 
