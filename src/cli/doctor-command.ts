@@ -25,6 +25,7 @@ export async function doctorCommand(
       config,
       targets: targetsOf(config, io.env),
       token,
+      reach: () => probes.gitlab.reach(),
       tokenInfo: () => probes.gitlab.tokenInfo(),
       graphql: () => probeGraphql(ctx.deps.graphql),
       project: async (key) => {

@@ -82,4 +82,9 @@ export interface TokenInfo {
 /** The reads `doctor` makes beyond a run's. */
 export interface GitLabProbes {
   tokenInfo(): Promise<TokenInfo>;
+  /**
+   * Whether GitLab answers at its URL (`GET /metadata`): its version when the token may read it, the
+   * HTTP status it answered otherwise; throws when nothing answers (refused, unresolved, timed out).
+   */
+  reach(): Promise<{ version?: string; status?: number }>;
 }

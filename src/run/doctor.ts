@@ -32,6 +32,8 @@ export interface DoctorDeps {
   targets: AccountTarget[];
   /** Which GitLab credential the environment holds. */
   token: 'personal' | 'job' | 'none';
+  /** Whether GitLab answers at its URL (any HTTP answer); throws when nothing does. */
+  reach?: () => Promise<{ version?: string; status?: number }>;
   /** `GET /personal_access_tokens/self` (personal, project and group access tokens answer it). */
   tokenInfo: () => Promise<TokenInfo>;
   /** What GraphQL will serve (`gitlab.api` auto or graphql); absent: not probed. */
@@ -62,12 +64,24 @@ const message = (error: unknown) => scrub((error as Error)?.message ?? String(er
 async function gitlabChecks(deps: DoctorDeps, options: DoctorOptions): Promise<DoctorCheck[]> {
   const out: DoctorCheck[] = [];
   const url = deps.config.gitlab.url;
-  out.push(
-    url
-      ? { id: 'gitlab.url', ok: true, detail: url }
-      : { id: 'gitlab.url', ok: false, detail: 'no GitLab URL', fix: 'set GITLAB_URL (or gitlab.url)' },
-  );
-  if (!url) return out;
+  if (!url) {
+    out.push({ id: 'gitlab.url', ok: false, detail: 'no GitLab URL', fix: 'set GITLAB_URL (or gitlab.url)' });
+    return out;
+  }
+  // Whether anything answers there comes first: a token cannot be checked against a URL nobody serves.
+  try {
+    const r = (await deps.reach?.()) ?? {};
+    const what = r.version ? `GitLab ${r.version}` : r.status ? `HTTP ${r.status}` : undefined;
+    out.push({ id: 'gitlab.url', ok: true, detail: what ? `${url} answers (${what})` : url });
+  } catch (error) {
+    out.push({
+      id: 'gitlab.url',
+      ok: false,
+      detail: `nothing answers at ${url}: ${message(error)}`,
+      fix: 'check GITLAB_URL, and that GitLab is reachable from here (proxy, VPN, firewall)',
+    });
+    return out;
+  }
   if (deps.token === 'none') {
     out.push({ id: 'gitlab.token', ok: false, detail: 'no GitLab token', fix: 'set GITLAB_TOKEN' });
     return out;

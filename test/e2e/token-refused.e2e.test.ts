@@ -98,3 +98,27 @@ describe('doctor and GraphQL', () => {
     expect(off).toBeUndefined();
   }, 60_000);
 });
+
+describe('doctor and the GitLab URL', () => {
+  it('checks that GitLab answers before the token, and names a dead URL under gitlab.url', async () => {
+    const sb = await sandbox(demo());
+    const file = await configFile(demoConfig());
+    const run = async (env: Record<string, string>) => {
+      const r = await runCli(['doctor', '--config', file, '--format', 'json'], { ...sb.env(), ...env });
+      return JSON.parse(r.stdout) as { checks: { id: string; ok: boolean; detail: string; fix?: string }[] };
+    };
+    const live = await run({});
+    expect(live.checks.find((c) => c.id === 'gitlab.url')).toMatchObject({
+      ok: true,
+      detail: expect.stringMatching(/answers \(GitLab 18\.6\.0\)$/),
+    });
+    // Nothing listens on port 1: the failure is the URL's, and the token is not blamed.
+    const dead = await run({ GITLAB_URL: 'http://127.0.0.1:1' });
+    expect(dead.checks.find((c) => c.id === 'gitlab.url')).toMatchObject({
+      ok: false,
+      detail: expect.stringMatching(/^nothing answers at http:\/\/127\.0\.0\.1:1/),
+      fix: expect.stringMatching(/check GITLAB_URL/),
+    });
+    expect(dead.checks.find((c) => c.id === 'gitlab.token')).toBeUndefined();
+  }, 60_000);
+});

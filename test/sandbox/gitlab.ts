@@ -209,6 +209,9 @@ export class GitLabSandbox {
         expires_at: null,
       };
     }
+    // GitLab's `GET /metadata` (15.2+; `read_api` or `api`): the same version the GraphQL side says.
+    if (root === 'metadata' && id === undefined && m === 'GET')
+      return { version: '18.6.0', revision: 'sandbox', kas: { enabled: false }, enterprise: false };
     if (root !== 'projects' || id === undefined) throw notFound();
     const p = this.project(id);
     if (sub === undefined && m === 'GET') return projectJson(p, this.baseUrl());
