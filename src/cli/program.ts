@@ -1,29 +1,17 @@
-import { Command, CommanderError, Option } from 'commander';
+import { Command, CommanderError } from 'commander';
 import { configJsonSchema } from '../config/keys.js';
 import { loadConfigWithDeprecations } from '../config/load.js';
 import { describeDeprecation } from '../config/renamed.js';
-import { LOG_LEVELS } from '../config/schema.js';
 import { ConfigError, EXIT, FormatTooNewError, ReaperError, UsageError } from '../errors/errors.js';
 import type { CliIo } from '../run/io.js';
 import { flagOverrides, type GlobalOptions } from '../run/options.js';
 import { VERSION_TEXT } from '../util/version.js';
+import { type CommandName, commandsTaking, optionsOf } from './option-table.js';
 
-const collect = (value: string, previous: string[] = []) => [...previous, value];
-
-function addGlobalOptions(cmd: Command): Command {
-  return cmd
-    .option('-c, --config <file>', 'YAML config file')
-    .option('-f, --format <format>', 'report format: table|json|markdown|junit|html (repeatable)', collect)
-    .option(
-      '-o, --output <format=path>',
-      'write a format to a file, e.g. json=report.json (repeatable)',
-      collect,
-    )
-    .option('-r, --region <region>', 'AWS region to scan (repeatable)', collect)
-    .option('-q, --quiet', 'log errors only (no progress bar); the report is still printed')
-    .option('-v, --verbose', 'log every step, retries included (log level debug)')
-    .option('--shard <i/n>', 'handle only shard i of n (stable hash by project; merge with `report merge`)')
-    .addOption(new Option('--log-level <level>', 'log level').choices(LOG_LEVELS));
+/** Adds the shared options `name` takes (src/cli/option-table.ts), and only those. */
+function addOptions(cmd: Command, name: CommandName): Command {
+  for (const option of optionsOf(name)) cmd.addOption(option);
+  return cmd;
 }
 
 /** Command handlers resolve to an exit code. */
@@ -88,14 +76,15 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
       exitCode = await commands[name](cmd.optsWithGlobals(), args);
     };
 
-  addGlobalOptions(
+  addOptions(
     program
       .command('audit')
       .description('read-only: classify every stack and print the report')
       .option('--fail-on <verdicts>', 'exit 4 when any stack has one of these verdicts (comma-separated)'),
+    'audit',
   ).action(withHandler('audit'));
 
-  addGlobalOptions(
+  addOptions(
     program
       .command('reap')
       .description('plan deletions; with --apply, execute them')
@@ -104,28 +93,31 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
       .option('--plan-out <file>', 'dry-run, and write the deletion plan for review to this file')
       .option('--apply-plan <file>', 'delete only the stacks of this reviewed plan (each re-checked)')
       .option('--plan-ttl <duration>', 'how long a plan written by --plan-out stays valid (default 24h)'),
+    'reap',
   ).action(withHandler('reap'));
 
-  addGlobalOptions(
+  addOptions(
     program
       .command('explain')
       .description('the full evidence chain and verdict for one stack')
       .argument('<stack>', 'stack name or ARN'),
+    'explain',
   ).action(withHandler('explain'));
 
-  addGlobalOptions(
+  addOptions(
     program
       .command('daemon')
       .description('run on schedule.cron in-process, serve /healthz and /metrics, stop cleanly on SIGTERM')
       .option('--run-now', 'run once immediately, then on schedule')
       .option('--apply', 'delete (default: config mode, dry-run unless mode: apply)'),
+    'daemon',
   ).action(async (_o: unknown, cmd: Command) => {
     const { runDaemon } = await import('../schedule/daemon.js');
     const o = cmd.optsWithGlobals() as GlobalOptions & { runNow?: boolean; apply?: boolean };
     exitCode = await runDaemon(o, io, { runNow: o.runNow === true, apply: o.apply === true });
   });
 
-  addGlobalOptions(
+  addOptions(
     program
       .command('doctor')
       .description(
@@ -133,30 +125,30 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
       )
       .option('--apply', 'check for reap --apply (the token needs the api scope)')
       .option('--write-test', 'also take and release the state lock (a conditional write)'),
+    'doctor',
   ).action(async (_o: unknown, cmd: Command) => {
     const { doctorCommand } = await import('./doctor-command.js');
     exitCode = await doctorCommand(cmd.optsWithGlobals(), io);
   });
 
   const report = program.command('report').description('report tools');
-  report
-    .command('merge')
-    .description('merge shard JSON reports into one whose totals equal an unsharded run')
-    .argument('<files...>', 'JSON reports (--format json) of the shards')
-    .option(
-      '-f, --format <format>',
-      'output format: json|table|markdown|junit (repeatable; default json)',
-      collect,
-    )
-    .option('-o, --output <format=path>', 'write a format to a file (repeatable)', collect)
-    .action(async (files: string[], o: { format?: string[]; output?: string[] }) => {
-      const { mergeCommand } = await import('./run-commands.js');
-      exitCode = await mergeCommand(files, o, io);
-    });
+  addOptions(
+    report
+      .command('merge')
+      .description(
+        'merge shard JSON reports into one whose totals equal an unsharded run (default format json)',
+      )
+      .argument('<files...>', 'JSON reports (--format json) of the shards'),
+    'report merge',
+  ).action(async (files: string[], o: { format?: string[]; output?: string[] }) => {
+    const { mergeCommand } = await import('./run-commands.js');
+    exitCode = await mergeCommand(files, o, io);
+  });
 
   const config = program.command('config').description('configuration tools');
-  addGlobalOptions(
+  addOptions(
     config.command('validate').description('validate a config file: every problem at once'),
+    'config validate',
   ).action(async (_o: unknown, cmd: Command) => {
     const opts = cmd.optsWithGlobals() as GlobalOptions;
     const { deprecations } = await loadConfigWithDeprecations({
@@ -180,6 +172,11 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
     return exitCode;
   } catch (error) {
     if (error instanceof CommanderError) {
+      // An option this command does not take: say which commands take it.
+      const flag =
+        error.code === 'commander.unknownOption' ? /'(-[\w-]+)'/.exec(error.message)?.[1] : undefined;
+      const takers = flag ? commandsTaking(flag) : undefined;
+      if (flag && takers) io.stderr(`env-reaper: ${flag} is an option of ${takers.join(', ')}\n`);
       // --help and --version exit 0; every other commander error is a usage error.
       return error.exitCode === 0 ? EXIT.ok : EXIT.usage;
     }
