@@ -62,7 +62,7 @@ async function undocumentedCalls(file: string): Promise<string[]> {
 export default function setup(): () => Promise<void> {
   const before = new Set(strayFiles());
   const calls = join(mkdtempSync(join(tmpdir(), 'env-reaper-calls-')), 'calls.jsonl');
-  process.env.ENV_REAPER_CALLS_LOG = calls;
+  process.env.SANDBOX_CALLS_LOG = calls;
   return async () => {
     // vitest reports a teardown exception without failing the run: fail it explicitly.
     const added = strayFiles().filter((f) => !before.has(f));

@@ -1,4 +1,5 @@
 import { stringify } from 'yaml';
+import { RESERVED_ENV } from './env.js';
 import { type ConfigKey, configJsonSchema, configKeys } from './keys.js';
 import { RENAMED_KEYS } from './renamed.js';
 
@@ -85,6 +86,11 @@ export function configurationMarkdown(keys: ConfigKey[] = configKeys()): string 
     '`CI_SERVER_URL`) fills `gitlab.url` when nothing else does. Lists and maps can be given to an',
     'environment variable as JSON (`ENV_REAPER_AWS_REGIONS=\'["eu-west-1"]\'`); a list of strings also as',
     'comma-separated text (`ENV_REAPER_AWS_REGIONS=eu-west-1,us-east-1`).',
+    '',
+    'Nothing is accepted without effect: an `ENV_REAPER_*` variable that names no key below is an error',
+    "(exit 2) that names the nearest key's variable, as an unknown key in the file names the nearest key;",
+    'a bad value set by a variable names the variable. Not config keys, and allowed: the CI/CD',
+    `component's and the image build's own ${RESERVED_ENV.map((n) => `\`${n}\``).join(', ')}.`,
     '',
     'Check a file with `env-reaper config validate --config FILE` (every problem at once, exit 2);',
     'print the JSON Schema with `env-reaper config schema`.',

@@ -1,3 +1,5 @@
+import { closest, distance } from 'fastest-levenshtein';
+import type { ConfigIssue } from '../errors/errors.js';
 import { configKeys, envName } from './keys.js';
 import { RENAMED_KEYS } from './renamed.js';
 
@@ -53,4 +55,51 @@ export function envOverrides(env: NodeJS.ProcessEnv): Record<string, unknown> {
     if (raw !== undefined) setPath(out, r.from, coerce(raw, type));
   }
   return out;
+}
+
+/**
+ * `ENV_REAPER_*` names that are not config keys: the CI/CD component's own variables and the image
+ * build's. Any other unknown `ENV_REAPER_*` variable is an error: a mistyped one would do nothing.
+ */
+export const RESERVED_ENV = [
+  'ENV_REAPER_JOB',
+  'ENV_REAPER_CMD',
+  'ENV_REAPER_CONFIG',
+  'ENV_REAPER_REPORTS',
+  'ENV_REAPER_COMPONENT_MODE',
+  'ENV_REAPER_COMPONENT_REGIONS',
+  'ENV_REAPER_COMMIT',
+] as const;
+
+/** The nearest of `names` to `name`, when it is near enough to be a typo of it. */
+export function nearest(name: string, names: readonly string[]): string | undefined {
+  if (names.length === 0) return undefined;
+  const best = closest(name, [...names]);
+  return distance(name, best) <= Math.max(2, Math.floor(name.length / 5)) ? best : undefined;
+}
+
+/** Every `ENV_REAPER_*` variable that names no config key, with the nearest key's variable. */
+export function unknownEnvVariables(env: NodeJS.ProcessEnv): ConfigIssue[] {
+  const keys = configKeys().map((k) => k.env);
+  const known = new Set<string>([
+    ...keys,
+    ...RENAMED_KEYS.map((r) => envName(r.from.split('.'))),
+    ...RESERVED_ENV,
+  ]);
+  return Object.keys(env)
+    .filter((n) => n.startsWith('ENV_REAPER_') && !known.has(n))
+    .sort()
+    .map((n) => {
+      const near = nearest(n, keys);
+      return { path: n, message: `unknown variable${near ? ` (did you mean ${near}?)` : ''}` };
+    });
+}
+
+/** Which variable set each config path, for the variables present. */
+export function envSources(env: NodeJS.ProcessEnv): Map<string, string> {
+  return new Map(
+    configKeys()
+      .filter((k) => env[k.env] !== undefined)
+      .map((k) => [k.path, k.env]),
+  );
 }

@@ -123,3 +123,48 @@ describe('loadConfig', () => {
     ).toBe(30 * 86_400_000);
   });
 });
+
+describe('no input without effect (issue #33)', () => {
+  const issues = async (env: Record<string, string>, file?: string) => {
+    const e = await loadConfig({ env, ...(file ? { file } : {}) }).catch((x: unknown) => x);
+    expect(e).toBeInstanceOf(ConfigError);
+    return (e as ConfigError).issues;
+  };
+
+  it('an unknown ENV_REAPER_ variable is an error that names the nearest key', async () => {
+    expect(await issues({ ENV_REAPER_POLICY_GRASE_MERGED: '1h' })).toEqual([
+      {
+        path: 'ENV_REAPER_POLICY_GRASE_MERGED',
+        message: 'unknown variable (did you mean ENV_REAPER_POLICY_GRACE_MERGED?)',
+      },
+    ]);
+    // Nothing near: no guess.
+    expect(await issues({ ENV_REAPER_SOMETHING_ELSE_ENTIRELY: 'x' })).toEqual([
+      { path: 'ENV_REAPER_SOMETHING_ELSE_ENTIRELY', message: 'unknown variable' },
+    ]);
+  });
+
+  it('the CI/CD component’s own variables and a renamed key’s old name are known', async () => {
+    const c = await loadConfig({
+      env: {
+        ENV_REAPER_JOB: 'audit',
+        ENV_REAPER_CMD: 'env-reaper',
+        ENV_REAPER_NOTIFY_MERGE_REQUEST_NOTICES: 'true',
+      },
+    });
+    expect(c.notify.warnBeforeDelete).toBe(true);
+  });
+
+  it('a bad value from a variable names the variable', async () => {
+    const [issue] = await issues({ ENV_REAPER_POLICY_GRACE_MERGED: 'abc' });
+    expect(issue?.path).toBe('policy.grace.merged');
+    expect(issue?.message).toMatch(/\(set by ENV_REAPER_POLICY_GRACE_MERGED\)$/);
+  });
+
+  it('an unknown key in the file says which key it most likely meant', async () => {
+    const file = await yamlFile('policy:\n  grase:\n    merged: 1h\n');
+    expect(await issues({}, file)).toEqual([
+      { path: 'policy.grase', message: 'unknown key (did you mean policy.grace?)' },
+    ]);
+  });
+});

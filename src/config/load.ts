@@ -4,7 +4,8 @@ import type { z } from 'zod';
 import type { Action, DeletableVerdict, Verdict } from '../core/model.js';
 import type { Limits, Policy } from '../core/policy.js';
 import { ConfigError, type ConfigIssue } from '../errors/errors.js';
-import { envOverrides } from './env.js';
+import { envOverrides, envSources, nearest, unknownEnvVariables } from './env.js';
+import { configKeys } from './keys.js';
 import { applyRenames, type Deprecation } from './renamed.js';
 import { type Config, configSchema } from './schema.js';
 
@@ -35,14 +36,34 @@ export function deepMerge(
   return out;
 }
 
-function issuesOf(error: z.ZodError): ConfigIssue[] {
+/** The key names the schema has right under `path` (`policy` → `grace`, `actions`, …). */
+function keysUnder(path: string[]): string[] {
+  const prefix = path.length ? `${path.join('.')}.` : '';
+  const names = configKeys()
+    .filter((k) => k.path.startsWith(prefix))
+    .map((k) => k.path.slice(prefix.length).split('.')[0] as string);
+  return [...new Set(names)];
+}
+
+function issuesOf(error: z.ZodError, fromEnv: Map<string, string> = new Map()): ConfigIssue[] {
   return error.issues.flatMap((i) => {
     const path = i.path.map(String);
-    // A typo is reported at the key itself, so the message points where the fix goes.
+    // A typo is reported at the key itself, so the message points where the fix goes, with the key
+    // it most likely meant.
     if (i.code === 'unrecognized_keys') {
-      return i.keys.map((k) => ({ path: [...path, k].join('.'), message: 'unknown key' }));
+      return i.keys.map((k) => {
+        const near = nearest(k, keysUnder(path));
+        const full = [...path, k].join('.');
+        return {
+          path: full,
+          message: `unknown key${near ? ` (did you mean ${[...path, near].join('.')}?)` : ''}`,
+        };
+      });
     }
-    return [{ path: path.join('.'), message: i.message }];
+    // A bad value that came from a variable names the variable: that is where it is fixed.
+    const joined = path.join('.');
+    const variable = [...fromEnv].find(([p]) => joined === p || joined.startsWith(`${p}.`))?.[1];
+    return [{ path: joined, message: variable ? `${i.message} (set by ${variable})` : i.message }];
   });
 }
 
@@ -89,7 +110,11 @@ export async function loadConfigWithDeprecations(sources: ConfigSources): Promis
   const gitlab = isPlainObject(merged.gitlab) ? merged.gitlab : {};
   if (gitlab.url === undefined && gitlabUrl) merged = deepMerge(merged, { gitlab: { url: gitlabUrl } });
   if (sources.flags) merged = deepMerge(merged, sources.flags);
-  return { config: parseConfig(merged), deprecations: [...file.deprecations, ...env.deprecations] };
+  const unknown = unknownEnvVariables(sources.env);
+  const parsed = configSchema.safeParse(merged);
+  const issues = [...unknown, ...(parsed.success ? [] : issuesOf(parsed.error, envSources(sources.env)))];
+  if (issues.length > 0 || !parsed.success) throw new ConfigError(issues);
+  return { config: parsed.data, deprecations: [...file.deprecations, ...env.deprecations] };
 }
 
 /** {@link loadConfigWithDeprecations} for callers that report no deprecations. */

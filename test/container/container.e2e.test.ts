@@ -19,7 +19,7 @@ import { type Sandbox, startSandbox } from '../sandbox/index.js';
  * where .ci/run installs it and a missing tool is a failure.
  */
 
-const IMAGE = process.env.ENV_REAPER_TEST_IMAGE ?? 'env-reaper:test';
+const IMAGE = process.env.CONTAINER_TEST_IMAGE ?? 'env-reaper:test';
 const hasBuildah = spawnSync('buildah', ['--version']).status === 0;
 if (!hasBuildah && process.env.CI) throw new Error('buildah is missing in CI: .ci/run installs it');
 if (!hasBuildah)

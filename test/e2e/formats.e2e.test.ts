@@ -49,7 +49,7 @@ describe('file formats', () => {
     const r = await runCli(['reap', '--apply', '--config', DEMO_CONFIG], {
       ...sb.env(),
       ENV_REAPER_STATE_PATH: path,
-      ENV_REAPER_AUDIT_LOG: join(dir, 'audit.jsonl'),
+      ENV_REAPER_STATE_AUDIT_LOG: join(dir, 'audit.jsonl'),
     });
     expect(r.code, r.stderr.slice(-2000)).toBe(2);
     expect(r.stderr).toMatch(
@@ -69,7 +69,7 @@ describe('file formats', () => {
     const applied = await runCli(['reap', '--apply-plan', plan, '--config', DEMO_CONFIG], {
       ...sb.env(),
       ENV_REAPER_STATE_PATH: join(dir, 'state.json'),
-      ENV_REAPER_AUDIT_LOG: join(dir, 'audit.jsonl'),
+      ENV_REAPER_STATE_AUDIT_LOG: join(dir, 'audit.jsonl'),
     });
     expect(applied.code).toBe(2);
     expect(applied.stderr).toMatch(

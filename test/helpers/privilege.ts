@@ -67,7 +67,7 @@ export async function recordCalls(
   command: string | undefined,
   since: number,
 ): Promise<void> {
-  const file = process.env.ENV_REAPER_CALLS_LOG;
+  const file = process.env.SANDBOX_CALLS_LOG;
   const mode = modeOf(command);
   if (!file || !mode) return;
   const lines = new Set<string>();
