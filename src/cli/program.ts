@@ -151,11 +151,13 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
     'config validate',
   ).action(async (_o: unknown, cmd: Command) => {
     const opts = cmd.optsWithGlobals() as GlobalOptions;
-    const { deprecations } = await loadConfigWithDeprecations({
+    const { config, deprecations } = await loadConfigWithDeprecations({
       file: opts.config,
       env: io.env,
       flags: flagOverrides(opts),
     });
+    const { checkRegions } = await import('../run/regions-check.js');
+    checkRegions(config, io.env);
     io.stdout(`${opts.config ?? 'configuration'}: valid\n`);
     // Valid, and still valid for now: each renamed key is listed with what replaces it and when it stops working.
     for (const d of deprecations) io.stdout(`warning: ${describeDeprecation(d)}\n`);

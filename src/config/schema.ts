@@ -90,6 +90,10 @@ export const configSchema = z
           description:
             'Regions to scan in the ambient account (and the default for accounts[]); empty means $AWS_REGION.',
         }),
+        allowUnknownRegions: z.boolean().default(false).meta({
+          description:
+            'Accept region names the installed AWS SDK does not list (a region newer than this release). Off: an unknown name is refused, as a typo would scan nothing.',
+        }),
         accounts: z
           .array(account)
           .default([])

@@ -21,6 +21,7 @@ import { ApiStats } from '../util/api-stats.js';
 import type { RunDeps } from './audit.js';
 import type { CliIo } from './io.js';
 import { flagOverrides, type GlobalOptions } from './options.js';
+import { checkRegions } from './regions-check.js';
 
 /** Where a run shows progress on a terminal (the CLI's progress bar); logs are written through it. */
 export interface RunDisplay {
@@ -117,6 +118,7 @@ export async function buildContext(
     env: io.env,
     flags: flagOverrides(opts),
   });
+  checkRegions(config, io.env);
   const level = opts.quiet ? 'error' : config.log.level;
   const tty = io.isTTY?.stderr === true;
   const display = tty && !opts.quiet ? options.display?.(io) : undefined;
