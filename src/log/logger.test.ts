@@ -57,4 +57,32 @@ describe('createLogger', () => {
     expect(text).not.toContain('hunter2-secret');
     expect(() => JSON.parse(text)).toThrow();
   });
+
+  it('logs an SDK error by what an operator acts on: no stack, no $metadata, no SDK advice (issue #33)', () => {
+    const sdk = Object.assign(
+      new Error(
+        'Unexpected token < in JSON. Deserialization error: to see the raw response, inspect the hidden field {error}.$response on this object.',
+      ),
+      {
+        name: 'SyntaxError',
+        $metadata: { httpStatusCode: 502, requestId: 'req-123', attempts: 1 },
+        $response: { body: '<html>…</html>' },
+        $fault: 'client',
+      },
+    );
+    const { logger, lines } = capture();
+    logger.error({ code: 'HTTP_502', err: sdk }, 'a call failed: the run is degraded');
+    const line = JSON.parse(lines[0] as string) as { err: Record<string, unknown> };
+    expect(line.err).toEqual({
+      type: 'SyntaxError',
+      message: 'Unexpected token < in JSON.',
+      status: 502,
+      requestId: 'req-123',
+    });
+    expect(lines[0]).not.toMatch(/node_modules|\$metadata|\$response|hidden field|at /);
+    // --verbose (debug) keeps the whole error, stack included.
+    const verbose = capture({ level: 'debug' });
+    verbose.logger.error({ err: sdk }, 'a call failed: the run is degraded');
+    expect(verbose.lines[0]).toMatch(/"stack":"SyntaxError/);
+  });
 });

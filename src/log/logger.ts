@@ -54,6 +54,38 @@ function scrubbedStderr(
   });
 }
 
+const debugLevels = new Set(['debug', 'trace']);
+
+/** The SDK's advice for an answer it could not parse: meant for its own users, not for env-reaper's. */
+const SDK_ADVICE =
+  /\s*Deserialization error: to see the raw response, inspect the hidden field \{error\}\.\$response on this object\.?/;
+
+/**
+ * An error as a log line needs it: type, code, HTTP status, request id, message, and the cause's
+ * message. No stack trace through node_modules, no `$metadata`, no raw response: `--verbose` (level
+ * debug) logs the whole error instead.
+ */
+export function compactError(error: unknown): Record<string, unknown> {
+  if (typeof error !== 'object' || error === null) return { message: String(error) };
+  const e = error as Record<string, unknown> & {
+    name?: unknown;
+    message?: unknown;
+    $metadata?: { httpStatusCode?: unknown; requestId?: unknown };
+    cause?: { message?: unknown; response?: { status?: unknown } };
+  };
+  const text = typeof e.message === 'string' ? e.message.replace(SDK_ADVICE, '').trim() : '';
+  const out: Record<string, unknown> = {
+    type: typeof e.name === 'string' ? e.name : 'Error',
+    message: text || (SDK_ADVICE.test(String(e.message)) ? 'the answer could not be parsed' : ''),
+  };
+  for (const k of ['code', 'operation', 'service']) if (typeof e[k] === 'string') out[k] = e[k];
+  const status = e.$metadata?.httpStatusCode ?? e.cause?.response?.status ?? e.status;
+  if (typeof status === 'number') out.status = status;
+  if (typeof e.$metadata?.requestId === 'string') out.requestId = e.$metadata.requestId;
+  if (typeof e.cause?.message === 'string' && e.cause.message !== text) out.cause = e.cause.message;
+  return out;
+}
+
 /**
  * The process logger: JSON lines on stderr when stderr is not a TTY (CI, containers), pretty otherwise.
  * The report owns stdout; logs never go there.
@@ -62,8 +94,8 @@ export function createLogger(options: LoggerOptions): Logger {
   const base = {
     level: options.level,
     redact: { paths: REDACT_PATHS, censor: '[redacted]' },
-    // Errors keep their type, code and stack (pino's serializer), not only the message.
-    serializers: { err: pino.stdSerializers.err },
+    // An error logs what an operator acts on; its stack and the SDK's internals only with --verbose.
+    serializers: { err: debugLevels.has(options.level) ? pino.stdSerializers.err : compactError },
   };
   const out = scrubbedStderr(options.secrets ?? secretValues(process.env), options.write);
   if (options.pretty ?? process.stderr.isTTY) {
