@@ -327,6 +327,10 @@ export const configSchema = z
         shutdownTimeout: duration().prefault('60s').meta({
           description: 'On SIGTERM, how long a run in progress may take to finish its current step.',
         }),
+        degradedAfter: z.number().int().min(1).default(1).meta({
+          description:
+            '/healthz says `degraded` once this many runs in a row did less than asked (some lookups or deletions failed). Still HTTP 200: restarting the process fixes no outage; alert on the body or on env_reaper_runs_total{outcome="partial"}.',
+        }),
       })
       .prefault({})
       .meta({ description: 'The long-running daemon (`env-reaper daemon`).' }),

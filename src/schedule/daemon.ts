@@ -14,10 +14,16 @@ import { ReaperMetrics, type RunOutcome } from './metrics.js';
  * `daemon.shutdownTimeout`.
  */
 
-/** Health as /healthz reports it. */
+/**
+ * Health as /healthz reports it. HTTP 200 for `ok`, `starting` and `degraded` (the process works; what
+ * failed is outside it, and a restart would not fix it), 503 for `failing` (the last run crashed),
+ * `stale` (no run completed for two intervals: stuck) and `stopping`.
+ */
 export interface Health {
-  status: 'ok' | 'starting' | 'failing' | 'stale' | 'stopping';
-  lastRun?: { at: string; outcome: RunOutcome; code: number; seconds: number };
+  status: 'ok' | 'starting' | 'degraded' | 'failing' | 'stale' | 'stopping';
+  lastRun?: { at: string; outcome: RunOutcome; code: number; seconds: number; errors?: number };
+  /** Runs in a row that did less than asked (exit 1): `degraded` from `daemon.degradedAfter` on. */
+  degradedRuns: number;
   lastSuccessAt?: string;
   intervalSeconds: number;
   running: boolean;
@@ -57,6 +63,7 @@ export async function runDaemon(
   let stopping = false;
   let current: Promise<void> | undefined;
   let lastRun: Health['lastRun'];
+  let degradedRuns = 0;
   let lastSuccessAt: number | undefined;
   let task: ScheduledTask | undefined;
   const quietIo: CliIo = { ...io, stdout: () => undefined };
@@ -69,7 +76,12 @@ export async function runDaemon(
 
   const health = (): { code: number; body: Health } => {
     const interval = intervalSeconds();
-    const body: Health = { status: 'ok', intervalSeconds: interval, running: current !== undefined };
+    const body: Health = {
+      status: 'ok',
+      intervalSeconds: interval,
+      running: current !== undefined,
+      degradedRuns,
+    };
     if (lastRun) body.lastRun = lastRun;
     if (lastSuccessAt !== undefined) body.lastSuccessAt = new Date(lastSuccessAt).toISOString();
     const window = 2 * interval * 1000;
@@ -78,7 +90,9 @@ export async function runDaemon(
     else if (lastSuccessAt === undefined)
       body.status = Date.now() - startedAt <= window ? 'starting' : 'stale';
     else if (Date.now() - lastSuccessAt > window) body.status = 'stale';
-    return { code: body.status === 'ok' || body.status === 'starting' ? 200 : 503, body };
+    else if (degradedRuns >= config.daemon.degradedAfter) body.status = 'degraded';
+    const live = body.status === 'ok' || body.status === 'starting' || body.status === 'degraded';
+    return { code: live ? 200 : 503, body };
   };
 
   const tick = (reason: 'scheduled' | 'run-now') => {
@@ -92,6 +106,7 @@ export async function runDaemon(
     current = (async () => {
       let code: number = EXIT.partial;
       let outcome: RunOutcome = 'error';
+      let errors: number | undefined;
       try {
         const result = await reapOnce(ctx, opts, quietIo, {
           apply: options.apply === true,
@@ -102,11 +117,14 @@ export async function runDaemon(
         const seconds = (Date.now() - t0) / 1000;
         metrics.record(outcome, seconds, result.report);
         lastSuccessAt = Date.now();
+        errors = result.report?.errors.length;
+        degradedRuns = outcome === 'partial' ? degradedRuns + 1 : 0;
       } catch (error) {
         metrics.record('error', (Date.now() - t0) / 1000);
         logger.error({ err: error }, 'scheduled run failed');
       }
       lastRun = { at: new Date(t0).toISOString(), outcome, code, seconds: (Date.now() - t0) / 1000 };
+      if (errors !== undefined) lastRun.errors = errors;
       logger.info({ outcome, code, seconds: lastRun.seconds }, 'scheduled run finished');
     })().finally(() => {
       current = undefined;

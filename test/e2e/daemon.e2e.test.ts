@@ -73,6 +73,45 @@ async function daemonWithHeldDelete(shutdownTimeout: string) {
 }
 
 describe('daemon e2e (the container entrypoint)', () => {
+  it('a run that did less than asked makes /healthz say degraded, still 200: a restart fixes no outage', async () => {
+    // GitLab failing for every read: each run is partial (exit 1), the process itself is fine.
+    const sb = await startSandbox({
+      scenario: scenario([{ service: 'gitlab', match: '^/', kind: 'error', status: 500 }]),
+    });
+    running.push(sb);
+    const d = await daemon(sb, {
+      daemon: { port: 0, host: '127.0.0.1', shutdownTimeout: '20s', degradedAfter: 2 },
+    });
+    const healthz = async () => {
+      const r = await fetch(`${d.url}/healthz`);
+      return {
+        code: r.status,
+        body: (await r.json()) as {
+          status: string;
+          degradedRuns: number;
+          lastRun?: { outcome: string; errors?: number };
+        },
+      };
+    };
+    // One partial run is not yet degraded with degradedAfter 2; two in a row are.
+    const first = await until(async () => {
+      const h = await healthz();
+      return h.body.degradedRuns === 1 ? h : undefined;
+    }, 'a first partial run');
+    expect(first.code).toBe(200);
+    expect(first.body.status).toBe('ok');
+    const second = await until(async () => {
+      const h = await healthz();
+      return h.body.degradedRuns >= 2 ? h : undefined;
+    }, 'a second partial run');
+    expect(second.code).toBe(200);
+    expect(second.body).toMatchObject({ status: 'degraded', lastRun: { outcome: 'partial' } });
+    expect(second.body.lastRun?.errors).toBeGreaterThan(0);
+    expect(sb.world.writes.filter((w) => w.operation === 'DeleteStack')).toHaveLength(0);
+    d.proc.child.kill('SIGTERM');
+    expect((await d.proc.done).code).toBe(0);
+  }, 60_000);
+
   it('runs on schedule, deletes what is dead, answers /healthz and /metrics truthfully, stops on SIGTERM', async () => {
     const sb = await startSandbox({ scenario: scenario() });
     running.push(sb);
