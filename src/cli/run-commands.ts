@@ -1,12 +1,15 @@
 import { readFile } from 'node:fs/promises';
 import { checkReapFlags } from '../config/mode.js';
 import { VERDICTS, type Verdict } from '../core/model.js';
+import type { EnvironmentRecord, RunError } from '../core/run-result.js';
 import { EXIT, UsageError } from '../errors/errors.js';
+import { describeFailure } from '../errors/failure.js';
 import { upgrade } from '../errors/versioned.js';
+import { exportsOf } from '../executor/preview.js';
 import { buildReport, REPORT_VERSIONING, type Report, reportSchema } from '../report/json-report.js';
 import { mergeReports } from '../report/merge.js';
 import { parseOutputs, writeReports } from '../report/output.js';
-import { audit } from '../run/audit.js';
+import { audit, targetsOf } from '../run/audit.js';
 import { buildContext, finishRun, type RunContext } from '../run/context.js';
 import type { CliIo } from '../run/io.js';
 import { type GlobalOptions, parseShard } from '../run/options.js';
@@ -86,8 +89,10 @@ export async function explainCommand(opts: GlobalOptions, args: string[], io: Cl
     );
     return unmanaged ? EXIT.ok : EXIT.partial;
   }
+  // A due stack: what apply's export check would say (issue #33: the plan is what apply does).
+  const apply = record.plan.status === 'due' ? await applyPreview(record, ctx, run.errors) : undefined;
   if (formats.includes('json')) {
-    io.stdout(`${JSON.stringify({ ...record, errors: run.errors }, null, 2)}\n`);
+    io.stdout(`${JSON.stringify({ ...record, ...(apply ? { apply } : {}), errors: run.errors }, null, 2)}\n`);
   } else {
     const lines: string[] = [];
     const s = record.stack;
@@ -121,10 +126,75 @@ export async function explainCommand(opts: GlobalOptions, args: string[], io: Cl
       '',
       `action      ${p.action} → ${p.status}${p.deleteAfter ? `, not before ${p.deleteAfter}` : ''}${p.waitingFor ? ` (waiting for ${p.waitingFor})` : ''}`,
     );
+    if (apply?.refused)
+      lines.push(`apply       would refuse: ${apply.refused.code}: ${apply.refused.message}`);
+    for (const e of apply?.exports ?? [])
+      lines.push(
+        `export      ${e.name}: ${e.importers.length ? `imported by ${e.importers.map((i) => `${i.name} (${i.due ? 'due too: deleted first' : 'not due'})`).join(', ')}` : 'not imported'}`,
+      );
     lines.push('brakes      evaluated on a whole run, not here: see `env-reaper reap`');
     io.stdout(`${lines.join('\n')}\n`);
   }
   return run.errors.length > 0 ? EXIT.partial : EXIT.ok;
+}
+
+/** What apply would do about a due stack's exports: each importer, whether it is due too, the refusal. */
+interface ApplyPreview {
+  exports: { name: string; importers: { name: string; due: boolean }[] }[];
+  refused?: { code: 'EXPORT_IN_USE'; message: string };
+}
+
+/**
+ * Reads the stack's exports and importers as apply would, and audits each importer by name: an importer
+ * that is due is deleted first; one that is not makes apply refuse the stack (EXPORT_IN_USE). A read that
+ * fails is an error of the run, and no verdict about the exports is given.
+ */
+async function applyPreview(
+  record: EnvironmentRecord,
+  ctx: RunContext,
+  errors: RunError[],
+): Promise<ApplyPreview | undefined> {
+  const targets = targetsOf(ctx.config, ctx.deps.env);
+  const target = targets.find((t) => t.id === record.stack.account) ??
+    targets.find((t) => t.id === undefined) ?? { id: record.stack.account, regions: [] };
+  let uses: Awaited<ReturnType<typeof exportsOf>>;
+  try {
+    uses = await exportsOf(record, ctx.executorIo.aws, target);
+  } catch (error) {
+    const f = describeFailure(error);
+    errors.push({
+      scope: `aws:${record.stack.account}/${record.stack.region} export graph`,
+      code: f.code,
+      message: f.message,
+      service: 'aws',
+      ...(f.operation ? { operation: f.operation } : {}),
+      account: record.stack.account,
+      region: record.stack.region,
+      stacks: [record.stack.name],
+      effect: 'less-reported',
+    });
+    return undefined;
+  }
+  const preview: ApplyPreview = { exports: [] };
+  for (const u of uses) {
+    const importers: { name: string; due: boolean }[] = [];
+    for (const name of u.importers) {
+      const other = await audit(ctx.config, ctx.deps, {
+        runId: newRunId(Date.now()),
+        mode: 'dry-run',
+        onlyStack: name,
+      });
+      importers.push({ name, due: other.environments[0]?.plan.status === 'due' });
+    }
+    preview.exports.push({ name: u.name, importers });
+    const outside = importers.find((i) => !i.due);
+    if (outside && !preview.refused)
+      preview.refused = {
+        code: 'EXPORT_IN_USE',
+        message: `export ${u.name} is imported by ${outside.name}, which is not being deleted`,
+      };
+  }
+  return preview;
 }
 
 /** `env-reaper reap [--apply]`: exit 0, 1 (failures or lock held), 2 (usage/config), 3 (brake). */

@@ -46,9 +46,61 @@ export async function execute(
       mrOf(e) !== undefined &&
       !deps.state.stacks[e.stack.stackId]?.notices?.[e.classification.verdict],
   );
-  return writeGate(options.apply).pass(log, dryRunLines(due, waiting, options), outcomes, () =>
-    applyAll(run, due, waiting, deps, options, outcomes),
+  const gate = writeGate(options.apply);
+  // A dry run (and the plan it writes) shows what apply would refuse: the same read-only checks, made
+  // now. Apply makes them itself, in their place among its writes, and re-checks everything anyway.
+  const preview = await gate.preview(() => preflight(due, executionContext(deps, options)));
+  if (preview) for (const [id, o] of refusals(due, preview)) outcomes.set(id, o);
+  const lines = dryRunLines(
+    due.filter((e) => !outcomes.has(e.stack.stackId)),
+    waiting,
+    options,
   );
+  return gate.pass(log, lines, outcomes, () => applyAll(run, due, waiting, deps, options, outcomes));
+}
+
+/**
+ * What apply would call off, from its preflight, as apply would say it: an account the guard refuses, a
+ * check that could not be made, an outside importer; then, as apply deletes importers first, every
+ * exporter whose importer is called off.
+ */
+export function refusals(
+  due: EnvironmentRecord[],
+  { refused, tasks, blocked }: Awaited<ReturnType<typeof preflight>>,
+): Map<string, ExecutionOutcome> {
+  const out = new Map<string, ExecutionOutcome>();
+  for (const e of due) {
+    const id = e.stack.stackId;
+    if (refused.has(e.stack.account))
+      out.set(id, {
+        result: 'cancelled',
+        error: {
+          code: 'ACCOUNT_MISMATCH',
+          message: `credentials no longer belong to account ${e.stack.account}`,
+        },
+      });
+    else {
+      const why = blocked.get(id);
+      if (why) out.set(id, { result: 'cancelled', error: why });
+    }
+  }
+  const names = new Map(due.map((e) => [e.stack.stackId, e.stack.name]));
+  for (let changed = true; changed; ) {
+    changed = false;
+    for (const [id, task] of tasks) {
+      const stopped = task.importers.find((i) => out.has(i));
+      if (out.has(id) || stopped === undefined) continue;
+      out.set(id, {
+        result: 'cancelled',
+        error: {
+          code: 'EXPORT_IN_USE',
+          message: `an importing stack, ${names.get(stopped) ?? stopped}, would not be deleted`,
+        },
+      });
+      changed = true;
+    }
+  }
+  return out;
 }
 
 /** Every write the executor can say it would make: a closed list, so each log message stays static. */
@@ -75,11 +127,17 @@ interface DryRunLine {
 export interface WriteGate {
   readonly mode: 'apply' | 'dry-run';
   pass<T>(log: ExecutorDeps['logger'], lines: DryRunLine[], skipped: T, writes: () => Promise<T>): Promise<T>;
+  /**
+   * The read-only checks apply makes before its writes, made ahead so a dry run can show what apply
+   * would refuse; `undefined` with apply, which makes them in their place.
+   */
+  preview<T>(reads: () => Promise<T>): Promise<T | undefined>;
 }
 
 const OPEN: WriteGate = {
   mode: 'apply',
   pass: (_log, _lines, _skipped, writes) => writes(),
+  preview: async () => undefined,
 };
 
 const CLOSED: WriteGate = {
@@ -88,6 +146,7 @@ const CLOSED: WriteGate = {
     for (const line of lines) log.info(line.fields, `DRY-RUN: would ${line.what}`);
     return skipped;
   },
+  preview: (reads) => reads(),
 };
 
 /**

@@ -34,6 +34,13 @@ export const planSchema = z.object({
       deleteAfter: z.string().optional(),
     }),
   ),
+  /**
+   * Stacks due now that apply would refuse, and why (an outside importer of an export, an account the
+   * guard refuses, a check that could not be made): shown to the reviewer, never deleted from this plan.
+   */
+  refused: z
+    .array(z.object({ id: z.string(), name: z.string(), code: z.string(), message: z.string() }))
+    .optional(),
   checksum: z.string(),
 });
 
@@ -84,8 +91,24 @@ export function configDigest(config: Config): string {
   );
 }
 
-/** The plan of a dry-run: every stack due now, with its evidence. */
-export function buildPlanFile(run: RunResult, config: Config, ttlMs: number): PlanFile {
+/**
+ * The plan of a dry-run: every stack due now, with its evidence, less those apply would refuse (the dry
+ * run's preview of apply's checks), which are listed with the reason.
+ */
+export function buildPlanFile(
+  run: RunResult,
+  config: Config,
+  ttlMs: number,
+  outcomes: ReadonlyMap<string, { result: string; error?: { code: string; message: string } }> = new Map(),
+): PlanFile {
+  const due = run.environments.filter((e) => e.plan.status === 'due');
+  const refused = due.flatMap((e) => {
+    const o = outcomes.get(e.stack.stackId);
+    return o?.result === 'cancelled' && o.error
+      ? [{ id: e.stack.stackId, name: e.stack.name, code: o.error.code, message: o.error.message }]
+      : [];
+  });
+  const refusedIds = new Set(refused.map((r) => r.id));
   const body = {
     kind: 'env-reaper-plan' as const,
     version: 1 as const,
@@ -94,8 +117,8 @@ export function buildPlanFile(run: RunResult, config: Config, ttlMs: number): Pl
     expiresAt: new Date(run.now + ttlMs).toISOString(),
     configDigest: configDigest(config),
     accounts: [...new Set(run.scanned.map((s) => s.account))].sort(),
-    stacks: run.environments
-      .filter((e) => e.plan.status === 'due')
+    stacks: due
+      .filter((e) => !refusedIds.has(e.stack.stackId))
       .map((e) => ({
         id: e.stack.stackId,
         name: e.stack.name,
@@ -106,6 +129,7 @@ export function buildPlanFile(run: RunResult, config: Config, ttlMs: number): Pl
         evidenceDigest: evidenceDigest(e),
         ...(e.plan.deleteAfter ? { deleteAfter: e.plan.deleteAfter } : {}),
       })),
+    ...(refused.length > 0 ? { refused } : {}),
   };
   return { ...body, checksum: sha256(canonical(body)) };
 }

@@ -232,7 +232,8 @@ describe('dry-run lines of the environment steps', () => {
       ['DRY-RUN: would delete stack', 'review-a'],
       ['DRY-RUN: would stop environment', 'review/a'],
     ]);
-    expect(w.calls).toEqual([]);
+    // Only the reads apply makes first: the account guard and the export graph.
+    expect(w.methods()).toEqual(['callerAccount', 'listExports']);
   });
 
   it('no notice line for a waiting stack already noticed, or without an MR, or with notices off', async () => {

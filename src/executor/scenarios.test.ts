@@ -191,7 +191,8 @@ describe('one deletion, every step', () => {
       }),
     );
     expect(out.size).toBe(0);
-    expect(w.calls).toEqual([]);
+    // Only the reads apply makes first (the account guard, the export graph); no write, no audit entry.
+    expect(w.methods()).toEqual(['callerAccount', 'listExports']);
     expect(w.audit).toEqual([]);
     expect(w.logs).toMatchInlineSnapshot(`
       [

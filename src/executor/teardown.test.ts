@@ -321,4 +321,43 @@ describe('the export graph', () => {
     });
     expect(w.writes()).toEqual([]);
   });
+
+  it('a dry run shows what apply would refuse, naming the importer, and writes nothing (issue #33)', async () => {
+    const w = executorWorld();
+    const exporter = shop('review-net');
+    const importer = shop('review-app');
+    const lonely = shop('review-db');
+    const chained = shop('review-cache');
+    for (const x of [exporter, importer, lonely, chained]) addStack(w, x);
+    // review-net is imported by review-app (also due: fine); review-db by prod-app (not due: refused);
+    // review-cache by review-db, which is refused, so review-cache is refused too.
+    w.exports.set('net-vpc', exporter.stack.stackId);
+    w.imports.set('net-vpc', ['review-app']);
+    w.exports.set('db-url', lonely.stack.stackId);
+    w.imports.set('db-url', ['prod-app']);
+    w.exports.set('cache-url', chained.stack.stackId);
+    w.imports.set('cache-url', ['review-db']);
+    const out = await execute(
+      runWith([exporter, importer, lonely, chained]),
+      w.deps(),
+      applyOptions({ apply: false }),
+    );
+    expect(Object.fromEntries([...out].map(([id, o]) => [id.split('/')[1], o]))).toEqual({
+      'review-db': {
+        result: 'cancelled',
+        error: {
+          code: 'EXPORT_IN_USE',
+          message: 'export db-url is imported by prod-app, which is not being deleted',
+        },
+      },
+      'review-cache': {
+        result: 'cancelled',
+        error: { code: 'EXPORT_IN_USE', message: 'an importing stack, review-db, would not be deleted' },
+      },
+    });
+    expect(w.writes()).toEqual([]);
+    // The DRY-RUN lines say only what apply would do.
+    const would = w.logs.filter((l) => l.msg === 'DRY-RUN: would delete stack').map((l) => l.stack);
+    expect(would).toEqual(['review-net', 'review-app']);
+  });
 });

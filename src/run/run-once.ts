@@ -131,7 +131,7 @@ export async function reapOnce(
   finishRun(ctx);
   const { run, outcomes, trend, ghostsStopped } = result;
   if (options.planOut) {
-    const planFile = buildPlanFile(run, ctx.config, ttlMs);
+    const planFile = buildPlanFile(run, ctx.config, ttlMs, outcomes);
     await writePlanFile(options.planOut, planFile);
     ctx.logger.info(
       { file: options.planOut, stacks: planFile.stacks.length, expiresAt: planFile.expiresAt },
