@@ -1,6 +1,7 @@
 import { spawnSync } from 'node:child_process';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
+import { optionsDocRegion } from '../src/cli/option-table.js';
 import { configFiles } from '../src/config/artifacts.js';
 import { docRegions, withRegion } from '../src/report/doc-tables.js';
 import { reportSchemaFile } from '../src/report/json-report.js';
@@ -15,7 +16,7 @@ for (const file of [...configFiles(), reportSchemaFile()]) {
   console.log(`wrote ${file.path}`);
 }
 const pages = new Set<string>();
-for (const region of [...docRegions(), metricsDocRegion()]) {
+for (const region of [...docRegions(), metricsDocRegion(), optionsDocRegion()]) {
   await writeFile(region.path, withRegion(await readFile(region.path, 'utf8'), region));
   pages.add(region.path);
   console.log(`wrote ${region.path} (${region.name})`);

@@ -116,3 +116,28 @@ export function commandsTaking(flag: string): CommandName[] | undefined {
   });
   return found?.commands;
 }
+
+/** The shared options table of docs/design.md §6 (between its markers, written by `npm run gen`). */
+export function optionsDocRegion(): { path: string; name: string; content: string } {
+  const all: CommandName[] = [
+    'audit',
+    'reap',
+    'explain',
+    'daemon',
+    'doctor',
+    'config validate',
+    'report merge',
+  ];
+  const rows = Object.values(SHARED_OPTIONS).map((o) => {
+    const any = o.make(o.commands[0] as CommandName);
+    return `| \`${any.flags}\` | ${any.description.replace(/\|/g, '\\|')} | ${all
+      .filter((c) => o.commands.includes(c))
+      .map((c) => `\`${c}\``)
+      .join(', ')} |`;
+  });
+  return {
+    path: 'docs/design.md',
+    name: 'flags',
+    content: ['| flag | meaning | commands |', '| --- | --- | --- |', ...rows].join('\n'),
+  };
+}
