@@ -40,6 +40,10 @@ const tags = z
     keep: z.string().default('env-reaper:keep').meta({
       description: 'Tag a human sets to `true` (never reap) or `YYYY-MM-DD` (not before that date).',
     }),
+    alsoKeep: z.array(z.string()).default(['env-reaper:keep']).meta({
+      description:
+        'Keep tags honoured besides `keep`: after `keep` is changed, stacks still tagged with the former key stay protected (their reason names the former key). Set [] to drop a former key on purpose.',
+    }),
   })
   .prefault({})
   .meta({ description: 'Stack tag keys that tie a stack to GitLab (docs/design.md §3).' });

@@ -23,6 +23,49 @@ describe('classify: edge cases', () => {
     expect(expired.verdict).toBe('branch-deleted');
   });
 
+  it('a former keep key (ownership.tags.alsoKeep) still protects after the key changed, and says so', () => {
+    const renamed = {
+      ...policy,
+      ownership: { ...policy.ownership, tags: { ...policy.ownership.tags, keep: 'team:keep' } },
+    };
+    const tagged = (tags: Record<string, string>) =>
+      snapshot({
+        stack: { tags: { 'gitlab:project-id': '101', 'gitlab:ref': 'feature/x', ...tags } },
+        gitlab: { branches: { ok: true, value: [] } },
+      });
+    // The default config keeps honouring env-reaper:keep: the stack stays kept, with the key named.
+    const kept = classify(tagged({ 'env-reaper:keep': 'true' }), renamed, NOW);
+    expect(kept.verdict).toBe('protected');
+    expect(kept.reasons).toContainEqual({
+      code: 'KEEP_TAG',
+      detail: 'keep tag (former keep key env-reaper:keep; ownership.tags.alsoKeep)',
+    });
+    // Any key that keeps, keeps: false under the new key does not undo the old key's true.
+    expect(classify(tagged({ 'team:keep': 'false', 'env-reaper:keep': 'true' }), renamed, NOW).verdict).toBe(
+      'protected',
+    );
+    // The new key itself: no "former" wording.
+    expect(classify(tagged({ 'team:keep': 'true' }), renamed, NOW).reasons).toContainEqual({
+      code: 'KEEP_TAG',
+      detail: 'keep tag',
+    });
+    // Dropped on purpose: the old key no longer protects.
+    const dropped = {
+      ...renamed,
+      ownership: { ...renamed.ownership, tags: { ...renamed.ownership.tags, alsoKeep: [] } },
+    };
+    expect(classify(tagged({ 'env-reaper:keep': 'true' }), dropped, NOW).verdict).toBe('branch-deleted');
+    // An expired configured key still explains itself, even with a former key listed.
+    expect(codes(classify(tagged({ 'team:keep': '2026-01-01' }), renamed, NOW))).toContain(
+      'KEEP_TAG_EXPIRED',
+    );
+    // The default key listed twice (keep and alsoKeep) gives one reason, not two.
+    const twice = classify(tagged({ 'env-reaper:keep': 'true' }), policy, NOW);
+    expect(twice.reasons.filter((r) => r.code === 'KEEP_TAG')).toEqual([
+      { code: 'KEEP_TAG', detail: 'keep tag' },
+    ]);
+  });
+
   it('a ref-slug matching two branches is alive if either is alive', () => {
     const s = snapshot({
       owner: { matchedBy: 'tags', projectId: 101, refSlug: 'feature-x' },

@@ -12,7 +12,7 @@ import {
   type StackSnapshot,
   type Verdict,
 } from './model.js';
-import { globToRegExp, type Policy } from './policy.js';
+import { globToRegExp, type OwnershipTags, type Policy } from './policy.js';
 import { refSlug } from './slug.js';
 
 const DAY_MS = 86_400_000;
@@ -63,6 +63,23 @@ function keepTagReason(value: string | undefined, now: number): Reason | undefin
   return { code: 'KEEP_TAG', detail: v.toLowerCase() === 'true' ? 'keep tag' : `keep tag "${v}": kept` };
 }
 
+/**
+ * The keep-tag reason of a stack: `keep` first, then each former key (`alsoKeep`). Any key that keeps,
+ * keeps (a stack kept under the old key and `false` under the new one stays kept); a former key's keep
+ * says so, as the old key is meant to be retired. Else the configured key's expiry, if any.
+ */
+function keepReason(tags: Record<string, string>, t: OwnershipTags, now: number): Reason | undefined {
+  const keys = [t.keep, ...(t.alsoKeep ?? []).filter((k) => k !== t.keep)];
+  const read = keys.map((key) => ({ key, reason: keepTagReason(tags[key], now) }));
+  const kept = read.find((r) => r.reason?.code === 'KEEP_TAG');
+  if (kept?.reason && kept.key !== t.keep)
+    return {
+      ...kept.reason,
+      detail: `${kept.reason.detail} (former keep key ${kept.key}; ownership.tags.alsoKeep)`,
+    };
+  return kept?.reason ?? read[0]?.reason;
+}
+
 /** Is this branch name one the stack may belong to? Exact ref if known, else every branch of the slug. */
 function refMatcher(owner: Owner, gitlab: GitLabEvidence): ((name: string) => boolean) | undefined {
   if (owner.ref !== undefined) {
@@ -86,7 +103,7 @@ function value<T>(e: Evidence<T> | undefined): T | undefined {
 function protectedReasons(snapshot: StackSnapshot, policy: Policy, now: number): Reason[] {
   const { stack, owner, gitlab } = snapshot;
   const reasons: Reason[] = [];
-  const keep = keepTagReason(stack.tags[policy.ownership.tags.keep], now);
+  const keep = keepReason(stack.tags, policy.ownership.tags, now);
   if (keep?.code === 'KEEP_TAG') reasons.push(keep);
   const kept = ms(snapshot.keptUntil);
   if (kept !== undefined && kept > now) {
@@ -300,7 +317,7 @@ export function classify(snapshot: StackSnapshot, policy: Policy, now: number): 
     c.since = snapshot.firstSeen?.[c.verdict] ?? iso(now);
   }
   // An expired keep tag explains why a once-kept stack is now judged like any other.
-  const keep = keepTagReason(snapshot.stack.tags[policy.ownership.tags.keep], now);
+  const keep = keepReason(snapshot.stack.tags, policy.ownership.tags, now);
   if (keep?.code === 'KEEP_TAG_EXPIRED') c.reasons.push(keep);
   return c;
 }

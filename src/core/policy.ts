@@ -10,6 +10,11 @@ export interface OwnershipTags {
   environmentSlug: string;
   mrIid: string;
   keep: string;
+  /**
+   * Keep tags honoured besides `keep` (a former key: stacks tagged before `keep` changed stay kept).
+   * Absent: none.
+   */
+  alsoKeep?: string[];
 }
 
 /** A stack-name pattern with named groups `project`, `projectId`, `refSlug`, `ref`, `environmentSlug`. */
