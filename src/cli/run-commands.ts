@@ -58,7 +58,7 @@ export async function auditCommand(opts: GlobalOptions & { failOn?: unknown }, i
   finishRun(ctx);
   const report = buildReport(run, ctx.stats.snapshot());
   await emitReport(report, run, opts, ctx, io);
-  logFinished(ctx, run, report, 'audit finished');
+  logFinished(ctx, run, report, 'audit finished', io);
   if (run.errors.length > 0) return EXIT.partial;
   const matched = failOnMatches(report, failOn);
   if (matched.length === 0) return EXIT.ok;

@@ -49,6 +49,8 @@ export interface RunContext {
   /** The reads `doctor` makes beyond a run's, on the run's clients. */
   probes: { aws: AwsProbes; gitlab: GitLabProbes };
   display?: RunDisplay | undefined;
+  /** stderr is a terminal: a person reads the logs (pretty), not a log pipeline. */
+  terminal: boolean;
 }
 
 /** After a run: end the progress display, and summarise retries (per host, or one log line). */
@@ -177,7 +179,7 @@ export async function buildContext(
   };
   const leftovers = createAwsLeftoverReader(clients);
   const probes = { aws: createAwsProbes(clients), gitlab: createGitLabProbes(gitlabApi) };
-  return { config, logger, stats, deps, executorIo, leftovers, probes, display };
+  return { config, logger, stats, deps, executorIo, leftovers, probes, display, terminal: tty };
 }
 
 function gitlabAuthOrNone(env: NodeJS.ProcessEnv): { token?: string; jobToken?: string } {

@@ -61,10 +61,49 @@ export function logFinished(
   run: RunResult,
   report: Report,
   message: 'audit finished' | 'reap finished',
+  io?: CliIo,
 ): void {
   const fields = finishedFields(run, report);
+  if (ctx.terminal && io) {
+    // A person reads a terminal: a short summary of what failed and what was kept, not the machine
+    // fields (JSON logs off a terminal keep them all; --verbose shows them here).
+    if (report.errors.length > 0) io.stderr(degradedSummary(report));
+    ctx.logger.debug(fields, message);
+    return;
+  }
   if (report.errors.length > 0) ctx.logger.error(fields, message);
   else ctx.logger.info(fields, message);
+}
+
+/**
+ * What a degraded run did not do, for a person: the failed calls grouped (service, operation, code,
+ * where), the stacks kept because of them, and where the details are. At most 6 groups.
+ */
+export function degradedSummary(report: Pick<Report, 'errors'>): string {
+  const groups = new Map<string, { n: number; where: Set<string> }>();
+  const kept = new Set<string>();
+  for (const e of report.errors) {
+    const key = `${e.service ?? 'env-reaper'} ${e.operation ?? e.scope} ${e.code}`;
+    const g = groups.get(key) ?? { n: 0, where: new Set<string>() };
+    g.n++;
+    const where = e.project ?? (e.account ? `${e.account}${e.region ? `/${e.region}` : ''}` : undefined);
+    if (where) g.where.add(where);
+    groups.set(key, g);
+    if (e.effect === 'kept') for (const s of e.stacks ?? []) kept.add(s);
+  }
+  const lines = [...groups].slice(0, 6).map(([key, g]) => {
+    const where = [...g.where].slice(0, 3).join(', ') + (g.where.size > 3 ? ', …' : '');
+    return `  ${key}${g.n > 1 ? ` ×${g.n}` : ''}${where ? ` (${where})` : ''}`;
+  });
+  if (groups.size > 6) lines.push(`  … and ${groups.size - 6} more`);
+  const n = report.errors.length;
+  return [
+    `env-reaper: this run did less than asked (exit 1): ${n} error${n === 1 ? '' : 's'}`,
+    ...lines,
+    `  ${kept.size} stack${kept.size === 1 ? '' : 's'} kept (not deleted) because of them`,
+    "  details: the report's errors[] (--format json), every step with --verbose",
+    '',
+  ].join('\n');
 }
 
 /** Options of one reap run. */
@@ -140,6 +179,6 @@ export async function reapOnce(
   }
   const report = buildReport(run, ctx.stats.snapshot(), outcomes, trend, ghostsStopped);
   await emitReport(report, run, opts, ctx, io);
-  logFinished(ctx, run, report, 'reap finished');
+  logFinished(ctx, run, report, 'reap finished', io);
   return { code: reapExitCode(run, outcomes), report };
 }
