@@ -4,9 +4,14 @@ import { projectLabel, type Report, type ReportEnvironment } from './json-report
 
 /**
  * One self-contained HTML file: no external assets (the machines that view it may be offline), charts as
- * inline SVG, and a table sortable by any column with a few lines of inline script. Hand-written: a chart
- * library would have to be inlined whole, for two bar charts.
+ * inline SVG, and a table sortable by any column, with filters (verdict, action, project, region), a text
+ * search and pages of 200 rows, in a few lines of inline script. Every row is in the file, escaped as
+ * HTML like every other string; rows past the page are `hidden`, so a 50,000-stack report lays out 200
+ * rows, not 50,000. Hand-written: a chart or grid library would have to be inlined whole.
  */
+
+/** Rows shown at once; "show more" adds as many. */
+const PAGE = 200;
 
 const COLOURS: Record<Verdict, string> = {
   protected: '#1f77b4',
@@ -84,11 +89,12 @@ export function renderHtml(report: Report): string {
         )}`
       : `<figure id="chart-cost"><p><strong>Cost by project</strong></p><p class="muted">${cost ? 'Cost unknown: the cost-allocation tag is not activated, or Cost Explorer could not be read.' : 'Cost unknown: cost enrichment is not enabled for this run.'}</p></figure>`;
   const rows = report.environments
-    .map((e) => {
+    .map((e, i) => {
       const project = projectLabel(e.owner);
       const reason = e.reasons[0] ? `${e.reasons[0].code}: ${e.reasons[0].detail}` : '';
       const age = ageDays(e, now);
-      return `<tr data-verdict="${esc(e.verdict)}"><td>${esc(e.stack.name)}</td><td>${esc(e.stack.account)}/${esc(e.stack.region)}</td><td>${esc(project)}</td><td>${esc(e.owner.ref ?? e.owner.refSlug ?? '')}</td><td><span class="v" style="background:${esc(COLOURS[e.verdict])}">${esc(e.verdict)}</span></td><td>${esc(e.action)} (${esc(e.plan.status)})</td><td data-sort="${age.toFixed(3)}">${age.toFixed(1)}</td><td>${esc(reason)}</td></tr>`;
+      const data = `data-verdict="${esc(e.verdict)}" data-action="${esc(e.action)}" data-project="${esc(project)}" data-region="${esc(e.stack.region)}"`;
+      return `<tr ${data}${i >= PAGE ? ' hidden' : ''}><td>${esc(e.stack.name)}</td><td>${esc(e.stack.account)}/${esc(e.stack.region)}</td><td>${esc(project)}</td><td>${esc(e.owner.ref ?? e.owner.refSlug ?? '')}</td><td><span class="v" style="background:${esc(COLOURS[e.verdict])}">${esc(e.verdict)}</span></td><td>${esc(e.action)} (${esc(e.plan.status)})</td><td data-sort="${age.toFixed(3)}">${age.toFixed(1)}</td><td>${esc(reason)}</td></tr>`;
     })
     .join('\n');
   const errors =
@@ -109,6 +115,26 @@ export function renderHtml(report: Report): string {
   const brake = s.brake
     ? `<p class="brake">Brake engaged (${esc(s.brake.kind)}): ${s.brake.due} deletions due, limit ${s.brake.limit}. Nothing is deleted.</p>`
     : '';
+  // Due before and after the brakes: a brake holds every deletion, so "0 due" alone would mislead.
+  const due = s.brake ? `${s.due} due after the brake (${s.brake.due} before)` : `${s.due} due`;
+  const options = (name: string, values: string[]) =>
+    `<select id="f-${name}" aria-label="${name}"><option value="">every ${name}</option>${[...new Set(values)]
+      .sort()
+      .map((v) => `<option value="${esc(v)}">${esc(v)}</option>`)
+      .join('')}</select>`;
+  const filters = `<div id="filters">${options(
+    'verdict',
+    report.environments.map((e) => e.verdict),
+  )} ${options(
+    'action',
+    report.environments.map((e) => e.action),
+  )} ${options(
+    'project',
+    report.environments.map((e) => projectLabel(e.owner)),
+  )} ${options(
+    'region',
+    report.environments.map((e) => e.stack.region),
+  )} <input id="f-search" type="search" placeholder="search stack, project, ref, reason" aria-label="search"> <span id="shown"></span> <button id="more" type="button">show ${PAGE} more</button></div>`;
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
 <title>env-reaper ${esc(report.mode)} report ${esc(report.runId)}</title>
@@ -123,7 +149,7 @@ th{cursor:pointer;background:#f5f5f5;user-select:none}th[aria-sort]::after{conte
 </style></head><body>
 <h1>env-reaper ${esc(report.mode)} report</h1>
 <p class="muted">Run <code>${esc(report.runId)}</code> at ${esc(report.generatedAt)}</p>
-<p class="summary" id="summary"><span>${s.stacksScanned} stacks scanned</span><span id="in-scope">${s.inScope} in scope</span><span>${s.unmanaged} unmanaged</span><span>${s.due} due</span><span>${s.deleted} deleted</span><span>${s.failed} failed</span></p>
+<p class="summary" id="summary"><span>${s.stacksScanned} stacks scanned</span><span id="in-scope">${s.inScope} in scope</span><span>${s.unmanaged} unmanaged</span><span id="due">${due}</span><span>${s.deleted} deleted</span><span>${s.failed} failed</span></p>
 ${brake}
 <div class="charts">
 ${barChart('chart-verdicts', 'Environments by verdict', byVerdict)}
@@ -134,12 +160,38 @@ ${trend}
 ${ghosts}
 ${leftovers}
 <h2>Environments</h2>
+${filters}
 <table id="environments"><thead><tr><th>stack</th><th>where</th><th>project</th><th>ref</th><th>verdict</th><th>action</th><th>age (days)</th><th>reason</th></tr></thead>
 <tbody>
 ${rows}
 </tbody></table>
 ${errors}
 <script>
+// Filters, search and pages: every row stays in the table; only the first matches are shown.
+var limit = ${PAGE};
+function apply() {
+  var want = {};
+  ['verdict', 'action', 'project', 'region'].forEach(function (f) { want[f] = document.getElementById('f-' + f).value; });
+  var text = document.getElementById('f-search').value.toLowerCase();
+  var rows = document.querySelector('#environments tbody').rows, matching = 0, shown = 0;
+  for (var i = 0; i < rows.length; i++) {
+    var r = rows[i], ok = true;
+    for (var f in want) if (want[f] && r.getAttribute('data-' + f) !== want[f]) ok = false;
+    if (ok && text) ok = r.textContent.toLowerCase().indexOf(text) >= 0;
+    if (ok) matching++;
+    var show = ok && shown < limit;
+    if (show) shown++;
+    r.hidden = !show;
+  }
+  document.getElementById('shown').textContent = 'showing ' + shown + ' of ' + matching + ' matching (' + rows.length + ' in all)';
+  document.getElementById('more').hidden = shown >= matching;
+}
+['verdict', 'action', 'project', 'region'].forEach(function (f) {
+  document.getElementById('f-' + f).addEventListener('change', function () { limit = ${PAGE}; apply(); });
+});
+document.getElementById('f-search').addEventListener('input', function () { limit = ${PAGE}; apply(); });
+document.getElementById('more').addEventListener('click', function () { limit += ${PAGE}; apply(); });
+apply();
 // Sort the table by the clicked column; numbers (data-sort) numerically, text alphabetically.
 document.querySelectorAll('#environments th').forEach(function (th, col) {
   th.addEventListener('click', function () {
@@ -152,6 +204,7 @@ document.querySelectorAll('#environments th').forEach(function (th, col) {
     var key = function (r) { var c = r.cells[col]; return c.hasAttribute('data-sort') ? Number(c.getAttribute('data-sort')) : c.textContent; };
     rows.sort(function (a, b) { var x = key(a), y = key(b); return (x < y ? -1 : x > y ? 1 : 0) * (asc ? 1 : -1); });
     rows.forEach(function (r) { body.appendChild(r); });
+    apply();
   });
 });
 </script>

@@ -1,5 +1,5 @@
 import { existsSync } from 'node:fs';
-import { mkdir, mkdtemp, readFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium } from 'playwright-core';
@@ -102,10 +102,72 @@ describe.skipIf(!haveChromium)('HTML report in headless Chromium', () => {
         .evaluateAll((els) => els.map((e) => Number(e.getAttribute('data-sort'))));
       expect(descending).toEqual([...ascending].reverse());
 
+      // Filters and search (issue #33): what is shown matches, and says how many match.
+      const visible = (attr: string) =>
+        page
+          .locator('#environments tbody tr:not([hidden])')
+          .evaluateAll((els, a) => els.map((e) => e.getAttribute(a)), attr);
+      await page.selectOption('#f-verdict', 'merged');
+      const merged = report.summary.byVerdict.merged ?? 0;
+      expect(merged).toBeGreaterThan(0);
+      expect(await visible('data-verdict')).toEqual(Array(merged).fill('merged'));
+      await expect.poll(() => page.locator('#shown').textContent()).toContain(`of ${merged} matching`);
+      await page.selectOption('#f-verdict', '');
+      await page.fill('#f-search', 'fix-typo');
+      const names = await page
+        .locator('#environments tbody tr:not([hidden]) td:first-child')
+        .evaluateAll((els) => els.map((e) => e.textContent));
+      expect(names).toEqual(['review-shop-fix-typo']);
+      await page.fill('#f-search', '');
+
       await mkdir('reports', { recursive: true });
       await page.screenshot({ path: join(tmpdir(), 'env-reaper-html-report.png'), fullPage: true });
     } finally {
       await browser.close();
     }
   }, 90_000);
+
+  it('a 50,000-stack report opens in a few seconds: 200 rows laid out, the rest a page away', async () => {
+    const r = await runCli(
+      ['audit', '--config', 'test/scenarios/demo.env-reaper.yaml', '--format', 'json'],
+      sb.env(),
+    );
+    const small = JSON.parse(r.stdout) as Report;
+    const one = small.environments[0] as Report['environments'][number];
+    const big: Report = {
+      ...small,
+      environments: Array.from({ length: 50_000 }, (_, i) => ({
+        ...one,
+        stack: { ...one.stack, name: `review-big-${i}`, id: `${one.stack.id}-${i}` },
+      })),
+    };
+    const { renderHtml } = await import('../../src/report/html.js');
+    const file = join(dir, 'big.html');
+    await writeFile(file, renderHtml(big));
+    const browser = await chromium.launch({
+      executablePath: CHROMIUM,
+      args: [
+        '--headless',
+        '--no-sandbox',
+        '--disable-gpu',
+        '--disable-background-networking',
+        '--no-first-run',
+      ],
+    });
+    try {
+      const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+      const t0 = Date.now();
+      await page.goto(`file://${file}`, { waitUntil: 'load', timeout: 60_000 });
+      await page.locator('#shown').waitFor();
+      const ms = Date.now() - t0;
+      expect(await page.locator('#environments tbody tr:not([hidden])').count()).toBe(200);
+      expect(await page.locator('#shown').textContent()).toBe('showing 200 of 50000 matching (50000 in all)');
+      await page.click('#more');
+      expect(await page.locator('#environments tbody tr:not([hidden])').count()).toBe(400);
+      process.stderr.write(`HTML report, 50,000 stacks: opened in ${ms} ms\n`);
+      expect(ms).toBeLessThan(10_000);
+    } finally {
+      await browser.close();
+    }
+  }, 120_000);
 });
