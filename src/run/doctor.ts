@@ -6,7 +6,7 @@ import { statusOf } from '../gitlab/reader.js';
 import { TOKEN_ADVICE } from '../gitlab/token-failure.js';
 import type { StateStore } from '../state/ports.js';
 import { redactProcessSecrets as scrub } from '../util/redact.js';
-import { graphqlCheck } from './doctor-graphql.js';
+import { graphqlCheck, keepTagCheck } from './doctor-checks.js';
 
 /**
  * `env-reaper doctor`: checks, without writing anything (unless asked to test a state write), that a run
@@ -477,6 +477,7 @@ async function stateChecks(deps: DoctorDeps, options: DoctorOptions): Promise<Do
 export async function doctor(deps: DoctorDeps, options: DoctorOptions): Promise<DoctorCheck[]> {
   return [
     { id: 'config', ok: true, detail: 'configuration is valid' },
+    ...keepTagCheck(deps.config),
     ...(await gitlabChecks(deps, options)),
     ...(await awsChecks(deps, options)),
     ...(await stateChecks(deps, options)),

@@ -31,3 +31,30 @@ export async function graphqlCheck(probe: () => Promise<GraphqlProbe>, config: C
     return { id: 'gitlab.graphql', ok: false, detail, fix: 'check GITLAB_URL and the token' };
   }
 }
+
+/** The default keep tag key, which stacks tagged before a change of `ownership.tags.keep` carry. */
+const DEFAULT_KEEP = 'env-reaper:keep';
+
+/**
+ * A keep tag key changed from the default: say whether stacks still tagged with the default stay
+ * protected (`ownership.tags.alsoKeep`), or lost their protection on purpose. A warning, not a failure.
+ */
+export function keepTagCheck(config: Config): DoctorCheck[] {
+  const { keep, alsoKeep } = config.ownership.tags;
+  if (keep === DEFAULT_KEEP) return [];
+  return alsoKeep.includes(DEFAULT_KEEP)
+    ? [
+        {
+          id: 'ownership.keep',
+          ok: true,
+          detail: `keep tag ${keep}; stacks still tagged ${DEFAULT_KEEP} stay protected (ownership.tags.alsoKeep), and their reason says so`,
+        },
+      ]
+    : [
+        {
+          id: 'ownership.keep',
+          ok: true,
+          detail: `warning: keep tag ${keep}; stacks still tagged ${DEFAULT_KEEP} are no longer protected (ownership.tags.alsoKeep does not list it)`,
+        },
+      ];
+}
