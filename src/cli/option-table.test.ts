@@ -1,14 +1,10 @@
-import { readFile } from 'node:fs/promises';
 import { describe, expect, it } from 'vitest';
-import { regionOf, tableCells } from '../report/doc-tables.js';
+import { expectCommitted } from '../../test/helpers/doc-region.js';
 import { commandsTaking, optionsDocRegion, optionsOf, SHARED_OPTIONS } from './option-table.js';
 
 describe('the option table', () => {
   it('docs/design.md has the generated flags table (run `npm run gen`)', async () => {
-    const region = optionsDocRegion();
-    const committed = regionOf(await readFile(region.path, 'utf8'), region.name);
-    expect(committed, 'markers missing').toBeDefined();
-    expect(tableCells(committed ?? '')).toEqual(tableCells(region.content));
+    await expectCommitted(optionsDocRegion());
   });
 
   it('gives each command only its options, and knows who takes a refused one', () => {

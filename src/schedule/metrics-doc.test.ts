@@ -1,15 +1,12 @@
-import { readFile } from 'node:fs/promises';
 import { describe, expect, it } from 'vitest';
-import { regionOf, tableCells } from '../report/doc-tables.js';
+import { expectCommitted } from '../../test/helpers/doc-region.js';
+import { tableCells } from '../report/doc-tables.js';
 import { METRICS, metricsDocRegion, ReaperMetrics } from './metrics.js';
 
 /** The metrics table of docs/deploy.md is the code's (issue #33: it had lost env_reaper_run_errors_total). */
 describe('the metrics table', () => {
   it('docs/deploy.md has the generated table (run `npm run gen`)', async () => {
-    const region = metricsDocRegion();
-    const committed = regionOf(await readFile(region.path, 'utf8'), region.name);
-    expect(committed, 'markers missing').toBeDefined();
-    expect(tableCells(committed ?? '')).toEqual(tableCells(region.content));
+    await expectCommitted(metricsDocRegion());
   });
 
   it('lists every metric the daemon registers, with its type and labels', async () => {

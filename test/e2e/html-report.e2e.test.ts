@@ -18,6 +18,22 @@ if (!haveChromium && process.env.CI) throw new Error('CI must install Debian chr
 if (!haveChromium)
   process.stderr.write('HTML report tests skipped: /usr/bin/chromium missing (apt-get install chromium)\n');
 
+/** Debian's Chromium, headless, with nothing that reaches the network on its own. */
+const launch = () =>
+  chromium.launch({
+    executablePath: CHROMIUM,
+    args: [
+      '--headless',
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-quic',
+      '--no-first-run',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+    ],
+  });
+
 let sb: Sandbox;
 let dir: string;
 beforeAll(async () => {
@@ -47,19 +63,7 @@ describe.skipIf(!haveChromium)('HTML report in headless Chromium', () => {
     // Self-contained: nothing to fetch.
     expect(html).not.toMatch(/<(script|link|img)[^>]+(src|href)=/i);
 
-    const browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: [
-        '--headless',
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-quic',
-        '--no-first-run',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-      ],
-    });
+    const browser = await launch();
     try {
       const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
       const requests: string[] = [];
@@ -144,16 +148,7 @@ describe.skipIf(!haveChromium)('HTML report in headless Chromium', () => {
     const { renderHtml } = await import('../../src/report/html.js');
     const file = join(dir, 'big.html');
     await writeFile(file, renderHtml(big));
-    const browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: [
-        '--headless',
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-background-networking',
-        '--no-first-run',
-      ],
-    });
+    const browser = await launch();
     try {
       const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
       const t0 = Date.now();
