@@ -1,4 +1,5 @@
 import { generate, MESSY, type Mess, type Size } from '../../bench/world.js';
+import type { RunResult } from '../../src/core/run-result.js';
 
 /**
  * Generated bench worlds for the GraphQL tests (fallbacks, the fallback matrix, error attribution): no
@@ -43,4 +44,23 @@ export function withEnvironments(scenario: Record<string, unknown>): void {
       tags['gitlab:environment'] = name;
       p.environments = [...(p.environments ?? []), { name, tier: n % 4 === 1 ? 'staging' : 'development' }];
     }
+}
+
+/**
+ * What must not differ between GraphQL and REST, stack by stack: verdict, action, status and reasons
+ * (code and words). A failed read's words name the call that failed, which differs by API: for those
+ * only the code counts.
+ */
+export function decisions(r: RunResult) {
+  return r.environments
+    .map((e) => ({
+      stack: e.stack.name,
+      verdict: e.classification.verdict,
+      action: e.plan.action,
+      status: e.plan.status,
+      reasons: e.classification.reasons.map((x) =>
+        x.code === 'GITLAB_ERROR' ? x.code : `${x.code}: ${x.detail}`,
+      ),
+    }))
+    .sort((a, b) => (a.stack < b.stack ? -1 : 1));
 }

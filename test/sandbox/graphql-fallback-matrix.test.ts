@@ -3,7 +3,7 @@ import { parseConfig } from '../../src/config/load.js';
 import type { RunResult } from '../../src/core/run-result.js';
 import { everySchemaItem } from '../../src/gitlab/graphql-planner.js';
 import { audit } from '../../src/run/audit.js';
-import { quietWorld, withEnvironments, withRules } from '../helpers/graphql-worlds.js';
+import { decisions, quietWorld, withEnvironments, withRules } from '../helpers/graphql-worlds.js';
 import { inProcessWorld } from '../helpers/in-process.js';
 
 /**
@@ -23,18 +23,6 @@ function scenario(graphql: Record<string, unknown>, developer = false): Record<s
   gitlab.graphql = graphql;
   if (developer) gitlab.tokenRoles = { 'in-process': 'developer' };
   return g.scenario;
-}
-
-function decisions(r: RunResult) {
-  return r.environments
-    .map((e) => ({
-      stack: e.stack.name,
-      verdict: e.classification.verdict,
-      action: e.plan.action,
-      status: e.plan.status,
-      reasons: e.classification.reasons.map((x) => `${x.code}: ${x.detail}`),
-    }))
-    .sort((a, b) => (a.stack < b.stack ? -1 : 1));
 }
 
 const REGIONS = { regions: ['eu-west-1', 'us-east-1'] };

@@ -1,10 +1,9 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { parseConfig } from '../../src/config/load.js';
-import type { RunResult } from '../../src/core/run-result.js';
 import { audit } from '../../src/run/audit.js';
 import { Coverage, record } from '../helpers/core-arbitraries.js';
-import { quietWorld, withEnvironments, withRules } from '../helpers/graphql-worlds.js';
+import { decisions, quietWorld, withEnvironments, withRules } from '../helpers/graphql-worlds.js';
 import { inProcessWorld } from '../helpers/in-process.js';
 
 /**
@@ -26,19 +25,6 @@ const WITHOUT = [
   'Project.environment',
   'Project.branchRules',
 ] as const;
-
-function decisions(r: RunResult) {
-  return r.environments
-    .map((e) => ({
-      stack: e.stack.name,
-      verdict: e.classification.verdict,
-      status: e.plan.status,
-      reasons: e.classification.reasons.map((x) =>
-        x.code === 'GITLAB_ERROR' ? x.code : `${x.code}: ${x.detail}`,
-      ),
-    }))
-    .sort((a, b) => (a.stack < b.stack ? -1 : 1));
-}
 
 const worldArb = fc.record({
   seed: fc.integer({ min: 1, max: 1_000_000 }),
