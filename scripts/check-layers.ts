@@ -9,7 +9,8 @@ import { join, relative } from 'node:path';
 
 /** Layers, lowest first. A folder may import its own folder and any folder of a lower layer. */
 export const LAYERS: readonly (readonly string[])[] = [
-  ['core', 'errors', 'util'],
+  ['core', 'util'],
+  ['errors'],
   ['log'],
   ['config'],
   ['state'],

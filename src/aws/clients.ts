@@ -6,11 +6,12 @@ import type { ResourceGroupsTaggingAPIClient } from '@aws-sdk/client-resource-gr
 import type { S3Client } from '@aws-sdk/client-s3';
 import { STSClient } from '@aws-sdk/client-sts';
 import type { fromTemporaryCredentials } from '@aws-sdk/credential-providers';
-import { stamp, stampOperations } from '../errors/failure.js';
+import type { MiddlewareStack } from '@aws-sdk/types';
 import type { Logger } from '../log/logger.js';
 import type { ApiStats } from '../util/api-stats.js';
 import { RequestPacer } from '../util/pacer.js';
 import { USER_AGENT } from '../util/version.js';
+import { awsFailure, classifyFailures, countAttempts } from './middleware.js';
 import type { AccountTarget } from './ports.js';
 
 /**
@@ -35,35 +36,15 @@ export interface AwsClientOptions {
   timeoutMs?: number | undefined;
 }
 
-/** Counts every attempt, retries included: they cost rate limit too. */
-function instrument<T extends { middlewareStack: { add: (...a: never[]) => void } }>(
-  client: T,
+/** Classifies every failure and counts every attempt (`middleware.ts`). */
+function instrument<I extends object, O extends object, C extends { middlewareStack: MiddlewareStack<I, O> }>(
+  client: C & { middlewareStack: MiddlewareStack<I, O> },
   stats: ApiStats,
   service: string,
   pacer?: RequestPacer,
-): T {
-  // Every failure names its operation (errors/failure.ts).
-  stampOperations(client, 'aws');
-  const stack = client.middlewareStack as unknown as { add: (mw: unknown, opts: unknown) => void };
-  stack.add(
-    (next: (args: unknown) => Promise<unknown>, context: { commandName?: string }) =>
-      async (args: unknown) => {
-        const op = (context.commandName ?? 'unknown').replace(/Command$/, '');
-        // Runs per attempt (after the SDK's retry middleware), so retries are paced too.
-        await pacer?.acquire();
-        try {
-          const out = await next(args);
-          stats.call(service, op);
-          return out;
-        } catch (error) {
-          stats.call(service, op, true);
-          throw error;
-        } finally {
-          pacer?.settled();
-        }
-      },
-    { step: 'finalizeRequest', name: 'envReaperApiStats', priority: 'low' },
-  );
+): C {
+  classifyFailures(client, 'aws');
+  countAttempts(client, stats, service, pacer);
   return client;
 }
 
@@ -92,21 +73,21 @@ function shared(provider: CredentialProvider): CredentialProvider {
  */
 function assumeRole(
   params: Parameters<typeof fromTemporaryCredentials>[0]['params'],
-  clientConfig: { maxAttempts?: number; requestHandler?: Record<string, unknown> },
+  clientConfig: Parameters<typeof fromTemporaryCredentials>[0]['clientConfig'],
 ): CredentialProvider {
   let provider: Promise<CredentialProvider> | undefined;
   return (async (...args: Parameters<CredentialProvider>) => {
     // Its STS client gets the same deadline and attempts as every other client (a silent STS must not
     // hold the run).
     provider ??= import('@aws-sdk/credential-providers').then((m) =>
-      m.fromTemporaryCredentials({ params, clientConfig: clientConfig as never }),
+      m.fromTemporaryCredentials({ params, clientConfig }),
     );
     try {
       return await (await provider)(...args);
     } catch (error) {
       // Its STS client is the provider's own: the failure is named here, or it would carry the name of
       // whichever call needed the credentials.
-      throw stamp(error, 'aws', 'AssumeRole');
+      throw awsFailure(error, 'aws', 'AssumeRole');
     }
   }) as CredentialProvider;
 }

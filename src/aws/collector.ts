@@ -1,9 +1,8 @@
 import pLimit from 'p-limit';
 import type { StackFacts } from '../core/model.js';
 import type { RunError } from '../core/run-result.js';
-import { describeFailure } from '../errors/failure.js';
+import { runErrorOf } from '../errors/failure.js';
 import type { Logger } from '../log/logger.js';
-import { redactProcessSecrets as scrub } from '../util/redact.js';
 import type { AccountTarget, AwsReader } from './ports.js';
 
 /** What the AWS side of a run found. */
@@ -19,16 +18,7 @@ export function awsRunError(
   error: unknown,
   where: { scope: string; account?: string | undefined; region?: string | undefined },
 ): RunError {
-  const f = describeFailure(error);
-  return {
-    scope: where.scope,
-    code: f.code,
-    message: scrub(f.message),
-    service: 'aws',
-    ...(f.operation !== undefined ? { operation: f.operation } : {}),
-    ...(where.account !== undefined ? { account: where.account } : {}),
-    ...(where.region !== undefined ? { region: where.region } : {}),
-  };
+  return { ...runErrorOf(error, { what: '', ...where }), service: 'aws' };
 }
 
 /**

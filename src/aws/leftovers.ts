@@ -1,4 +1,5 @@
 import { arnType } from '../core/leftovers.js';
+import { describeFailure } from '../errors/failure.js';
 import type { AwsClients } from './clients.js';
 import type { AwsLeftoverReader, TaggedHit } from './ports.js';
 
@@ -8,9 +9,9 @@ import type { AwsLeftoverReader, TaggedHit } from './ports.js';
  * index keeps listing deleted resources for hours.
  */
 
-function errorName(error: unknown): string {
-  const e = error as { name?: string; $metadata?: { httpStatusCode?: number } };
-  return e?.$metadata?.httpStatusCode === 404 && e.name === 'Unknown' ? 'NotFound' : (e?.name ?? '');
+/** A resource that is not there: the boundary's `NOT_FOUND` (`NoSuchBucket`, a bodiless 404, `*NotFound*`). */
+function gone(error: unknown): boolean {
+  return describeFailure(error).code === 'NOT_FOUND';
 }
 
 /** The SDK-backed leftover reads. */
@@ -49,7 +50,7 @@ export function createAwsLeftoverReader(clients: AwsClients): AwsLeftoverReader 
           await (await clients.s3(target, region)).send(new HeadBucketCommand({ Bucket: resource }));
           return { state: 'exists' };
         } catch (error) {
-          if (['NotFound', 'NoSuchBucket'].includes(errorName(error))) return { state: 'gone' };
+          if (gone(error)) return { state: 'gone' };
           throw error;
         }
       }
@@ -63,7 +64,7 @@ export function createAwsLeftoverReader(clients: AwsClients): AwsLeftoverReader 
           const created = out.repositories?.[0]?.createdAt;
           return { state: 'exists', ...(created ? { createdAt: created.toISOString() } : {}) };
         } catch (error) {
-          if (errorName(error) === 'RepositoryNotFoundException') return { state: 'gone' };
+          if (gone(error)) return { state: 'gone' };
           throw error;
         }
       }

@@ -1,3 +1,4 @@
+import { describeFailure } from '../errors/failure.js';
 import type { AwsClients } from './clients.js';
 import type { AwsProbes } from './ports.js';
 import { createAwsDeletionReader } from './stacks.js';
@@ -59,7 +60,7 @@ export function createAwsProbes(clients: AwsClients): AwsProbes {
         );
         return `${out.imageDetails?.length ?? 0} images of ${repository} on a page of one`;
       } catch (error) {
-        if ((error as Error).name === 'RepositoryNotFoundException')
+        if (describeFailure(error).serviceCode === 'RepositoryNotFoundException')
           return `allowed (${repository} does not exist: RepositoryNotFoundException)`;
         throw error;
       }

@@ -1,7 +1,8 @@
 import type { S3Client } from '@aws-sdk/client-s3';
-import { stampOperations } from '../errors/failure.js';
+import { describeFailure } from '../errors/failure.js';
 import type { ObjectBucket } from '../state/ports.js';
 import { USER_AGENT } from '../util/version.js';
+import { classifyFailures } from './middleware.js';
 
 /**
  * The state store's bucket on S3: GetObject / HeadObject / PutObject with `If-Match` or
@@ -22,17 +23,14 @@ export interface S3BucketOptions {
   client?: S3Client;
 }
 
-function status(error: unknown): number | undefined {
-  return (error as { $metadata?: { httpStatusCode?: number } })?.$metadata?.httpStatusCode;
-}
-
+/** A refused condition (412, `PreconditionFailed`), an answer of the port. */
 function isPrecondition(error: unknown): boolean {
-  return status(error) === 412 || (error as { name?: string })?.name === 'PreconditionFailed';
+  return describeFailure(error).code === 'CONFLICT';
 }
 
+/** A missing object (404, `NoSuchKey`), an answer of the port. */
 function isMissing(error: unknown): boolean {
-  const name = (error as { name?: string })?.name;
-  return status(error) === 404 || name === 'NoSuchKey' || name === 'NotFound';
+  return describeFailure(error).code === 'NOT_FOUND';
 }
 
 /**
@@ -41,27 +39,27 @@ function isMissing(error: unknown): boolean {
  */
 export async function openS3Bucket(options: S3BucketOptions): Promise<ObjectBucket> {
   const s3 = await import('@aws-sdk/client-s3');
-  const client =
-    options.client ??
-    stampOperations(
-      new s3.S3Client({
-        forcePathStyle: options.forcePathStyle,
-        customUserAgent: USER_AGENT,
-        maxAttempts: options.maxAttempts,
-        requestHandler: {
-          requestTimeout: options.timeoutMs,
-          throwOnRequestTimeout: true,
-          connectionTimeout: Math.min(options.timeoutMs, 10_000),
-        },
-      }),
-      'state',
-    );
+  let client = options.client;
+  if (!client) {
+    client = new s3.S3Client({
+      forcePathStyle: options.forcePathStyle,
+      customUserAgent: USER_AGENT,
+      maxAttempts: options.maxAttempts,
+      requestHandler: {
+        requestTimeout: options.timeoutMs,
+        throwOnRequestTimeout: true,
+        connectionTimeout: Math.min(options.timeoutMs, 10_000),
+      },
+    });
+    classifyFailures(client, 'state');
+  }
+  const s3Client = client;
   const Bucket = options.bucket;
   return {
     name: `s3://${Bucket}`,
     async get(Key) {
       try {
-        const out = await client.send(new s3.GetObjectCommand({ Bucket, Key }));
+        const out = await s3Client.send(new s3.GetObjectCommand({ Bucket, Key }));
         return { body: (await out.Body?.transformToString()) ?? '', etag: out.ETag };
       } catch (error) {
         if (isMissing(error)) return undefined;
@@ -70,7 +68,7 @@ export async function openS3Bucket(options: S3BucketOptions): Promise<ObjectBuck
     },
     async head(Key) {
       try {
-        return { etag: (await client.send(new s3.HeadObjectCommand({ Bucket, Key }))).ETag };
+        return { etag: (await s3Client.send(new s3.HeadObjectCommand({ Bucket, Key }))).ETag };
       } catch (error) {
         if (isMissing(error)) return undefined;
         throw error;
@@ -78,7 +76,7 @@ export async function openS3Bucket(options: S3BucketOptions): Promise<ObjectBuck
     },
     async put(Key, Body, condition) {
       try {
-        const out = await client.send(
+        const out = await s3Client.send(
           new s3.PutObjectCommand({
             Bucket,
             Key,
@@ -94,7 +92,7 @@ export async function openS3Bucket(options: S3BucketOptions): Promise<ObjectBuck
       }
     },
     async delete(Key) {
-      await client.send(new s3.DeleteObjectCommand({ Bucket, Key }));
+      await s3Client.send(new s3.DeleteObjectCommand({ Bucket, Key }));
     },
   };
 }

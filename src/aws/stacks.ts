@@ -9,6 +9,7 @@ import {
 } from '@aws-sdk/client-cloudformation';
 import { GetCallerIdentityCommand } from '@aws-sdk/client-sts';
 import type { StackFacts } from '../core/model.js';
+import { describeFailure } from '../errors/failure.js';
 import type { AwsClients } from './clients.js';
 import type { AwsDeletionReader, AwsReader, FailedResource, StackResource } from './ports.js';
 
@@ -22,13 +23,23 @@ import type { AwsDeletionReader, AwsReader, FailedResource, StackResource } from
 
 /** Stack facts from an SDK `Stack`. */
 export function toStackFacts(s: Stack, account: string, region: string): StackFacts {
+  const missing = (
+    [
+      ['StackId', s.StackId],
+      ['StackName', s.StackName],
+      ['StackStatus', s.StackStatus],
+      ['CreationTime', s.CreationTime],
+    ] as const
+  ).flatMap(([field, value]) => (value === undefined ? [field] : []));
   const facts: StackFacts = {
     account,
     region,
     stackId: s.StackId ?? '',
     name: s.StackName ?? '',
     status: s.StackStatus ?? 'UNKNOWN',
-    createdAt: (s.CreationTime ?? new Date(0)).toISOString(),
+    // Never a default date: a stack without one would look ancient (the verdict is unknown instead).
+    createdAt: s.CreationTime?.toISOString() ?? '',
+    ...(missing.length > 0 ? { missing } : {}),
     tags: Object.fromEntries((s.Tags ?? []).map((t) => [t.Key ?? '', t.Value ?? ''])),
     terminationProtection: s.EnableTerminationProtection === true,
   };
@@ -59,9 +70,9 @@ export function createAwsReader(clients: AwsClients): AwsReader {
   };
 }
 
-function isValidationError(error: unknown, text: RegExp): boolean {
-  const e = error as { name?: string; message?: string };
-  return e?.name === 'ValidationError' && text.test(e.message ?? '');
+/** Whether the boundary classified a failure as "not there" (`middleware.ts` reads CloudFormation's words). */
+function missing(error: unknown): boolean {
+  return describeFailure(error).code === 'NOT_FOUND';
 }
 
 /** The SDK-backed deletion reads. */
@@ -79,7 +90,7 @@ export function createAwsDeletionReader(clients: AwsClients): AwsDeletionReader 
         const account = /^arn:[^:]+:cloudformation:[^:]+:(\d{12}):/.exec(stackId)?.[1] ?? '';
         return s ? toStackFacts(s, account, region) : null;
       } catch (error) {
-        if (isValidationError(error, /does not exist/)) return null;
+        if (missing(error)) return null;
         throw error;
       }
     },
@@ -98,8 +109,8 @@ export function createAwsDeletionReader(clients: AwsClients): AwsDeletionReader 
           .send(new ListImportsCommand({ ExportName: exportName }));
         return out.Imports ?? [];
       } catch (error) {
-        // AWS answers ValidationError for an export nobody imports.
-        if (isValidationError(error, /not imported/)) return [];
+        // AWS answers ValidationError for an export nobody imports (NOT_FOUND at the boundary).
+        if (missing(error)) return [];
         throw error;
       }
     },

@@ -5,7 +5,10 @@ import type { ReasonCode } from './model.js';
 
 const policy = defaultPolicy();
 const codes = (c: { reasons: { code: ReasonCode }[] }) => c.reasons.map((r) => r.code);
-const fail = { ok: false as const, error: { code: 'HTTP_500', message: '500 Internal Server Error' } };
+const fail = {
+  ok: false as const,
+  error: { code: 'SERVER_ERROR' as const, status: 500, message: '500 Internal Server Error' },
+};
 
 describe('classify: edge cases', () => {
   it('a keep tag with a past date no longer protects', () => {
@@ -320,13 +323,15 @@ describe('classify: boundaries', () => {
 
   it('an unreadable project makes the stack unknown with that one reason', () => {
     const c = classify(
-      snapshot({ gitlab: { project: { ok: false, error: { code: 'HTTP_500', message: 'boom' } } } }),
+      snapshot({
+        gitlab: { project: { ok: false, error: { code: 'SERVER_ERROR', status: 500, message: 'boom' } } },
+      }),
       policy,
       NOW,
     );
     expect(c).toMatchObject({
       verdict: 'unknown',
-      reasons: [{ code: 'GITLAB_ERROR', detail: 'project: HTTP_500 boom' }],
+      reasons: [{ code: 'GITLAB_ERROR', detail: 'project: SERVER_ERROR boom' }],
     });
     expect(c.reasons).toHaveLength(1);
   });

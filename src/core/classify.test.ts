@@ -5,7 +5,10 @@ import { REASON_CODES, type ReasonCode, VERDICTS, type Verdict } from './model.j
 
 const policy = defaultPolicy();
 const codes = (c: { reasons: { code: ReasonCode }[] }) => c.reasons.map((r) => r.code);
-const fail = { ok: false as const, error: { code: 'HTTP_500', message: '500 Internal Server Error' } };
+const fail = {
+  ok: false as const,
+  error: { code: 'SERVER_ERROR' as const, status: 500, message: '500 Internal Server Error' },
+};
 
 describe('classify: one row per verdict', () => {
   const cases: { name: string; s: ReturnType<typeof snapshot>; verdict: Verdict; code: ReasonCode }[] = [

@@ -328,6 +328,12 @@ function decide(snapshot: StackSnapshot, policy: Policy, now: number): Classific
   const protectedBy = protectedReasons(snapshot, policy, now);
   if (protectedBy.length > 0) return result(snapshot, 'protected', protectedBy);
 
+  // A field AWS did not send is not guessed: without a creation time a stack would look ancient.
+  if (stack.missing?.length)
+    return result(snapshot, 'unknown', [
+      { code: 'STACK_INCOMPLETE', detail: `AWS did not send the stack's ${stack.missing.join(', ')}` },
+    ]);
+
   if (stack.status.endsWith('_IN_PROGRESS')) {
     return result(snapshot, 'busy', [{ code: 'STACK_BUSY', detail: `stack status ${stack.status}` }]);
   }

@@ -13,7 +13,7 @@ export const VERDICT_WHEN: Record<Verdict, string> = {
   busy: 'status `*_IN_PROGRESS`',
   'delete-failed': 'status `DELETE_FAILED` (only when protection could be ruled out; else `unknown`)',
   unknown:
-    'evidence needed for the stack could not be read (HTTP error, timeout, rate limit exhausted, malformed response, a branch listing without the default branch), or no ref to look up',
+    'evidence needed for the stack could not be read (HTTP error, timeout, rate limit exhausted, malformed response, a branch listing without the default branch), AWS did not say when the stack was created, or no ref to look up',
   unowned: 'in scope (by tag or name) but no project could be resolved',
   'project-gone': 'project 404 (also: no access) or archived',
   merged: 'an MR from the ref is merged and none is open',
@@ -53,6 +53,10 @@ export const REASONS: Record<ReasonCode, { verdicts: readonly Verdict[]; meaning
   },
   STACK_BUSY: { verdicts: ['busy'], meaning: 'a stack operation is in progress' },
   STACK_DELETE_FAILED: { verdicts: ['delete-failed'], meaning: 'the stack is `DELETE_FAILED`' },
+  STACK_INCOMPLETE: {
+    verdicts: ['unknown'],
+    meaning: "AWS's answer lacked a field the verdict needs (`CreationTime`, `StackId`, `StackName`, `StackStatus`)",
+  },
   GITLAB_ERROR: {
     verdicts: ['unknown'],
     meaning: 'a GitLab read the verdict needs failed (the error is named)',

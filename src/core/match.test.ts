@@ -179,7 +179,7 @@ describe('mergeRequestFor', () => {
     expect(
       mergeRequestFor(
         { matchedBy: 'tags' },
-        { mergeRequests: { ok: false, error: { code: 'X', message: '' } } },
+        { mergeRequests: { ok: false, error: { code: 'INTERNAL', message: '' } } },
       ),
     ).toBeUndefined();
   });

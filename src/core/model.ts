@@ -1,3 +1,4 @@
+import type { ErrorCode } from './error-codes.js';
 /**
  * The data model shared by every stage of the pipeline (docs/design.md §2). Everything here is plain,
  * JSON-serialisable data: timestamps are ISO-8601 strings, never `Date` objects, so a snapshot can be
@@ -55,6 +56,7 @@ export const REASON_CODES = [
   'DASHBOARD_KEEP',
   'STACK_BUSY',
   'STACK_DELETE_FAILED',
+  'STACK_INCOMPLETE',
   'GITLAB_ERROR',
   'PROJECT_UNRESOLVED',
   'PROJECT_NOT_FOUND',
@@ -93,7 +95,13 @@ export interface StackFacts {
   name: string;
   status: string;
   statusReason?: string;
+  /** `CreationTime`; empty when AWS did not send it (then `missing` names it). */
   createdAt: string;
+  /**
+   * Fields AWS's answer lacked that a verdict needs (`CreationTime`, `StackId`, `StackName`,
+   * `StackStatus`): the stack is `unknown` (`STACK_INCOMPLETE`), never given a default.
+   */
+  missing?: string[];
   /** `LastUpdatedTime`; absent when the stack was never updated. */
   updatedAt?: string;
   /** Set on nested stacks only. */
@@ -171,9 +179,13 @@ export interface EnvironmentFacts {
 
 /** A failed read: the reason a piece of evidence is missing. */
 export interface EvidenceError {
-  /** Stable code, e.g. `HTTP_500`, `HTTP_403`, `TIMEOUT`, `RATE_LIMITED`, `TRUNCATED_LISTING`. */
-  code: string;
+  /** What failed, from the closed vocabulary (`docs/errors.md`). */
+  code: ErrorCode;
   message: string;
+  /** The HTTP status, when there was an answer. */
+  status?: number;
+  /** The service's own name for it (an AWS error code, a socket error). */
+  serviceCode?: string;
   /** The GitLab route that failed (`GET /projects/:id/repository/branches`), when known. */
   operation?: string;
   /** The run error that reported this failure (its scope), so a report can name the stacks it hit. */

@@ -1,3 +1,4 @@
+import type { ErrorCode } from './error-codes.js';
 import type { Leftovers } from './leftovers.js';
 import type { Classification, GitLabEvidence, Owner, StackFacts } from './model.js';
 import type { Plan, PlanItem } from './plan.js';
@@ -43,9 +44,13 @@ export type ErrorEffect = (typeof ERROR_EFFECTS)[number];
 export interface RunError {
   /** Where, in words (`aws:123456789012/eu-west-1`, `gitlab:project acme/shop branches`). */
   scope: string;
-  /** The HTTP status (`HTTP_503`), the AWS error code (`AccessDenied`), or one of ours (`TIMEOUT`). */
-  code: string;
+  /** What failed, from the closed vocabulary (`docs/errors.md`). */
+  code: ErrorCode;
   message: string;
+  /** The HTTP status, when there was an answer. */
+  status?: number;
+  /** The service's own name for it: the AWS error code (`AccessDenied`), a socket error (`ECONNREFUSED`). */
+  serviceCode?: string;
   /** The service that failed: `aws`, `gitlab` or `state`. */
   service?: string;
   /** The AWS API operation (`ListImports`) or the GitLab route (`GET /projects/:id/repository/branches`). */

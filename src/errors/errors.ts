@@ -1,3 +1,5 @@
+import type { ErrorCode } from '../core/error-codes.js';
+
 /**
  * Typed errors. Each has a stable `code` and keeps its `cause`, so reports and exit codes key on data,
  * not on message text.
@@ -42,22 +44,38 @@ export class UsageError extends ReaperError {
   }
 }
 
-/** A call to AWS or GitLab failed after its retries. */
+/**
+ * A call to AWS or GitLab failed after its retries: the one typed error of both API boundaries. `code` is
+ * from the closed vocabulary (`core/error-codes.ts`); the status and the service's own code travel beside
+ * it for people, never for decisions.
+ */
 export class ExternalServiceError extends ReaperError {
-  /** `aws` or `gitlab`. */
+  declare readonly code: ErrorCode;
+  /** `aws`, `gitlab` or `state`. */
   readonly service: string;
   /** HTTP status when there was one. */
   readonly status: number | undefined;
+  /** The service's own name for the failure: the AWS error code, a socket error code. */
+  readonly serviceCode: string | undefined;
+  /** The AWS operation (`ListImports`) or the GitLab route (`GET /projects/:id`) that failed. */
+  operation: string | undefined;
 
   constructor(
     service: string,
-    code: string,
+    code: ErrorCode,
     message: string,
-    options?: { cause?: unknown; status?: number | undefined },
+    options?: {
+      cause?: unknown;
+      status?: number | undefined;
+      serviceCode?: string | undefined;
+      operation?: string | undefined;
+    },
   ) {
     super(code, message, options);
     this.service = service;
     this.status = options?.status;
+    this.serviceCode = options?.serviceCode;
+    this.operation = options?.operation;
   }
 }
 

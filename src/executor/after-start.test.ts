@@ -32,11 +32,12 @@ describe('after the deletion started', () => {
       [
         {
           "account": "111111111111",
-          "code": "AccessDenied",
+          "code": "ACCESS_DENIED",
           "effect": "kept",
           "message": "not authorized",
           "region": "eu-west-1",
           "scope": "aws:111111111111/eu-west-1 DeleteStack",
+          "serviceCode": "AccessDenied",
           "stacks": [
             "review-a",
           ],
@@ -66,7 +67,7 @@ describe('after the deletion started', () => {
       {
         "error": {
           "code": "POLL_FAILED",
-          "message": "started, but its status could not be read (call: TIMEOUT); the next run resumes it",
+          "message": "started, but its status could not be read (call: TimeoutError); the next run resumes it",
         },
         "result": "failed",
         "teardown": "delete-stack",
@@ -78,7 +79,7 @@ describe('after the deletion started', () => {
       {
         "error": {
           "code": "POLL_FAILED",
-          "message": "started, but its status could not be read (call: TIMEOUT); the next run resumes it",
+          "message": "started, but its status could not be read (call: TimeoutError); the next run resumes it",
         },
         "event": "delete-poll-failed",
         "runId": "run-1",
@@ -95,6 +96,7 @@ describe('after the deletion started', () => {
           "project": "101",
           "region": "eu-west-1",
           "scope": "aws:111111111111/eu-west-1 status of a started deletion",
+          "serviceCode": "TimeoutError",
           "stacks": [
             "review-a",
           ],

@@ -239,19 +239,21 @@ describe('notices, ghosts and the dashboard', () => {
     expect(w.errors).toMatchInlineSnapshot(`
       [
         {
-          "code": "Boom",
+          "code": "INTERNAL",
           "effect": "not-done",
           "message": "stopEnvironment refused",
           "project": "acme/shop",
           "scope": "gitlab:project acme/shop ghost environment stop (review/gone)",
+          "serviceCode": "Boom",
           "stacks": [],
         },
         {
-          "code": "Boom",
+          "code": "INTERNAL",
           "effect": "not-done",
           "message": "stopEnvironment refused",
           "project": "acme/shop",
           "scope": "gitlab:project acme/shop ghost environment stop (review/gone-too)",
+          "serviceCode": "Boom",
           "stacks": [],
         },
       ]
@@ -288,11 +290,12 @@ describe('notices, ghosts and the dashboard', () => {
     expect(w.errors).toMatchInlineSnapshot(`
       [
         {
-          "code": "Boom",
+          "code": "INTERNAL",
           "effect": "not-done",
           "message": "updateIssue refused",
           "project": "acme/ops",
           "scope": "gitlab:project acme/ops dashboard issue update",
+          "serviceCode": "Boom",
           "stacks": [],
         },
       ]

@@ -3,7 +3,10 @@ import type { Reason, StackFacts, Verdict } from '../core/model.js';
 import type { PlanStatus } from '../core/plan.js';
 import type { EnvironmentRecord, RunError } from '../core/run-result.js';
 import type { DeleteFailedHandling, TeardownMode } from '../core/teardown.js';
-import { describeFailure } from '../errors/failure.js';
+import { type FailureSite as BaseSite, runErrorOf } from '../errors/failure.js';
+
+export { runErrorOf };
+
 import type { GitLabExecutorReader, GitLabWriter } from '../gitlab/ports.js';
 import type { Logger } from '../log/logger.js';
 import type { JsonLinesLog } from '../state/file-store.js';
@@ -109,40 +112,11 @@ export interface ExecutionContext {
   fail: (error: unknown, where: FailureSite) => RunError;
 }
 
-/** Where a failed call of the executor happened, and what it cost. */
-export interface FailureSite {
-  /** What was being done, in words (`export graph`, `re-check before deletion`, `MR note`). */
-  what: string;
+/** Where a failed call of the executor happened, and what it cost (always said here). */
+export interface FailureSite extends BaseSite {
   /** The stacks it concerned. */
   stacks: string[];
   effect: NonNullable<RunError['effect']>;
-  account?: string | undefined;
-  region?: string | undefined;
-  project?: string | number | undefined;
-}
-
-/** A failed call as a run error: the operation and code from the error, the site from the caller. */
-export function runErrorOf(error: unknown, where: FailureSite): RunError {
-  const f = describeFailure(error);
-  // Where the failed service says: the project for GitLab, the account and region for AWS.
-  const gitlab = where.project !== undefined && (f.service === 'gitlab' || where.account === undefined);
-  const place = gitlab
-    ? `gitlab:project ${where.project}`
-    : where.account !== undefined
-      ? `aws:${where.account}${where.region ? `/${where.region}` : ''}`
-      : (f.service ?? 'env-reaper');
-  return {
-    scope: `${place} ${where.what}`,
-    code: f.code,
-    message: f.message,
-    ...(f.service !== undefined ? { service: f.service } : {}),
-    ...(f.operation !== undefined ? { operation: f.operation } : {}),
-    ...(where.account !== undefined ? { account: where.account } : {}),
-    ...(where.region !== undefined ? { region: where.region } : {}),
-    ...(where.project !== undefined ? { project: String(where.project) } : {}),
-    stacks: where.stacks,
-    effect: where.effect,
-  };
 }
 
 /** The shared context of one `--apply` execution. */

@@ -105,7 +105,7 @@ describe('degraded executions', () => {
     expect(w.errors).toEqual([
       expect.objectContaining({
         operation: 'ListImports',
-        code: 'AccessDenied',
+        code: 'ACCESS_DENIED',
         service: 'aws',
         stacks: ['s-0'],
         effect: 'kept',
@@ -132,7 +132,7 @@ describe('degraded executions', () => {
     const out = await execute(w.run, w.d, { ...options, apply: true });
     expect(new Set([...out.values()].map((o) => o.error?.code))).toEqual(new Set(['PRECHECK_FAILED']));
     expect(w.r.calls).not.toContain('deleteStack');
-    expect(w.errors[0]).toMatchObject({ operation: 'GetCallerIdentity', code: 'ExpiredToken' });
+    expect(w.errors[0]).toMatchObject({ operation: 'GetCallerIdentity', code: 'UNAUTHENTICATED' });
   });
 
   it('a re-check whose lookups fail is PRECHECK_FAILED, never EVIDENCE_CHANGED', async () => {
@@ -144,7 +144,8 @@ describe('degraded executions', () => {
       errors: [
         {
           scope: 'gitlab:project 1 branch',
-          code: 'HTTP_503',
+          code: 'SERVER_ERROR',
+          status: 503,
           message: 'Service Unavailable',
           operation: 'GET /projects/:id/repository/branches/:id',
         },
@@ -188,7 +189,8 @@ describe('degraded executions', () => {
     expect(w.errors).toEqual([
       expect.objectContaining({
         ...STOP_FAILED,
-        code: 'HTTP_403',
+        code: 'ACCESS_DENIED',
+        status: 403,
         project: '101',
         stacks: ['s-0'],
         effect: 'not-done',
@@ -232,7 +234,8 @@ describe('degraded executions', () => {
     expect(w.errors).toEqual([
       expect.objectContaining({
         ...STOP_FAILED,
-        code: 'HTTP_502',
+        code: 'SERVER_ERROR',
+        status: 502,
         effect: 'kept',
       }),
     ]);

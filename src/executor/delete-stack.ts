@@ -4,6 +4,7 @@ import { mergeRequestFor } from '../core/match.js';
 import type { StackFacts } from '../core/model.js';
 import type { EnvironmentRecord } from '../core/run-result.js';
 import { stopJobEndOf, type Teardown } from '../core/teardown.js';
+import { failureWord } from '../errors/failure.js';
 import type { Logger } from '../log/logger.js';
 import type { DeletionRecord } from '../state/state.js';
 import type { ExecutionContext } from './context.js';
@@ -344,7 +345,7 @@ async function pollFailed(
   await ctx.save();
   const failure = {
     code: 'POLL_FAILED' as const,
-    message: `started, but its status could not be read (${e.operation ?? 'call'}: ${e.code}); the next run resumes it`,
+    message: `started, but its status could not be read (${e.operation ?? 'call'}: ${failureWord(e)}); the next run resumes it`,
   };
   await ctx.audit({ event: 'delete-poll-failed', stackId, error: failure });
   return { result: 'failed', error: failure };

@@ -53,12 +53,13 @@ describe('checks that cannot be made', () => {
       [
         {
           "account": "111111111111",
-          "code": "ExpiredToken",
+          "code": "UNAUTHENTICATED",
           "effect": "kept",
           "message": "GetCallerIdentity failed",
           "operation": "GetCallerIdentity",
           "scope": "aws:111111111111 account guard",
           "service": "aws",
+          "serviceCode": "ExpiredToken",
           "stacks": [
             "review-a",
             "review-b",
@@ -91,13 +92,14 @@ describe('checks that cannot be made', () => {
       [
         {
           "account": "111111111111",
-          "code": "Throttling",
+          "code": "RATE_LIMITED",
           "effect": "kept",
           "message": "ListImports failed",
           "operation": "ListImports",
           "region": "eu-west-1",
           "scope": "aws:111111111111/eu-west-1 importers of export a-url",
           "service": "aws",
+          "serviceCode": "Throttling",
           "stacks": [
             "review-a",
           ],
@@ -174,7 +176,7 @@ describe('checks that cannot be made', () => {
       {
         "error": {
           "code": "PRECHECK_FAILED",
-          "message": "the GitLab evidence could not be re-read (HTTP_502)",
+          "message": "the GitLab evidence could not be re-read (HTTP 502)",
         },
         "result": "cancelled",
       }
@@ -187,7 +189,8 @@ describe('checks that cannot be made', () => {
       errors: [
         {
           scope: 'gitlab:project 101 branches',
-          code: 'HTTP_500',
+          code: 'SERVER_ERROR',
+          status: 500,
           message: 'boom',
           operation: 'GET /projects/:id/repository/branches',
         },
@@ -198,7 +201,7 @@ describe('checks that cannot be made', () => {
       {
         "error": {
           "code": "PRECHECK_FAILED",
-          "message": "the GitLab evidence could not be re-read (GET /projects/:id/repository/branches: HTTP_500)",
+          "message": "the GitLab evidence could not be re-read (GET /projects/:id/repository/branches: HTTP 500)",
         },
         "result": "cancelled",
       }
@@ -207,7 +210,7 @@ describe('checks that cannot be made', () => {
       [
         [
           "aws:111111111111/eu-west-1 re-read of the stack before deletion",
-          "InternalFailure",
+          "SERVER_ERROR",
           [
             "review-a",
           ],
@@ -216,7 +219,7 @@ describe('checks that cannot be made', () => {
         ],
         [
           "gitlab:project acme/shop re-check of the GitLab evidence",
-          "HTTP_502",
+          "SERVER_ERROR",
           [
             "review-a",
           ],
@@ -225,7 +228,7 @@ describe('checks that cannot be made', () => {
         ],
         [
           "gitlab:project 101 branches",
-          "HTTP_500",
+          "SERVER_ERROR",
           [
             "review-a",
           ],
@@ -267,7 +270,7 @@ describe('checks that cannot be made', () => {
       [
         [
           "gitlab:project 101 advance notice",
-          "HTTP_503",
+          "SERVER_ERROR",
           [
             "review-later",
           ],
@@ -276,7 +279,7 @@ describe('checks that cannot be made', () => {
         ],
         [
           "gitlab:project 101 MR note after deletion",
-          "HTTP_503",
+          "SERVER_ERROR",
           [
             "review-now",
           ],

@@ -1,4 +1,5 @@
 import type { EnvironmentRecord } from '../core/run-result.js';
+import { failureWord } from '../errors/failure.js';
 import type { ExecutionContext } from './context.js';
 import type { ExecutionError } from './outcome.js';
 
@@ -47,7 +48,7 @@ export async function accountGuard(
       const e = ctx.fail(error, { what: 'account guard', stacks, effect: 'kept', account });
       unconfirmed.set(account, {
         code: 'PRECHECK_FAILED',
-        message: `the account guard could not confirm account ${account}: ${e.operation ?? 'call'} ${e.code}`,
+        message: `the account guard could not confirm account ${account}: ${e.operation ?? 'call'} ${failureWord(e)}`,
       });
     }
   }
@@ -70,9 +71,12 @@ export async function exportGraph(
   const byName = new Map(due.map((e) => [`${e.stack.account}/${e.stack.region}/${e.stack.name}`, e]));
   const accepted = due.filter((e) => !refused.has(e.stack.account));
   const regions = [...new Set(accepted.map((e) => `${e.stack.account}/${e.stack.region}`))];
-  const precheck = (what: string, e: { operation?: string | undefined; code: string }): ExecutionError => ({
+  const precheck = (
+    what: string,
+    e: { operation?: string | undefined } & Parameters<typeof failureWord>[0],
+  ): ExecutionError => ({
     code: 'PRECHECK_FAILED',
-    message: `${what} could not be read (${e.operation ?? 'call'}: ${e.code}); the deletion was not started`,
+    message: `${what} could not be read (${e.operation ?? 'call'}: ${failureWord(e)}); the deletion was not started`,
   });
   for (const key of regions) {
     const [account, region] = key.split('/') as [string, string];

@@ -1,6 +1,7 @@
 import type { AccountTarget } from '../aws/ports.js';
 import type { StackFacts } from '../core/model.js';
 import type { EnvironmentRecord } from '../core/run-result.js';
+import { failureWord } from '../errors/failure.js';
 import type { ExecutionContext } from './context.js';
 import type { ExecutionError } from './outcome.js';
 
@@ -44,7 +45,7 @@ export async function recheckBeforeWrite(
     });
     return {
       code: 'PRECHECK_FAILED',
-      message: `the stack could not be re-read (${e.operation ?? 'call'}: ${e.code})`,
+      message: `the stack could not be re-read (${e.operation ?? 'call'}: ${failureWord(e)})`,
     };
   }
   if (!fresh || fresh.status === 'DELETE_COMPLETE') return 'gone';
@@ -56,14 +57,17 @@ export async function recheckBeforeWrite(
   } catch (error) {
     const project = record.owner.projectPath ?? record.owner.projectId;
     const e = ctx.fail(error, { ...where, what: 're-check of the GitLab evidence', project });
-    return { code: 'PRECHECK_FAILED', message: `the GitLab evidence could not be re-read (${e.code})` };
+    return {
+      code: 'PRECHECK_FAILED',
+      message: `the GitLab evidence could not be re-read (${failureWord(e)})`,
+    };
   }
   if (again.errors && again.errors.length > 0) {
     for (const e of again.errors) ctx.deps.onError?.({ ...e, stacks: [stack.name], effect: 'kept' });
     const first = again.errors[0];
     return {
       code: 'PRECHECK_FAILED',
-      message: `the GitLab evidence could not be re-read (${first?.operation ?? first?.scope ?? ''}: ${first?.code ?? ''})`,
+      message: `the GitLab evidence could not be re-read (${first?.operation ?? first?.scope ?? ''}: ${first ? failureWord(first) : ''})`,
     };
   }
   if (again.verdict !== record.classification.verdict || again.status !== 'due')

@@ -160,7 +160,12 @@ describe('emptyForRetry (fake AWS side)', () => {
     expect(partial.calls).toEqual(['bucket eu-west-1 stack-a']);
     // Objects refused one by one are an error of the run too, naming the operation.
     expect(partial.errors).toEqual([
-      expect.objectContaining({ operation: 'DeleteObjects', code: 'AccessDenied', stacks: ['stack'] }),
+      expect.objectContaining({
+        operation: 'DeleteObjects',
+        code: 'ACCESS_DENIED',
+        serviceCode: 'AccessDenied',
+        stacks: ['stack'],
+      }),
     ]);
 
     const thrown = ctx({
@@ -192,7 +197,12 @@ describe('emptyForRetry (fake AWS side)', () => {
       errors: ['NoSuchBucket: no such bucket'],
     });
     expect(thrown.errors).toEqual([
-      expect.objectContaining({ code: 'NoSuchBucket', stacks: ['stack'], effect: 'kept' }),
+      expect.objectContaining({
+        code: 'NOT_FOUND',
+        serviceCode: 'NoSuchBucket',
+        stacks: ['stack'],
+        effect: 'kept',
+      }),
     ]);
   });
 
@@ -212,7 +222,7 @@ describe('emptyForRetry (fake AWS side)', () => {
     });
     expect(c.calls).toEqual([]);
     expect(c.errors).toEqual([
-      expect.objectContaining({ operation: 'ListStackResources', code: 'AccessDenied', stacks: ['stack'] }),
+      expect.objectContaining({ operation: 'ListStackResources', code: 'ACCESS_DENIED', stacks: ['stack'] }),
     ]);
   });
 });

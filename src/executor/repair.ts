@@ -1,4 +1,5 @@
 import type { AccountTarget, FailedResource, StackResource } from '../aws/ports.js';
+import { codeOfWord, failureWord } from '../errors/failure.js';
 import type { Logger } from '../log/logger.js';
 import type { DeletionRecord } from '../state/state.js';
 import type { ExecutionContext } from './context.js';
@@ -64,7 +65,7 @@ export async function emptyForRetry(
     const e = ctx.fail(error, { ...where, what: 'empty-and-retry: what the stack owns', effect: 'kept' });
     return {
       status: 'failed',
-      detail: `what failed could not be read (${e.operation ?? 'call'}: ${e.code})`,
+      detail: `what failed could not be read (${e.operation ?? 'call'}: ${failureWord(e)})`,
       resources: [],
     };
   }
@@ -117,11 +118,14 @@ export async function emptyForRetry(
       errors: done.errors,
     });
     if (done.errors.length > 0) {
+      const first = done.errors[0]?.split(':')[0] ?? 'Error';
       // Objects or images the service refused one by one (no exception): an error of the run too.
       if (!thrown)
         deps.onError?.({
           scope: `aws:${d.account}/${d.region} empty-and-retry: emptying ${r.physicalId}`,
-          code: done.errors[0]?.split(':')[0] ?? 'ERROR',
+          // The first refusal's S3/ECR code says what kind it was (`AccessDenied`); else it is just refused.
+          code: codeOfWord(first) ?? 'OBJECT_NOT_DELETED',
+          serviceCode: first,
           message: done.errors.join('; '),
           service: 'aws',
           operation: r.type === 'AWS::S3::Bucket' ? 'DeleteObjects' : 'BatchDeleteImage',

@@ -13,7 +13,18 @@ import {
 import type { RunError } from '../core/run-result.js';
 import { refSlug } from '../core/slug.js';
 import type { Logger } from '../log/logger.js';
-import { type FactStep, type Facts, fail, mine, ok, pick, readFacts, scoped } from './facts.js';
+import {
+  type FactStep,
+  type Facts,
+  fail,
+  mine,
+  ok,
+  type Place,
+  pick,
+  projectPlace,
+  readFacts,
+  scoped,
+} from './facts.js';
 import type { ProjectKey } from './graphql-planner.js';
 import { type Prefetched, prefetch } from './graphql-prefetch.js';
 import { CAPABILITIES, type Capability, type GraphqlReads, Unsupported } from './graphql-reads.js';
@@ -80,7 +91,7 @@ interface Needs {
   /** Protected branch rules GraphQL read (`null`: not readable, REST reads the branches). */
   protectedRules: string[] | null;
   /** How errors name the project. */
-  scope: string;
+  place: Place;
 }
 
 /** A spelling of a project as GitLab matches it: ids as they are, paths without regard to case. */
@@ -136,7 +147,7 @@ function needsByProject(
     if (!found?.ok || found.value === null) {
       if (found && !found.ok && !reported.has(key)) {
         reported.add(key);
-        errors.push(scoped(found.error, `gitlab:project ${key}`));
+        errors.push(scoped(found.error, projectPlace(key)));
       }
       evidence.set(s.stackId, { project: found ?? ok(null) });
       continue;
@@ -154,7 +165,7 @@ function needsByProject(
         envNames: new Set(),
         deployedRefEnvs: new Set(),
         protectedRules: rules.get(project.id) ?? null,
-        scope: '',
+        place: projectPlace(project.id),
       };
       out.set(project.id, n);
     }
@@ -170,7 +181,7 @@ function needsByProject(
     }
   }
   // Errors name the project as its stacks do (an id sorts first when one names it).
-  for (const n of out.values()) n.scope = `gitlab:project ${[...n.keys].sort()[0] ?? n.project.id}`;
+  for (const n of out.values()) n.place = projectPlace([...n.keys].sort()[0] ?? n.project.id);
   return out;
 }
 
@@ -277,7 +288,7 @@ export async function collectGitLab(
         } catch (error) {
           // Nothing in one project may abort the run: its stacks fail closed.
           const e = toEvidenceError(error);
-          errors.push(scoped(e, `gitlab:project ${[...needs.keys].sort()[0] ?? needs.project.id}`));
+          errors.push(scoped(e, needs.place));
           for (const s of needs.stacks) evidence.set(s.stackId, { project: fail(e) });
         }
         done += needs.spellings.size;
@@ -301,7 +312,7 @@ async function collectProject(
   logger: Logger,
   pre: Prefetched,
 ): Promise<void> {
-  const { project, scope } = needs;
+  const { project, place } = needs;
   const pid = project.id;
   const refs = [...needs.refs];
   const slugs = needs.slugs;
@@ -309,7 +320,7 @@ async function collectProject(
   const wanted = (name: string) => needs.refs.has(name) || (slugs.size > 0 && slugs.has(refSlug(name)));
 
   // One project's facts: its lookup budget, scope and error list are the same for each kind.
-  const read = <T>(step: FactStep<T>) => readFacts<T>(step, lookupFirst, scope, errors);
+  const read = <T>(step: FactStep<T>) => readFacts<T>(step, lookupFirst, place, errors);
   // Branches and MRs are keyed by ref and must be listed when a stack names only a slug.
   const byRef = { keys: refs, mustList: slugs.size > 0 };
 
@@ -372,7 +383,7 @@ async function collectProject(
       code: 'TRUNCATED_LISTING',
       message: `branch listing of ${project.path} lacks the default branch ${project.defaultBranch}`,
     };
-    errors.push(scoped(branchErr, `${scope} branches`));
+    errors.push(scoped(branchErr, place, 'branches'));
   }
 
   const envByName = new Map<string, Evidence<EnvironmentFacts | null>>();
@@ -391,7 +402,7 @@ async function collectProject(
       } catch (error) {
         const e = toEvidenceError(error);
         // Every failed lookup is an error of the run, not only unknown evidence (docs/design.md §10).
-        errors.push(scoped(e, `${scope} environment`));
+        errors.push(scoped(e, place, 'environment'));
         envByName.set(name, fail(e));
       }
     }),
@@ -399,7 +410,7 @@ async function collectProject(
 
   for (const s of needs.stacks) {
     const e = await stackEvidence(s, needs, reader, { branches, branchErr, mergeRequests, envByName }, (x) =>
-      errors.push(scoped(x.error, `${scope} ${x.what}`)),
+      errors.push(scoped(x.error, place, x.what)),
     );
     evidence.set(s.stackId, e);
   }

@@ -46,9 +46,25 @@ export interface FactStep<T> {
  * shares the object), and returns it as a run error: the report can then say exactly which stacks one
  * failed lookup made unknown.
  */
-export function scoped(e: EvidenceError, scope: string): RunError {
+/** Where a GitLab failure happened: the project as its stacks name it, and the scope in words. */
+export interface Place {
+  project: string;
+  scope: string;
+}
+
+/** The place of a project's reads (`gitlab:project acme/shop`). */
+export function projectPlace(project: string | number): Place {
+  return { project: String(project), scope: `gitlab:project ${project}` };
+}
+
+/**
+ * A failed read as a run error, named where it happened: its project and what was read. The evidence
+ * error keeps the scope, so a report can find the stacks it left unknown.
+ */
+export function scoped(e: EvidenceError, place: Place, what?: string): RunError {
+  const scope = what ? `${place.scope} ${what}` : place.scope;
   e.scope = scope;
-  return { ...e, scope };
+  return { ...e, scope, service: 'gitlab', project: place.project };
 }
 
 /**
@@ -58,7 +74,7 @@ export function scoped(e: EvidenceError, scope: string): RunError {
 export async function readFacts<T>(
   step: FactStep<T>,
   lookupFirst: number,
-  scope: string,
+  place: Place,
   errors: RunError[],
 ): Promise<Facts<T>> {
   const lookups = async (keys: string[], byKey = new Map<string, Evidence<T[]>>()) => {
@@ -68,7 +84,7 @@ export async function readFacts<T>(
           byKey.set(key, ok(await step.lookup(key)));
         } catch (error) {
           const e = toEvidenceError(error);
-          errors.push(scoped(e, `${scope} ${step.lookupScope(key)}`));
+          errors.push(scoped(e, place, step.lookupScope(key)));
           byKey.set(key, fail(e));
         }
       }),
@@ -119,7 +135,7 @@ export async function readFacts<T>(
     return { kind: 'all', items, sawAll: true };
   } catch (error) {
     const e = toEvidenceError(error);
-    errors.push(scoped(e, `${scope} ${step.what}`));
+    errors.push(scoped(e, place, step.what));
     return { kind: 'error', error: e };
   }
 }

@@ -60,9 +60,10 @@ export async function findEnvironmentFindings(
           }
         } catch (error) {
           findings.errors.push({
-            scope: `gitlab:project ${project.id} environments`,
-            project: project.path,
             ...toEvidenceError(error),
+            scope: `gitlab:project ${project.id} environments`,
+            service: 'gitlab',
+            project: project.path,
           });
         }
       }),

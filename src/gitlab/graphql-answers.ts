@@ -3,6 +3,7 @@ import type { EvidenceError, MergeRequestFacts } from '../core/model.js';
 import { redactProcessSecrets as scrub } from '../util/redact.js';
 import { argumentItem, itemAt, type Query, schemaItems } from './graphql-document.js';
 import type { Batch } from './graphql-planner.js';
+import { isoDate } from './schemas.js';
 
 /**
  * GitLab's GraphQL answers as env-reaper reads them: the shapes (validated with zod at the boundary, as
@@ -108,7 +109,6 @@ export const gidNumber = (gid: unknown): number | undefined => {
   return m ? Number(m[1]) : undefined;
 };
 
-const isoDate = z.string().refine((s) => !Number.isNaN(Date.parse(s)), { error: 'expected an ISO date' });
 export const projectNode = z.object({
   id: z.string(),
   fullPath: z.string(),

@@ -8,7 +8,7 @@ import type {
 } from '../core/model.js';
 import type { RunError } from '../core/run-result.js';
 import { refSlug } from '../core/slug.js';
-import { type Facts, fail, ok, scoped } from './facts.js';
+import { type Facts, fail, ok, type Place, scoped } from './facts.js';
 import type { MergeRequestNeed, ProjectItem } from './graphql-planner.js';
 import {
   type Answer,
@@ -31,7 +31,7 @@ import { protectedBy } from './protection.js';
 export interface ProjectNeeds {
   project: ProjectFacts;
   /** How errors name the project (`gitlab:project acme/shop`). */
-  scope: string;
+  place: Place;
   refs: Set<string>;
   slugs: Set<string>;
   envNames: Set<string>;
@@ -83,7 +83,7 @@ export async function prefetch(
     what: string,
     e: EvidenceError,
   ): { kind: 'error'; error: EvidenceError } => {
-    errors.push(scoped(e, `${n.scope} ${what}`));
+    errors.push(scoped(e, n.place, what));
     return { kind: 'error', error: e };
   };
 
@@ -149,7 +149,7 @@ export async function prefetch(
   for (const n of projects) {
     const byKey = envByProject.get(n.project.path);
     if (!byKey) continue;
-    for (const [name, e] of byKey) if (!e.ok) errors.push(scoped(e.error, `${n.scope} environment ${name}`));
+    for (const [name, e] of byKey) if (!e.ok) errors.push(scoped(e.error, n.place, `environment ${name}`));
     (out.get(n.project.id) as Prefetched).environments = { kind: 'lookup', byKey };
   }
 

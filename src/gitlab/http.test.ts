@@ -88,7 +88,8 @@ describe('GitLab HTTP layer', () => {
       expect(describeFailure(error)).toMatchObject({
         service: 'gitlab',
         operation: 'GET /projects/:id/repository/branches',
-        code: 'HTTP_502',
+        code: 'SERVER_ERROR',
+        status: 502,
       });
     } finally {
       server.close();
@@ -180,7 +181,9 @@ describe('GitLab HTTP layer', () => {
       expect(waits).toContain(2000);
       const before = calls;
       await expect(handler('projects/missing', { method: 'GET', prefixUrl: base })).rejects.toMatchObject({
-        cause: { description: '404 Not found' },
+        code: 'NOT_FOUND',
+        status: 404,
+        message: '404 Not found',
       });
       expect(calls - before).toBe(1);
     } finally {
@@ -246,7 +249,7 @@ describe('GitLab HTTP layer', () => {
           prefixUrl: gl.base,
           headers: { 'PRIVATE-TOKEN': 'glpat-secret' },
         }),
-      ).rejects.toMatchObject({ cause: { response: { status: 302 } } });
+      ).rejects.toMatchObject({ code: 'REJECTED', status: 302 });
       expect(elsewhere.seen).toEqual([]);
     } finally {
       gl.close();
@@ -283,7 +286,7 @@ describe('GitLab HTTP layer', () => {
       const started = Date.now();
       await expect(
         handlerFor(new ApiStats(), 300)('projects/1', { method: 'GET', prefixUrl: gl.base }),
-      ).rejects.toMatchObject({ name: 'GitbeakerTimeoutError' });
+      ).rejects.toMatchObject({ code: 'TIMEOUT', serviceCode: 'TimeoutError' });
       expect(Date.now() - started).toBeLessThan(3_000);
     } finally {
       gl.close();
@@ -316,7 +319,7 @@ describe('GitLab HTTP layer', () => {
       await expect(
         handlerFor(new ApiStats(), 200, 3)('projects/1/merge_requests/2/notes', post),
       ).rejects.toMatchObject({
-        name: 'GitbeakerTimeoutError',
+        code: 'TIMEOUT',
       });
       expect(notes).toBe(1);
       mode = '502';
@@ -324,7 +327,8 @@ describe('GitLab HTTP layer', () => {
       await expect(
         handlerFor(new ApiStats(), 5_000, 3)('projects/1/merge_requests/2/notes', post),
       ).rejects.toMatchObject({
-        cause: { response: { status: 502 } },
+        code: 'SERVER_ERROR',
+        status: 502,
       });
       expect(notes).toBe(1);
       mode = '429-once';
@@ -362,7 +366,7 @@ describe('GitLab HTTP layer', () => {
         1_000,
         2,
       )('projects/1/issues', { method: 'POST', prefixUrl: `http://127.0.0.1:${port}/api/v4/`, body: '{}' }),
-    ).rejects.toMatchObject({ code: 'ECONNREFUSED' });
+    ).rejects.toMatchObject({ code: 'NETWORK', serviceCode: 'ECONNREFUSED' });
     // Three attempts, none of which reached a server.
     expect(stats.snapshot().calls.gitlab).toEqual({ 'POST /projects/:id/issues': 3 });
   });

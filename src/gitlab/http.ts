@@ -1,10 +1,8 @@
-import {
-  GitbeakerRequestError,
-  GitbeakerRetryError,
-  GitbeakerTimeoutError,
-} from '@gitbeaker/requester-utils';
+import type { FormattedResponse, ResponseBodyTypes } from '@gitbeaker/requester-utils';
 import pLimit, { type LimitFunction } from 'p-limit';
-import { stamp } from '../errors/failure.js';
+import { z } from 'zod';
+import { ExternalServiceError } from '../errors/errors.js';
+import { codeOfStatus, serviceError } from '../errors/failure.js';
 import type { Logger } from '../log/logger.js';
 import type { ApiStats } from '../util/api-stats.js';
 import { RequestPacer } from '../util/pacer.js';
@@ -68,7 +66,7 @@ export function routeOf(method: string, url: URL): string {
 }
 
 /** The body as gitbeaker expects it: JSON parsed, text as a string, anything else a Blob. */
-function processBody(answer: HttpAnswer, asStream: boolean | undefined): unknown {
+function processBody(answer: HttpAnswer, asStream: boolean | undefined): ResponseBodyTypes {
   if (answer.status === 204) return null;
   if (asStream) return new Blob([answer.body]).stream();
   const type = (answer.headers.get('content-type') ?? '').split(';')[0]?.trim() ?? '';
@@ -153,11 +151,11 @@ export function createGitLabRequestHandler(options: GitLabHttpOptions) {
     route: string,
     method: string,
     headers: Record<string, string>,
-    body: unknown,
+    body: string | undefined,
   ) => {
     let target = url;
     let verb = method;
-    let payload = body as string | Uint8Array | undefined;
+    let payload = body;
     let sent = headers;
     for (let hop = 0; ; hop++) {
       const hopRoute = hop === 0 ? route : routeOf(verb, target);
@@ -194,7 +192,7 @@ export function createGitLabRequestHandler(options: GitLabHttpOptions) {
     }
   };
 
-  return async (endpoint: string, raw?: Record<string, unknown>) => {
+  return async (endpoint: string, raw?: Record<string, unknown>): Promise<FormattedResponse> => {
     const {
       asStream,
       prefixUrl,
@@ -203,15 +201,7 @@ export function createGitLabRequestHandler(options: GitLabHttpOptions) {
       headers: given,
       body,
       idempotent,
-    } = (raw ?? {}) as unknown as {
-      idempotent?: boolean;
-      asStream?: boolean;
-      prefixUrl?: string;
-      searchParams?: string;
-      method: string;
-      headers?: Record<string, string>;
-      body?: unknown;
-    };
+    } = requestOptions.parse(raw ?? {});
     const base = prefixUrl ? (prefixUrl.endsWith('/') ? prefixUrl : `${prefixUrl}/`) : undefined;
     const url = new URL(endpoint, base);
     url.search = searchParams ?? '';
@@ -224,7 +214,7 @@ export function createGitLabRequestHandler(options: GitLabHttpOptions) {
     // finds what was done. Only answers that say nothing was done (429), or errors before any
     // connection, are retried (got does not retry POST at all by default).
     // Every failure names its route, so a report can say which call failed (errors/failure.ts).
-    const attempts = async (): Promise<never> => {
+    const attempts = async (): Promise<FormattedResponse> => {
       // A GraphQL query is a POST that changes nothing: it is retried like a GET.
       const replayable = (method !== 'POST' && method !== 'PATCH') || idempotent === true;
       let lastStatus = 0;
@@ -235,11 +225,7 @@ export function createGitLabRequestHandler(options: GitLabHttpOptions) {
         const backoff = Math.min(MAX_SERVER_ERROR_WAIT_MS, 250 * 2 ** attempt) * (0.5 + Math.random() / 2);
         if ('error' in outcome) {
           const last = attempt === options.maxRetries || (!replayable && !neverSent(outcome.error));
-          if (last) {
-            if (outcome.error?.name === 'TimeoutError')
-              throw new GitbeakerTimeoutError('Query timeout was reached');
-            throw outcome.error;
-          }
+          if (last) throw serviceError(outcome.error, 'gitlab', route);
           options.stats.retry('gitlab', outcome.error?.name ?? 'error', backoff);
           options.logger[options.retryLogLevel ?? 'warn'](
             { route, attempt, err: outcome.error?.message },
@@ -250,16 +236,12 @@ export function createGitLabRequestHandler(options: GitLabHttpOptions) {
         }
         const { answer } = outcome;
         if (answer.status >= 200 && answer.status < 300) {
-          return {
-            body: processBody(answer, asStream),
-            headers: answer.headerRecord,
-            status: answer.status,
-          } as never;
+          return { body: processBody(answer, asStream), headers: answer.headerRecord, status: answer.status };
         }
         lastStatus = answer.status;
         if (answer.status === 429 && attempt === options.maxRetries) break;
         const retryable = replayable ? RETRY_STATUS.has(answer.status) : answer.status === 429;
-        if (!retryable || attempt === options.maxRetries) failWith(answer, outcome);
+        if (!retryable || attempt === options.maxRetries) failWith(answer, route);
         const wait = retryWaitMs(answer.status, answer.headers, backoff);
         if (answer.status === 429) pacer.pause(wait);
         options.stats.retry('gitlab', answer.status, wait);
@@ -269,39 +251,63 @@ export function createGitLabRequestHandler(options: GitLabHttpOptions) {
         );
         await sleep(wait);
       }
-      throw new GitbeakerRetryError(
+      throw new ExternalServiceError(
+        'gitlab',
+        codeOfStatus(lastStatus),
         `Could not complete the request after ${options.maxRetries} retries, last status code: ${lastStatus}`,
+        { status: lastStatus, operation: route },
       );
     };
     try {
       return await attempts();
     } catch (error) {
-      throw stamp(error, 'gitlab', route);
+      throw serviceError(error, 'gitlab', route);
     }
   };
 }
 
 /**
- * Throws the gitbeaker error for a final non-2xx answer, with GitLab's own message as description. The
- * cause carries the status and headers (what callers read), not the request's headers (the token).
+ * The request options the requester hands the handler (gitbeaker's `RequestOptions`, plus ours:
+ * `idempotent` for a POST that changes nothing), checked rather than cast.
  */
-function failWith(answer: HttpAnswer, sent: { url: URL; method: string }): never {
+const requestOptions = z.object({
+  method: z.string().default('GET'),
+  prefixUrl: z.string().optional(),
+  searchParams: z.string().optional(),
+  headers: z.record(z.string(), z.unknown()).optional(),
+  body: z.string().optional(),
+  asStream: z.boolean().optional(),
+  idempotent: z.boolean().optional(),
+});
+
+/**
+ * Throws the boundary's typed error for a final non-2xx answer, with GitLab's own message. The request's
+ * headers (the token) are never part of it.
+ */
+function failWith(answer: HttpAnswer, route: string): never {
   const text = answer.body.toString('utf8');
   let description = text;
   if ((answer.headers.get('content-type') ?? '').includes('application/json')) {
     try {
-      const parsed = JSON.parse(text) as { error?: unknown; message?: unknown };
-      const d = parsed?.error ?? parsed?.message ?? '';
-      description = typeof d === 'string' ? d : JSON.stringify(d);
+      const parsed = gitlabMessage.safeParse(JSON.parse(text));
+      if (parsed.success) {
+        const d = parsed.data.error ?? parsed.data.message ?? '';
+        description = typeof d === 'string' ? d : JSON.stringify(d);
+      }
     } catch {
       // keep the raw text
     }
   }
-  throw new GitbeakerRequestError(description, {
-    cause: {
-      description,
-      request: { method: sent.method, url: sent.url.href },
-      response: { status: answer.status, headers: answer.headerRecord },
+  throw new ExternalServiceError(
+    'gitlab',
+    codeOfStatus(answer.status),
+    description || `HTTP ${answer.status}`,
+    {
+      status: answer.status,
+      operation: route,
     },
-  } as never);
+  );
 }
+
+/** GitLab's error bodies: `{"message": …}` (a string or an object of field errors) or `{"error": …}`. */
+const gitlabMessage = z.object({ error: z.unknown().optional(), message: z.unknown().optional() });

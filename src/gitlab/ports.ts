@@ -2,9 +2,12 @@ import type { BranchFacts, EnvironmentFacts, MergeRequestFacts, ProjectFacts } f
 
 /**
  * The gitlab layer's map of the outside world: every read and write env-reaper makes against GitLab, as
- * the rest of the code sees it. `reader.ts`, `writer.ts` and `probes.ts` implement them on gitbeaker
- * and the HTTP layer (`http.ts`, `transport.ts`); tests pass fakes of these interfaces.
+ * the rest of the code sees it. `reader.ts`, `writer.ts` and `probes.ts` implement them on the JSON
+ * client (`json-client.ts`) and the HTTP layer (`http.ts`, `transport.ts`); tests pass fakes of these interfaces.
  */
+
+/** The states a GitLab environment has. */
+export type EnvironmentState = 'available' | 'stopping' | 'stopped';
 
 /** One page of a GitLab listing. */
 export interface Page<T> {
@@ -29,7 +32,7 @@ export interface GitLabReader {
   environmentsPage(
     projectId: number,
     page: number,
-    filter?: { name?: string; states?: 'available' | 'stopping' | 'stopped' },
+    filter?: { name?: string; states?: EnvironmentState },
   ): Promise<Page<EnvironmentFacts>>;
   /** The single GET, with `last_deployment`. */
   environment(projectId: number, environmentId: number): Promise<EnvironmentFacts>;
@@ -52,7 +55,7 @@ export interface GitLabGraphql {
  */
 export interface GitLabExecutorReader {
   /** `available`, `stopping` or `stopped`; `null` when the environment is gone. */
-  environmentState(projectId: number, environmentId: number): Promise<string | null>;
+  environmentState(projectId: number, environmentId: number): Promise<EnvironmentState | null>;
   /** Bodies of the MR's notes (newest first), to find our hidden marker. */
   mergeRequestNoteBodies(projectId: number, mrIid: number): Promise<string[]>;
   /** The open issue carrying `label`, if any (the dashboard). */
@@ -65,7 +68,11 @@ export interface GitLabWriter {
    * Stops an environment and returns its new state. By default with `force`, which skips the on_stop
    * job (the stack it would tear down is gone); `{ force: false }` runs it (a stop-job teardown).
    */
-  stopEnvironment(projectId: number, environmentId: number, options?: { force: boolean }): Promise<string>;
+  stopEnvironment(
+    projectId: number,
+    environmentId: number,
+    options?: { force: boolean },
+  ): Promise<EnvironmentState>;
   deleteEnvironment(projectId: number, environmentId: number): Promise<void>;
   createMergeRequestNote(projectId: number, mrIid: number, body: string): Promise<void>;
   createIssue(project: string | number, title: string, description: string, label: string): Promise<number>;

@@ -1,25 +1,33 @@
-import type { GitLabApi } from './api.js';
+import { z } from 'zod';
+import { describeFailure } from '../errors/failure.js';
+import { type GitLabJson, path } from './json-client.js';
 import type { GitLabProbes } from './ports.js';
-import { statusOf } from './reader.js';
+
+/** `GET /personal_access_tokens/self`, as the token facts doctor checks. */
+const tokenInfo = z
+  .object({
+    scopes: z.array(z.string()).default([]),
+    active: z.boolean().default(true),
+    expires_at: z.string().nullish(),
+  })
+  .transform((t) => ({ scopes: t.scopes, active: t.active, expiresAt: t.expires_at ?? null }));
+
+/** `GET /metadata`: only the version is read. */
+const metadata = z.unknown().transform((m): { version?: string } => {
+  const read = z.object({ version: z.string() }).safeParse(m);
+  return read.success ? { version: read.data.version } : {};
+});
 
 /** `doctor`'s GitLab reads on the run's client (one pacer, one rate budget). */
-export function createGitLabProbes(api: GitLabApi): GitLabProbes {
+export function createGitLabProbes(api: GitLabJson): GitLabProbes {
   return {
-    async tokenInfo() {
-      const t = (await api.PersonalAccessTokens.show()) as unknown as {
-        scopes?: string[];
-        active?: boolean;
-        expires_at?: string | null;
-      };
-      return { scopes: t.scopes ?? [], active: t.active !== false, expiresAt: t.expires_at ?? null };
-    },
+    tokenInfo: () => api.get(path`personal_access_tokens/self`, tokenInfo),
     async reach() {
       try {
-        const m = (await api.Metadata.show()) as unknown as { version?: unknown };
-        return typeof m.version === 'string' ? { version: m.version } : {};
+        return await api.get(path`metadata`, metadata);
       } catch (error) {
         // Any HTTP answer (401 for a wrong token, 404 on an older GitLab) means GitLab is there.
-        const status = statusOf(error);
+        const { status } = describeFailure(error);
         if (status !== undefined) return { status };
         throw error;
       }

@@ -1,12 +1,16 @@
 import { z } from 'zod';
 import type { BranchFacts, EnvironmentFacts, MergeRequestFacts, ProjectFacts } from '../core/model.js';
+import type { EnvironmentState } from './ports.js';
 
 /**
  * The few fields we read from GitLab, validated at the boundary. Unknown fields pass through untouched;
  * a missing or mistyped field we rely on fails the whole response (fail closed, never guess).
  */
 
-const isoDate = z.string().refine((s) => !Number.isNaN(Date.parse(s)), { error: 'expected an ISO date' });
+/** An ISO-8601 timestamp, as both GitLab APIs write them (REST and GraphQL share it). */
+export const isoDate = z
+  .string()
+  .refine((s) => !Number.isNaN(Date.parse(s)), { error: 'expected an ISO date' });
 
 export const projectSchema = z.object({
   id: z.number().int(),
@@ -83,3 +87,12 @@ export function toEnvironment(raw: z.output<typeof environmentSchema>): Environm
   set(e, 'updatedAt', raw.updated_at);
   return e;
 }
+
+/** The environment states GitLab has (its `Environment` state machine); any other answer fails closed. */
+export const environmentState = z.enum(['available', 'stopping', 'stopped'] satisfies EnvironmentState[]);
+
+/** Wire answers transformed into domain facts: what the JSON client returns. */
+export const projectFacts = projectSchema.transform(toProject);
+export const branchFacts = branchSchema.transform(toBranch);
+export const mergeRequestFacts = mergeRequestSchema.transform(toMergeRequest);
+export const environmentFacts = environmentSchema.transform(toEnvironment);

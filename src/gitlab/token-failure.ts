@@ -24,9 +24,9 @@ export function tokenRefusal(
   collection: Pick<GitLabCollection, 'errors' | 'projects'>,
 ): 401 | 403 | undefined {
   const { errors } = collection;
-  if (errors.some((e) => e.code === 'HTTP_401')) return 401;
+  if (errors.some((e) => e.code === 'UNAUTHENTICATED')) return 401;
   const readAny = [...collection.projects.values()].some((p) => p !== null);
-  if (!readAny && errors.length > 0 && errors.every((e) => e.code === 'HTTP_403')) return 403;
+  if (!readAny && errors.length > 0 && errors.every((e) => e.code === 'ACCESS_DENIED')) return 403;
   return undefined;
 }
 
@@ -38,10 +38,12 @@ export function collapseTokenRefusal<C extends GitLabCollection>(
 ): C {
   const status = tokenRefusal(collection);
   if (status === undefined) return collection;
-  const operation = collection.errors.find((e) => e.code === `HTTP_${status}`)?.operation;
+  const code = status === 401 ? 'UNAUTHENTICATED' : 'ACCESS_DENIED';
+  const operation = collection.errors.find((e) => e.code === code)?.operation;
   const error: RunError = {
     scope: TOKEN_SCOPE,
-    code: `HTTP_${status}`,
+    code,
+    status,
     message: `GitLab at ${shown(gitlabUrl)} refused the token (HTTP ${status}): ${TOKEN_ADVICE[status]}`,
     service: 'gitlab',
     ...(operation !== undefined ? { operation } : {}),

@@ -1,64 +1,56 @@
 import { z } from 'zod';
-import type { GitLabApi } from './api.js';
+import { type GitLabJson, path } from './json-client.js';
 import type { GitLabExecutorReader, GitLabWriter } from './ports.js';
-import { at, statusOf } from './reader.js';
+import { environmentState } from './schemas.js';
 
-const noteSchema = z.object({ body: z.string() });
-const issueSchema = z.object({ iid: z.number().int(), description: z.string().nullish() });
+const notes = z.array(z.object({ body: z.string() })).transform((n) => n.map((x) => x.body));
+const issue = z.object({ iid: z.number().int(), description: z.string().nullish() });
+const stopped = z.object({ state: environmentState }).transform((e) => e.state);
+/** What a write answers when only its success matters: any JSON, read no further. */
+const anything = z.unknown();
 
-/** The gitbeaker-backed note reader. */
-export function createGitLabExecutorReader(api: GitLabApi): GitLabExecutorReader {
+/** The executor's GitLab reads, on the JSON client (each named by its route when it fails). */
+export function createGitLabExecutorReader(api: GitLabJson): GitLabExecutorReader {
   return {
-    // Each names its route when it fails (a malformed answer too), like the audit's reads.
-    environmentState: at('GET /projects/:id/environments/:id', async (projectId, environmentId) => {
-      try {
-        const env = await api.Environments.show(projectId, environmentId);
-        return z.object({ state: z.string() }).parse(env).state;
-      } catch (error) {
-        if (statusOf(error) === 404) return null;
-        throw error;
-      }
-    }),
-    mergeRequestNoteBodies: at('GET /projects/:id/merge_requests/:id/notes', async (projectId, mrIid) => {
-      const notes = await api.MergeRequestNotes.all(projectId, mrIid, { perPage: 100 } as never);
-      return z
-        .array(noteSchema)
-        .parse(notes)
-        .map((n) => n.body);
-    }),
-    findIssue: at('GET /projects/:id/issues', async (project, label) => {
-      const issues = await api.Issues.all({
-        projectId: project,
+    environmentState: (projectId, environmentId) =>
+      api.find(path`projects/${projectId}/environments/${environmentId}`, stopped),
+    mergeRequestNoteBodies: (projectId, mrIid) =>
+      api.get(path`projects/${projectId}/merge_requests/${mrIid}/notes`, notes, { perPage: 100 }),
+    async findIssue(project, label) {
+      const found = await api.get(path`projects/${project}/issues`, z.array(issue), {
         labels: label,
         state: 'opened',
         perPage: 20,
-      } as never);
-      const first = z.array(issueSchema).parse(issues)[0];
+      });
+      const first = found[0];
       return first ? { iid: first.iid, description: first.description ?? '' } : null;
-    }),
+    },
   };
 }
 
-/** The gitbeaker-backed writer (the run's one client: same HTTP handler, pacing and retries as the reader). */
-export function createGitLabWriter(api: GitLabApi): GitLabWriter {
+/** The GitLab writer (the run's one client: same HTTP handler, pacing and retries as the reader). */
+export function createGitLabWriter(api: GitLabJson): GitLabWriter {
   return {
-    async stopEnvironment(projectId, environmentId, options = { force: true }) {
-      // gitbeaker types `force` as a string (a typing bug); GitLab reads the JSON boolean.
-      const out = await api.Environments.stop(projectId, environmentId, { force: options.force } as never);
-      return String((out as { state?: string }).state ?? '');
-    },
-    async deleteEnvironment(projectId, environmentId) {
-      await api.Environments.remove(projectId, environmentId);
-    },
+    // GitLab answers the stop with the environment: its state steers the teardown, so it is parsed.
+    stopEnvironment: (projectId, environmentId, options = { force: true }) =>
+      api.post(path`projects/${projectId}/environments/${environmentId}/stop`, stopped, {
+        force: options.force,
+      }),
+    deleteEnvironment: (projectId, environmentId) =>
+      api.delete(path`projects/${projectId}/environments/${environmentId}`),
     async createMergeRequestNote(projectId, mrIid, body) {
-      await api.MergeRequestNotes.create(projectId, mrIid, body);
+      await api.post(path`projects/${projectId}/merge_requests/${mrIid}/notes`, anything, { body });
     },
     async createIssue(project, title, description, label) {
-      const out = await api.Issues.create(project, title, { description, labels: label } as never);
-      return issueSchema.parse(out).iid;
+      const out = await api.post(path`projects/${project}/issues`, issue, {
+        title,
+        description,
+        labels: label,
+      });
+      return out.iid;
     },
     async updateIssue(project, iid, description) {
-      await api.Issues.edit(project, iid, { description } as never);
+      await api.put(path`projects/${project}/issues/${iid}`, anything, { description });
     },
   };
 }

@@ -71,7 +71,7 @@ describe('createLogger', () => {
       },
     );
     const { logger, lines } = capture();
-    logger.error({ code: 'HTTP_502', err: sdk }, 'a call failed: the run is degraded');
+    logger.error({ code: 'SERVER_ERROR', status: 502, err: sdk }, 'a call failed: the run is degraded');
     const line = JSON.parse(lines[0] as string) as { err: Record<string, unknown> };
     expect(line.err).toEqual({
       type: 'SyntaxError',

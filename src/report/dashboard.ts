@@ -1,3 +1,4 @@
+import { codeAndWord } from '../errors/failure.js';
 import { decodeMarkerPart, mdCode, mdMarker } from '../util/safe-text.js';
 import { projectLabel, type Report } from './json-report.js';
 import { errorEffect } from './text.js';
@@ -181,7 +182,7 @@ function degradedLines(report: Report): string[] {
   ];
   for (const e of report.errors.slice(0, DASHBOARD_MAX_ERRORS))
     lines.push(
-      `- ${mdCode(e.scope)}: ${e.operation ? `${mdCode(e.operation)} ` : ''}${mdCode(e.code)}${e.stacks?.length ? ` (${e.stacks.length + (e.moreStacks ?? 0)} stack(s) ${errorEffect(e)})` : ''}`,
+      `- ${mdCode(e.scope)}: ${e.operation ? `${mdCode(e.operation)} ` : ''}${mdCode(codeAndWord(e))}${e.stacks?.length ? ` (${e.stacks.length + (e.moreStacks ?? 0)} stack(s) ${errorEffect(e)})` : ''}`,
     );
   if (report.errors.length > DASHBOARD_MAX_ERRORS)
     lines.push(`- … and ${report.errors.length - DASHBOARD_MAX_ERRORS} more in the run's report`);

@@ -1,11 +1,12 @@
 import { configKeys } from '../config/keys.js';
 import { REASONS, VERDICT_WHEN } from '../core/codes.js';
+import { ERROR_CODE_LIST, ERROR_CODES } from '../core/error-codes.js';
 import { DELETABLE_VERDICTS, REASON_CODES, VERDICTS } from '../core/model.js';
 import { EXECUTION_CODES } from '../executor/outcome.js';
 
 /**
  * The tables of the docs that restate closed lists of the code: verdicts and reason codes
- * (`docs/verdicts.md`) and execution codes (`docs/reaping.md`). `npm run gen` writes them between
+ * (`docs/verdicts.md`), execution codes (`docs/reaping.md`) and failure codes (`docs/errors.md`). `npm run gen` writes them between
  * markers in the hand-written pages; a test fails when a committed table differs from the code.
  */
 
@@ -77,6 +78,14 @@ export function docRegions(): DocRegion[] {
           result,
           meaning,
         ]),
+      ),
+    },
+    {
+      path: 'docs/errors.md',
+      name: 'error-codes',
+      content: table(
+        ['code', 'raised by', 'meaning'],
+        ERROR_CODE_LIST.map((c) => [`\`${c}\``, ERROR_CODES[c].services.join(', '), ERROR_CODES[c].meaning]),
       ),
     },
   ];

@@ -86,7 +86,7 @@ function report(hs: Hostile[]): Report {
   const environments = hs.map((h, i) => environment(h, i, VERDICTS[i % VERDICTS.length] ?? 'merged'));
   const first = hs[0] as Hostile;
   return {
-    schemaVersion: 1,
+    schemaVersion: 2,
     runId: first.runId,
     generatedAt: new Date(NOW).toISOString(),
     mode: 'apply',
@@ -115,7 +115,7 @@ function report(hs: Hostile[]): Report {
     unmanaged: [],
     errors: hs.map((h) => ({
       scope: `gitlab:project ${h.projectPath}`,
-      code: 'GITLAB_ERROR',
+      code: 'GRAPHQL_ERROR' as const,
       message: h.errorMessage,
     })),
     apiCalls: { calls: {}, errors: {} },

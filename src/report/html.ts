@@ -1,4 +1,5 @@
 import { VERDICTS, type Verdict } from '../core/model.js';
+import { codeAndWord } from '../errors/failure.js';
 import { htmlEscape as esc } from '../util/safe-text.js';
 import { projectLabel, type Report, type ReportEnvironment } from './json-report.js';
 
@@ -100,7 +101,7 @@ export function renderHtml(report: Report): string {
   const errors =
     report.errors.length === 0
       ? ''
-      : `<h2>Errors (${report.errors.length})</h2><ul id="errors">${report.errors.map((e) => `<li><code>${esc(e.code)}</code> ${esc(e.scope)}: ${esc(e.message)}</li>`).join('')}</ul>`;
+      : `<h2>Errors (${report.errors.length})</h2><ul id="errors">${report.errors.map((e) => `<li><code>${esc(codeAndWord(e))}</code> ${esc(e.scope)}: ${esc(e.message)}</li>`).join('')}</ul>`;
   const trend = report.trend
     ? `<h2>Trend since the previous run</h2><ul id="trend"><li>new: <span data-count="${report.trend.new.length}">${report.trend.new.length}</span> ${esc(report.trend.new.join(', '))}</li><li>resolved: <span data-count="${report.trend.resolved.length}">${report.trend.resolved.length}</span> ${esc(report.trend.resolved.join(', '))}</li><li>still flagged: <span data-count="${report.trend.stillFlagged.length}">${report.trend.stillFlagged.length}</span> ${esc(report.trend.stillFlagged.map((f) => `${f.name} (${f.runs} runs)`).join(', '))}</li></ul>`
     : '';

@@ -1,10 +1,13 @@
 import { z } from 'zod';
 import type { GeneratedFile } from '../config/artifacts.js';
+import { ERROR_CODE_LIST } from '../core/error-codes.js';
 import { mergeRequestFor } from '../core/match.js';
 import { ACTIONS, REASON_CODES, VERDICTS } from '../core/model.js';
 import { BRAKE_KINDS, PLAN_STATUSES, WAITING_FOR } from '../core/plan.js';
 import { ERROR_EFFECTS, type RunResult } from '../core/run-result.js';
 import { FALLBACKS, TEARDOWN_METHODS } from '../core/teardown.js';
+import { codeOfWord } from '../errors/failure.js';
+import type { Versioning } from '../errors/versioned.js';
 import { type ExecutionOutcome, REPAIR_REFUSAL_CODES, type Repair } from '../executor/outcome.js';
 import { redactProcessSecrets as scrub } from '../util/redact.js';
 import { COMMIT, VERSION } from '../util/version.js';
@@ -114,17 +117,40 @@ function repairOf(r: Repair): Repair {
 export const REPORT_MAX_ERROR_STACKS = 100;
 
 /** The JSON report schema. */
-/** How the JSON report is versioned (`schemaVersion`): 1 is the first released format; none to migrate yet. */
-export const REPORT_VERSIONING = {
+/**
+ * How the JSON report is versioned (`schemaVersion`). 1 was the first released format; 2 gave
+ * `errors[].code` the closed vocabulary of `docs/errors.md`, the HTTP status and the service's own code
+ * moving to `status` and `serviceCode`.
+ */
+export const REPORT_VERSIONING: Versioning = {
   what: 'the report',
   field: 'schemaVersion',
-  current: 1,
-  migrations: {},
-} as const;
+  current: 2,
+  migrations: { 1: closedErrorCodes },
+};
+
+/** Version 1 → 2: each error's open code (`HTTP_503`, `AccessDenied`) as a closed one, the old word kept. */
+function closedErrorCodes(old: Record<string, unknown>): Record<string, unknown> {
+  if (!Array.isArray(old.errors)) return old;
+  return {
+    ...old,
+    errors: old.errors.map((e: unknown) => {
+      if (e === null || typeof e !== 'object' || !('code' in e) || typeof e.code !== 'string') return e;
+      const word = e.code;
+      const http = /^HTTP_(\d{3})$/.exec(word);
+      const code = codeOfWord(word) ?? 'INTERNAL';
+      return {
+        ...e,
+        code,
+        ...(http ? { status: Number(http[1]) } : word !== code ? { serviceCode: word } : {}),
+      };
+    }),
+  };
+}
 
 export const reportSchema = z
   .object({
-    schemaVersion: z.literal(1),
+    schemaVersion: z.literal(2),
     /** The env-reaper that wrote the report: its version and the commit it was built from. */
     generator: z
       .object({ name: z.literal('env-reaper'), version: z.string(), commit: z.string() })
@@ -169,14 +195,17 @@ export const reportSchema = z
     ),
     /**
      * Everything the run could not do: any entry makes the run degraded (exit 1). `operation` is the AWS
-     * API operation or GitLab route that failed, `code` its AWS error code or HTTP status, `stacks` the
-     * stacks it affected and `effect` what became of them (docs/reaping.md, "Degraded runs").
+     * API operation or GitLab route that failed, `code` what failed (`docs/errors.md`), `status` and
+     * `serviceCode` the service's own words for it, `stacks` the stacks it affected and `effect` what
+     * became of them (docs/reaping.md, "Degraded runs").
      */
     errors: z.array(
       z.object({
         scope: z.string(),
-        code: z.string(),
+        code: z.enum(ERROR_CODE_LIST),
         message: z.string(),
+        status: z.number().int().optional(),
+        serviceCode: z.string().optional(),
         service: z.string().optional(),
         operation: z.string().optional(),
         account: z.string().optional(),
@@ -248,7 +277,7 @@ export const reportSchema = z
   })
   .meta({
     title: 'env-reaper report',
-    description: 'The JSON report of one env-reaper run (schemaVersion 1).',
+    description: 'The JSON report of one env-reaper run (schemaVersion 2).',
   });
 
 /** The JSON report. */
@@ -373,7 +402,7 @@ export function buildReport(
   for (const [service, ops] of Object.entries(apiCalls.calls))
     totals[service] = Object.values(ops).reduce((a, b) => a + b, 0);
   return {
-    schemaVersion: 1,
+    schemaVersion: 2,
     generator: { name: 'env-reaper', version: VERSION, commit: COMMIT },
     runId: run.runId,
     generatedAt: run.generatedAt,

@@ -52,7 +52,7 @@ export function mergeReports(given: Report[]): Report {
       .at(-1) ?? new Date(0).toISOString();
   const generator = reports.find((r) => r.generator)?.generator;
   return {
-    schemaVersion: 1,
+    schemaVersion: 2,
     // The shards' env-reaper (they run one build); the merge itself adds nothing to say.
     ...(generator ? { generator } : {}),
     runId: `merged-${reports.length}-${reports[0]?.runId ?? 'none'}`,

@@ -1,5 +1,6 @@
 import { styleText } from 'node:util';
 import { VERDICTS, type Verdict } from '../core/model.js';
+import { codeAndWord } from '../errors/failure.js';
 import { mdCode, termSafe } from '../util/safe-text.js';
 import { projectLabel, type Report, type ReportEnvironment } from './json-report.js';
 
@@ -126,7 +127,7 @@ export function renderTable(report: Report, options: { colour: boolean; now: num
     for (const err of report.errors)
       lines.push(
         termSafe(
-          `  ${err.scope}: ${err.operation ? `${err.operation} ` : ''}${err.code} ${err.message}${err.stacks?.length ? ` [${errorEffect(err)}: ${err.stacks.join(', ')}${err.moreStacks ? ` and ${err.moreStacks} more` : ''}]` : ''}`,
+          `  ${err.scope}: ${err.operation ? `${err.operation} ` : ''}${codeAndWord(err)} ${err.message}${err.stacks?.length ? ` [${errorEffect(err)}: ${err.stacks.join(', ')}${err.moreStacks ? ` and ${err.moreStacks} more` : ''}]` : ''}`,
         ),
       );
   }
@@ -253,7 +254,7 @@ export function renderMarkdown(report: Report, options: { now: number }): string
     );
     for (const e of report.errors)
       lines.push(
-        `| ${cell(e.scope)} | ${cell(e.operation ?? '')} | ${cell(e.code)} | ${cell(e.message)} | ${cell(e.stacks?.length ? `${errorEffect(e)}: ${e.stacks.join(', ')}${e.moreStacks ? ` and ${e.moreStacks} more` : ''}` : '')} |`,
+        `| ${cell(e.scope)} | ${cell(e.operation ?? '')} | ${cell(codeAndWord(e))} | ${cell(e.message)} | ${cell(e.stacks?.length ? `${errorEffect(e)}: ${e.stacks.join(', ')}${e.moreStacks ? ` and ${e.moreStacks} more` : ''}` : '')} |`,
       );
   }
   return `${lines.join('\n')}\n`;

@@ -84,7 +84,8 @@ describe('audit() in process', () => {
     expect(run.errors).toEqual([
       {
         scope: 'aws:111111111111/eu-west-1',
-        code: 'Throttling',
+        code: 'RATE_LIMITED',
+        serviceCode: 'Throttling',
         message: 'Rate exceeded',
         service: 'aws',
         account: '111111111111',

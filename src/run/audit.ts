@@ -313,8 +313,8 @@ async function collectCosts(
  */
 export function withAffectedStacks(errors: RunError[], environments: EnvironmentRecord[]): RunError[] {
   return errors.map((error) => {
-    if (!error.scope.startsWith('gitlab:') || error.stacks !== undefined) return error;
-    const project = /^gitlab:project (\S+)/.exec(error.scope)?.[1];
+    if (error.service !== 'gitlab' || error.stacks !== undefined) return error;
+    const project = error.project;
     const failed = (e: EnvironmentRecord) =>
       Object.values(e.evidence).flatMap((v) => (v !== undefined && !v.ok ? [v.error] : []));
     // The failed lookup itself, where the evidence names it (the collector's errors do).

@@ -1,8 +1,8 @@
 import type { AccountTarget, AwsProbes } from '../aws/ports.js';
 import type { Config } from '../config/schema.js';
+import { describeFailure } from '../errors/failure.js';
 import type { GraphqlProbe } from '../gitlab/graphql-probe.js';
 import type { TokenInfo } from '../gitlab/ports.js';
-import { statusOf } from '../gitlab/reader.js';
 import { TOKEN_ADVICE } from '../gitlab/token-failure.js';
 import type { StateStore } from '../state/ports.js';
 import { redactProcessSecrets as scrub } from '../util/redact.js';
@@ -134,7 +134,7 @@ async function gitlabChecks(deps: DoctorDeps, options: DoctorOptions): Promise<D
         ok: false,
         detail: e,
         fix:
-          statusOf(error) === 401
+          describeFailure(error).code === 'UNAUTHENTICATED'
             ? `GitLab refused the token: ${TOKEN_ADVICE[401]}`
             : 'check GITLAB_URL and that GitLab is reachable from here',
       });
@@ -258,7 +258,7 @@ async function awsChecks(deps: DoctorDeps, options: DoctorOptions): Promise<Doct
         } catch (error) {
           // Not enabled is how the account is set up: leftover cost is then unknown, as documented.
           out.push(
-            (error as Error).name === 'DataUnavailableException'
+            describeFailure(error).serviceCode === 'DataUnavailableException'
               ? { id, ok: true, detail: 'leftovers cost: resource-level data is not enabled (cost unknown)' }
               : await permissionCheck(
                   id,
@@ -280,12 +280,7 @@ async function awsChecks(deps: DoctorDeps, options: DoctorOptions): Promise<Doct
 
 /** Whether an AWS error says the caller lacks a permission. */
 function denied(error: unknown): boolean {
-  const e = error as { name?: string; Code?: string; $metadata?: { httpStatusCode?: number } };
-  const name = e?.Code ?? e?.name ?? '';
-  return (
-    /AccessDenied|UnauthorizedOperation|NotAuthorized|Forbidden/i.test(name) ||
-    e?.$metadata?.httpStatusCode === 403
-  );
+  return describeFailure(error).code === 'ACCESS_DENIED';
 }
 
 /** One permission a configured feature needs, where it is granted, and the read that proves it. */

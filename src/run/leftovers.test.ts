@@ -183,8 +183,8 @@ describe('findLeftovers', () => {
     // A 5xx on HeadBucket proves nothing: the bucket is not listed, and the failure is an error.
     expect(out.resources).toEqual([]);
     expect(errors.map((e) => [e.code, e.stacks, e.effect]).sort()).toEqual([
-      ['AccessDeniedException', ['review-b'], 'less-reported'],
-      ['HTTP_503', ['review-a'], 'less-reported'],
+      ['ACCESS_DENIED', ['review-b'], 'less-reported'],
+      ['SERVER_ERROR', ['review-a'], 'less-reported'],
     ]);
 
     const other = stateWith([{ id: 'arn:x', name: 'review-x', env: 'review/a', at: now - day }]);

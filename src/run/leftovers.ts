@@ -4,6 +4,7 @@ import type { AccountTarget, AwsLeftoverReader, CostReader, TaggedHit } from '..
 import type { Config } from '../config/schema.js';
 import { type Leftover, type Leftovers, leftoverCandidate, leftoverFilters } from '../core/leftovers.js';
 import type { RunError, RunResult } from '../core/run-result.js';
+import { describeFailure } from '../errors/failure.js';
 import type { Logger } from '../log/logger.js';
 import type { State } from '../state/state.js';
 
@@ -58,7 +59,7 @@ async function addCosts(config: Config, deps: LeftoverDeps, cost: CostReader, ou
       for (const l of list) l.monthlyCost = null;
       // Resource-level data not enabled is how the account is set up (cost unknown, as documented),
       // not a failed call; anything else is an error of the run.
-      if ((error as Error).name === 'DataUnavailableException') continue;
+      if (describeFailure(error).serviceCode === 'DataUnavailableException') continue;
       deps.onError?.({
         ...awsRunError(error, { scope: `aws:cost-explorer ${account} leftovers`, account }),
         stacks: [...new Set(list.map((l) => l.stackName))],

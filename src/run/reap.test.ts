@@ -4,7 +4,7 @@ import { liveAndGoneWorld } from '../../test/helpers/worlds.js';
 import type { AwsClients } from '../aws/clients.js';
 import { createAwsWriter } from '../aws/writer.js';
 import { parseConfig } from '../config/load.js';
-import type { GitLabApi } from '../gitlab/api.js';
+import type { GitLabJson } from '../gitlab/json-client.js';
 import { createGitLabWriter } from '../gitlab/writer.js';
 import { reap } from './reap.js';
 
@@ -30,7 +30,7 @@ async function setup() {
  */
 const WRITE_METHODS = [
   ...Object.keys(createAwsWriter({} as AwsClients)).map((m) => `aws.${m}`),
-  ...Object.keys(createGitLabWriter({} as GitLabApi)).map((m) => `gitlab.${m}`),
+  ...Object.keys(createGitLabWriter({} as GitLabJson)).map((m) => `gitlab.${m}`),
 ];
 
 const writes = (calls: Map<string, number>) => [...calls.keys()].filter((k) => WRITE_METHODS.includes(k));

@@ -5,7 +5,7 @@ import type { StackFacts } from '../core/model.js';
 import { plan } from '../core/plan.js';
 import type { EnvironmentRecord, RunError, RunResult } from '../core/run-result.js';
 import { ExternalServiceError, FormatTooNewError, UsageError } from '../errors/errors.js';
-import { describeFailure } from '../errors/failure.js';
+import { describeFailure, failureWord } from '../errors/failure.js';
 import { POLL_BOUNDS, runErrorOf } from '../executor/context.js';
 import {
   type ExecutorDeps,
@@ -443,7 +443,7 @@ async function unavailable<T>(what: string, fn: () => Promise<T>): Promise<T> {
     throw new ExternalServiceError(
       f.service ?? 'state',
       'STATE_UNAVAILABLE',
-      `state ${what} failed (${f.operation ?? 'call'}: ${f.code}): ${f.message}; nothing was read or deleted`,
+      `state ${what} failed (${f.operation ?? 'call'}: ${failureWord(f)}): ${f.message}; nothing was read or deleted`,
       { cause: error },
     );
   }

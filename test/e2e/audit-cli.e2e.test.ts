@@ -117,7 +117,7 @@ describe('audit e2e: accounts, explain, exit codes, config and secrets', () => {
     const md = await readFile(`${dir}r.md`, 'utf8');
     expect(md).toMatch(/^## env-reaper dry-run report/);
     expect(md).toMatch(/### merged \(4\)/);
-    expect(JSON.parse(await readFile(`${dir}r.json`, 'utf8')).schemaVersion).toBe(1);
+    expect(JSON.parse(await readFile(`${dir}r.json`, 'utf8')).schemaVersion).toBe(2);
     const clean = await sandbox({
       aws: {
         accounts: [

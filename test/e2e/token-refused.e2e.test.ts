@@ -33,7 +33,7 @@ describe('a refused token', () => {
       const gitlab = report.errors.filter((e) => e.service === 'gitlab');
       expect(gitlab).toHaveLength(1);
       const [e] = gitlab;
-      expect(e).toMatchObject({ scope: 'gitlab:token', code: 'HTTP_401' });
+      expect(e).toMatchObject({ scope: 'gitlab:token', code: 'UNAUTHENTICATED', status: 401 });
       expect(e?.message).toContain(sb.env().GITLAB_URL?.replace(/\/$/, ''));
       expect(e?.message).toMatch(/revoked, expired or mistyped/);
       expect(r.stdout + r.stderr).not.toContain(WRONG);

@@ -39,7 +39,10 @@ export const hoursAgo = fc.oneof(
 );
 export const time = hoursAgo.map((h) => new Date(NOW - h * HOUR).toISOString());
 export const refName = fc.constantFrom('feature/x', 'feature-x', 'main', 'release/1');
-export const error: Evidence<never> = { ok: false, error: { code: 'HTTP_500', message: 'boom' } };
+export const error: Evidence<never> = {
+  ok: false,
+  error: { code: 'SERVER_ERROR', status: 500, message: 'boom' },
+};
 
 export const branchArb: fc.Arbitrary<BranchFacts> = fc.record({
   name: refName,

@@ -3,6 +3,7 @@ import type { AccountTarget } from '../../src/aws/ports.js';
 import type { EnvironmentFacts, MergeRequestFacts, StackFacts, Verdict } from '../../src/core/model.js';
 import type { EnvironmentRecord, RunError, RunResult } from '../../src/core/run-result.js';
 import type { ExecutorDeps, ExecutorOptions, Recheck } from '../../src/executor/executor.js';
+import type { EnvironmentState } from '../../src/gitlab/ports.js';
 import { emptyState, type State } from '../../src/state/state.js';
 import { options as baseOptions } from './executor-fakes.js';
 import { env, mr, NOW, project, snapshot } from './fixtures.js';
@@ -34,7 +35,7 @@ export interface Call {
 
 export function executorWorld() {
   const stacks = new Map<string, WorldStack>();
-  const environments = new Map<string, string>();
+  const environments = new Map<string, EnvironmentState>();
   const notes = new Map<string, string[]>();
   const calls: Call[] = [];
   const audit: Record<string, unknown>[] = [];
@@ -131,7 +132,7 @@ export function executorWorld() {
       const key = `${projectId}/${environmentId}`;
       const next = options.force ? 'stopped' : 'stopping';
       environments.set(key, environments.get(key) === 'available' ? next : 'stopped');
-      return environments.get(key) as string;
+      return environments.get(key) ?? 'stopped';
     },
     async deleteEnvironment(projectId, environmentId) {
       called('deleteEnvironment', projectId, environmentId);
@@ -339,7 +340,7 @@ export function shopRecord(name: string, over: Parameters<typeof record>[1] = {}
  * Deps whose environment stop also ends the on_stop job at once, leaving the environment in `after`
  * (`stopped`: the job finished; `available`: it failed) and the stack in place.
  */
-export function jobEndsWith(world: ReturnType<typeof executorWorld>, after: string): ExecutorDeps {
+export function jobEndsWith(world: ReturnType<typeof executorWorld>, after: EnvironmentState): ExecutorDeps {
   const deps = world.deps();
   const stop = deps.gitlab.stopEnvironment;
   deps.gitlab = {

@@ -1,0 +1,38 @@
+import { describe, expect, it } from 'vitest';
+import { NOW } from '../../test/helpers/fixtures.js';
+import { parseConfig } from '../config/load.js';
+import { classify } from '../core/classify.js';
+import { policyFromConfig } from '../core/policy.js';
+import { toStackFacts } from './stacks.js';
+
+describe('stack facts from an SDK answer', () => {
+  const base = {
+    StackId: 'arn:aws:cloudformation:eu-west-1:111111111111:stack/review-a/1',
+    StackName: 'review-a',
+    StackStatus: 'CREATE_COMPLETE' as const,
+    CreationTime: new Date('2026-11-01T00:00:00Z'),
+  };
+
+  it('keeps the creation time as AWS sent it', () => {
+    const s = toStackFacts(base, '111111111111', 'eu-west-1');
+    expect(s.createdAt).toBe('2026-11-01T00:00:00.000Z');
+    expect(s.missing).toBeUndefined();
+  });
+
+  it('never gives a stack without CreationTime a default date: it is unknown, and says why', () => {
+    const { CreationTime: _dropped, ...rest } = base;
+    const s = toStackFacts(rest, '111111111111', 'eu-west-1');
+    expect(s.createdAt).toBe('');
+    expect(s.missing).toEqual(['CreationTime']);
+    const policy = defaultPolicy();
+    const c = classify(
+      { stack: s, owner: { matchedBy: 'tags', projectPath: 'acme/shop', ref: 'x' } },
+      policy,
+      NOW,
+    );
+    expect(c.verdict).toBe('unknown');
+    expect(c.reasons).toEqual([
+      { code: 'STACK_INCOMPLETE', detail: "AWS did not send the stack's CreationTime" },
+    ]);
+  });
+});
