@@ -1,8 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { NOW } from '../../test/helpers/fixtures.js';
-import { parseConfig } from '../config/load.js';
+import { defaultPolicy, NOW } from '../../test/helpers/fixtures.js';
 import { classify } from '../core/classify.js';
-import { policyFromConfig } from '../core/policy.js';
 import { toStackFacts } from './stacks.js';
 
 describe('stack facts from an SDK answer', () => {
