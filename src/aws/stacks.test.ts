@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { defaultPolicy, NOW } from '../../test/helpers/fixtures.js';
+import { defaultPolicy, NOW, snapshot } from '../../test/helpers/fixtures.js';
 import { classify } from '../core/classify.js';
 import { toStackFacts } from './stacks.js';
 
@@ -22,12 +22,7 @@ describe('stack facts from an SDK answer', () => {
     const s = toStackFacts(rest, '111111111111', 'eu-west-1');
     expect(s.createdAt).toBe('');
     expect(s.missing).toEqual(['CreationTime']);
-    const policy = defaultPolicy();
-    const c = classify(
-      { stack: s, owner: { matchedBy: 'tags', projectPath: 'acme/shop', ref: 'x' } },
-      policy,
-      NOW,
-    );
+    const c = classify(snapshot({ stack: s }), defaultPolicy(), NOW);
     expect(c.verdict).toBe('unknown');
     expect(c.reasons).toEqual([
       { code: 'STACK_INCOMPLETE', detail: "AWS did not send the stack's CreationTime" },
