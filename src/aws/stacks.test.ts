@@ -19,7 +19,7 @@ describe('stack facts from an SDK answer', () => {
 
   it('never gives a stack without CreationTime a default date: it is unknown, and says why', () => {
     const { CreationTime: _dropped, ...rest } = base;
-    const s = toStackFacts(rest, '111111111111', 'eu-west-1');
+    const s = toStackFacts({ ...rest, CreationTime: undefined }, '111111111111', 'eu-west-1');
     expect(s.createdAt).toBe('');
     expect(s.missing).toEqual(['CreationTime']);
     const c = classify(snapshot({ stack: s }), defaultPolicy(), NOW);

@@ -100,6 +100,12 @@ describe('classify: one row per verdict', () => {
       code: 'STACK_DELETE_FAILED',
     },
     {
+      name: 'no creation time from AWS',
+      s: snapshot({ stack: { createdAt: '', missing: ['CreationTime'] } }),
+      verdict: 'unknown',
+      code: 'STACK_INCOMPLETE',
+    },
+    {
       name: 'GitLab error on branches',
       s: snapshot({ gitlab: { branches: fail } }),
       verdict: 'unknown',

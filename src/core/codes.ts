@@ -55,7 +55,8 @@ export const REASONS: Record<ReasonCode, { verdicts: readonly Verdict[]; meaning
   STACK_DELETE_FAILED: { verdicts: ['delete-failed'], meaning: 'the stack is `DELETE_FAILED`' },
   STACK_INCOMPLETE: {
     verdicts: ['unknown'],
-    meaning: "AWS's answer lacked a field the verdict needs (`CreationTime`, `StackId`, `StackName`, `StackStatus`)",
+    meaning:
+      "AWS's answer lacked a field the verdict needs (`CreationTime`, `StackId`, `StackName`, `StackStatus`)",
   },
   GITLAB_ERROR: {
     verdicts: ['unknown'],

@@ -193,8 +193,8 @@ export function fieldError(e: GraphqlError): EvidenceError {
 }
 
 /** Fails the items without an answer yet (`force`: every item, answered or not). */
-export function failEach<T>(
-  out: Map<T, Answer<unknown>>,
+export function failEach<T, V>(
+  out: Map<T, Answer<V>>,
   items: T[],
   error: EvidenceError,
   force = false,
@@ -204,12 +204,12 @@ export function failEach<T>(
 }
 
 /** Reads an aliased batch: `data.p0.k3` is item 3's answer; an error under `p0` fails its items. */
-export function readAliased<T>(
+export function readAliased<T, V>(
   b: Batch<T>,
   data: Record<string, unknown>,
   errors: GraphqlError[],
-  out: Map<T, Answer<unknown>>,
-  read: (value: unknown) => Answer<unknown>,
+  out: Map<T, Answer<V>>,
+  read: (value: unknown) => Answer<V>,
 ): void {
   (b.aliases ?? []).forEach(({ project, item }, i) => {
     const it = b.items[i] as T;

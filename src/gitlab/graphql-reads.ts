@@ -1,4 +1,4 @@
-import type { EnvironmentFacts, EvidenceError, MergeRequestFacts } from '../core/model.js';
+import type { EnvironmentFacts, MergeRequestFacts } from '../core/model.js';
 import { redactProcessSecrets as scrub } from '../util/redact.js';
 import {
   type Answer,
@@ -30,6 +30,7 @@ import {
   planSourceBranchPages,
 } from './graphql-planner.js';
 import {
+  type BatchReader,
   type BranchNames,
   commitDateOf,
   environmentOf,
@@ -202,19 +203,13 @@ export class GraphqlReads {
    * Runs every batch of a plan; a batch GitLab priced above its limit is planned again, once, under a
    * budget scaled down by how far it was over. Each item ends with an answer.
    */
-  private async runAll<T>(
+  private async runAll<T, V>(
     plan: (items: T[], budget?: number) => Batch<T>[],
     capability: Capability,
-    read: (
-      b: Batch<T>,
-      data: Record<string, unknown>,
-      errors: GraphqlError[],
-      out: Map<T, Answer<unknown>>,
-    ) => void,
+    read: BatchReader<T, V>,
     items: T[],
-    failAll: (out: Map<T, Answer<unknown>>, items: T[], error: EvidenceError) => void,
-  ): Promise<Map<T, Answer<unknown>>> {
-    const out = new Map<T, Answer<unknown>>();
+  ): Promise<Map<T, Answer<V>>> {
+    const out = new Map<T, Answer<V>>();
     const one = async (planned: Batch<T>, budget: number, replans: number): Promise<void> => {
       const b = this.fitted(planned, capability);
       // A batch this instance cannot take: its items stay unanswered (`missing`), and REST reads them.
@@ -252,7 +247,7 @@ export class GraphqlReads {
             await one(x, smaller, replans + 1);
           return;
         }
-        failAll(out, b.items, error instanceof BatchFailed ? error.evidence : toEvidenceError(error));
+        failEach(out, b.items, error instanceof BatchFailed ? error.evidence : toEvidenceError(error));
       }
     };
     // The first batch alone, as the probe: an older GitLab refuses one document, and the rest are sent
@@ -272,14 +267,12 @@ export class GraphqlReads {
       if ('id' in k) byId.set(k.id, k);
       else byPath.set(k.path.toLowerCase(), k);
     }
-    const out = await this.runAll(
+    return this.runAll(
       (its, budget) => planProjects(its, budget),
       'projects',
       readProjects(byId, byPath),
       keys,
-      failEach,
     );
-    return out as Map<ProjectKey, Answer<GraphqlProject>>;
   }
 
   /**
@@ -290,14 +283,12 @@ export class GraphqlReads {
   async mergeRequests(
     needs: MergeRequestNeed[],
   ): Promise<Map<MergeRequestNeed, Answer<MergeRequestFacts[]>>> {
-    const out = await this.runAll(
+    return this.runAll(
       (its, budget) => planMergeRequests(its, budget),
       'mergeRequests',
       readMergeRequests,
       needs,
-      failEach,
     );
-    return out as Map<MergeRequestNeed, Answer<MergeRequestFacts[]>>;
   }
 
   /**
@@ -310,20 +301,20 @@ export class GraphqlReads {
     const names = new Map<string, Set<string>>(paths.map((p) => [p, new Set<string>()]));
     let round: PageItem[] = paths.map((projectPath) => ({ projectPath, key: null }));
     while (round.length > 0) {
-      const answers = await this.runAll(
+      const answers = await this.runAll<PageItem, SourceBranchPage>(
         (its, budget) => planSourceBranchPages(its, budget),
         'mergeRequests',
         (b, data, errors, answers) => readAliased(b, data, errors, answers, sourceBranchPageOf),
         round,
-        failEach,
       );
       const next: PageItem[] = [];
-      for (const [item, answer] of answers as Map<PageItem, Answer<SourceBranchPage>>) {
+      for (const [item, answer] of answers) {
         if (answer.kind !== 'ok') {
           out.set(item.projectPath, answer);
           continue;
         }
-        const seen = names.get(item.projectPath) as Set<string>;
+        const seen = names.get(item.projectPath) ?? new Set<string>();
+        names.set(item.projectPath, seen);
         for (const n of answer.value.nodes) if (n) seen.add(n.sourceBranch);
         const { hasNextPage, endCursor } = answer.value.pageInfo;
         // A next page without a new cursor would be asked for ever: not a listing to trust.
@@ -332,7 +323,7 @@ export class GraphqlReads {
             kind: 'error',
             error: malformed('merge requests: a next page without a new cursor'),
           });
-        else if (hasNextPage) next.push({ projectPath: item.projectPath, key: endCursor as string });
+        else if (hasNextPage && endCursor) next.push({ projectPath: item.projectPath, key: endCursor });
         else out.set(item.projectPath, { kind: 'ok', value: [...seen].sort() });
       }
       round = next;
@@ -350,37 +341,31 @@ export class GraphqlReads {
     projectIds: number[],
     keep: (projectId: number) => { keep: (name: string) => boolean; defaultBranch?: string | undefined },
   ): Promise<Map<number, Answer<BranchNames>>> {
-    const out = await this.runAll(
+    return this.runAll(
       (its, budget) => planBranchNames(its, budget),
       'branches',
       readBranchNames(keep),
       projectIds,
-      failEach,
     );
-    return out as Map<number, Answer<BranchNames>>;
   }
 
   /** The last commit date of each (project, ref); a ref whose tree is gone fails (it was just listed). */
   async commitDates(items: ProjectItem[]): Promise<Map<ProjectItem, Answer<string>>> {
-    const out = await this.runAll(
+    return this.runAll(
       (its, budget) => planCommitDates(its, budget),
       'commitDates',
       (b, data, errors, answers) => readAliased(b, data, errors, answers, commitDateOf),
       items,
-      failEach,
     );
-    return out as Map<ProjectItem, Answer<string>>;
   }
 
   /** Environments by name; `null` where the project has none of that name. */
   async environments(items: ProjectItem[]): Promise<Map<ProjectItem, Answer<EnvironmentFacts | null>>> {
-    const out = await this.runAll(
+    return this.runAll(
       (its, budget) => planEnvironments(its, budget),
       'environments',
       (b, data, errors, answers) => readAliased(b, data, errors, answers, environmentOf),
       items,
-      failEach,
     );
-    return out as Map<ProjectItem, Answer<EnvironmentFacts | null>>;
   }
 }

@@ -1,6 +1,7 @@
 import { checkReapFlags, writesAllowed } from '../config/mode.js';
 import type { RunResult } from '../core/run-result.js';
 import { EXIT } from '../errors/errors.js';
+import { codeAndWord } from '../errors/failure.js';
 import { buildPlanFile, readPlanFile, writePlanFile } from '../executor/plan-file.js';
 import { buildReport, type Report } from '../report/json-report.js';
 import { parseOutputs, writeReports } from '../report/output.js';
@@ -83,7 +84,7 @@ export function degradedSummary(report: Pick<Report, 'errors'>): string {
   const groups = new Map<string, { n: number; where: Set<string> }>();
   const kept = new Set<string>();
   for (const e of report.errors) {
-    const key = `${e.service ?? 'env-reaper'} ${e.operation ?? e.scope} ${e.code}`;
+    const key = `${e.service ?? 'env-reaper'} ${e.operation ?? e.scope} ${codeAndWord(e)}`;
     const g = groups.get(key) ?? { n: 0, where: new Set<string>() };
     g.n++;
     const where = e.project ?? (e.account ? `${e.account}${e.region ? `/${e.region}` : ''}` : undefined);

@@ -39,7 +39,7 @@ describe('layer check', () => {
   it('refuses a lower layer importing a higher one, and siblings importing each other', () => {
     const why = (file: string, text: string) => violationsOf(file, text).map((v) => v.why);
     expect(why('src/executor/executor.ts', "import { x } from '../report/json-report.js';")).toEqual([
-      'executor (layer 5) may not import report (layer 6)',
+      'executor (layer 6) may not import report (layer 7)',
     ]);
     expect(why('src/schedule/daemon.ts', "const m = await import('../cli/run-commands.js');")).toHaveLength(
       1,

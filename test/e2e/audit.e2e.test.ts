@@ -106,8 +106,8 @@ describe('audit e2e: the built CLI against the sandbox', () => {
     const codes = report.errors.map((e) => `${e.scope.split(' ').slice(0, 2).join(' ')} ${e.code}`);
     expect(codes).toEqual(
       expect.arrayContaining([
-        'gitlab:project 1 HTTP_500',
-        'gitlab:project 2 HTTP_403',
+        'gitlab:project 1 SERVER_ERROR',
+        'gitlab:project 2 ACCESS_DENIED',
         'gitlab:project 3 TIMEOUT',
       ]),
     );

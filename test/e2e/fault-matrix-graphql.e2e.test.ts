@@ -28,12 +28,12 @@ const CASES: {
   {
     kind: 'denied',
     fault: { service: 'gitlab', match: '^/api/graphql$', kind: 'error', status: 403 },
-    code: /^HTTP_403$/,
+    code: /^ACCESS_DENIED$/,
   },
   {
     kind: 'server',
     fault: { service: 'gitlab', match: '^/api/graphql$', kind: 'error', status: 502 },
-    code: /^(HTTP_502|RETRIES_EXHAUSTED)$/,
+    code: /^SERVER_ERROR$/,
   },
   {
     kind: 'timeout',

@@ -36,7 +36,7 @@ describe('file formats', () => {
     // What this version writes is what it reads: the fixtures are the current format.
     expect(STATE_VERSIONING.current).toBe(1);
     expect(PLAN_VERSIONING.current).toBe(1);
-    expect(REPORT_VERSIONING.current).toBe(1);
+    expect(REPORT_VERSIONING.current).toBe(2);
   });
 
   it('a state from a newer env-reaper: reap refuses it with exit 2, reads nothing else, and leaves it as it was', async () => {
@@ -85,7 +85,7 @@ describe('file formats', () => {
     );
     expect(merged.code).toBe(2);
     expect(merged.stderr).toMatch(
-      /the report .*report\.json has format version 3, and this env-reaper reads up to 1/,
+      /the report .*report\.json has format version 3, and this env-reaper reads up to 2/,
     );
     const ok = await runCli(['report', 'merge', 'test/fixtures/formats/report.v1.json'], {});
     expect(ok.code, ok.stderr).toBe(0);

@@ -53,7 +53,9 @@ describe.skipIf(!haveScript)('a terminal run', () => {
     expect(screen).toMatch(/env-reaper dry-run · run /);
     // A degraded run ends with a short summary for a person (issue #33), not a block of log fields.
     expect(screen).toMatch(/env-reaper: this run did less than asked \(exit 1\): \d+ errors?/);
-    expect(screen).toMatch(/^ {2}gitlab GET \/projects\/:id\/repository\/branches\S* HTTP_500/m);
+    expect(screen).toMatch(
+      /^ {2}gitlab GET \/projects\/:id\/repository\/branches\S* SERVER_ERROR \(HTTP 500\)/m,
+    );
     expect(screen).toMatch(/\d+ stacks? kept \(not deleted\) because of them/);
     expect(screen).not.toMatch(/byVerdict|maxRssKb|apiCalls/);
   }, 60_000);

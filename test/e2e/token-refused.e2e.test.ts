@@ -57,7 +57,7 @@ describe('a refused token', () => {
     const r = await auditJson(sb, demoConfig());
     expect(r.code).toBe(1);
     const errors = r.report.errors.filter((e) => e.service === 'gitlab');
-    expect(errors.map((e) => [e.scope, e.code])).toEqual([['gitlab:token', 'HTTP_403']]);
+    expect(errors.map((e) => [e.scope, e.code])).toEqual([['gitlab:token', 'ACCESS_DENIED']]);
     expect(errors[0]?.message).toMatch(/read_api/);
   }, 120_000);
 
