@@ -165,6 +165,14 @@ export function failureWord(f: Pick<Failure, 'code' | 'status' | 'serviceCode'>)
   return f.serviceCode ?? (f.status !== undefined ? `HTTP ${f.status}` : f.code);
 }
 
+/** A failure in one line for people: the service's word and the message (`AccessDenied: not authorized`). */
+export function failureLine(error: unknown): string {
+  const f = describeFailure(error);
+  // A plain error nobody classified has no word of its own: it is just an error.
+  const word = f.code === 'INTERNAL' && f.serviceCode === undefined ? 'Error' : failureWord(f);
+  return `${word}: ${f.message}`;
+}
+
 /** The code with the service's word, for people: `ACCESS_DENIED (AccessDenied)`, `SERVER_ERROR (HTTP 503)`. */
 export function codeAndWord(f: Pick<Failure, 'code' | 'status' | 'serviceCode'>): string {
   const word = failureWord(f);

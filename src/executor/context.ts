@@ -4,6 +4,7 @@ import type { PlanStatus } from '../core/plan.js';
 import type { EnvironmentRecord, RunError } from '../core/run-result.js';
 import type { DeleteFailedHandling, TeardownMode } from '../core/teardown.js';
 import { type FailureSite as BaseSite, runErrorOf } from '../errors/failure.js';
+import type { AuditEntry } from './audit-events.js';
 
 export { runErrorOf };
 
@@ -102,8 +103,8 @@ export interface ExecutionContext {
   options: ExecutorOptions;
   /** Saves state; saves are serialised (steps run concurrently, the state is written whole). */
   save: () => Promise<void>;
-  /** Appends one line to the audit log, tagged with the run id. */
-  audit: (entry: Record<string, unknown>) => Promise<void>;
+  /** Appends one line to the audit log, tagged with the run id (one of `AUDIT_EVENTS`). */
+  audit: (entry: AuditEntry) => Promise<void>;
   sleep: (ms: number) => Promise<void>;
   now: () => number;
   /** Buckets or repositories empty-and-retry may still empty in this run (shared by every stack). */
@@ -119,6 +120,15 @@ export interface FailureSite extends BaseSite {
   effect: NonNullable<RunError['effect']>;
 }
 
+/** Appends one audit line: the run id, then one of the events of `AUDIT_EVENTS`. */
+export function writeAudit(
+  deps: Pick<ExecutorDeps, 'auditLog'>,
+  runId: string,
+  entry: AuditEntry,
+): Promise<void> {
+  return deps.auditLog.append({ runId, ...entry });
+}
+
 /** The shared context of one `--apply` execution. */
 export function executionContext(deps: ExecutorDeps, options: ExecutorOptions): ExecutionContext {
   let saving: Promise<void> = Promise.resolve();
@@ -129,7 +139,7 @@ export function executionContext(deps: ExecutorDeps, options: ExecutorOptions): 
       saving = saving.then(deps.saveState, deps.saveState);
       return saving;
     },
-    audit: (entry) => deps.auditLog.append({ runId: options.runId, ...entry }),
+    audit: (entry) => writeAudit(deps, options.runId, entry),
     sleep: deps.sleep ?? ((ms: number) => new Promise<void>((r) => setTimeout(r, ms))),
     now: deps.now ?? (() => Date.now()),
     repairsLeft: { count: Math.max(0, options.maxRepairs) },

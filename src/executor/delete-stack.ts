@@ -4,9 +4,10 @@ import { mergeRequestFor } from '../core/match.js';
 import type { StackFacts } from '../core/model.js';
 import type { EnvironmentRecord } from '../core/run-result.js';
 import { stopJobEndOf, type Teardown } from '../core/teardown.js';
-import { failureWord } from '../errors/failure.js';
+import { failureLine, failureWord } from '../errors/failure.js';
 import type { Logger } from '../log/logger.js';
 import type { DeletionRecord } from '../state/state.js';
+import type { AuditEntry } from './audit-events.js';
 import type { ExecutionContext } from './context.js';
 import { gitlabFollowUp } from './gitlab-side.js';
 import type { ExecutionCode, ExecutionError, ExecutionOutcome, PollResult, Repair } from './outcome.js';
@@ -69,12 +70,11 @@ export async function finish(
   deletion.finishedAt = new Date(now()).toISOString();
   if (error) deletion.error = error;
   await save();
-  await audit({
-    event: error ? 'delete-failed' : 'delete-complete',
-    stackId: stack.stackId,
-    name: stack.name,
-    ...(error ? { error } : {}),
-  });
+  await audit(
+    error
+      ? { event: 'delete-failed', stackId: stack.stackId, name: stack.name, error }
+      : { event: 'delete-complete', stackId: stack.stackId, name: stack.name },
+  );
   const fields = { stack: stack.name, stackId: stack.stackId, ...(error ? { error } : {}) };
   if (error) deps.logger.error(fields, 'stack deletion failed');
   else deps.logger.info(fields, 'stack deleted');
@@ -307,7 +307,6 @@ async function requestFailed(
   error: unknown,
   prefix: '' | 'retry: ',
 ): Promise<ExecutionOutcome> {
-  const e = error as { name?: string; message?: string };
   ctx.fail(error, {
     what: prefix ? 'DeleteStack retry' : 'DeleteStack',
     stacks: [d.name],
@@ -319,7 +318,7 @@ async function requestFailed(
     ctx,
     d,
     { stackId, name: d.name },
-    { code: 'DELETE_REQUEST_FAILED', message: `${prefix}${e.name ?? 'Error'}: ${e.message ?? ''}` },
+    { code: 'DELETE_REQUEST_FAILED', message: `${prefix}${failureLine(error)}` },
   );
 }
 
@@ -398,7 +397,10 @@ async function deleteWithCloudFormation(
   if (result.kind === 'failed' && options.onDeleteFailed !== 'report') {
     // One retry: after emptying what the stack owns, retaining what failed, or forced.
     let retry:
-      | { params: { retainResources?: string[]; force?: boolean }; why: Record<string, unknown> }
+      | {
+          params: { retainResources?: string[]; force?: boolean };
+          why: Pick<Extract<AuditEntry, { event: 'delete-attempt' }>, 'emptied' | 'failed'>;
+        }
       | undefined;
     if (options.onDeleteFailed === 'empty-and-retry') {
       repair = await emptyForRetry(ctx, d, stackId, target, log);

@@ -2,7 +2,7 @@ import { mergeRequestFor } from '../core/match.js';
 import type { EnvironmentFinding, EnvironmentRecord } from '../core/run-result.js';
 import type { Logger } from '../log/logger.js';
 import type { DeletionRecord } from '../state/state.js';
-import { type ExecutionContext, type ExecutorDeps, runErrorOf } from './context.js';
+import { type ExecutionContext, type ExecutorDeps, runErrorOf, writeAudit } from './context.js';
 import { deletedNoteBody, noteMarker, noticeBody, noticeMarker } from './notes.js';
 
 /**
@@ -125,8 +125,7 @@ export async function stopGhost(
 ): Promise<boolean> {
   try {
     const state = await deps.gitlab.stopEnvironment(g.projectId, g.id);
-    await deps.auditLog.append({
-      runId,
+    await writeAudit(deps, runId, {
       event: 'ghost-environment-stopped',
       projectId: g.projectId,
       environmentId: g.id,
@@ -162,8 +161,7 @@ export async function writeDashboard(deps: GitLabSideDeps, u: DashboardUpdate): 
   try {
     if (u.existing !== undefined) await deps.gitlab.updateIssue(u.project, u.existing, u.body);
     else await deps.gitlab.createIssue(u.project, u.title, u.body, u.label);
-    await deps.auditLog.append({
-      runId: u.runId,
+    await writeAudit(deps, u.runId, {
       event: 'dashboard-updated',
       project: u.project,
       issue: u.existing ?? 'new',

@@ -1,5 +1,5 @@
 import type { AccountTarget, FailedResource, StackResource } from '../aws/ports.js';
-import { codeOfWord, failureWord } from '../errors/failure.js';
+import { codeOfWord, failureLine, failureWord } from '../errors/failure.js';
 import type { Logger } from '../log/logger.js';
 import type { DeletionRecord } from '../state/state.js';
 import type { ExecutionContext } from './context.js';
@@ -95,7 +95,6 @@ export async function emptyForRetry(
           : await deps.aws.emptyRepository(target, d.region, r.physicalId);
       done = { logicalId: r.logicalId, type: r.type, physicalId: r.physicalId, ...out };
     } catch (error) {
-      const e = error as { name?: string; message?: string };
       thrown = true;
       ctx.fail(error, { ...where, what: `empty-and-retry: emptying ${r.physicalId}`, effect: 'kept' });
       done = {
@@ -105,7 +104,7 @@ export async function emptyForRetry(
         removed: 0,
         deleteMarkers: 0,
         bytes: 0,
-        errors: [`${e.name ?? 'Error'}: ${e.message ?? ''}`],
+        errors: [failureLine(error)],
       };
     }
     resources.push(done);

@@ -2,6 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { describe, expect, it } from 'vitest';
 import { ERROR_CODE_LIST } from '../core/error-codes.js';
 import { REASON_CODES, VERDICTS } from '../core/model.js';
+import { AUDIT_EVENT_NAMES } from '../executor/audit-events.js';
 import { EXECUTION_CODES } from '../executor/outcome.js';
 import { docRegions, regionOf, tableCells, withRegion } from './doc-tables.js';
 
@@ -24,6 +25,7 @@ describe('generated doc tables', () => {
     expect(rows('reason-codes')).toEqual(REASON_CODES.map((c) => `\`${c}\``));
     expect(rows('execution-codes')).toEqual(Object.keys(EXECUTION_CODES).map((c) => `\`${c}\``));
     expect(rows('error-codes')).toEqual(ERROR_CODE_LIST.map((c) => `\`${c}\``));
+    expect(rows('audit-events')).toEqual(AUDIT_EVENT_NAMES.map((c) => `\`${c}\``));
   });
 
   it('reads an aligned table as the same cells, and a changed cell as a difference', () => {

@@ -2,6 +2,7 @@ import { configKeys } from '../config/keys.js';
 import { REASONS, VERDICT_WHEN } from '../core/codes.js';
 import { ERROR_CODE_LIST, ERROR_CODES } from '../core/error-codes.js';
 import { DELETABLE_VERDICTS, REASON_CODES, VERDICTS } from '../core/model.js';
+import { AUDIT_EVENT_NAMES, AUDIT_EVENTS } from '../executor/audit-events.js';
 import { EXECUTION_CODES } from '../executor/outcome.js';
 
 /**
@@ -77,6 +78,20 @@ export function docRegions(): DocRegion[] {
           `\`${code}\``,
           result,
           meaning,
+        ]),
+      ),
+    },
+    {
+      path: 'docs/reaping.md',
+      name: 'audit-events',
+      content: table(
+        ['event', 'fields', 'meaning'],
+        AUDIT_EVENT_NAMES.map((e) => [
+          `\`${e}\``,
+          Object.entries(AUDIT_EVENTS[e].payload.shape)
+            .map(([k, v]) => `\`${k}\`${v.safeParse(undefined).success ? ' (optional)' : ''}`)
+            .join(', '),
+          AUDIT_EVENTS[e].meaning,
         ]),
       ),
     },

@@ -4,7 +4,7 @@ import type { AccountTarget, AwsLeftoverReader, CostReader, TaggedHit } from '..
 import type { Config } from '../config/schema.js';
 import { type Leftover, type Leftovers, leftoverCandidate, leftoverFilters } from '../core/leftovers.js';
 import type { RunError, RunResult } from '../core/run-result.js';
-import { describeFailure } from '../errors/failure.js';
+import { describeFailure, failureLine } from '../errors/failure.js';
 import type { Logger } from '../log/logger.js';
 import type { State } from '../state/state.js';
 
@@ -71,8 +71,7 @@ async function addCosts(config: Config, deps: LeftoverDeps, cost: CostReader, ou
 }
 
 function messageOf(error: unknown): string {
-  const e = error as { name?: string; message?: string };
-  return `${e?.name ?? 'Error'}: ${e?.message ?? String(error)}`;
+  return failureLine(error);
 }
 
 /**

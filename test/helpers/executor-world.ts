@@ -2,6 +2,7 @@ import pino from 'pino';
 import type { AccountTarget } from '../../src/aws/ports.js';
 import type { EnvironmentFacts, MergeRequestFacts, StackFacts, Verdict } from '../../src/core/model.js';
 import type { EnvironmentRecord, RunError, RunResult } from '../../src/core/run-result.js';
+import { auditLineSchema } from '../../src/executor/audit-events.js';
 import type { ExecutorDeps, ExecutorOptions, Recheck } from '../../src/executor/executor.js';
 import type { EnvironmentState } from '../../src/gitlab/ports.js';
 import { emptyState, type State } from '../../src/state/state.js';
@@ -222,7 +223,13 @@ export function executorWorld() {
         aws,
         gitlab,
         logger,
-        auditLog: { append: async (entry: Record<string, unknown>) => void audit.push(entry) } as never,
+        // Every line checked against the audit log's table (src/executor/audit-events.ts) as it is written.
+        auditLog: {
+          append: async (entry: Record<string, unknown>) => {
+            auditLineSchema.parse(entry);
+            audit.push(entry);
+          },
+        } as never,
         state,
         saveState: async () => {
           saves++;

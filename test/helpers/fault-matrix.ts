@@ -1,6 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { auditLineSchema } from '../../src/executor/audit-events.js';
 import type { Report } from '../../src/report/json-report.js';
 import { stateSchema } from '../../src/state/state.js';
 import { s3ObjectText } from '../sandbox/aws.js';
@@ -194,8 +195,9 @@ export async function runCase(
     );
     const stateText = s3ObjectText(sb.world, 'env-reaper-state/env-reaper/state.json');
     const stateValid = stateText === undefined || stateSchema.safeParse(JSON.parse(stateText)).success;
+    // Every line one of the audit log's events, with that event's fields (docs/reaping.md).
     const auditValid = await readJsonLines(join(dir, 'audit.jsonl')).then(
-      () => true,
+      (lines) => lines.every((l) => auditLineSchema.safeParse(l).success),
       (e: NodeJS.ErrnoException) => e.code === 'ENOENT',
     );
     const called = [
