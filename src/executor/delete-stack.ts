@@ -10,6 +10,7 @@ import type { DeletionRecord } from '../state/state.js';
 import type { AuditEntry } from './audit-events.js';
 import type { ExecutionContext } from './context.js';
 import { gitlabFollowUp } from './gitlab-side.js';
+import { followingStopJob } from './lifecycle.js';
 import type { ExecutionCode, ExecutionError, ExecutionOutcome, PollResult, Repair } from './outcome.js';
 import { pollError } from './outcome.js';
 import { evidenceDigest } from './plan-file.js';
@@ -215,7 +216,7 @@ export async function tearDown(
     await gitlabFollowUp(ctx, stackId, d, log);
     return { ...out, teardown: by, ...(d.fallback ? { fallback: d.fallback } : {}) };
   };
-  if (d.teardown && !d.deleteRequested && d.projectId !== undefined && d.environmentId !== undefined) {
+  if (followingStopJob(d) && d.projectId !== undefined && d.environmentId !== undefined) {
     if (!d.environmentStopped) {
       let state: string;
       try {

@@ -3,6 +3,7 @@ import type { EnvironmentFinding, EnvironmentRecord } from '../core/run-result.j
 import type { Logger } from '../log/logger.js';
 import type { DeletionRecord } from '../state/state.js';
 import { type ExecutionContext, type ExecutorDeps, runErrorOf, writeAudit } from './context.js';
+import { byStopJob } from './lifecycle.js';
 import { deletedNoteBody, noteMarker, noticeBody, noticeMarker } from './notes.js';
 
 /**
@@ -69,7 +70,7 @@ export async function gitlabFollowUp(
           pid,
           mrIid,
           deletedNoteBody(stack, d.verdict, d.reasons, d.runId, {
-            teardown: d.teardown && !d.deleteRequested ? 'stop-job' : 'delete-stack',
+            teardown: byStopJob(d) ? 'stop-job' : 'delete-stack',
             fallback: d.fallback,
             emptied: d.emptied,
           }),

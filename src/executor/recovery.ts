@@ -2,6 +2,7 @@ import type { RunResult } from '../core/run-result.js';
 import type { ExecutionContext } from './context.js';
 import { finish, poll, tearDown } from './delete-stack.js';
 import { gitlabFollowUp } from './gitlab-side.js';
+import { deletionPhase, followingStopJob } from './lifecycle.js';
 import type { ExecutionOutcome, PollResult } from './outcome.js';
 import { pollError } from './outcome.js';
 
@@ -19,16 +20,17 @@ export async function resumeUnfinished(
   const due = new Set(run.environments.filter((e) => e.plan.status === 'due').map((e) => e.stack.stackId));
   for (const [stackId, s] of Object.entries(deps.state.stacks)) {
     const d = s.deletion;
-    const followUpMissing =
-      d?.status === 'deleted' &&
-      ((d.environmentId !== undefined && !d.environmentStopped) ||
-        (options.mergeRequestNotes && d.mrIid !== undefined && !d.notePosted));
+    const phase = d ? deletionPhase(d, options) : undefined;
     // A stop-job teardown in progress is resumed even when the stack is due again (it is still there
     // while the job runs): the normal path would stop the environment a second time.
-    const stopping = d?.status === 'started' && d.teardown !== undefined && !d.deleteRequested;
+    const stopping = d !== undefined && followingStopJob(d);
     // A deletion that outlived limits.deleteTimeout: CloudFormation went on without us.
     const timedOut = d?.status === 'failed' && d.error?.code === 'DELETE_TIMEOUT';
-    if (!d || (due.has(stackId) && !stopping) || (d.status !== 'started' && !followUpMissing && !timedOut))
+    if (
+      !d ||
+      (due.has(stackId) && !stopping) ||
+      (d.status !== 'started' && phase !== 'follow-up' && !timedOut)
+    )
       continue;
     const log = deps.logger.child({ stack: d.name, stackId });
     if (deps.reaches && !deps.reaches(d.account)) {
@@ -44,7 +46,7 @@ export async function resumeUnfinished(
       });
       continue;
     }
-    if (d.status === 'started' && d.teardown && !d.deleteRequested) {
+    if (stopping) {
       // A stop-job teardown: follow the job again (the environment is not stopped twice).
       log.info({ runId: d.runId }, 'resuming a stop-job teardown an earlier run did not finish');
       try {

@@ -3,6 +3,7 @@ import { REASONS, VERDICT_WHEN } from '../core/codes.js';
 import { ERROR_CODE_LIST, ERROR_CODES } from '../core/error-codes.js';
 import { DELETABLE_VERDICTS, REASON_CODES, VERDICTS } from '../core/model.js';
 import { AUDIT_EVENT_NAMES, AUDIT_EVENTS } from '../executor/audit-events.js';
+import { DELETION_PHASES } from '../executor/lifecycle.js';
 import { EXECUTION_CODES } from '../executor/outcome.js';
 
 /**
@@ -78,6 +79,18 @@ export function docRegions(): DocRegion[] {
           `\`${code}\``,
           result,
           meaning,
+        ]),
+      ),
+    },
+    {
+      path: 'docs/reaping.md',
+      name: 'deletion-phases',
+      content: table(
+        ['phase', 'meaning', 'may go to'],
+        Object.entries(DELETION_PHASES).map(([phase, { meaning, next }]) => [
+          `\`${phase}\``,
+          meaning,
+          next.map((n) => `\`${n}\``).join(', ') || '(end)',
         ]),
       ),
     },

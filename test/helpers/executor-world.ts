@@ -4,6 +4,7 @@ import type { EnvironmentFacts, MergeRequestFacts, StackFacts, Verdict } from '.
 import type { EnvironmentRecord, RunError, RunResult } from '../../src/core/run-result.js';
 import { auditLineSchema } from '../../src/executor/audit-events.js';
 import type { ExecutorDeps, ExecutorOptions, Recheck } from '../../src/executor/executor.js';
+import { type DeletionPhase, deletionPhase, mayFollow } from '../../src/executor/lifecycle.js';
 import type { EnvironmentState } from '../../src/gitlab/ports.js';
 import { emptyState, type State } from '../../src/state/state.js';
 import { options as baseOptions } from './executor-fakes.js';
@@ -48,6 +49,8 @@ export function executorWorld() {
   const imports = new Map<string, string[]>();
   const state: State = emptyState();
   let saves = 0;
+  /** Each deletion's phases, in the order the saves showed them. */
+  const phases = new Map<string, DeletionPhase[]>();
   /** Every wait the executor asked for, in ms (its backoff). */
   const sleeps: number[] = [];
   let clock = NOW;
@@ -173,6 +176,7 @@ export function executorWorld() {
     notes,
     calls,
     audit,
+    phases,
     logs,
     errors,
     state,
@@ -231,8 +235,20 @@ export function executorWorld() {
           },
         } as never,
         state,
+        // Every saved change of a deletion must be a transition of its lifecycle (src/executor/lifecycle.ts).
         saveState: async () => {
           saves++;
+          for (const [id, s] of Object.entries(state.stacks)) {
+            if (!s.deletion) continue;
+            const now = deletionPhase(s.deletion);
+            const seen = phases.get(id) ?? [];
+            const last = seen.at(-1);
+            if (last !== undefined && !mayFollow(last, now))
+              throw new Error(
+                `deletion of ${id} went from ${last} to ${now}: not a transition of its lifecycle`,
+              );
+            if (last !== now) phases.set(id, [...seen, now]);
+          }
         },
         recheck: (record, fresh) => recheck(record, fresh),
         targetOf: (account) => ({ id: account, regions: ['eu-west-1'] }),
