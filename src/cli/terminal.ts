@@ -1,4 +1,5 @@
 import cliProgress from 'cli-progress';
+import type { ProgressEvent } from '../run/audit.js';
 import type { CliIo } from '../run/io.js';
 import type { ApiStats } from '../util/api-stats.js';
 
@@ -10,6 +11,7 @@ import type { ApiStats } from '../util/api-stats.js';
 export class Terminal {
   private bars: cliProgress.MultiBar | undefined;
   private bar: cliProgress.SingleBar | undefined;
+  private deleteBar: cliProgress.SingleBar | undefined;
 
   constructor(private readonly io: CliIo) {}
 
@@ -19,11 +21,14 @@ export class Terminal {
     else this.io.stderr(text);
   };
 
-  /** Progress of the phase under way (`aws`: regions listed, `gitlab`: projects read): one bar. */
-  progress(phase: 'aws' | 'gitlab', done: number, total: number): void {
+  /**
+   * Progress of the phase under way (`aws`: regions listed, `gitlab`: projects read, `delete`: deletions
+   * ended, with how many were deleted and failed): one bar per phase.
+   */
+  progress({ phase, done, total, deleted, failed }: ProgressEvent): void {
     this.bars ??= new cliProgress.MultiBar(
       {
-        format: '{phase} [{bar}] {value}/{total}',
+        format: '{phase} [{bar}] {value}/{total}{results}',
         barsize: 30,
         hideCursor: true,
         clearOnComplete: false,
@@ -32,10 +37,18 @@ export class Terminal {
       },
       cliProgress.Presets.shades_classic,
     );
-    const label = phase === 'aws' ? 'regions ' : 'projects';
-    this.bar ??= this.bars.create(total, 0, { phase: label });
+    const label = phase === 'aws' ? 'regions ' : phase === 'gitlab' ? 'projects' : 'deletions';
+    const results = phase === 'delete' ? ` · ${deleted ?? 0} deleted, ${failed ?? 0} failed` : '';
+    // The deletions get their own bar under the reads': the longest phase of a reap.
+    if (phase === 'delete') {
+      this.deleteBar ??= this.bars.create(total, 0, { phase: label, results });
+      this.deleteBar.setTotal(total);
+      this.deleteBar.update(done, { phase: label, results });
+      return;
+    }
+    this.bar ??= this.bars.create(total, 0, { phase: label, results });
     this.bar.setTotal(total);
-    this.bar.update(done, { phase: label });
+    this.bar.update(done, { phase: label, results });
   }
 
   /** Ends the bars, then one line per host that had to retry (instead of one log line per attempt). */
@@ -43,6 +56,7 @@ export class Terminal {
     this.bars?.stop();
     this.bars = undefined;
     this.bar = undefined;
+    this.deleteBar = undefined;
     for (const [host, r] of Object.entries(stats.retries())) {
       this.io.stderr(
         `${host}: ${r.retries} ${r.retries === 1 ? 'retry' : 'retries'}, waited ${(r.waitedMs / 1000).toFixed(1)} s, last status ${r.lastStatus}\n`,

@@ -49,6 +49,16 @@ export interface ExecutorDeps {
    * adds them to the report's `errors[]`, so a run that did less than asked exits 1.
    */
   onError?: (error: RunError) => void;
+  /** After each due stack's deletion ends: how many ended, of how many, deleted and failed. */
+  progress?: (p: DeleteProgress) => void;
+}
+
+/** Where the deletions of a run stand. */
+export interface DeleteProgress {
+  done: number;
+  total: number;
+  deleted: number;
+  failed: number;
 }
 
 /** Options of one execution. */

@@ -219,7 +219,20 @@ async function applyAll(
     });
   // Stacks whose unfinished teardown was resumed above already have their outcome.
   const pending = due.filter((e) => !refused.has(e.stack.account) && !outcomes.has(e.stack.stackId));
-  const results = await Promise.all(pending.map((e) => runTask(e.stack.stackId)));
+  // The longest phase of a reap: each deletion's end is counted for the terminal (done / total).
+  const count = { done: 0, deleted: 0, failed: 0 };
+  const total = pending.length;
+  if (total > 0) deps.progress?.({ ...count, total });
+  const results = await Promise.all(
+    pending.map(async (e) => {
+      const out = await runTask(e.stack.stackId);
+      count.done++;
+      if (out.result === 'deleted') count.deleted++;
+      else if (out.result === 'failed') count.failed++;
+      deps.progress?.({ ...count, total });
+      return out;
+    }),
+  );
   for (const [i, e] of pending.entries()) outcomes.set(e.stack.stackId, results[i] as ExecutionOutcome);
   await ctx.save();
   return outcomes;

@@ -47,7 +47,17 @@ export interface RunDeps extends RunMemory {
   /** Cost Explorer, when `cost.enabled`. */
   cost?: CostReader;
   /** Progress callback (TTY progress line or periodic log lines). */
-  progress?: (event: { phase: 'aws' | 'gitlab'; done: number; total: number }) => void;
+  progress?: (event: ProgressEvent) => void;
+}
+
+/** One step of a run's progress: regions listed, projects read, deletions ended (with their results). */
+export interface ProgressEvent {
+  phase: 'aws' | 'gitlab' | 'delete';
+  done: number;
+  total: number;
+  /** `delete`: how many of those that ended were deleted, and how many failed. */
+  deleted?: number;
+  failed?: number;
 }
 
 /** The account × region targets a config describes. */

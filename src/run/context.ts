@@ -18,7 +18,7 @@ import { createGitLabReader } from '../gitlab/reader.js';
 import { createGitLabExecutorReader, createGitLabWriter } from '../gitlab/writer.js';
 import { createLogger, type Logger } from '../log/logger.js';
 import { ApiStats } from '../util/api-stats.js';
-import type { RunDeps } from './audit.js';
+import type { ProgressEvent, RunDeps } from './audit.js';
 import type { CliIo } from './io.js';
 import { flagOverrides, type GlobalOptions } from './options.js';
 import { checkRegions } from './regions-check.js';
@@ -26,7 +26,7 @@ import { checkRegions } from './regions-check.js';
 /** Where a run shows progress on a terminal (the CLI's progress bar); logs are written through it. */
 export interface RunDisplay {
   write: (text: string) => void;
-  progress(phase: 'aws' | 'gitlab', done: number, total: number): void;
+  progress(event: ProgressEvent): void;
   /** Ends the display after a run; summarises retries. */
   finish(stats: ApiStats): void;
 }
@@ -74,9 +74,9 @@ function progressReporter(
   quiet: boolean,
 ): RunDeps['progress'] {
   if (quiet) return undefined;
-  if (display) return ({ phase, done, total }) => display.progress(phase, done, total);
+  if (display) return (event) => display.progress(event);
   let last = 0;
-  return ({ phase, done, total }) => {
+  return ({ phase, done, total, deleted, failed }) => {
     const now = Date.now();
     if (done === total || now - last > 10_000) {
       last = now;
@@ -88,6 +88,7 @@ function progressReporter(
           phase,
           done,
           total,
+          ...(deleted !== undefined ? { deleted, failed } : {}),
           rssMb: mb(m.rss),
           heapMb: mb(m.heapUsed),
           heapTotalMb: mb(m.heapTotal),

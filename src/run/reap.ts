@@ -6,7 +6,7 @@ import { plan } from '../core/plan.js';
 import type { EnvironmentRecord, RunError, RunResult } from '../core/run-result.js';
 import { ExternalServiceError, FormatTooNewError, UsageError } from '../errors/errors.js';
 import { describeFailure, failureWord } from '../errors/failure.js';
-import { POLL_BOUNDS, runErrorOf } from '../executor/context.js';
+import { type DeleteProgress, POLL_BOUNDS, runErrorOf } from '../executor/context.js';
 import {
   type ExecutorDeps,
   execute,
@@ -343,6 +343,9 @@ export async function reap(config: Config, deps: ReapDeps, options: ReapOptions)
         targetOf: targetResolver(config, deps),
         reaches: (account) => reachable(config, deps)(account, run),
         onError,
+        ...(deps.progress
+          ? { progress: (p: DeleteProgress) => deps.progress?.({ phase: 'delete', ...p }) }
+          : {}),
       },
       {
         apply: options.apply,

@@ -59,4 +59,35 @@ describe.skipIf(!haveScript)('a terminal run', () => {
     expect(screen).toMatch(/\d+ stacks? kept \(not deleted\) because of them/);
     expect(screen).not.toMatch(/byVerdict|maxRssKb|apiCalls/);
   }, 60_000);
+
+  it('shows the deletions of a reap as their own bar: done / total, deleted and failed', async () => {
+    sb ??= await startSandbox({ scenario: 'test/scenarios/demo.yaml' });
+    const dir = await mkdtemp(join(tmpdir(), 'env-reaper-tty-'));
+    const typescript = join(dir, 'typescript');
+    const command = `${process.execPath} ${CLI} reap --apply --config test/scenarios/demo.env-reaper.yaml --format table`;
+    await run(SCRIPT, ['-q', '-e', '-c', command, typescript], {
+      env: {
+        ...sb.env(),
+        PATH: process.env.PATH ?? '',
+        TERM: 'xterm',
+        COLUMNS: '150',
+        ENV_REAPER_STATE_PATH: join(dir, 'state.json'),
+        ENV_REAPER_STATE_AUDIT_LOG: join(dir, 'audit.jsonl'),
+      },
+      cwd: process.cwd(),
+    }).catch((e: { code?: number }) => {
+      if (e.code !== 1) throw e;
+    });
+    // biome-ignore lint/suspicious/noControlCharactersInRegex: stripping terminal escape sequences.
+    const screen = (await readFile(typescript, 'utf8')).replace(/\u001b\[[0-9;?]*[A-Za-z]/g, '');
+    const bars = [...screen.matchAll(/deletions \[[█░]+\] (\d+)\/(\d+) · (\d+) deleted, (\d+) failed/g)];
+    const last = bars.at(-1);
+    expect(last, 'a deletions bar').toBeDefined();
+    const [done, total, deleted, failed] = (last ?? []).slice(1).map(Number);
+    expect(total).toBeGreaterThan(0);
+    expect(done).toBe(total);
+    expect((deleted ?? 0) + (failed ?? 0)).toBeLessThanOrEqual(total ?? 0);
+    expect(deleted).toBeGreaterThan(0);
+    expect(screen).toMatch(/env-reaper apply · run /);
+  }, 120_000);
 });
