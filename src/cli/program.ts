@@ -1,4 +1,5 @@
 import { Command, CommanderError } from 'commander';
+import { COMMANDS } from '../config/flags.js';
 import { configJsonSchema } from '../config/keys.js';
 import { loadConfigWithDeprecations } from '../config/load.js';
 import { describeDeprecation } from '../config/renamed.js';
@@ -8,7 +9,7 @@ import { flagOverrides, type GlobalOptions } from '../run/options.js';
 import { VERSION_TEXT } from '../util/version.js';
 import { type CommandName, commandsTaking, optionsOf } from './option-table.js';
 
-/** Adds the shared options `name` takes (src/cli/option-table.ts), and only those. */
+/** Adds the options `name` takes (src/cli/option-table.ts), and only those. */
 function addOptions(cmd: Command, name: CommandName): Command {
   for (const option of optionsOf(name)) cmd.addOption(option);
   return cmd;
@@ -76,68 +77,35 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
       exitCode = await commands[name](cmd.optsWithGlobals(), args);
     };
 
-  addOptions(
-    program
-      .command('audit')
-      .description('read-only: classify every stack and print the report')
-      .option('--fail-on <verdicts>', 'exit 4 when any stack has one of these verdicts (comma-separated)'),
-    'audit',
-  ).action(withHandler('audit'));
+  addOptions(program.command('audit').description(COMMANDS.audit), 'audit').action(withHandler('audit'));
+
+  addOptions(program.command('reap').description(COMMANDS.reap), 'reap').action(withHandler('reap'));
 
   addOptions(
-    program
-      .command('reap')
-      .description('plan deletions; with --apply, execute them')
-      .option('--apply', 'delete (default: dry-run)')
-      .option('--wait-lock', 'wait for a concurrent run to finish instead of exiting')
-      .option('--plan-out <file>', 'dry-run, and write the deletion plan for review to this file')
-      .option('--apply-plan <file>', 'delete only the stacks of this reviewed plan (each re-checked)')
-      .option('--plan-ttl <duration>', 'how long a plan written by --plan-out stays valid (default 24h)'),
-    'reap',
-  ).action(withHandler('reap'));
-
-  addOptions(
-    program
-      .command('explain')
-      .description('the full evidence chain and verdict for one stack')
-      .argument('<stack>', 'stack name or ARN'),
+    program.command('explain').description(COMMANDS.explain).argument('<stack>', 'stack name or ARN'),
     'explain',
   ).action(withHandler('explain'));
 
-  addOptions(
-    program
-      .command('daemon')
-      .description('run on schedule.cron in-process, serve /healthz and /metrics, stop cleanly on SIGTERM')
-      .option('--run-now', 'run once immediately, then on schedule')
-      .option('--apply', 'delete (default: config mode, dry-run unless mode: apply)'),
-    'daemon',
-  ).action(async (_o: unknown, cmd: Command) => {
-    const { runDaemon } = await import('../schedule/daemon.js');
-    const o = cmd.optsWithGlobals() as GlobalOptions & { runNow?: boolean; apply?: boolean };
-    exitCode = await runDaemon(o, io, { runNow: o.runNow === true, apply: o.apply === true });
-  });
+  addOptions(program.command('daemon').description(COMMANDS.daemon), 'daemon').action(
+    async (_o: unknown, cmd: Command) => {
+      const { runDaemon } = await import('../schedule/daemon.js');
+      const o = cmd.optsWithGlobals() as GlobalOptions & { runNow?: boolean; apply?: boolean };
+      exitCode = await runDaemon(o, io, { runNow: o.runNow === true, apply: o.apply === true });
+    },
+  );
 
-  addOptions(
-    program
-      .command('doctor')
-      .description(
-        'check config, GitLab token and scopes, AWS accounts and regions, and state, writing nothing',
-      )
-      .option('--apply', 'check for reap --apply (the token needs the api scope)')
-      .option('--write-test', 'also take and release the state lock (a conditional write)'),
-    'doctor',
-  ).action(async (_o: unknown, cmd: Command) => {
-    const { doctorCommand } = await import('./doctor-command.js');
-    exitCode = await doctorCommand(cmd.optsWithGlobals(), io);
-  });
+  addOptions(program.command('doctor').description(COMMANDS.doctor), 'doctor').action(
+    async (_o: unknown, cmd: Command) => {
+      const { doctorCommand } = await import('./doctor-command.js');
+      exitCode = await doctorCommand(cmd.optsWithGlobals(), io);
+    },
+  );
 
   const report = program.command('report').description('report tools');
   addOptions(
     report
       .command('merge')
-      .description(
-        'merge shard JSON reports into one whose totals equal an unsharded run (default format json)',
-      )
+      .description(COMMANDS['report merge'])
       .argument('<files...>', 'JSON reports (--format json) of the shards'),
     'report merge',
   ).action(async (files: string[], o: { format?: string[]; output?: string[] }) => {
@@ -146,22 +114,21 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
   });
 
   const config = program.command('config').description('configuration tools');
-  addOptions(
-    config.command('validate').description('validate a config file: every problem at once'),
-    'config validate',
-  ).action(async (_o: unknown, cmd: Command) => {
-    const opts = cmd.optsWithGlobals() as GlobalOptions;
-    const { config, deprecations } = await loadConfigWithDeprecations({
-      file: opts.config,
-      env: io.env,
-      flags: flagOverrides(opts),
-    });
-    const { checkRegions } = await import('../run/regions-check.js');
-    checkRegions(config, io.env);
-    io.stdout(`${opts.config ?? 'configuration'}: valid\n`);
-    // Valid, and still valid for now: each renamed key is listed with what replaces it and when it stops working.
-    for (const d of deprecations) io.stdout(`warning: ${describeDeprecation(d)}\n`);
-  });
+  addOptions(config.command('validate').description(COMMANDS['config validate']), 'config validate').action(
+    async (_o: unknown, cmd: Command) => {
+      const opts = cmd.optsWithGlobals() as GlobalOptions;
+      const { config, deprecations } = await loadConfigWithDeprecations({
+        file: opts.config,
+        env: io.env,
+        flags: flagOverrides(opts),
+      });
+      const { checkRegions } = await import('../run/regions-check.js');
+      checkRegions(config, io.env);
+      io.stdout(`${opts.config ?? 'configuration'}: valid\n`);
+      // Valid, and still valid for now: each renamed key is listed with what replaces it and when it stops working.
+      for (const d of deprecations) io.stdout(`warning: ${describeDeprecation(d)}\n`);
+    },
+  );
   config
     .command('schema')
     .description('print the JSON Schema of the config file')

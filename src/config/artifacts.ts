@@ -74,7 +74,7 @@ export function configurationMarkdown(keys: ConfigKey[] = configKeys()): string 
   const esc = (s: string) => s.replace(/\|/g, '\\|');
   const rows = keys.map(
     (k) =>
-      `| \`${k.path}\` | \`${k.env}\` | ${k.type} | ${k.default === undefined ? '—' : `\`${esc(JSON.stringify(k.default))}\``} | ${esc(k.description)} |`,
+      `| \`${k.path}\` | \`${k.env}\` | ${k.flags ? k.flags.map((f) => `\`${f}\``).join(', ') : '—'} | ${k.type} | ${k.default === undefined ? '—' : `\`${esc(JSON.stringify(k.default))}\``} | ${esc(k.description)} |`,
   );
   return [
     '# Configuration reference',
@@ -93,10 +93,11 @@ export function configurationMarkdown(keys: ConfigKey[] = configKeys()): string 
     `component's and the image build's own ${RESERVED_ENV.map((n) => `\`${n}\``).join(', ')}.`,
     '',
     'Check a file with `env-reaper config validate --config FILE` (every problem at once, exit 2);',
-    'print the JSON Schema with `env-reaper config schema`.',
+    'print the JSON Schema with `env-reaper config schema`. The flags that set no key (`--config`,',
+    '`--apply`, `--shard`, …) are listed with their commands in `docs/design.md` §6.',
     '',
-    '| key | environment | type | default | why |',
-    '|---|---|---|---|---|',
+    '| key | environment | flag | type | default | why |',
+    '|---|---|---|---|---|---|',
     ...rows,
     '',
     '## Renamed keys',

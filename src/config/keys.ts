@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { type FlagSpec, flagRegistry } from './flags.js';
 import { configSchema } from './schema.js';
 
 /**
@@ -19,6 +20,8 @@ export interface ConfigKey {
   default?: unknown;
   examples?: unknown[];
   enum?: unknown[];
+  /** The command-line flags that set it (`-r, --region <region>`), when any. */
+  flags?: string[];
 }
 
 /** The JSON Schema of the config file, as committed in `config/env-reaper.schema.json`. */
@@ -50,9 +53,41 @@ interface JsonSchemaNode {
   additionalProperties?: unknown;
 }
 
+/** A config key a flag sets, and the flag. */
+export interface ConfigFlag {
+  path: string[];
+  flag: FlagSpec;
+}
+
+/**
+ * Every flag registered on a key of the config schema (`flagRegistry`), in schema order. The schema's
+ * wrappers (defaults, optionals, pipes) are looked through; the registry is read on every node.
+ */
+export function configFlags(): ConfigFlag[] {
+  const out: ConfigFlag[] = [];
+  const walk = (node: z.core.$ZodType, path: string[]): void => {
+    for (const flag of flagRegistry.get(node)?.flags ?? []) out.push({ path, flag });
+    if (node instanceof z.ZodObject) {
+      for (const [k, child] of Object.entries(node.shape)) walk(child, [...path, k]);
+    } else if (
+      node instanceof z.ZodDefault ||
+      node instanceof z.ZodPrefault ||
+      node instanceof z.ZodOptional ||
+      node instanceof z.ZodNullable
+    ) {
+      walk(node.unwrap(), path);
+    } else if (node instanceof z.ZodPipe) walk(node.in, path);
+  };
+  walk(configSchema, []);
+  return out;
+}
+
 /** Every leaf key of the config, in schema order. Objects with fixed properties are walked into. */
 export function configKeys(): ConfigKey[] {
   const out: ConfigKey[] = [];
+  const byPath = new Map<string, string[]>();
+  for (const { path, flag } of configFlags())
+    byPath.set(path.join('.'), [...(byPath.get(path.join('.')) ?? []), flag.flags]);
   const walk = (node: JsonSchemaNode, path: string[]) => {
     if (node.type === 'object' && node.properties && path.length < 2) {
       for (const [k, child] of Object.entries(node.properties)) walk(child, [...path, k]);
@@ -74,6 +109,8 @@ export function configKeys(): ConfigKey[] {
     if (node.default !== undefined) key.default = node.default;
     if (node.examples !== undefined) key.examples = node.examples;
     if (node.enum !== undefined) key.enum = node.enum;
+    const flags = byPath.get(key.path);
+    if (flags) key.flags = flags;
     out.push(key);
   };
   walk(configJsonSchema() as JsonSchemaNode, []);

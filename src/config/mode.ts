@@ -1,5 +1,6 @@
 import { parseDuration } from '../core/duration.js';
 import { UsageError } from '../errors/errors.js';
+import { DEFAULT_PLAN_TTL } from './flags.js';
 import type { Config } from './schema.js';
 
 /**
@@ -17,7 +18,7 @@ export function writesAllowed(
 
 /**
  * Usage errors of the reap flags, raised before any config is read or call made: a plan (`--plan-out`)
- * is a dry-run, so it refuses `--apply` and `--apply-plan`; `--plan-ttl` must be a duration (24h default).
+ * is a dry-run, so it refuses `--apply` and `--apply-plan`; `--plan-ttl` must be a duration (`DEFAULT_PLAN_TTL` by default).
  */
 export function checkReapFlags(flags: {
   apply?: boolean | undefined;
@@ -27,7 +28,7 @@ export function checkReapFlags(flags: {
 }): { ttlMs: number } {
   if (flags.planOut && (flags.apply || flags.applyPlan))
     throw new UsageError('--plan-out makes a plan (a dry-run): it does not go with --apply or --apply-plan');
-  const ttlMs = parseDuration(flags.planTtl ?? '24h');
+  const ttlMs = parseDuration(flags.planTtl ?? DEFAULT_PLAN_TTL);
   if (ttlMs === undefined)
     throw new UsageError(`--plan-ttl: "${flags.planTtl}" is not a duration (e.g. 24h)`);
   return { ttlMs };

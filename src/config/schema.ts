@@ -1,5 +1,6 @@
 import { validate } from 'node-cron';
 import { z } from 'zod';
+import { flagRegistry, REPORT_FORMATS, RUN_COMMANDS } from './flags.js';
 import { duration } from './schema-parts.js';
 import { ownershipSection, policySection } from './schema-policy.js';
 
@@ -86,10 +87,23 @@ export const configSchema = z
       }),
     aws: z
       .strictObject({
-        regions: z.array(z.string()).default([]).meta({
-          description:
-            'Regions to scan in the ambient account (and the default for accounts[]); empty means $AWS_REGION.',
-        }),
+        regions: z
+          .array(z.string())
+          .default([])
+          .meta({
+            description:
+              'Regions to scan in the ambient account (and the default for accounts[]); empty means $AWS_REGION.',
+          })
+          .register(flagRegistry, {
+            flags: [
+              {
+                flags: '-r, --region <region>',
+                description: 'AWS region to scan (repeatable)',
+                commands: RUN_COMMANDS,
+                repeatable: true,
+              },
+            ],
+          }),
         allowUnknownRegions: z.boolean().default(false).meta({
           description:
             'Accept region names the installed AWS SDK does not list (a region newer than this release). Off: an unknown name is refused, as a typo would scan nothing.',
@@ -201,9 +215,19 @@ export const configSchema = z
     report: z
       .strictObject({
         formats: z
-          .array(z.enum(['table', 'json', 'markdown', 'junit', 'html']))
+          .array(z.enum(REPORT_FORMATS))
           .default(['table'])
-          .meta({ description: 'Report formats written when --format is not given.' }),
+          .meta({ description: 'Report formats written when --format is not given.' })
+          .register(flagRegistry, {
+            flags: [
+              {
+                flags: '-f, --format <format>',
+                description: `output format: ${REPORT_FORMATS.join('|')} (repeatable)`,
+                commands: ['audit', 'reap', 'explain', 'daemon', 'doctor', 'report merge'],
+                repeatable: true,
+              },
+            ],
+          }),
         dir: z
           .string()
           .optional()
@@ -336,7 +360,21 @@ export const configSchema = z
       .meta({ description: 'The long-running daemon (`env-reaper daemon`).' }),
     log: z
       .strictObject({
-        level: z.enum(LOG_LEVELS).default('info').meta({ description: 'Log level (stderr).' }),
+        level: z
+          .enum(LOG_LEVELS)
+          .default('info')
+          .meta({ description: 'Log level (stderr).' })
+          .register(flagRegistry, {
+            flags: [
+              {
+                flags: '-v, --verbose',
+                description: 'log every step, retries included (log level debug)',
+                commands: RUN_COMMANDS,
+                sets: 'debug',
+              },
+              { flags: '--log-level <level>', description: 'log level', commands: RUN_COMMANDS },
+            ],
+          }),
       })
       .prefault({})
       .meta({ description: 'Logging.' }),

@@ -2,6 +2,7 @@ import { once } from 'node:events';
 import { createWriteStream } from 'node:fs';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
+import { REPORT_FORMATS } from '../config/flags.js';
 import { UsageError } from '../errors/errors.js';
 import { renderHtml } from './html.js';
 import type { Report } from './json-report.js';
@@ -9,7 +10,7 @@ import { renderJunit } from './junit.js';
 import { renderMarkdown, renderTable } from './text.js';
 
 /** Report formats this build renders. */
-export const FORMATS = ['table', 'json', 'markdown', 'junit', 'html'] as const;
+export const FORMATS = REPORT_FORMATS;
 export type Format = (typeof FORMATS)[number];
 
 const EXTENSION: Record<Format, string> = {

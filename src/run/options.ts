@@ -1,3 +1,5 @@
+import { optionName } from '../config/flags.js';
+import { configFlags } from '../config/keys.js';
 import { UsageError } from '../errors/errors.js';
 
 /** Global options shared by every command (docs/design.md §6), as the CLI parsed them. */
@@ -23,12 +25,41 @@ export function parseShard(text: string | undefined): { index: number; count: nu
   return { index, count };
 }
 
-/** Turns global flags into a partial config (flags have the highest precedence). */
+/**
+ * Turns the flags given into a partial config (flags have the highest precedence), from the flags the
+ * config schema's keys carry (`config/flags.ts`): a later flag of the same key wins (`--log-level` over
+ * `--verbose`).
+ */
 export function flagOverrides(opts: GlobalOptions): Record<string, unknown> {
   const out: Record<string, unknown> = {};
-  if (opts.region && opts.region.length > 0) out.aws = { regions: opts.region };
-  if (opts.verbose) out.log = { level: 'debug' };
-  if (opts.logLevel) out.log = { level: opts.logLevel };
-  if (opts.format && opts.format.length > 0) out.report = { formats: opts.format };
+  const options = new Map<string, unknown>(Object.entries(opts));
+  for (const { path, flag } of configFlags()) {
+    const given = options.get(optionName(flag));
+    const value =
+      flag.sets !== undefined
+        ? given === true
+          ? flag.sets
+          : undefined
+        : Array.isArray(given)
+          ? given.length > 0
+            ? given
+            : undefined
+          : given;
+    if (value !== undefined) setPath(out, path, value);
+  }
   return out;
+}
+
+/** Sets `value` at `path` in a nested plain object, making the objects on the way. */
+function setPath(into: Record<string, unknown>, path: string[], value: unknown): void {
+  let node = into;
+  for (const key of path.slice(0, -1)) {
+    const next = node[key];
+    const child: Record<string, unknown> =
+      next !== null && typeof next === 'object' && !Array.isArray(next) ? { ...next } : {};
+    node[key] = child;
+    node = child;
+  }
+  const last = path.at(-1);
+  if (last !== undefined) node[last] = value;
 }
