@@ -3,7 +3,7 @@ import type { EvidenceError, MergeRequestFacts } from '../core/model.js';
 import { redactProcessSecrets as scrub } from '../util/redact.js';
 import { argumentItem, itemAt, type Query, schemaItems } from './graphql-document.js';
 import type { Batch } from './graphql-planner.js';
-import { isoDate } from './schemas.js';
+import { asMergeRequest, isoDate } from './schemas.js';
 
 /**
  * GitLab's GraphQL answers as env-reaper reads them: the shapes (validated with zod at the boundary, as
@@ -224,14 +224,18 @@ export function readAliased<T, V>(
   if (stray) failEach(out, b.items, fieldError(stray), true);
 }
 
+/** GraphQL's MR (`Project.mergeRequests`), through the same builder as REST's (`schemas.ts`). */
 export function toMergeRequest(m: z.output<typeof mergeRequestNode>): MergeRequestFacts {
-  const out: MergeRequestFacts = { iid: Number(m.iid), sourceBranch: m.sourceBranch, state: m.state };
-  if (m.createdAt) out.createdAt = m.createdAt;
-  if (m.updatedAt) out.updatedAt = m.updatedAt;
-  if (m.mergedAt) out.mergedAt = m.mergedAt;
-  if (m.closedAt) out.closedAt = m.closedAt;
-  if (m.author?.username) out.author = m.author.username;
-  if (m.webUrl) out.webUrl = m.webUrl;
-  if (m.labels) out.labels = m.labels.nodes.map((l) => l.title);
-  return out;
+  return asMergeRequest({
+    iid: Number(m.iid),
+    sourceBranch: m.sourceBranch,
+    state: m.state,
+    createdAt: m.createdAt,
+    updatedAt: m.updatedAt,
+    mergedAt: m.mergedAt,
+    closedAt: m.closedAt,
+    author: m.author?.username,
+    webUrl: m.webUrl,
+    labels: m.labels?.nodes.map((l) => l.title),
+  });
 }

@@ -65,16 +65,47 @@ export function toBranch(raw: z.output<typeof branchSchema>): BranchFacts {
   return b;
 }
 
-export function toMergeRequest(raw: z.output<typeof mergeRequestSchema>): MergeRequestFacts {
-  const m: MergeRequestFacts = { iid: raw.iid, sourceBranch: raw.source_branch, state: raw.state };
-  set(m, 'createdAt', raw.created_at);
-  set(m, 'updatedAt', raw.updated_at);
-  set(m, 'mergedAt', raw.merged_at);
-  set(m, 'closedAt', raw.closed_at);
-  set(m, 'author', raw.author?.username);
-  set(m, 'webUrl', raw.web_url);
-  if (raw.labels) m.labels = raw.labels.map((l) => (typeof l === 'string' ? l : l.name));
+/** An MR's fields as either API gives them, named alike (the wire shapes differ: snake case, camel case). */
+export interface MergeRequestFields {
+  iid: number;
+  sourceBranch: string;
+  state: MergeRequestFacts['state'];
+  createdAt?: string | null | undefined;
+  updatedAt?: string | null | undefined;
+  mergedAt?: string | null | undefined;
+  closedAt?: string | null | undefined;
+  author?: string | null | undefined;
+  webUrl?: string | null | undefined;
+  labels?: string[] | null | undefined;
+}
+
+/** An MR as the domain sees it, from either API's fields: absent stays absent, never guessed. */
+export function asMergeRequest(f: MergeRequestFields): MergeRequestFacts {
+  const m: MergeRequestFacts = { iid: f.iid, sourceBranch: f.sourceBranch, state: f.state };
+  set(m, 'createdAt', f.createdAt);
+  set(m, 'updatedAt', f.updatedAt);
+  set(m, 'mergedAt', f.mergedAt);
+  set(m, 'closedAt', f.closedAt);
+  set(m, 'author', f.author);
+  set(m, 'webUrl', f.webUrl);
+  set(m, 'labels', f.labels);
   return m;
+}
+
+/** REST's MR (`GET /projects/:id/merge_requests`). */
+export function toMergeRequest(raw: z.output<typeof mergeRequestSchema>): MergeRequestFacts {
+  return asMergeRequest({
+    iid: raw.iid,
+    sourceBranch: raw.source_branch,
+    state: raw.state,
+    createdAt: raw.created_at,
+    updatedAt: raw.updated_at,
+    mergedAt: raw.merged_at,
+    closedAt: raw.closed_at,
+    author: raw.author?.username,
+    webUrl: raw.web_url,
+    labels: raw.labels?.map((l) => (typeof l === 'string' ? l : l.name)),
+  });
 }
 
 export function toEnvironment(raw: z.output<typeof environmentSchema>): EnvironmentFacts {
