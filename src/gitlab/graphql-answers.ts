@@ -158,6 +158,7 @@ export const malformed = (message: string): EvidenceError => ({
 
 /** The instance lacks these schema items (a validation error named them): fit the batch and ask again. */
 export class SchemaLacks extends Error {
+  override readonly name = 'SchemaLacks';
   constructor(
     readonly items: string[],
     message: string,
@@ -168,6 +169,7 @@ export class SchemaLacks extends Error {
 
 /** A batch that got no usable answer at all: every item in it fails with this evidence error. */
 export class BatchFailed extends Error {
+  override readonly name = 'BatchFailed';
   constructor(readonly evidence: EvidenceError) {
     super(evidence.message);
   }
@@ -175,6 +177,7 @@ export class BatchFailed extends Error {
 
 /** GitLab priced a query above its limit (it says by how much): the batch is planned again. */
 export class ComplexityOverrun extends Error {
+  override readonly name = 'ComplexityOverrun';
   constructor(
     readonly score: number,
     readonly limit: number,

@@ -33,6 +33,7 @@ const MAX = GITLAB_LIMITS.maxComplexity;
 
 /** A single item does not fit in one document under the budget: GraphQL cannot ask for it. */
 export class DoesNotFit extends Error {
+  override readonly name = 'DoesNotFit';
   constructor(readonly query: string) {
     super(`a single item does not fit in one query (${query})`);
   }

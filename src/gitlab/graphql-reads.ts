@@ -75,6 +75,7 @@ export interface GraphqlUsage {
 
 /** A capability GraphQL cannot serve on this instance. */
 export class Unsupported extends Error {
+  override readonly name = 'Unsupported';
   constructor(readonly reason: string) {
     super(reason);
   }
