@@ -206,6 +206,9 @@ export function failEach<T, V>(
   for (const i of items) if (force || !out.has(i)) out.set(i, { kind: 'error', error: { ...error } });
 }
 
+/** An aliased project of an answer: its fields by alias, or null when the token cannot see it. */
+const aliasedProject = z.record(z.string(), z.unknown()).nullish();
+
 /** Reads an aliased batch: `data.p0.k3` is item 3's answer; an error under `p0` fails its items. */
 export function readAliased<T, V>(
   b: Batch<T>,
@@ -214,14 +217,17 @@ export function readAliased<T, V>(
   out: Map<T, Answer<V>>,
   read: (value: unknown) => Answer<V>,
 ): void {
-  (b.aliases ?? []).forEach(({ project, item }, i) => {
-    const it = b.items[i] as T;
+  b.items.forEach((it, i) => {
+    const alias = b.aliases?.[i];
+    if (!alias) return;
+    const { project, item } = alias;
     const failed = errors.find((e) => e.path?.[0] === project && (e.path.length === 1 || e.path[1] === item));
-    const p = data[project] as Record<string, unknown> | null | undefined;
+    const p = aliasedProject.safeParse(data[project]);
     if (failed) out.set(it, { kind: 'error', error: fieldError(failed) });
+    else if (!p.success) out.set(it, { kind: 'error', error: malformed(`${project}: not an object`) });
     // A project the token cannot see answers null: that is not evidence about its refs.
-    else if (p === null || p === undefined) out.set(it, { kind: 'missing' });
-    else out.set(it, read(p[item] ?? null));
+    else if (p.data === null || p.data === undefined) out.set(it, { kind: 'missing' });
+    else out.set(it, read(p.data[item] ?? null));
   });
   const stray = errors.find((e) => !(b.aliases ?? []).some((a) => a.project === e.path?.[0]));
   if (stray) failEach(out, b.items, fieldError(stray), true);
