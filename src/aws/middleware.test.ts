@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { describeFailure } from '../errors/failure.js';
+import { describeFailure, serviceError } from '../errors/failure.js';
 import { awsFailure } from './middleware.js';
 
 /** An SDK error as the client throws it: named by the service's code, with the answer's metadata. */
@@ -49,5 +49,20 @@ describe('the AWS boundary', () => {
       code: 'NETWORK',
       serviceCode: 'ECONNREFUSED',
     });
+  });
+});
+
+describe('an answer that does not parse', () => {
+  it('is MALFORMED_RESPONSE at either boundary, whatever the parser', () => {
+    let syntax: unknown;
+    try {
+      JSON.parse('<html>');
+    } catch (e) {
+      syntax = e;
+    }
+    expect(awsFailure(syntax, 'aws', 'GetCostAndUsage').code).toBe('MALFORMED_RESPONSE');
+    expect(serviceError(new SyntaxError('Unexpected token <'), 'gitlab', 'GET /projects/:id').code).toBe(
+      'MALFORMED_RESPONSE',
+    );
   });
 });

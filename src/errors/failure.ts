@@ -188,7 +188,9 @@ export function serviceError(error: unknown, service: string, operation: string)
     error.operation ??= operation;
     return error;
   }
-  const f = describeFailure(error);
+  // Stamped first: what it means can depend on where it happened (a `SyntaxError` from a service's
+  // answer is a malformed answer, not a bug of ours).
+  const f = describeFailure(stamp(error, service, operation));
   return new ExternalServiceError(service, f.code, f.message, {
     cause: error,
     status: f.status,
