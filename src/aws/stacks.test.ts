@@ -28,4 +28,19 @@ describe('stack facts from an SDK answer', () => {
       { code: 'STACK_INCOMPLETE', detail: "AWS did not send the stack's CreationTime" },
     ]);
   });
+
+  it("reads CloudFormation's words for an export still imported, once, as statusCause", () => {
+    const refused = toStackFacts(
+      {
+        ...base,
+        StackStatus: 'UPDATE_COMPLETE',
+        StackStatusReason: 'Export review-a-url cannot be deleted as it is in use by review-b and review-c',
+      },
+      '111111111111',
+      'eu-west-1',
+    );
+    expect(refused.statusCause).toBe('EXPORT_IN_USE');
+    const other = toStackFacts({ ...base, StackStatusReason: 'User Initiated' }, '111111111111', 'eu-west-1');
+    expect(other.statusCause).toBeUndefined();
+  });
 });

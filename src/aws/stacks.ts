@@ -21,6 +21,9 @@ import type { AwsDeletionReader, AwsReader, FailedResource, StackResource } from
  * right before and after a deletion live here too: they write nothing.
  */
 
+/** CloudFormation's status reason for a deletion refused because another stack imports an export. */
+const EXPORT_IN_USE = /^Export .+ cannot be deleted as it is in use by /i;
+
 /** Stack facts from an SDK `Stack`. */
 export function toStackFacts(s: Stack, account: string, region: string): StackFacts {
   const missing = (
@@ -44,6 +47,8 @@ export function toStackFacts(s: Stack, account: string, region: string): StackFa
     terminationProtection: s.EnableTerminationProtection === true,
   };
   if (s.StackStatusReason) facts.statusReason = s.StackStatusReason;
+  // CloudFormation has no code for an export still imported: its words are read here, and only here.
+  if (s.StackStatusReason && EXPORT_IN_USE.test(s.StackStatusReason)) facts.statusCause = 'EXPORT_IN_USE';
   if (s.LastUpdatedTime) facts.updatedAt = s.LastUpdatedTime.toISOString();
   if (s.ParentId) facts.parentId = s.ParentId;
   if (s.RootId) facts.rootId = s.RootId;

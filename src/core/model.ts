@@ -95,6 +95,11 @@ export interface StackFacts {
   name: string;
   status: string;
   statusReason?: string;
+  /**
+   * What the status reason says where CloudFormation has no code for it, read once at the AWS boundary:
+   * `EXPORT_IN_USE` ("Export … cannot be deleted as it is in use by …").
+   */
+  statusCause?: 'EXPORT_IN_USE';
   /** `CreationTime`; empty when AWS did not send it (then `missing` names it). */
   createdAt: string;
   /**

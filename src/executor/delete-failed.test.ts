@@ -261,7 +261,11 @@ describe('a deletion that does not end well', () => {
     addStack(w, b, ['CREATE_COMPLETE']);
     const sa = w.stacks.get(a.stack.stackId);
     if (sa)
-      sa.facts = { ...sa.facts, statusReason: 'Export a-url cannot be deleted as it is in use by other' };
+      sa.facts = {
+        ...sa.facts,
+        statusReason: 'Export a-url cannot be deleted as it is in use by other',
+        statusCause: 'EXPORT_IN_USE',
+      };
     const out = await execute(runWith([a, b]), w.deps(), applyOptions());
     expect(out.get(a.stack.stackId)?.error?.code).toBe('EXPORT_IN_USE');
     expect(out.get(b.stack.stackId)).toMatchInlineSnapshot(`

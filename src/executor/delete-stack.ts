@@ -51,7 +51,13 @@ export async function poll(
     last = s.status;
     const reason = s.statusReason ? { reason: s.statusReason } : {};
     if (s.status === 'DELETE_FAILED') return { kind: 'failed', status: s.status, ...reason };
-    if (!s.status.endsWith('_IN_PROGRESS')) return { kind: 'rolled-back', status: s.status, ...reason };
+    if (!s.status.endsWith('_IN_PROGRESS'))
+      return {
+        kind: 'rolled-back',
+        status: s.status,
+        ...reason,
+        ...(s.statusCause ? { cause: s.statusCause } : {}),
+      };
     if (now() + wait > deadline) return { kind: 'timeout', status: last };
     await sleep(wait);
     wait = Math.min(options.poll.maxMs, Math.ceil(wait * 1.5));

@@ -25,6 +25,7 @@ describe('execution codes', () => {
           kind: 'rolled-back',
           status: 'UPDATE_COMPLETE',
           reason: 'Export x cannot be deleted as it is in use by y',
+          cause: 'EXPORT_IN_USE',
         },
         1000,
       ),

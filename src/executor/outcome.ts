@@ -1,3 +1,4 @@
+import type { StackFacts } from '../core/model.js';
 import type { Fallback, Teardown } from '../core/teardown.js';
 
 /**
@@ -139,7 +140,7 @@ export interface ExecutionError {
 export type PollResult =
   | { kind: 'deleted' }
   | { kind: 'failed'; status: string; reason?: string }
-  | { kind: 'rolled-back'; status: string; reason?: string }
+  | { kind: 'rolled-back'; status: string; reason?: string; cause?: StackFacts['statusCause'] }
   | { kind: 'timeout'; status: string };
 
 /**
@@ -155,8 +156,8 @@ export function pollError(
     case 'failed':
       return { code: 'DELETE_FAILED', message: detail || result.reason || result.status };
     case 'rolled-back':
-      // CloudFormation's own words for an export still imported.
-      return /in use by/i.test(result.reason ?? '')
+      // An export still imported (the AWS boundary read CloudFormation's words: `statusCause`).
+      return result.cause === 'EXPORT_IN_USE'
         ? { code: 'EXPORT_IN_USE', message: result.reason ?? '' }
         : { code: 'DELETE_ROLLED_BACK', message: result.reason ?? `back to ${result.status}` };
     case 'timeout':

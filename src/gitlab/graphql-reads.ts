@@ -142,7 +142,8 @@ export class GraphqlReads {
       raw = await this.api.query(b.text, b.variables);
     } catch (error) {
       // No GraphQL endpoint (disabled, or a proxy that only passes REST): REST serves everything.
-      if (statusOf(error) === 404) throw this.unsupported(capability, 'GraphQL is not available (HTTP 404)');
+      if (statusOf(error) === 404)
+        throw this.unsupported(capability, 'GraphQL is not available (HTTP 404)', { every: true });
       throw new BatchFailed(toEvidenceError(error));
     }
     const parsed = answerSchema.safeParse(raw);
@@ -190,10 +191,9 @@ export class GraphqlReads {
     }
   }
 
-  private unsupported(capability: Capability, reason: string): Unsupported {
+  private unsupported(capability: Capability, reason: string, scope = { every: false }): Unsupported {
     // Disabled GraphQL is not one capability's problem: every capability goes to REST.
-    const all = reason.includes('not available');
-    for (const c of all ? CAPABILITIES : [capability]) {
+    for (const c of scope.every ? CAPABILITIES : [capability]) {
       this.usage.unsupported[c] ??= reason;
       this.off.add(c);
     }
