@@ -40,82 +40,74 @@ function actionAndGrace(verdict: (typeof VERDICTS)[number]): [string, string] {
   return [action, `\`${key}\` (${String(defaults.get(key))})`];
 }
 
+/** One region: the page, the marker name, the table's head and rows. */
+const region = (path: string, name: string, head: string[], rows: string[][]): DocRegion => ({
+  path,
+  name,
+  content: table(head, rows),
+});
+
+/** Names as code spans, comma-separated (`a`, `b`); `none` when there are none. */
+const spans = (names: readonly string[], none = '') => names.map((n) => `\`${n}\``).join(', ') || none;
+
 /** Every generated table. */
 export function docRegions(): DocRegion[] {
   return [
-    {
-      path: 'docs/verdicts.md',
-      name: 'verdicts',
-      content: table(
-        ['verdict', 'when', 'default action', 'grace, if `delete`', 'reason codes'],
-        VERDICTS.map((v) => [
-          `\`${v}\``,
-          VERDICT_WHEN[v],
-          ...actionAndGrace(v),
-          REASON_CODES.filter((c) => REASONS[c].verdicts.includes(v))
-            .map((c) => `\`${c}\``)
-            .join(', '),
-        ]),
-      ),
-    },
-    {
-      path: 'docs/verdicts.md',
-      name: 'reason-codes',
-      content: table(
-        ['code', 'verdicts', 'meaning'],
-        REASON_CODES.map((c) => [
-          `\`${c}\``,
-          REASONS[c].verdicts.map((v) => `\`${v}\``).join(', ') || 'any (informational)',
-          REASONS[c].meaning,
-        ]),
-      ),
-    },
-    {
-      path: 'docs/reaping.md',
-      name: 'execution-codes',
-      content: table(
-        ['code', 'result', 'meaning'],
-        Object.entries(EXECUTION_CODES).map(([code, { result, meaning }]) => [
-          `\`${code}\``,
-          result,
-          meaning,
-        ]),
-      ),
-    },
-    {
-      path: 'docs/reaping.md',
-      name: 'deletion-phases',
-      content: table(
-        ['phase', 'meaning', 'may go to'],
-        Object.entries(DELETION_PHASES).map(([phase, { meaning, next }]) => [
-          `\`${phase}\``,
-          meaning,
-          next.map((n) => `\`${n}\``).join(', ') || '(end)',
-        ]),
-      ),
-    },
-    {
-      path: 'docs/reaping.md',
-      name: 'audit-events',
-      content: table(
-        ['event', 'fields', 'meaning'],
-        AUDIT_EVENT_NAMES.map((e) => [
-          `\`${e}\``,
-          Object.entries(AUDIT_EVENTS[e].payload.shape)
-            .map(([k, v]) => `\`${k}\`${v.safeParse(undefined).success ? ' (optional)' : ''}`)
-            .join(', '),
-          AUDIT_EVENTS[e].meaning,
-        ]),
-      ),
-    },
-    {
-      path: 'docs/errors.md',
-      name: 'error-codes',
-      content: table(
-        ['code', 'raised by', 'meaning'],
-        ERROR_CODE_LIST.map((c) => [`\`${c}\``, ERROR_CODES[c].services.join(', '), ERROR_CODES[c].meaning]),
-      ),
-    },
+    region(
+      'docs/verdicts.md',
+      'verdicts',
+      ['verdict', 'when', 'default action', 'grace, if `delete`', 'reason codes'],
+      VERDICTS.map((v) => [
+        spans([v]),
+        VERDICT_WHEN[v],
+        ...actionAndGrace(v),
+        spans(REASON_CODES.filter((c) => REASONS[c].verdicts.includes(v))),
+      ]),
+    ),
+    region(
+      'docs/verdicts.md',
+      'reason-codes',
+      ['code', 'verdicts', 'meaning'],
+      REASON_CODES.map((c) => [
+        spans([c]),
+        spans(REASONS[c].verdicts, 'any (informational)'),
+        REASONS[c].meaning,
+      ]),
+    ),
+    region(
+      'docs/reaping.md',
+      'execution-codes',
+      ['code', 'result', 'meaning'],
+      Object.entries(EXECUTION_CODES).map(([code, { result, meaning }]) => [spans([code]), result, meaning]),
+    ),
+    region(
+      'docs/reaping.md',
+      'deletion-phases',
+      ['phase', 'meaning', 'may go to'],
+      Object.entries(DELETION_PHASES).map(([phase, { meaning, next }]) => [
+        spans([phase]),
+        meaning,
+        spans(next, '(end)'),
+      ]),
+    ),
+    region(
+      'docs/reaping.md',
+      'audit-events',
+      ['event', 'fields', 'meaning'],
+      AUDIT_EVENT_NAMES.map((e) => [
+        spans([e]),
+        Object.entries(AUDIT_EVENTS[e].payload.shape)
+          .map(([k, v]) => `\`${k}\`${v.safeParse(undefined).success ? ' (optional)' : ''}`)
+          .join(', '),
+        AUDIT_EVENTS[e].meaning,
+      ]),
+    ),
+    region(
+      'docs/errors.md',
+      'error-codes',
+      ['code', 'raised by', 'meaning'],
+      ERROR_CODE_LIST.map((c) => [spans([c]), ERROR_CODES[c].services.join(', '), ERROR_CODES[c].meaning]),
+    ),
   ];
 }
 

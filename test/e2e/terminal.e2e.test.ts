@@ -20,31 +20,33 @@ if (!haveScript && process.env.CI) throw new Error('CI must have util-linux scri
 if (!haveScript)
   process.stderr.write('terminal test skipped: /usr/bin/script missing (apt-get install bsdutils)\n');
 
-let sb: Sandbox | undefined;
-afterAll(() => sb?.close());
+const sandboxes: Sandbox[] = [];
+afterAll(() => Promise.all(sandboxes.map((x) => x.close())));
+
+/**
+ * Runs the built CLI on a pseudo-terminal against a fresh demo sandbox and returns what the person saw
+ * (escape sequences stripped). Exit 1 is expected of the demo: acme/infra's lookups fail.
+ */
+async function onTerminal(args: string, env: (dir: string) => Record<string, string> = () => ({})) {
+  const sb = await startSandbox({ scenario: 'test/scenarios/demo.yaml' });
+  sandboxes.push(sb);
+  const dir = await mkdtemp(join(tmpdir(), 'env-reaper-tty-'));
+  const typescript = join(dir, 'typescript');
+  const command = `${process.execPath} ${CLI} ${args} --config test/scenarios/demo.env-reaper.yaml --format table`;
+  await run(SCRIPT, ['-q', '-e', '-c', command, typescript], {
+    env: { ...sb.env(), PATH: process.env.PATH ?? '', TERM: 'xterm', COLUMNS: '150', ...env(dir) },
+    cwd: process.cwd(),
+  }).catch((e: { code?: number }) => {
+    if (e.code !== 1) throw e;
+  });
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: stripping terminal escape sequences.
+  return (await readFile(typescript, 'utf8')).replace(/\u001b\[[0-9;?]*[A-Za-z]/g, '');
+}
 
 describe.skipIf(!haveScript)('a terminal run', () => {
   it('shows one clean progress bar and a retry summary, not a log record per attempt', async () => {
-    sb = await startSandbox({ scenario: 'test/scenarios/demo.yaml' });
-    const dir = await mkdtemp(join(tmpdir(), 'env-reaper-tty-'));
-    const typescript = join(dir, 'typescript');
-    const command = `${process.execPath} ${CLI} audit --config test/scenarios/demo.env-reaper.yaml --format table`;
-    await run(SCRIPT, ['-q', '-e', '-c', command, typescript], {
-      // REST: the demo's 500 on a REST route makes the retries the summary shows.
-      env: {
-        ...sb.env(),
-        PATH: process.env.PATH ?? '',
-        TERM: 'xterm',
-        COLUMNS: '150',
-        ENV_REAPER_GITLAB_API: 'rest',
-      },
-      cwd: process.cwd(),
-    }).catch((e: { code?: number }) => {
-      // Exit 1 is expected: acme/infra's lookups fail.
-      if (e.code !== 1) throw e;
-    });
-    // biome-ignore lint/suspicious/noControlCharactersInRegex: stripping terminal escape sequences.
-    const screen = (await readFile(typescript, 'utf8')).replace(/\u001b\[[0-9;?]*[A-Za-z]/g, '');
+    // REST: the demo's 500 on a REST route makes the retries the summary shows.
+    const screen = await onTerminal('audit', () => ({ ENV_REAPER_GITLAB_API: 'rest' }));
     expect(screen).toMatch(/projects \[█+\] 6\/6/);
     expect(screen).toMatch(/^gitlab: \d+ retries, waited [\d.]+ s, last status 500\r?$/m);
     expect(screen).not.toMatch(/retrying/);
@@ -61,25 +63,10 @@ describe.skipIf(!haveScript)('a terminal run', () => {
   }, 60_000);
 
   it('shows the deletions of a reap as their own bar: done / total, deleted and failed', async () => {
-    sb ??= await startSandbox({ scenario: 'test/scenarios/demo.yaml' });
-    const dir = await mkdtemp(join(tmpdir(), 'env-reaper-tty-'));
-    const typescript = join(dir, 'typescript');
-    const command = `${process.execPath} ${CLI} reap --apply --config test/scenarios/demo.env-reaper.yaml --format table`;
-    await run(SCRIPT, ['-q', '-e', '-c', command, typescript], {
-      env: {
-        ...sb.env(),
-        PATH: process.env.PATH ?? '',
-        TERM: 'xterm',
-        COLUMNS: '150',
-        ENV_REAPER_STATE_PATH: join(dir, 'state.json'),
-        ENV_REAPER_STATE_AUDIT_LOG: join(dir, 'audit.jsonl'),
-      },
-      cwd: process.cwd(),
-    }).catch((e: { code?: number }) => {
-      if (e.code !== 1) throw e;
-    });
-    // biome-ignore lint/suspicious/noControlCharactersInRegex: stripping terminal escape sequences.
-    const screen = (await readFile(typescript, 'utf8')).replace(/\u001b\[[0-9;?]*[A-Za-z]/g, '');
+    const screen = await onTerminal('reap --apply', (dir) => ({
+      ENV_REAPER_STATE_PATH: join(dir, 'state.json'),
+      ENV_REAPER_STATE_AUDIT_LOG: join(dir, 'audit.jsonl'),
+    }));
     const bars = [...screen.matchAll(/deletions \[[█░]+\] (\d+)\/(\d+) · (\d+) deleted, (\d+) failed/g)];
     const last = bars.at(-1);
     expect(last, 'a deletions bar').toBeDefined();
