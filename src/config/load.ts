@@ -149,11 +149,12 @@ export function policyFromConfig(config: Config): Policy {
       projects: config.ownership.projects,
     },
     protect: config.policy.protect,
-    actions: config.policy.actions as Record<Verdict, Action>,
+    actions: { ...config.policy.actions, unused: config.policy.unused } as Record<Verdict, Action>,
     graceMs,
     idleAfterDays: config.policy.idleAfterDays,
     minAgeHours: config.policy.minAgeHours,
     noticeMs: config.notify.warnBeforeDelete ? config.notify.beforeDeleteHours * 3_600_000 : 0,
+    usageWindowDays: Math.round(config.usage.window / 86_400_000),
   };
 }
 

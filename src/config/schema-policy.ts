@@ -5,8 +5,8 @@ import { duration } from './schema-parts.js';
 
 /** The `ownership` and `policy` sections of the config schema (what decides a verdict and its action). */
 
-const keepOrFlag = z.enum(ACTIONS.filter((a) => a !== 'delete'));
-const anyAction = z.enum(ACTIONS);
+const keepOrFlag = z.enum(['keep', 'flag']);
+const anyAction = z.enum(ACTIONS.filter((a) => a !== 'stop'));
 
 const tags = z
   .strictObject({
@@ -177,6 +177,10 @@ export const policySection = z
   .strictObject({
     actions,
     grace,
+    unused: z.enum(['keep', 'flag', 'stop']).default('flag').meta({
+      description:
+        "What happens to an `unused` environment (branch and MR alive, no request for usage.window; needs usage.enabled): flag it (report, dashboard, one MR notice), keep it (report only), or stop it through the environment's own on_stop job (never DeleteStack: the MR is open; the notice says how to bring it back). stop counts against the brakes like a deletion.",
+    }),
     idleAfterDays: z.number().int().min(1).default(14).meta({
       description: 'Days without commits, deployments, MR updates or stack updates before `idle`.',
     }),

@@ -248,6 +248,28 @@ export const configSchema = z
       })
       .prefault({})
       .meta({ description: 'What deleted environments left behind (report only).' }),
+    usage: z
+      .strictObject({
+        enabled: z.boolean().default(false).meta({
+          description:
+            "Read whether live environments are used: their resources' request metrics (CloudWatch GetMetricData, billed per metric requested) found through the tagging API (GetResources). Needs cloudwatch:GetMetricData, tag:GetResources and apigateway:GET. Off by default: it costs money and new permissions.",
+        }),
+        window: duration()
+          .refine((ms) => ms % 86_400_000 === 0 && ms >= 86_400_000 && ms <= 90 * 86_400_000, {
+            error: 'expected whole days from 1d to 90d',
+          })
+          .prefault('14d')
+          .meta({
+            description:
+              'A live environment without one request on any of its measured resources for this long is `unused` (whole days; the stack must be older than the window).',
+          }),
+        interval: duration().prefault('1d').meta({
+          description:
+            'Read usage at most this often per stack: the state keeps the last reading, so an hourly schedule does not pay for metrics every hour (a reading that would stop an environment is always read fresh).',
+        }),
+      })
+      .prefault({})
+      .meta({ description: 'Idle by usage: the review app nobody opens (docs/usage.md).' }),
     schedule: z
       .strictObject({
         cron: z

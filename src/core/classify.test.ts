@@ -1,5 +1,15 @@
 import { describe, expect, it } from 'vitest';
-import { ago, branch, defaultPolicy, env, mr, NOW, project, snapshot } from '../../test/helpers/fixtures.js';
+import {
+  ago,
+  branch,
+  defaultPolicy,
+  env,
+  mr,
+  NOW,
+  project,
+  snapshot,
+  usage,
+} from '../../test/helpers/fixtures.js';
 import { classify } from './classify.js';
 import { REASON_CODES, type ReasonCode, VERDICTS, type Verdict } from './model.js';
 
@@ -219,6 +229,42 @@ describe('classify: one row per verdict', () => {
       s: snapshot(),
       verdict: 'active',
       code: 'NO_MR',
+    },
+    {
+      name: 'open MR, no request for the window on its load balancer',
+      s: {
+        ...snapshot({
+          stack: { createdAt: ago(24 * 40) },
+          gitlab: { mergeRequests: { ok: true, value: [mr(9, 'feature/x')] } },
+        }),
+        usage: usage([{ kind: 'alb', daily: [0, 120, ...Array.from({ length: 15 }, () => 0)] }]),
+      },
+      verdict: 'unused',
+      code: 'NO_TRAFFIC',
+    },
+    {
+      name: 'open MR, requests within the window',
+      s: {
+        ...snapshot({
+          stack: { createdAt: ago(24 * 40) },
+          gitlab: { mergeRequests: { ok: true, value: [mr(9, 'feature/x')] } },
+        }),
+        usage: usage([{ kind: 'alb', daily: [3, 0, 0] }, { kind: 'lambda' }]),
+      },
+      verdict: 'active',
+      code: 'RECENT_TRAFFIC',
+    },
+    {
+      name: 'open MR, usage unreadable',
+      s: {
+        ...snapshot({
+          stack: { createdAt: ago(24 * 40) },
+          gitlab: { mergeRequests: { ok: true, value: [mr(9, 'feature/x')] } },
+        }),
+        usage: fail,
+      },
+      verdict: 'active',
+      code: 'USAGE_UNKNOWN',
     },
   ];
 

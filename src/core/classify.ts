@@ -14,6 +14,7 @@ import {
 } from './model.js';
 import { globToRegExp, type OwnershipTags, type Policy } from './policy.js';
 import { refSlug } from './slug.js';
+import { judgeUsage, resourceWords } from './usage.js';
 
 const DAY_MS = 86_400_000;
 
@@ -427,5 +428,50 @@ function decide(snapshot: StackSnapshot, policy: Policy, now: number): Classific
       detail: `ref slug ${owner.refSlug} matches ${refs.join(', ')}; the most alive decides`,
     });
   }
+  if (chosen.verdict === 'active' && snapshot.usage !== undefined)
+    return byUsage(snapshot, reasons, policy, now);
   return result(snapshot, chosen.verdict, reasons, chosen.since);
+}
+
+/**
+ * A live environment judged by its traffic: `unused` only on positive evidence of no request over the
+ * whole window on every resource that can carry one; else `active`, saying when it was last used or why
+ * that is unknown.
+ */
+function byUsage(snapshot: StackSnapshot, life: Reason[], policy: Policy, now: number): Classification {
+  const { stack } = snapshot;
+  const lastChange = latest([stack.createdAt, stack.updatedAt]) ?? stack.createdAt;
+  const usage = judgeUsage(
+    snapshot.usage as NonNullable<StackSnapshot['usage']>,
+    lastChange,
+    policy.usageWindowDays,
+    now,
+  );
+  if (usage.state === 'unknown')
+    return result(snapshot, 'active', [
+      ...life,
+      { code: 'USAGE_UNKNOWN', detail: `${usage.why}: ${usage.detail}` },
+    ]);
+  if (usage.state === 'used')
+    return result(snapshot, 'active', [
+      ...life,
+      {
+        code: 'RECENT_TRAFFIC',
+        detail: `${usage.requests} requests in the last ${policy.usageWindowDays} days`,
+        at: `${usage.lastDay}T00:00:00.000Z`,
+      },
+    ]);
+  const reading = snapshot.usage?.ok ? snapshot.usage.value : undefined;
+  const measured = (reading?.resources ?? []).filter((r) => usage.resources.includes(r.arn));
+  const noTraffic: Reason = {
+    code: 'NO_TRAFFIC',
+    detail: `no requests for ${usage.windowDays} days on ${resourceWords(measured)}; last day with traffic: ${usage.lastDay ?? `none in the ${reading?.days ?? usage.windowDays} days read`}`,
+  };
+  if (usage.lastDay !== undefined) noTraffic.at = `${usage.lastDay}T00:00:00.000Z`;
+  // The clock starts when the window of silence was complete: after the last traffic and the last change.
+  const quietFrom = Math.max(
+    ms(noTraffic.at) !== undefined ? (ms(noTraffic.at) as number) + DAY_MS : 0,
+    ms(lastChange) ?? 0,
+  );
+  return result(snapshot, 'unused', [noTraffic, ...life], iso(quietFrom + usage.windowDays * DAY_MS));
 }

@@ -21,6 +21,8 @@ export const VERDICT_WHEN: Record<Verdict, string> = {
   abandoned:
     'the branch exists, its MRs were all closed unmerged, and nothing was committed to it since the last one closed (a commit at or after that moment is work going on: `active` or `idle`)',
   idle: 'no activity for `idleAfterDays`: latest of last commit, last deployment, MR update, stack update',
+  unused:
+    'would be `active`, but its resources had no request for `usage.window` (`usage.enabled`): every resource that can carry traffic measured, older than the window, zero requests on every day',
   active: 'everything else',
 };
 
@@ -78,11 +80,28 @@ export const REASONS: Record<ReasonCode, { verdicts: readonly Verdict[]; meaning
     verdicts: ['branch-deleted', 'abandoned'],
     meaning: 'the MRs from the ref were closed unmerged (the latest one names the time)',
   },
-  BRANCH_EXISTS: { verdicts: ['abandoned', 'idle', 'active'], meaning: 'the branch exists' },
-  MR_OPEN: { verdicts: ['idle', 'active'], meaning: 'an MR from the ref is open' },
-  NO_MR: { verdicts: ['idle', 'active'], meaning: 'no MR from the ref, and the branch exists' },
+  BRANCH_EXISTS: { verdicts: ['abandoned', 'idle', 'unused', 'active'], meaning: 'the branch exists' },
+  MR_OPEN: { verdicts: ['idle', 'unused', 'active'], meaning: 'an MR from the ref is open' },
+  NO_MR: { verdicts: ['idle', 'unused', 'active'], meaning: 'no MR from the ref, and the branch exists' },
   IDLE: { verdicts: ['idle'], meaning: 'no activity for `policy.idleAfterDays`' },
-  RECENT_ACTIVITY: { verdicts: ['active'], meaning: 'the last activity is recent (named with its time)' },
+  RECENT_ACTIVITY: {
+    verdicts: ['unused', 'active'],
+    meaning: 'the last activity is recent (named with its time)',
+  },
+  NO_TRAFFIC: {
+    verdicts: ['unused'],
+    meaning:
+      'no request for `usage.window` on any measured resource (named, with the last day that had traffic)',
+  },
+  RECENT_TRAFFIC: {
+    verdicts: ['active'],
+    meaning: 'requests within `usage.window` (the last day with traffic is its time)',
+  },
+  USAGE_UNKNOWN: {
+    verdicts: ['active'],
+    meaning:
+      'usage could not be judged (a metric read failed, no measured resource, an unmeasured one, the stack younger than the window): never `unused`',
+  },
   REF_SLUG_AMBIGUOUS: {
     verdicts: [],
     meaning: 'a ref slug matched several branches; the most alive one decides (added for information)',

@@ -1,4 +1,5 @@
 import type { ErrorCode } from './error-codes.js';
+import type { UsageReading } from './usage.js';
 /**
  * The data model shared by every stage of the pipeline (docs/design.md §2). Everything here is plain,
  * JSON-serialisable data: timestamps are ISO-8601 strings, never `Date` objects, so a snapshot can be
@@ -17,6 +18,7 @@ export const VERDICTS = [
   'branch-deleted',
   'abandoned',
   'idle',
+  'unused',
   'active',
 ] as const;
 
@@ -37,8 +39,11 @@ export const DELETABLE_VERDICTS = [
 /** A verdict that may carry the `delete` action. */
 export type DeletableVerdict = (typeof DELETABLE_VERDICTS)[number];
 
-/** What the policy can do with a verdict. */
-export const ACTIONS = ['keep', 'flag', 'delete'] as const;
+/**
+ * What the policy can do with a verdict. `stop` (only `unused`, `policy.unused`) stops the environment
+ * through its own `on_stop` job and never calls DeleteStack.
+ */
+export const ACTIONS = ['keep', 'flag', 'delete', 'stop'] as const;
 
 /** What the policy does with a verdict. */
 export type Action = (typeof ACTIONS)[number];
@@ -71,6 +76,9 @@ export const REASON_CODES = [
   'REF_UNRESOLVED',
   'IDLE',
   'RECENT_ACTIVITY',
+  'NO_TRAFFIC',
+  'RECENT_TRAFFIC',
+  'USAGE_UNKNOWN',
 ] as const;
 
 /** A stable reason code. */
@@ -233,6 +241,11 @@ export interface StackSnapshot {
   firstSeen?: Partial<Record<Verdict, string>>;
   /** A person ticked "keep" for this stack on the dashboard issue: kept until then (ISO). */
   keptUntil?: string;
+  /**
+   * Its resources' request metrics (`usage.enabled`), read only for stacks whose branch and MR are alive;
+   * absent: not read, and the stack is judged without it.
+   */
+  usage?: Evidence<UsageReading>;
 }
 
 /** The classification of one stack. */

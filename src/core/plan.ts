@@ -30,7 +30,7 @@ export interface PlanItem {
   verdict: Verdict;
   action: Action;
   status: PlanStatus;
-  /** When deletion becomes allowed (ISO-8601); only for `delete` actions. */
+  /** When deletion (or, for `stop`, the stop) becomes allowed (ISO-8601); only for `delete` and `stop`. */
   deleteAfter?: string;
   /** Why a `delete` is not due yet. */
   waitingFor?: (typeof WAITING_FOR)[number];
@@ -86,14 +86,37 @@ export function plan(inputs: PlanInput[], policy: Policy, limits: Limits, now: n
   for (const { stack, classification, notice } of sorted) {
     const { verdict } = classification;
     const configured = policy.actions[verdict];
-    // The config refuses `delete` for other verdicts; this guard keeps the invariant even if it did not.
-    const action: Action = configured === 'delete' && !deletable(verdict) ? 'flag' : configured;
+    // The config refuses `delete` (and `stop`) for other verdicts; this guard keeps the invariant even
+    // if it did not.
+    const action: Action =
+      (configured === 'delete' && !deletable(verdict)) || (configured === 'stop' && verdict !== 'unused')
+        ? 'flag'
+        : configured;
     const item: PlanItem = {
       stackId: stack.stackId,
       verdict,
       action,
-      status: action === 'delete' ? 'due' : action,
+      status: action === 'delete' || action === 'stop' ? 'due' : action,
     };
+    if (action === 'stop') {
+      // A stop waits for the stack's minimum age and the notice window, never for a grace: the window of
+      // silence was its grace.
+      const lastChange = Math.max(
+        Date.parse(stack.createdAt),
+        Date.parse(stack.updatedAt ?? stack.createdAt),
+      );
+      const minAge = Number.isNaN(lastChange) ? now : lastChange + policy.minAgeHours * HOUR_MS;
+      const noticeAt =
+        notice && policy.noticeMs > 0
+          ? (notice.postedAt !== undefined ? Date.parse(notice.postedAt) : now) + policy.noticeMs
+          : Number.NEGATIVE_INFINITY;
+      const after = Math.max(minAge, noticeAt);
+      item.deleteAfter = new Date(after).toISOString();
+      if (now < after) {
+        item.status = 'waiting';
+        item.waitingFor = after === noticeAt ? 'notice' : 'min-age';
+      }
+    }
     if (action === 'delete' && deletable(verdict)) {
       const lastChange = Math.max(
         Date.parse(stack.createdAt),

@@ -53,6 +53,8 @@ export interface Policy {
   minAgeHours: number;
   /** Minimum time between the advance notice on the MR and the deletion, ms (0: no notice window). */
   noticeMs: number;
+  /** Days without requests before a live environment is `unused` (`usage.window`). */
+  usageWindowDays: number;
 }
 
 /** Brakes checked on the whole plan before any write (docs/design.md §5). */

@@ -25,6 +25,7 @@ const COLOURS: Record<Verdict, string> = {
   'branch-deleted': '#8c564b',
   abandoned: '#7f7f7f',
   idle: '#aec7e8',
+  unused: '#dbdb8d',
   active: '#2ca02c',
 };
 

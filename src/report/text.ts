@@ -17,6 +17,7 @@ const VERDICT_COLOUR: Record<Verdict, Parameters<typeof styleText>[0]> = {
   'branch-deleted': 'red',
   abandoned: 'yellow',
   idle: 'yellow',
+  unused: 'yellow',
   active: 'green',
 };
 

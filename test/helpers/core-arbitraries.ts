@@ -13,6 +13,7 @@ import type {
 } from '../../src/core/model.js';
 import { DELETABLE_VERDICTS, VERDICTS } from '../../src/core/model.js';
 import { type PlanInput, plan } from '../../src/core/plan.js';
+import type { ResourceUsage, UsageReading } from '../../src/core/usage.js';
 import type { Limits, Policy } from '../../src/core/policy.js';
 import { defaultPolicy, NOW, project } from './fixtures.js';
 
@@ -256,16 +257,97 @@ export function deadify(s: StackSnapshot, how: Death, at: string): StackSnapshot
   return d;
 }
 
+const DAY = 86_400_000;
+/** Days read by the usage arbitraries: 28 days up to today (twice the default window). */
+export const USAGE_DAYS = 28;
+
+/** One resource's daily requests: mostly silent, sometimes a day or a few with traffic, anywhere. */
+const dailyArb: fc.Arbitrary<number[]> = fc.oneof(
+  { weight: 3, arbitrary: fc.constant(Array.from({ length: USAGE_DAYS }, () => 0)) },
+  {
+    weight: 2,
+    arbitrary: fc
+      .tuple(fc.integer({ min: 0, max: USAGE_DAYS - 1 }), fc.integer({ min: 1, max: 5000 }))
+      .map(([day, n]) => Array.from({ length: USAGE_DAYS }, (_, i) => (i === day ? n : 0))),
+  },
+  { weight: 1, arbitrary: fc.array(fc.nat({ max: 3 }), { minLength: USAGE_DAYS, maxLength: USAGE_DAYS }) },
+);
+
+export const resourceUsageArb: fc.Arbitrary<ResourceUsage> = fc
+  .record({
+    kind: fc.constantFrom<ResourceUsage['kind']>(
+      'alb',
+      'alb',
+      'lambda',
+      'cloudfront',
+      'http-api',
+      'ecs-service',
+      'ec2-instance',
+      'gwlb',
+      'other',
+    ),
+    n: fc.integer({ min: 0, max: 99 }),
+    daily: dailyArb,
+    complete: fc.integer({ min: 0, max: 14 }).map((n) => n !== 0),
+  })
+  .map(({ kind, n, daily, complete }) => ({
+    arn: `arn:aws:elasticloadbalancing:eu-west-1:111111111111:loadbalancer/app/r${n}/${kind}`,
+    kind,
+    daily:
+      kind === 'ecs-service' || kind === 'ec2-instance' || kind === 'gwlb' || kind === 'other' ? [] : daily,
+    complete,
+  }));
+
+/** A usage reading as the AWS side gives it (read today), or a failed read. */
+export const usageArb: fc.Arbitrary<Evidence<UsageReading>> = maybeError(
+  fc.array(resourceUsageArb, { minLength: 0, maxLength: 4 }).map((resources) => {
+    const today = Math.floor(NOW / DAY) * DAY;
+    return {
+      readAt: new Date(NOW).toISOString(),
+      from: new Date(today - (USAGE_DAYS - 1) * DAY).toISOString(),
+      days: USAGE_DAYS,
+      resources,
+      metrics: resources.length,
+    };
+  }),
+);
+
+/** A live stack (branch and open MR, recent activity) older than the window, with a usage reading. */
+export function liveWithUsage(
+  s: StackSnapshot,
+  usage: Evidence<UsageReading>,
+  createdDaysAgo: number,
+): StackSnapshot {
+  const d = deadify(s, 'merged', new Date(NOW - 3_600_000).toISOString());
+  if (d.gitlab.mergeRequests?.ok)
+    d.gitlab.mergeRequests.value = d.gitlab.mergeRequests.value.map((m) =>
+      m.iid === 77 ? { ...m, state: 'opened', mergedAt: undefined } : m,
+    ) as MergeRequestFacts[];
+  d.stack.createdAt = new Date(NOW - createdDaysAgo * DAY).toISOString();
+  delete d.stack.updatedAt;
+  d.usage = usage;
+  return d;
+}
+
 export const anySnapshotArb: fc.Arbitrary<StackSnapshot> = fc.oneof(
-  snapshotArb,
-  fc
-    .tuple(
-      snapshotArb,
-      fc.constantFrom<Death>('branch-gone', 'merged', 'abandoned', 'idle'),
-      time,
-      fc.integer({ min: 21, max: 60 }).map((d) => new Date(NOW - d * 86_400_000).toISOString()),
-    )
-    .map(([s, how, at, longAgo]) => deadify(s, how, how === 'idle' ? longAgo : at)),
+  {
+    weight: 1,
+    arbitrary: fc
+      .tuple(snapshotArb, usageArb, fc.integer({ min: 5, max: 40 }))
+      .map(([s, usage, days]) => liveWithUsage(s, usage, days)),
+  },
+  { weight: 2, arbitrary: snapshotArb },
+  {
+    weight: 3,
+    arbitrary: fc
+      .tuple(
+        snapshotArb,
+        fc.constantFrom<Death>('branch-gone', 'merged', 'abandoned', 'idle'),
+        time,
+        fc.integer({ min: 21, max: 60 }).map((d) => new Date(NOW - d * 86_400_000).toISOString()),
+      )
+      .map(([s, how, at, longAgo]) => deadify(s, how, how === 'idle' ? longAgo : at)),
+  },
 );
 
 /**
@@ -281,6 +363,7 @@ export const policyArb: fc.Arbitrary<Policy> = fc
           fc.oneof(
             { weight: 3, arbitrary: fc.constant<Action>('delete') },
             { weight: 1, arbitrary: fc.constantFrom<Action>('keep', 'flag') },
+            { weight: 1, arbitrary: fc.constant<Action>('stop') },
           ),
         ]),
       ) as Record<Verdict, fc.Arbitrary<Action>>,

@@ -2,6 +2,7 @@ import { defaultConfig, policyFromConfig } from '../../src/config/load.js';
 import type {
   BranchFacts,
   EnvironmentFacts,
+  Evidence,
   GitLabEvidence,
   MergeRequestFacts,
   Owner,
@@ -11,6 +12,7 @@ import type {
 } from '../../src/core/model.js';
 import type { Policy } from '../../src/core/policy.js';
 import type { RunResult } from '../../src/core/run-result.js';
+import type { ResourceUsage, UsageReading } from '../../src/core/usage.js';
 
 /** A fixed clock for table tests. */
 export const NOW = Date.parse('2026-11-28T12:00:00Z');
@@ -94,5 +96,39 @@ export function emptyRun(over: Partial<RunResult> = {}): RunResult {
     plan: { items: [], due: 0, brake: null },
     errors: [],
     ...over,
+  };
+}
+
+/**
+ * A usage reading taken at NOW of `days` days up to today, one entry per resource: its kind and
+ * requests per day (oldest first; shorter arrays are padded with silent days in front).
+ */
+export function usage(
+  resources: { kind: ResourceUsage['kind']; arn?: string; daily?: number[]; complete?: boolean }[],
+  days = 28,
+): Evidence<UsageReading> {
+  const DAY = 86_400_000;
+  const today = Math.floor(NOW / DAY) * DAY;
+  return {
+    ok: true,
+    value: {
+      readAt: new Date(NOW).toISOString(),
+      from: new Date(today - (days - 1) * DAY).toISOString(),
+      days,
+      resources: resources.map((r, i) => {
+        const daily = r.daily ?? [];
+        return {
+          arn:
+            r.arn ??
+            `arn:aws:elasticloadbalancing:eu-west-1:111111111111:loadbalancer/app/review-${i}/0f${i}`,
+          kind: r.kind,
+          daily: ['ec2-instance', 'ecs-service', 'gwlb', 'appsync', 'other'].includes(r.kind)
+            ? []
+            : [...Array.from({ length: Math.max(0, days - daily.length) }, () => 0), ...daily],
+          complete: r.complete ?? true,
+        };
+      }),
+      metrics: resources.length,
+    },
   };
 }
