@@ -1,4 +1,6 @@
 import { CloudFormationClient } from '@aws-sdk/client-cloudformation';
+import type { APIGatewayClient } from '@aws-sdk/client-api-gateway';
+import type { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import type { CloudWatchLogsClient } from '@aws-sdk/client-cloudwatch-logs';
 import type { CostExplorerClient } from '@aws-sdk/client-cost-explorer';
 import type { ECRClient } from '@aws-sdk/client-ecr';
@@ -247,6 +249,22 @@ export class AwsClients {
         this.options.stats,
         'tagging',
       );
+    });
+  }
+
+  /** The CloudWatch client of a target × region (usage: GetMetricData). */
+  cloudwatch(target: AccountTarget, region: string): Promise<CloudWatchClient> {
+    return this.once('cloudwatch', target, region, async () => {
+      const { CloudWatchClient } = await import('@aws-sdk/client-cloudwatch');
+      return instrument(new CloudWatchClient(this.config(target, region)), this.options.stats, 'cloudwatch');
+    });
+  }
+
+  /** The API Gateway client of a target × region (usage: the REST APIs' names, GetRestApis). */
+  apigateway(target: AccountTarget, region: string): Promise<APIGatewayClient> {
+    return this.once('apigateway', target, region, async () => {
+      const { APIGatewayClient } = await import('@aws-sdk/client-api-gateway');
+      return instrument(new APIGatewayClient(this.config(target, region)), this.options.stats, 'apigateway');
     });
   }
 

@@ -8,6 +8,51 @@ import type { StackFacts } from '../core/model.js';
  * Read side first, then the write side.
  */
 
+/** One resource the usage listing found: its ARN, tagging type and CloudFormation tags. */
+export interface UsageHit {
+  arn: string;
+  /** The tagging API's resource type it was listed under (`elasticloadbalancing:loadbalancer`). */
+  type: string;
+  /** `aws:cloudformation:stack-id` (the stack's ARN), when tagged. */
+  stackId?: string;
+  /** `aws:cloudformation:stack-name`. */
+  stackName?: string;
+}
+
+/** One metric's daily sums as CloudWatch answered them. */
+export interface MetricSeries {
+  /** Timestamps (ms) and sums, as many as CloudWatch had datapoints. */
+  points: { at: number; sum: number }[];
+  /** `Complete` on the last page: every datapoint was returned. */
+  complete: boolean;
+}
+
+/** The usage reads (`usage.enabled`): one listing per account × region, metrics in batches. */
+export interface AwsUsageReader {
+  /**
+   * Every resource of these tagging types carrying the stack-name tag CloudFormation propagates
+   * (GetResources, pages of 100).
+   */
+  listResources(
+    target: AccountTarget,
+    region: string,
+    types: readonly string[],
+  ): Promise<{ hits: UsageHit[]; pages: number }>;
+  /** REST API id → name (GetRestApis, pages of 500): the `ApiName` dimension needs the name. */
+  restApiNames(target: AccountTarget, region: string): Promise<{ names: Map<string, string>; pages: number }>;
+  /**
+   * Daily sums of up to 500 metrics (GetMetricData, following NextToken); keyed by query id. Also says
+   * how many calls it made.
+   */
+  metricData(
+    target: AccountTarget,
+    region: string,
+    queries: { id: string; namespace: string; metric: string; dimensions: Record<string, string> }[],
+    start: number,
+    end: number,
+  ): Promise<{ series: Map<string, MetricSeries>; calls: number }>;
+}
+
 /** One account to scan, as configured (or the ambient one). */
 export interface AccountTarget {
   /** Configured id; `undefined` for the ambient account (whatever the credentials say). */

@@ -2,6 +2,7 @@ import type { ErrorCode } from './error-codes.js';
 import type { Leftovers } from './leftovers.js';
 import type { Classification, GitLabEvidence, Owner, StackFacts } from './model.js';
 import type { Plan, PlanItem } from './plan.js';
+import type { UsageReading } from './usage.js';
 
 /**
  * The data a run produces: what collection found, how each stack was classified and planned. The audit
@@ -15,6 +16,8 @@ export interface EnvironmentRecord {
   evidence: GitLabEvidence;
   classification: Classification;
   plan: PlanItem;
+  /** Its usage reading (`usage.enabled`, live stacks only), for the "last used" column and the sparkline. */
+  usage?: UsageReading;
 }
 
 /** One GitLab environment reported beside the stacks (a ghost or a stuck one). */
@@ -94,6 +97,23 @@ export interface GitLabApiReport {
   fallbacks: Record<string, string>;
 }
 
+/** What the usage check of a run read and what it cost (`usage.enabled`). */
+export interface UsageReport {
+  /** The window, in days. */
+  windowDays: number;
+  /** Live stacks whose usage was judged. */
+  stacks: number;
+  /** Readings made in this run; the others were reused from state (within `usage.interval`). */
+  read: number;
+  reused: number;
+  /** Metrics requested from CloudWatch (GetMetricData bills per metric requested). */
+  metricsRequested: number;
+  /** Calls made: GetMetricData, GetResources pages, GetRestApis pages. */
+  calls: { getMetricData: number; getResources: number; getRestApis: number };
+  /** Stacks judged unused. */
+  unused: number;
+}
+
 /** A run's complete result; reports render it, the executor acts on it. */
 export interface RunResult {
   runId: string;
@@ -115,4 +135,6 @@ export interface RunResult {
   leftovers?: Leftovers;
   /** Which GitLab API served what (absent: REST only, `gitlab.api: rest`). */
   gitlabApi?: GitLabApiReport;
+  /** The usage check (`usage.enabled`). */
+  usage?: UsageReport;
 }

@@ -79,6 +79,8 @@ export interface ExecutorOptions {
   mergeRequestNotices: boolean;
   /** The keep labels, for the notice text. */
   keepLabels: string[];
+  /** `usage.window` in days: the unused notice says it ("no one has opened this environment for 14 days"). */
+  unusedWindowDays: number;
   /** policy.teardown, and per project (path or id). */
   teardown: TeardownMode;
   teardownProjects: Record<string, TeardownMode>;

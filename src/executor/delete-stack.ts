@@ -173,6 +173,23 @@ export async function deleteStack(
 
   const deletion = deletionRecord(record, ctx);
   const mode = teardownOf(record, options);
+  // Stopping an unused environment goes through its on_stop job or not at all: without an environment
+  // to stop, nothing is written (the stack of an open MR is never given to DeleteStack).
+  if (
+    record.plan.action === 'stop' &&
+    (deletion.environmentId === undefined || deletion.projectId === undefined)
+  ) {
+    const message =
+      'no available GitLab environment to stop: no on_stop job can run, and a stop never calls DeleteStack';
+    log.warn({ code: 'NO_STOP_ENVIRONMENT' }, 'stop cancelled');
+    await audit({
+      event: 'delete-cancelled',
+      stackId: stack.stackId,
+      code: 'NO_STOP_ENVIRONMENT',
+      detail: message,
+    });
+    return { result: 'cancelled', error: { code: 'NO_STOP_ENVIRONMENT', message } };
+  }
   // The GitLab way needs an environment to stop; without one the stack is deleted directly.
   if (mode !== 'delete-stack' && deletion.environmentId !== undefined && deletion.projectId !== undefined) {
     deletion.teardown = mode;

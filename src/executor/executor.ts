@@ -39,9 +39,11 @@ export async function execute(
     return outcomes;
   }
   const due = run.environments.filter((e) => e.plan.status === 'due');
+  // A notice goes to every stack that waits for its deletion or stop, and to a flagged unused one (its
+  // notice is what the flag does on the MR).
   const waiting = run.environments.filter(
     (e) =>
-      e.plan.status === 'waiting' &&
+      (e.plan.status === 'waiting' || (e.classification.verdict === 'unused' && e.plan.action === 'flag')) &&
       options.mergeRequestNotices &&
       mrOf(e) !== undefined &&
       !deps.state.stacks[e.stack.stackId]?.notices?.[e.classification.verdict],
@@ -106,7 +108,9 @@ export function refusals(
 /** Every write the executor can say it would make: a closed list, so each log message stays static. */
 type WouldDo =
   | 'post an advance notice'
+  | 'post an unused-environment notice'
   | 'delete stack'
+  | 'stop the unused environment so its on_stop job tears the stack down (never DeleteStack)'
   | 'stop environment so its on_stop job tears the stack down'
   | 'stop environment'
   | 'note the merge request'
@@ -250,9 +254,20 @@ function dryRunLines(
 ): DryRunLine[] {
   const lines: DryRunLine[] = waiting.map((e) => ({
     fields: { stack: e.stack.name, mrIid: mrOf(e), deleteAfter: e.plan.deleteAfter },
-    what: 'post an advance notice',
+    what:
+      e.classification.verdict === 'unused' ? 'post an unused-environment notice' : 'post an advance notice',
   }));
   for (const e of due) {
+    if (e.plan.action === 'stop') {
+      const env = e.evidence.environment?.ok ? e.evidence.environment.value : null;
+      lines.push({
+        fields: { stack: e.stack.name, stackId: e.stack.stackId, environment: env?.name, verdict: 'unused' },
+        what: 'stop the unused environment so its on_stop job tears the stack down (never DeleteStack)',
+      });
+      if (options.mergeRequestNotes && mrOf(e) !== undefined)
+        lines.push({ fields: { mrIid: mrOf(e) }, what: 'note the merge request' });
+      continue;
+    }
     lines.push({
       fields: { stack: e.stack.name, stackId: e.stack.stackId, verdict: e.classification.verdict },
       what: 'delete stack',

@@ -4,7 +4,14 @@ import type { Logger } from '../log/logger.js';
 import type { DeletionRecord } from '../state/state.js';
 import { type ExecutionContext, type ExecutorDeps, runErrorOf, writeAudit } from './context.js';
 import { byStopJob } from './lifecycle.js';
-import { deletedNoteBody, noteMarker, noticeBody, noticeMarker } from './notes.js';
+import {
+  deletedNoteBody,
+  noteMarker,
+  noticeBody,
+  noticeMarker,
+  stoppedNoteBody,
+  unusedNoticeBody,
+} from './notes.js';
 
 /**
  * The GitLab writes of the executor: the follow-up after a deletion (stop and maybe delete the
@@ -49,8 +56,14 @@ export async function gitlabFollowUp(
       await audit({ event: 'environment-stopped', stackId, projectId: pid, environmentId: envId, state });
     });
   }
-  // GitLab deletes only stopped environments.
-  if (stopped && d.environmentId !== undefined && options.deleteEnvironments && !d.environmentDeleted) {
+  // GitLab deletes only stopped environments. A stopped unused one stays: its Re-deploy brings it back.
+  if (
+    stopped &&
+    d.environmentId !== undefined &&
+    options.deleteEnvironments &&
+    d.verdict !== 'unused' &&
+    !d.environmentDeleted
+  ) {
     const envId = d.environmentId;
     await step('environment deletion', async () => {
       await deps.gitlab.deleteEnvironment(pid, envId);
@@ -69,11 +82,13 @@ export async function gitlabFollowUp(
         await deps.gitlab.createMergeRequestNote(
           pid,
           mrIid,
-          deletedNoteBody(stack, d.verdict, d.reasons, d.runId, {
-            teardown: byStopJob(d) ? 'stop-job' : 'delete-stack',
-            fallback: d.fallback,
-            emptied: d.emptied,
-          }),
+          d.verdict === 'unused'
+            ? stoppedNoteBody(stack, d.reasons, d.runId)
+            : deletedNoteBody(stack, d.verdict, d.reasons, d.runId, {
+                teardown: byStopJob(d) ? 'stop-job' : 'delete-stack',
+                fallback: d.fallback,
+                emptied: d.emptied,
+              }),
         );
         await audit({ event: 'mr-note-posted', stackId, projectId: pid, mrIid });
       }
@@ -94,7 +109,16 @@ export async function postNotice(e: EnvironmentRecord, ctx: ExecutionContext): P
     const bodies = await deps.gitlab.mergeRequestNoteBodies(pid, mrIid);
     if (!bodies.some((b) => b.includes(noticeMarker(e.stack.stackId, verdict)))) {
       const keepLabels = options.keepLabels;
-      const body = noticeBody(e.stack, verdict, e.classification.reasons, e.plan.deleteAfter, keepLabels);
+      const body =
+        verdict === 'unused'
+          ? unusedNoticeBody(
+              e.stack,
+              e.classification.reasons,
+              options.unusedWindowDays,
+              keepLabels,
+              e.plan.action === 'stop' ? e.plan.deleteAfter : undefined,
+            )
+          : noticeBody(e.stack, verdict, e.classification.reasons, e.plan.deleteAfter, keepLabels);
       await deps.gitlab.createMergeRequestNote(pid, mrIid, body);
       await audit({
         event: 'mr-notice-posted',

@@ -43,6 +43,50 @@ export interface NoteStack {
   region: string;
 }
 
+/** How to bring back an environment env-reaper stopped: GitLab's own way, the deploy job again. */
+export const BRING_BACK =
+  "To bring it back, re-run this merge request's deploy job (GitLab offers it as **Re-deploy** on the environment, or run the pipeline again).";
+
+/**
+ * The notice on an unused environment (`policy.unused`): nobody opened it for the window; flagged, or
+ * stopped through its `on_stop` job after `stopAfter`. How to silence it and how to bring it back.
+ */
+export function unusedNoticeBody(
+  stack: NoteStack,
+  reasons: NoteReason[],
+  windowDays: number,
+  keepLabels: string[],
+  stopAfter: string | undefined,
+): string {
+  const labels = keepLabels.map((l) => mdCode(l)).join(' or ');
+  return [
+    noticeMarker(stack.stackId, 'unused'),
+    `**env-reaper**: no one has opened this environment for ${windowDays} days: the review environment stack ${mdCode(stack.name)} (account ${mdCode(stack.account)}, ${mdCode(stack.region)}) had no request in that time.`,
+    '',
+    stopAfter !== undefined
+      ? `It will be **stopped** after **${mdCode(stopAfter)}**, through this project's own \`on_stop\` job (env-reaper never deletes the stack of an open merge request). ${BRING_BACK}`
+      : 'Nothing will be deleted: it is flagged for the team that pays for it.',
+    '',
+    'Evidence:',
+    evidence(reasons),
+    '',
+    `To keep it as it is and silence this, add the label ${labels} to this merge request, or tag the stack \`env-reaper:keep=true\` or \`env-reaper:keep=YYYY-MM-DD\`.`,
+  ].join('\n');
+}
+
+/** The note after an unused environment was stopped through its `on_stop` job. */
+export function stoppedNoteBody(stack: NoteStack, reasons: NoteReason[], runId: string): string {
+  return [
+    noteMarker(stack.stackId),
+    `**env-reaper** stopped the unused review environment stack ${mdCode(stack.name)} (account ${mdCode(stack.account)}, ${mdCode(stack.region)}) in run ${mdCode(runId)}, through this project's \`on_stop\` job: no one had opened it for the window below.`,
+    '',
+    BRING_BACK,
+    '',
+    'Evidence:',
+    evidence(reasons),
+  ].join('\n');
+}
+
 /** The advance notice: when, why, and how to keep the stack. */
 export function noticeBody(
   stack: NoteStack,

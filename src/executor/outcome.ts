@@ -73,6 +73,11 @@ export const EXECUTION_CODES = {
     result: 'failed',
     meaning: 'teardown `stop-job`: the `on_stop` job finished and left the stack in place',
   },
+  NO_STOP_ENVIRONMENT: {
+    result: 'cancelled',
+    meaning:
+      '`policy.unused: stop`: the stack has no available GitLab environment to stop, so no `on_stop` job can run; it is left in place (never DeleteStack)',
+  },
   EXECUTOR_ERROR: {
     result: 'failed',
     meaning: 'an unexpected error in the executor; nothing further was done for this stack',

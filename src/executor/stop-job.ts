@@ -15,6 +15,8 @@ export function teardownOf(
   record: EnvironmentRecord,
   options: ExecutorOptions,
 ): 'delete-stack' | 'stop-job' | 'stop-job-then-delete' {
+  // Stopping an unused environment is the GitLab way only: its MR is open, DeleteStack is never used.
+  if (record.plan.action === 'stop') return 'stop-job';
   const per = options.teardownProjects;
   const project = record.evidence.project?.ok ? record.evidence.project.value : null;
   const keys = [project?.path, project ? String(project.id) : undefined, record.owner.projectPath];

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import pLimit from 'p-limit';
 import { awsRunError, collectAws } from '../aws/collector.js';
 import { costKeyOf } from '../aws/cost.js';
-import type { AccountTarget, AwsReader, CostReader } from '../aws/ports.js';
+import type { AccountTarget, AwsReader, AwsUsageReader, CostReader } from '../aws/ports.js';
 import { limitsFromConfig, policyFromConfig } from '../config/load.js';
 import type { Config } from '../config/schema.js';
 import { isRootStack, matchOwner } from '../core/match.js';
@@ -32,6 +32,7 @@ import { collapseTokenRefusal } from '../gitlab/token-failure.js';
 import type { Logger } from '../log/logger.js';
 import type { ApiStats } from '../util/api-stats.js';
 import { type Judged, judge, type RunMemory } from './judge.js';
+import { collectUsage, type UsageCollection } from './usage.js';
 
 /** Everything a run needs from the outside world: swapped whole in tests. */
 export interface RunDeps extends RunMemory {
@@ -46,6 +47,8 @@ export interface RunDeps extends RunMemory {
   env: NodeJS.ProcessEnv;
   /** Cost Explorer, when `cost.enabled`. */
   cost?: CostReader;
+  /** CloudWatch and the tagging API, when `usage.enabled`. */
+  usage?: AwsUsageReader;
   /** Progress callback (TTY progress line or periodic log lines). */
   progress?: (event: ProgressEvent) => void;
 }
@@ -228,28 +231,69 @@ async function collectEvidence(
   return { ...collected, gitlabApi };
 }
 
-/** Step 4 (classify → plan): pure, one `now`; brakes judge the whole run, not a one-stack explain. */
-function classifyAndPlan(
+/**
+ * Step 4 (classify → usage → plan): classification is pure with one `now`; the live stacks' usage is
+ * read (when enabled) and they are judged again with it; brakes judge the whole run, not a one-stack
+ * explain.
+ */
+async function classifyAndPlan(
   inv: Inventory,
   evidence: GitLabCollection['evidence'],
   config: Config,
   deps: RunDeps,
   options: AuditOptions,
   now: number,
-): { judged: Judged[]; environments: EnvironmentRecord[]; plan: RunResult['plan'] } {
+): Promise<{
+  judged: Judged[];
+  environments: EnvironmentRecord[];
+  plan: RunResult['plan'];
+  usage?: UsageCollection;
+}> {
   const policy = policyFromConfig(config);
-  const judged = inv.roots
-    .filter((s) => inv.owners.has(s.stackId))
-    .map((stack) =>
-      judge(
-        stack,
-        inv.owners.get(stack.stackId) as Owner,
-        evidence.get(stack.stackId) ?? {},
-        deps,
-        policy,
-        now,
-      ),
+  const judgeOne = (stack: StackFacts, usage?: Judged['snapshot']['usage']) =>
+    judge(
+      stack,
+      inv.owners.get(stack.stackId) as Owner,
+      evidence.get(stack.stackId) ?? {},
+      deps,
+      policy,
+      now,
+      usage,
     );
+  let judged = inv.roots.filter((s) => inv.owners.has(s.stackId)).map((stack) => judgeOne(stack));
+  let usage: UsageCollection | undefined;
+  if (config.usage.enabled && deps.usage) {
+    // Only a live environment can be unused: the metrics of the others are not worth their price.
+    const live = judged.filter((j) => j.classification.verdict === 'active').map((j) => j.snapshot.stack);
+    usage = await collectUsage(
+      live,
+      {
+        usage: deps.usage,
+        logger: deps.logger,
+        cached: deps.usageCache,
+        targetOf: (account) => {
+          const targets = targetsOf(config, deps.env);
+          return (
+            targets.find((t) => t.id === account) ??
+            targets.find((t) => t.id === undefined) ?? { id: account, regions: [] }
+          );
+        },
+      },
+      {
+        windowDays: policy.usageWindowDays,
+        intervalMs: config.usage.interval,
+        stops: config.policy.unused === 'stop',
+        concurrency: config.aws.concurrency,
+      },
+      now,
+    );
+    const readings = usage.readings;
+    judged = judged.map((j) => {
+      const reading = readings.get(j.snapshot.stack.stackId);
+      return reading ? judgeOne(j.snapshot.stack, reading) : j;
+    });
+    usage.report.unused = judged.filter((j) => j.classification.verdict === 'unused').length;
+  }
   // A one-stack explain would always trip the percentage brake, so it plans without brakes.
   const limits =
     options.onlyStack === undefined
@@ -263,15 +307,19 @@ function classifyAndPlan(
   );
   const items = new Map(thePlan.items.map((i) => [i.stackId, i]));
   const environments: EnvironmentRecord[] = judged
-    .map((j) => ({
-      stack: j.snapshot.stack,
-      owner: j.snapshot.owner as Owner,
-      evidence: j.snapshot.gitlab,
-      classification: j.classification,
-      plan: items.get(j.snapshot.stack.stackId) as PlanItem,
-    }))
+    .map((j) => {
+      const record: EnvironmentRecord = {
+        stack: j.snapshot.stack,
+        owner: j.snapshot.owner as Owner,
+        evidence: j.snapshot.gitlab,
+        classification: j.classification,
+        plan: items.get(j.snapshot.stack.stackId) as PlanItem,
+      };
+      if (j.snapshot.usage?.ok) record.usage = j.snapshot.usage.value;
+      return record;
+    })
     .sort((a, b) => (a.stack.stackId < b.stack.stackId ? -1 : 1));
-  return { judged, environments, plan: thePlan };
+  return { judged, environments, plan: thePlan, ...(usage ? { usage } : {}) };
 }
 
 /** Step 5 (cost, opt-in): monthly cost per stack from Cost Explorer; unknown, never zero, on failure. */
@@ -380,7 +428,7 @@ export async function audit(config: Config, deps: RunDeps, options: AuditOptions
     'stacks listed',
   );
   const gitlab = await collectEvidence(inv.owned, config, deps);
-  const judged = classifyAndPlan(inv, gitlab.evidence, config, deps, options, now);
+  const judged = await classifyAndPlan(inv, gitlab.evidence, config, deps, options, now);
   const whole = options.onlyStack === undefined;
 
   const cost =
@@ -403,6 +451,7 @@ export async function audit(config: Config, deps: RunDeps, options: AuditOptions
     ...(environmentFindings ? { environmentFindings } : {}),
     ...(cost ? { costs: cost.costs } : {}),
     ...(gitlab.gitlabApi ? { gitlabApi: gitlab.gitlabApi } : {}),
+    ...(judged.usage ? { usage: judged.usage.report } : {}),
     runId: options.runId,
     generatedAt: new Date(now).toISOString(),
     now,
@@ -417,6 +466,7 @@ export async function audit(config: Config, deps: RunDeps, options: AuditOptions
       ...aws.errors,
       ...withAffectedStacks(gitlab.errors, judged.environments),
       ...(cost?.errors ?? []),
+      ...(judged.usage?.errors ?? []),
       ...(environmentFindings?.errors ?? []).map((e) => ({
         ...e,
         service: 'gitlab',

@@ -4,6 +4,7 @@ import { createAwsLeftoverReader } from '../aws/leftovers.js';
 import type { AwsLeftoverReader, AwsProbes } from '../aws/ports.js';
 import { createAwsProbes } from '../aws/probes.js';
 import { createAwsDeletionReader, createAwsReader } from '../aws/stacks.js';
+import { createAwsUsageReader } from '../aws/usage.js';
 import { createAwsWriter } from '../aws/writer.js';
 import { loadConfigWithDeprecations } from '../config/load.js';
 import { describeDeprecation } from '../config/renamed.js';
@@ -172,6 +173,7 @@ export async function buildContext(
     now: () => Date.now(),
     env: io.env,
     cost: createCostReader(clients),
+    usage: createAwsUsageReader(clients),
     ...(progress ? { progress } : {}),
   };
   const executorIo = {

@@ -10,6 +10,8 @@ import type {
 } from '../core/model.js';
 import type { PlanInput } from '../core/plan.js';
 import type { Policy } from '../core/policy.js';
+import type { UsageReading } from '../core/usage.js';
+import type { Evidence } from '../core/model.js';
 
 /**
  * The one way a run turns a stack and its evidence into a classification and a plan input. The audit
@@ -25,6 +27,8 @@ export interface RunMemory {
   keptUntil?: ((stackId: string) => string | undefined) | undefined;
   /** When the advance notice for this stack and verdict was posted. */
   noticePostedAt?: ((stackId: string, verdict: Verdict) => string | undefined) | undefined;
+  /** The last usage reading of a stack and the stack change it was read for (`usage.interval`). */
+  usageCache?: ((stackId: string) => { reading: UsageReading; lastChange: string } | undefined) | undefined;
 }
 
 /** A stack judged: its snapshot, its classification and what the planner gets. */
@@ -42,8 +46,10 @@ export function judge(
   memory: RunMemory,
   policy: Policy,
   now: number,
+  usage?: Evidence<UsageReading>,
 ): Judged {
   const snapshot: StackSnapshot = { stack, owner, gitlab: evidence };
+  if (usage) snapshot.usage = usage;
   const seen = memory.firstSeen?.(stack.stackId);
   if (seen) snapshot.firstSeen = seen;
   const kept = memory.keptUntil?.(stack.stackId);

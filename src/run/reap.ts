@@ -26,6 +26,7 @@ import { STATE_RETENTION_MS, type State } from '../state/state.js';
 import { audit, type RunDeps, targetsOf, withAffectedStacks } from './audit.js';
 import { judge, type RunMemory } from './judge.js';
 import { findLeftovers } from './leftovers.js';
+import { lastChangeOf } from './usage.js';
 
 /** What `reap` needs beyond an audit. */
 export interface ReapDeps extends RunDeps {
@@ -76,6 +77,8 @@ export function recordVerdicts(state: State, run: RunResult): Trend {
     s.firstSeen[e.classification.verdict] ??= e.classification.since ?? at;
     s.lastVerdict = e.classification.verdict;
     s.lastSeen = at;
+    // The reading is kept for the next runs within usage.interval (a reused one keeps its own time).
+    if (e.usage) s.usage = { reading: e.usage, lastChange: lastChangeOf(e.stack) };
     const was = s.flaggedRuns ?? 0;
     if (e.plan.action !== 'keep') {
       s.flaggedRuns = was + 1;
@@ -110,6 +113,7 @@ export function memoryOf(state: State): RunMemory {
     Object.fromEntries(Object.entries(state.stacks).map(([id, s]) => [id, s.notices ?? {}])),
   );
   return {
+    usageCache: (stackId) => state.stacks[stackId]?.usage,
     firstSeen: (stackId) => clocks[stackId],
     noticePostedAt: (stackId, verdict) => notices[stackId]?.[verdict]?.at,
     keptUntil: (stackId) => state.stacks[stackId]?.keptUntil,
@@ -185,7 +189,9 @@ function recheckWith(config: Config, deps: ReapDeps, memory: RunMemory) {
     );
     const now = deps.now();
     const evidence = gitlab.evidence.get(record.stack.stackId) ?? {};
-    const j = judge(fresh, record.owner, evidence, memory, policy, now);
+    // Usage is this run's reading (one that stops an environment is never reused from state).
+    const usage = record.usage ? { ok: true as const, value: record.usage } : undefined;
+    const j = judge(fresh, record.owner, evidence, memory, policy, now, usage);
     const item = plan([j.input], policy, { maxDeletionsPerRun: 1, maxDeletionPercent: 100 }, now).items[0];
     return {
       verdict: j.classification.verdict,
@@ -362,6 +368,7 @@ export async function reap(config: Config, deps: ReapDeps, options: ReapOptions)
         mergeRequestNotes: config.notify.mergeRequestNotes,
         mergeRequestNotices: config.notify.warnBeforeDelete,
         keepLabels: config.policy.protect.mrLabels,
+        unusedWindowDays: Math.round(config.usage.window / 86_400_000),
         poll: POLL_BOUNDS,
         ...(deps.shouldStop ? { shouldStop: deps.shouldStop } : {}),
         ...(planned ? { planned } : {}),

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { FALLBACKS, TEARDOWN_MODES } from '../core/teardown.js';
+import { USAGE_KINDS } from '../core/usage.js';
 import { upgrade } from '../errors/versioned.js';
 
 /**
@@ -47,6 +48,25 @@ const deletionSchema = z.object({
   error: z.object({ code: z.string(), message: z.string() }).optional(),
 });
 
+/** The last usage reading of a stack (`usage.interval`): reused until it is that old or the stack changes. */
+const usageSchema = z.object({
+  reading: z.object({
+    readAt: z.string(),
+    from: z.string(),
+    days: z.number().int(),
+    resources: z.array(
+      z.object({
+        arn: z.string(),
+        kind: z.enum(USAGE_KINDS),
+        daily: z.array(z.number()),
+        complete: z.boolean(),
+      }),
+    ),
+    metrics: z.number().int(),
+  }),
+  lastChange: z.string(),
+});
+
 const stackStateSchema = z.object({
   name: z.string(),
   /** First time seen in each verdict (ISO). */
@@ -59,6 +79,7 @@ const stackStateSchema = z.object({
   flaggedRuns: z.number().int().optional(),
   /** Advance notices posted on the MR, per verdict (one per stack per state change). */
   notices: z.record(z.string(), z.object({ at: z.string(), mrIid: z.number().int() })).optional(),
+  usage: usageSchema.optional(),
   deletion: deletionSchema.optional(),
 });
 

@@ -91,6 +91,7 @@ export const options = {
   mergeRequestNotes: true,
   mergeRequestNotices: false,
   keepLabels: ['env-reaper::keep'],
+  unusedWindowDays: 14,
   teardown: 'delete-stack' as const,
   teardownProjects: {},
   stopJobTimeoutMs: 900_000,

@@ -1,4 +1,5 @@
 import { AwsError, accountOf, offsetOf, type Scope, token } from './aws-wire.js';
+import { taggedUsageResources } from './aws-usage.js';
 import type { World } from './world.js';
 
 /** The sandbox's Resource Groups Tagging API and Cost Explorer (JSON 1.1). */
@@ -27,7 +28,10 @@ export function getResources(
       tags: s.tags,
       ...(s.status === 'DELETE_COMPLETE' ? { deletedAt: s.deletedAt ?? s.createdAt } : {}),
     }));
-  const others = w.storage.tagged().filter((r) => r.account === account && r.region === scope.region);
+  const others = [
+    ...w.storage.tagged().filter((r) => r.account === account && r.region === scope.region),
+    ...taggedUsageResources(w, account, scope.region),
+  ];
   const visible = [...stacks, ...others]
     .filter((r) => typeMatches(r.type))
     // The tagging index lags: deleted resources linger for a while (aws/aws-sdk#302).

@@ -11,6 +11,7 @@ export const JSON_SERVICES: Record<string, string> = {
   AWSInsightsIndexService: 'ce',
   AmazonEC2ContainerRegistry_V20150921: 'ecr',
   Logs_20140328: 'logs',
+  GraniteServiceVersion20100801: 'cloudwatch',
 };
 export const STS_NS = 'https://sts.amazonaws.com/doc/2011-06-15/';
 

@@ -1,6 +1,7 @@
 import { createHash, randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { costAndUsage, costWithResources, getResources } from './aws-services.js';
+import { getMetricData, getRestApis } from './aws-usage.js';
 import {
   AwsError,
   accountOf,
@@ -93,7 +94,19 @@ export class AwsSandbox {
             params: write as Record<string, unknown>,
           });
         }
-        res.writeHead(200, { 'content-type': 'application/x-amz-json-1.1' }).end(JSON.stringify(out));
+        const json = prefix === 'GraniteServiceVersion20100801' ? '1.0' : '1.1';
+        res.writeHead(200, { 'content-type': `application/x-amz-json-${json}` }).end(JSON.stringify(out));
+        return;
+      }
+      if (scope.service === 'apigateway') {
+        const url = new URL(req.url ?? '/', 'http://sandbox');
+        if (req.method !== 'GET' || url.pathname !== '/restapis')
+          throw new AwsError(404, 'NotFoundException', `Invalid request path ${url.pathname}`);
+        operation = 'apigateway:GetRestApis';
+        await this.inject('GetRestApis', scope, 'json');
+        res
+          .writeHead(200, { 'content-type': 'application/json' })
+          .end(JSON.stringify(getRestApis(this.world, url, scope)));
         return;
       }
       if (!String(req.headers['content-type'] ?? '').startsWith('application/x-www-form-urlencoded')) {
@@ -122,7 +135,7 @@ export class AwsSandbox {
             ? new AwsError(e.status, e.code, e.message)
             : new AwsError(500, 'InternalFailure', (e as Error).message, 'Receiver');
       status = err.status;
-      if (target) {
+      if (target || scope.service === 'apigateway') {
         res
           .writeHead(err.status, {
             'content-type': 'application/x-amz-json-1.1',
@@ -417,6 +430,8 @@ export class AwsSandbox {
       return write === undefined ? out : { ...out, __write: write };
     }
     if (prefix === 'Logs_20140328') return this.world.storage.logs(op, input, account, scope.region);
+    if (prefix === 'GraniteServiceVersion20100801' && op === 'GetMetricData')
+      return getMetricData(this.world, input, scope);
     throw new AwsError(400, 'UnknownOperationException', `unknown operation ${prefix}.${op}`);
   }
 

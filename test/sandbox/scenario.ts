@@ -72,9 +72,25 @@ const stackSchema = z.object({
         contents: contentsSchema.optional(),
         /** USD per month of this bucket or repository, for Cost Explorer's resource-level data. */
         monthlyCost: z.number().optional(),
+        /**
+         * Requests this resource served (load balancers, APIs, distributions, functions, App Runner):
+         * time → count, as CloudWatch would sum them per day. `daily`: this many every day since creation.
+         */
+        traffic: z.record(z.string(), z.number()).default({}),
+        daily: z.number().optional(),
+        /** CloudWatch answers 0 on silent days instead of no datapoint (some metrics do). */
+        zeroDatapoints: z.boolean().default(false),
+        /** Force GetMetricData's StatusCode for this resource's metrics (`Forbidden`, `InternalError`, `PartialData`). */
+        metricStatus: z.enum(['Complete', 'PartialData', 'InternalError', 'Forbidden']).optional(),
+        /** CloudFormation did not tag it (a type without tag support): the tagging API does not list it. */
+        untagged: z.boolean().default(false),
+        /** `AWS::ApiGatewayV2::Api`: HTTP publishes Count, WEBSOCKET ConnectCount (as API Gateway does). */
+        protocol: z.enum(['HTTP', 'WEBSOCKET']).default('HTTP'),
+        /** `AWS::ElasticLoadBalancingV2::LoadBalancer`: application (default), network or gateway. */
+        lbType: z.enum(['application', 'network', 'gateway']).default('application'),
       }),
     )
-    .default([{ logicalId: 'Bucket', type: 'AWS::S3::Bucket', status: 'CREATE_COMPLETE', retain: false }]),
+    .prefault([{ logicalId: 'Bucket', type: 'AWS::S3::Bucket' }]),
   /** What DeleteStack does: complete (default), fail with resources, or hang in DELETE_IN_PROGRESS. */
   deletion: z
     .object({
@@ -248,6 +264,8 @@ export const scenarioSchema = z.object({
       deleteSeconds: z.number().default(0.3),
       /** How long the tagging API keeps returning a deleted stack or resource. */
       taggingStaleSeconds: z.number().default(0),
+      /** Datapoints per GetMetricData page (CloudWatch's MaxDatapoints ceiling is 100,800). */
+      metricPageDatapoints: z.number().int().positive().default(100_800),
       /** Stacks per DescribeStacks page (AWS pages by 1 MB; this keeps tests paging). */
       describePageSize: z.number().int().default(100),
       /** CloudFormation requests per second per account×region before `Throttling`; 0 = unlimited. */

@@ -40,6 +40,19 @@ export interface StackEvent {
   clientRequestToken?: string;
 }
 
+/** What the sandbox's CloudWatch knows about one resource's requests. */
+export interface ResourceTraffic {
+  /** Requests at these times (ms). */
+  hits: { at: number; n: number }[];
+  /** Requests every day since creation. */
+  daily?: number;
+  zeroDatapoints: boolean;
+  metricStatus?: 'Complete' | 'PartialData' | 'InternalError' | 'Forbidden';
+  untagged: boolean;
+  protocol: 'HTTP' | 'WEBSOCKET';
+  lbType: 'application' | 'network' | 'gateway';
+}
+
 /** A live or deleted stack in the sandbox. */
 export interface SandboxStack {
   account: string;
@@ -57,7 +70,15 @@ export interface SandboxStack {
   rootId?: string;
   exports: { name: string; value: string }[];
   imports: string[];
-  resources: { logicalId: string; type: string; status: string; physicalId: string; retain: boolean }[];
+  resources: {
+    logicalId: string;
+    type: string;
+    status: string;
+    physicalId: string;
+    retain: boolean;
+    /** Traffic-bearing resources (usage): what CloudWatch knows of them. */
+    usage?: ResourceTraffic;
+  }[];
   /** Logical ids that failed in the latest deletion attempt. */
   failedNow?: string[];
   deletion: {

@@ -130,6 +130,15 @@ export class World {
           status: r.status,
           retain: r.retain,
           physicalId: r.physicalId ?? `${s.name}-${r.logicalId}`.toLowerCase().slice(0, 63),
+          usage: {
+            hits: Object.entries(r.traffic).map(([at, n]) => ({ at: Date.parse(t(at)), n })),
+            ...(r.daily !== undefined ? { daily: r.daily } : {}),
+            zeroDatapoints: r.zeroDatapoints,
+            ...(r.metricStatus ? { metricStatus: r.metricStatus } : {}),
+            untagged: r.untagged,
+            protocol: r.protocol,
+            lbType: r.lbType,
+          },
         })),
         // A stack fails only on resources it has: a scripted failure names one, so it exists.
         ...(s.deletion?.failedResources ?? [])
