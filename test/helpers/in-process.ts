@@ -1,6 +1,6 @@
 import type { ServerResponse } from 'node:http';
 import { z } from 'zod';
-import type { AwsReader } from '../../src/aws/ports.js';
+import type { AwsReader, AwsUsageReader, MetricSeries, UsageHit } from '../../src/aws/ports.js';
 import type { BranchFacts, StackFacts } from '../../src/core/model.js';
 import type { ExecutorDeps } from '../../src/executor/executor.js';
 import type { GitLabReader, Page } from '../../src/gitlab/ports.js';
@@ -19,6 +19,8 @@ import type { RunDeps } from '../../src/run/audit.js';
 import type { StateStore } from '../../src/state/ports.js';
 import { emptyState, type State } from '../../src/state/state.js';
 import { ApiStats } from '../../src/util/api-stats.js';
+import { getResources } from '../sandbox/aws-services.js';
+import { getMetricData, getRestApis } from '../sandbox/aws-usage.js';
 import { GitLabSandbox } from '../sandbox/gitlab.js';
 import { HttpError, MovedProject } from '../sandbox/gitlab-answers.js';
 import { GitLabGraphqlSandbox } from '../sandbox/gitlab-graphql.js';
@@ -242,9 +244,105 @@ export function inProcessWorld(
       return { release: async () => undefined };
     },
   };
+  // The sandbox's tagging API, API Gateway and CloudWatch as functions (their paging included).
+  const scope = (region: string) => ({ accessKeyId: '', region, service: 'in-process' });
+  const usage: AwsUsageReader = {
+    async listResources(_t, region, types) {
+      const hits: UsageHit[] = [];
+      let token = '';
+      let pages = 0;
+      do {
+        count('aws.getResources');
+        pages++;
+        const out = getResources(
+          world,
+          {
+            TagFilters: [{ Key: 'aws:cloudformation:stack-name' }],
+            ResourceTypeFilters: types,
+            ResourcesPerPage: 100,
+            PaginationToken: token,
+          },
+          scope(region),
+        ) as {
+          PaginationToken: string;
+          ResourceTagMappingList: { ResourceARN: string; Tags: { Key: string; Value: string }[] }[];
+        };
+        for (const m of out.ResourceTagMappingList) {
+          const tag = (k: string) => m.Tags.find((t) => t.Key === k)?.Value;
+          const type =
+            types.find(
+              (t) =>
+                m.ResourceARN.split(':')[2] === t.split(':')[0] &&
+                m.ResourceARN.split(':')
+                  .slice(5)
+                  .join(':')
+                  .replace(/^\//, '')
+                  .startsWith(t.split(':')[1] ?? ''),
+            ) ?? '';
+          hits.push({
+            arn: m.ResourceARN,
+            type,
+            stackId: tag('aws:cloudformation:stack-id') ?? '',
+            stackName: tag('aws:cloudformation:stack-name') ?? '',
+          });
+        }
+        token = out.PaginationToken;
+      } while (token);
+      return { hits, pages };
+    },
+    async restApiNames(_t, region) {
+      count('aws.getRestApis');
+      const out = getRestApis(world, new URL('http://x/restapis?limit=500'), scope(region)) as {
+        item: { id: string; name: string }[];
+      };
+      return { names: new Map(out.item.map((a) => [a.id, a.name])), pages: 1 };
+    },
+    async metricData(_t, region, queries, start, end) {
+      const series = new Map<string, MetricSeries>();
+      let token = '';
+      let calls = 0;
+      do {
+        count('aws.getMetricData');
+        calls++;
+        const out = getMetricData(
+          world,
+          {
+            MetricDataQueries: queries.map((q) => ({
+              Id: q.id,
+              MetricStat: {
+                Metric: {
+                  Namespace: q.namespace,
+                  MetricName: q.metric,
+                  Dimensions: Object.entries(q.dimensions).map(([Name, Value]) => ({ Name, Value })),
+                },
+                Period: 86_400,
+                Stat: 'Sum',
+              },
+            })),
+            StartTime: start / 1000,
+            EndTime: end / 1000,
+            NextToken: token,
+          },
+          scope(region),
+        ) as {
+          NextToken?: string;
+          MetricDataResults: { Id: string; Timestamps: number[]; Values: number[]; StatusCode: string }[];
+        };
+        for (const r of out.MetricDataResults) {
+          const s = series.get(r.Id) ?? { points: [], complete: false };
+          for (const [i, t] of r.Timestamps.entries()) s.points.push({ at: t * 1000, sum: r.Values[i] ?? 0 });
+          s.complete = r.StatusCode === 'Complete';
+          series.set(r.Id, s);
+        }
+        token = out.NextToken ?? '';
+      } while (token);
+      return { series, calls };
+    },
+  };
   const deps: RunDeps = {
     aws,
     gitlab,
+    usage,
     logger: silentLogger(),
     stats: new ApiStats(),
     now: () => now,

@@ -181,3 +181,86 @@ export async function fullFeaturedWorld(options: { faults?: boolean } = {}): Pro
   };
   return { scenario, config, dir };
 }
+
+/**
+ * Live review apps (branch, open MR, environment with an on_stop job) told apart by their traffic
+ * (issue #35): `review-quiet` had its last request 20 days ago (unused), `review-busy` yesterday,
+ * `review-young` was deployed 3 days ago (its window reaches before its last change), `review-worker`
+ * runs an ECS service with no entry point (unmeasured), `review-bare` has only a bucket.
+ */
+export function usageWorld(
+  options: {
+    faults?: unknown[];
+    onStop?: Record<string, unknown>;
+    extraStacks?: Record<string, unknown>[];
+  } = {},
+) {
+  const apps: { name: string; created: string; resources: Record<string, unknown>[] }[] = [
+    {
+      name: 'review-quiet',
+      created: '-40d',
+      resources: [
+        { logicalId: 'Alb', type: 'AWS::ElasticLoadBalancingV2::LoadBalancer', traffic: { '-20d': 31 } },
+        { logicalId: 'Fn', type: 'AWS::Lambda::Function' },
+        { logicalId: 'Svc', type: 'AWS::ECS::Service' },
+      ],
+    },
+    {
+      name: 'review-busy',
+      created: '-40d',
+      resources: [
+        { logicalId: 'Alb', type: 'AWS::ElasticLoadBalancingV2::LoadBalancer', traffic: { '-1d': 7 } },
+      ],
+    },
+    {
+      name: 'review-young',
+      created: '-3d',
+      resources: [{ logicalId: 'Alb', type: 'AWS::ElasticLoadBalancingV2::LoadBalancer' }],
+    },
+    { name: 'review-worker', created: '-40d', resources: [{ logicalId: 'Svc', type: 'AWS::ECS::Service' }] },
+    { name: 'review-bare', created: '-40d', resources: [{ logicalId: 'Bucket', type: 'AWS::S3::Bucket' }] },
+  ];
+  const ref = (name: string) => `feature/${name.replace(/^review-/, '')}`;
+  return {
+    aws: {
+      deleteSeconds: 0.2,
+      accounts: [
+        {
+          id: '111111111111',
+          regions: {
+            'eu-west-1': {
+              stacks: [
+                ...apps.map((a) => ({
+                  name: a.name,
+                  created: a.created,
+                  tags: tagsFor(1, ref(a.name), { 'gitlab:environment': `review/${ref(a.name)}` }),
+                  resources: a.resources,
+                })),
+                ...(options.extraStacks ?? []),
+              ],
+            },
+          },
+        },
+      ],
+    },
+    gitlab: {
+      projects: [
+        {
+          id: 1,
+          path: 'acme/shop',
+          branches: [
+            { name: 'main', protected: true },
+            ...apps.map((a) => ({ name: ref(a.name), committed: '-2h' })),
+          ],
+          mergeRequests: apps.map((a, i) => ({ iid: i + 1, sourceBranch: ref(a.name), updated: '-1h' })),
+          environments: apps.map((a, i) => ({
+            id: 70 + i,
+            name: `review/${ref(a.name)}`,
+            onStop: options.onStop ?? { outcome: 'delete-stack', afterSeconds: 0.1 },
+          })),
+        },
+      ],
+    },
+    faults: options.faults ?? [],
+  };
+}
