@@ -57,7 +57,7 @@ describe('usage in a run', () => {
       stacks: 5,
       read: 5,
       reused: 0,
-      metricsRequested: 3,
+      metricsRequested: 4,
       unused: 1,
     });
     expect(out.run.errors).toEqual([]);
