@@ -56,6 +56,12 @@ try {
       .map((w) => `${w.operation} ${w.target}`)
       .join(', ')}`,
   );
+  // Issue #35: the review app nobody opens, flagged on its MR.
+  const notice = sandbox.world.projects
+    .get(101)
+    ?.mergeRequests.find((m) => m.iid === 13)
+    ?.notes.find((n) => n.body.includes('no one has opened this environment'));
+  if (notice) console.log(`\nUnused-environment notice on acme/shop!13:\n${notice.body.split('\n').slice(1).join('\n')}`);
   const dashboard = sandbox.world.projects.get(101)?.issues[0];
   if (dashboard) {
     console.log(`\nDashboard issue acme/shop#${dashboard.iid} "${dashboard.title}" (first lines):`);

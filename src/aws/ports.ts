@@ -143,6 +143,10 @@ export interface AwsProbes {
   /** Resource Groups Tagging API GetResources, one page of one item. */
   getResources(target: AccountTarget, region: string): Promise<number>;
   describeRepositories(target: AccountTarget, region: string): Promise<number>;
+  /** API Gateway GetRestApis, one page of one item. */
+  getRestApis(target: AccountTarget, region: string): Promise<number>;
+  /** CloudWatch GetMetricData of one metric over the last day (a metric nobody published answers too). */
+  getMetricData(target: AccountTarget, region: string): Promise<number>;
   describeLogGroups(target: AccountTarget, region: string): Promise<number>;
   /** GetCostAndUsageWithResources for yesterday (resource-level data, for leftovers' cost). */
   costByResource(target: AccountTarget): Promise<void>;

@@ -72,6 +72,32 @@ export function createAwsProbes(clients: AwsClients): AwsProbes {
       );
       return out.ResourceTagMappingList?.length ?? 0;
     },
+    async getRestApis(target, region) {
+      const { GetRestApisCommand } = await import('@aws-sdk/client-api-gateway');
+      const out = await (await clients.apigateway(target, region)).send(new GetRestApisCommand({ limit: 1 }));
+      return out.items?.length ?? 0;
+    },
+    async getMetricData(target, region) {
+      const { GetMetricDataCommand } = await import('@aws-sdk/client-cloudwatch');
+      const end = new Date();
+      const out = await (await clients.cloudwatch(target, region)).send(
+        new GetMetricDataCommand({
+          MetricDataQueries: [
+            {
+              Id: 'probe',
+              MetricStat: {
+                Metric: { Namespace: 'AWS/ApplicationELB', MetricName: 'RequestCount' },
+                Period: 86_400,
+                Stat: 'Sum',
+              },
+            },
+          ],
+          StartTime: new Date(end.getTime() - 86_400_000),
+          EndTime: end,
+        }),
+      );
+      return out.MetricDataResults?.length ?? 0;
+    },
     async describeRepositories(target, region) {
       const { DescribeRepositoriesCommand } = await import('@aws-sdk/client-ecr');
       const out = await (await clients.ecr(target, region)).send(

@@ -441,11 +441,14 @@ function decide(snapshot: StackSnapshot, policy: Policy, now: number): Classific
 function byUsage(snapshot: StackSnapshot, life: Reason[], policy: Policy, now: number): Classification {
   const { stack } = snapshot;
   const lastChange = latest([stack.createdAt, stack.updatedAt]) ?? stack.createdAt;
+  const updated =
+    (ms(stack.updatedAt) ?? Number.NEGATIVE_INFINITY) > (ms(stack.createdAt) ?? Number.NEGATIVE_INFINITY);
   const usage = judgeUsage(
     snapshot.usage as NonNullable<StackSnapshot['usage']>,
     lastChange,
     policy.usageWindowDays,
     now,
+    updated,
   );
   if (usage.state === 'unknown')
     return result(snapshot, 'active', [

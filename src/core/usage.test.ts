@@ -163,12 +163,21 @@ describe('judgeUsage', () => {
       'a stack created within the window',
       usage([{ kind: 'alb' }]),
       new Date(NOW - 3 * DAY).toISOString(),
+      'TOO_YOUNG',
+    ],
+    ['a reading shorter than the window', usage([{ kind: 'alb' }], 5), old, 'METRIC_INCOMPLETE'],
+    ['an unreadable change time', usage([{ kind: 'alb' }]), '', 'CHANGED_IN_WINDOW'],
+    [
+      'a stack updated within the window',
+      usage([{ kind: 'alb' }]),
+      new Date(NOW - 2 * DAY).toISOString(),
       'CHANGED_IN_WINDOW',
     ],
-    ['a reading shorter than the window', usage([{ kind: 'alb' }], 5), old, 'CHANGED_IN_WINDOW'],
-    ['an unreadable change time', usage([{ kind: 'alb' }]), '', 'CHANGED_IN_WINDOW'],
   ])('%s is unknown (%s)', (_name, reading, lastChange, why) => {
-    expect(judgeUsage(reading, lastChange, 14, NOW)).toMatchObject({ state: 'unknown', why });
+    expect(judgeUsage(reading, lastChange, 14, NOW, why !== 'TOO_YOUNG')).toMatchObject({
+      state: 'unknown',
+      why,
+    });
   });
 
   it('an ECS service behind a load balancer of the same stack is covered by it', () => {

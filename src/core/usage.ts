@@ -330,6 +330,8 @@ export function judgeUsage(
   lastChange: string,
   windowDays: number,
   now: number,
+  /** The last change was an update (else the creation): says which of the two the window reaches. */
+  updated = true,
 ): UsageVerdict {
   if (!usage.ok)
     return {
@@ -368,12 +370,24 @@ export function judgeUsage(
   const windowStart = Math.floor(now / DAY_MS) * DAY_MS - windowDays * DAY_MS;
   const firstInWindow = Math.round((windowStart - from) / DAY_MS);
   const changed = Date.parse(lastChange);
-  if (Number.isNaN(changed) || changed >= windowStart || firstInWindow < 0 || readDay < windowStart)
+  if (firstInWindow < 0 || readDay < windowStart)
     return {
       state: 'unknown',
-      why: 'CHANGED_IN_WINDOW',
-      detail: `the ${windowDays}-day window starts ${day(windowStart)}, before the stack's last change (${lastChange}): its resources may be younger`,
+      why: 'METRIC_INCOMPLETE',
+      detail: `the reading (from ${reading.from}, read ${reading.readAt}) does not cover the ${windowDays}-day window`,
     };
+  if (Number.isNaN(changed) || changed >= windowStart)
+    return updated
+      ? {
+          state: 'unknown',
+          why: 'CHANGED_IN_WINDOW',
+          detail: `the stack changed on ${lastChange}, after the ${windowDays}-day window began (${day(windowStart)}): its resources may be younger`,
+        }
+      : {
+          state: 'unknown',
+          why: 'TOO_YOUNG',
+          detail: `the stack was created on ${lastChange}, after the ${windowDays}-day window began (${day(windowStart)})`,
+        };
   const totals = Array.from({ length: reading.days }, (_, i) =>
     measured.reduce((n, r) => n + (r.daily[i] ?? 0), 0),
   );

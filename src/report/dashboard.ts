@@ -68,7 +68,11 @@ function renderWith(report: Report, ctx: DashboardContext, maxRows: number): str
   const scheduled = report.environments.filter(
     (e) => e.action === 'delete' && e.result !== 'deleted' && !ctx.keptUntil.has(e.stack.id),
   );
-  const flagged = report.environments.filter((e) => e.action === 'flag');
+  // Unused environments have their own section, with keep boxes: live, so a person decides.
+  const unused = report.environments.filter(
+    (e) => e.verdict === 'unused' && e.result !== 'deleted' && !ctx.keptUntil.has(e.stack.id),
+  );
+  const flagged = report.environments.filter((e) => e.action === 'flag' && e.verdict !== 'unused');
   const stuck = report.environments.filter((e) => e.verdict === 'delete-failed');
   const now = Date.parse(report.generatedAt);
   const who = (e: Env, table = false) => {
@@ -107,6 +111,29 @@ function renderWith(report: Report, ctx: DashboardContext, maxRows: number): str
     );
   }
   lines.push(...cut(Math.min(maxRows, scheduled.length), scheduled.length));
+  if (s.usage) {
+    lines.push(
+      '',
+      `### Unused: no request for ${s.usage.windowDays} days (${unused.length})`,
+      '',
+      `Live environments (branch and merge request open) that nobody opened.${typeof s.cost?.monthlyUnused === 'number' ? ` They cost ${s.cost.monthlyUnused} USD/month.` : ''} Tick a box to keep one as it is for ${ctx.keepDays} days.`,
+      '',
+    );
+    for (const e of unused.slice(0, maxRows)) {
+      const last = e.usage?.lastUsed
+        ? `last used ${mdCode(e.usage.lastUsed)}`
+        : `not used in the ${e.usage?.daily.length ?? 0} days read`;
+      const what =
+        e.action === 'stop'
+          ? `; stop through its on_stop job ${e.plan.status === 'due' ? 'due now' : `after ${e.plan.deleteAfter ?? '?'}`}`
+          : '';
+      const cost = typeof e.monthlyCost === 'number' ? `, ${e.monthlyCost} USD/month` : '';
+      lines.push(
+        `- [ ] keep ${mdCode(e.stack.name)} (${who(e)}): ${last}${cost}${what} ${mdMarker('keep', e.stack.id)}`,
+      );
+    }
+    lines.push(...cut(Math.min(maxRows, unused.length), unused.length));
+  }
   if (ctx.keptUntil.size > 0) {
     lines.push(
       '',
@@ -164,7 +191,7 @@ function renderWith(report: Report, ctx: DashboardContext, maxRows: number): str
       '',
       '### Trend',
       '',
-      `${t.new.length} new, ${t.resolved.length} resolved, ${t.stillFlagged.length} still flagged since the previous run.`,
+      `${t.new.length} new, ${t.resolved.length} resolved, ${t.stillFlagged.length} still flagged since the previous run.${t.unused ? ` Unused: ${t.unused.count} (previous run: ${t.unused.previous ?? 'not measured'})${t.unused.monthlyCost !== null ? `, ${t.unused.monthlyCost} USD/month` : ''}.` : ''}`,
     );
   }
   return `${lines.join('\n')}\n`;

@@ -2,6 +2,7 @@ import { configKeys } from '../config/keys.js';
 import { REASONS, VERDICT_WHEN } from '../core/codes.js';
 import { ERROR_CODE_LIST, ERROR_CODES } from '../core/error-codes.js';
 import { DELETABLE_VERDICTS, REASON_CODES, VERDICTS } from '../core/model.js';
+import { USAGE_SPECS } from '../core/usage.js';
 import { AUDIT_EVENT_NAMES, AUDIT_EVENTS } from '../executor/audit-events.js';
 import { DELETION_PHASES } from '../executor/lifecycle.js';
 import { EXECUTION_CODES } from '../executor/outcome.js';
@@ -34,7 +35,11 @@ const camel = (verdict: string) => verdict.replace(/-([a-z])/g, (_, c: string) =
 /** The default action of each verdict, and its grace where `delete` may be configured, from the schema. */
 function actionAndGrace(verdict: (typeof VERDICTS)[number]): [string, string] {
   const defaults = new Map(configKeys().map((k) => [k.path, k.default]));
-  const action = `\`${String(defaults.get(`policy.actions.${verdict}`))}\``;
+  // `unused` has a key of its own (`policy.unused`: keep, flag or stop).
+  const actionKey = verdict === 'unused' ? 'policy.unused' : `policy.actions.${verdict}`;
+  const action = `\`${String(defaults.get(actionKey))}\``;
+  if (verdict === 'unused')
+    return [`${action} (\`policy.unused\`)`, 'never deleted (`stop` runs its on_stop job)'];
   if (!(DELETABLE_VERDICTS as readonly string[]).includes(verdict)) return [action, 'never deleted'];
   const key = `policy.grace.${camel(verdict)}`;
   return [action, `\`${key}\` (${String(defaults.get(key))})`];
@@ -100,6 +105,23 @@ export function docRegions(): DocRegion[] {
           .map(([k, v]) => `\`${k}\`${v.safeParse(undefined).success ? ' (optional)' : ''}`)
           .join(', '),
         AUDIT_EVENTS[e].meaning,
+      ]),
+    ),
+    region(
+      'docs/usage.md',
+      'usage-metrics',
+      ['resource', 'tagging type', 'counts as', 'CloudWatch metric', 'dimensions', 'no traffic looks like'],
+      USAGE_SPECS.map((u) => [
+        u.label,
+        spans([u.taggingType]),
+        u.role,
+        u.namespace
+          ? `${spans([u.namespace])} ${spans(u.metrics ?? [])}${u.metricRegion ? ` in ${u.metricRegion}` : ''}`
+          : '—',
+        u.dimensions
+          ? spans(Object.keys(u.dimensions(['', '1', '2'] as unknown as RegExpMatchArray, 'name')))
+          : '—',
+        u.noTraffic,
       ]),
     ),
     region(

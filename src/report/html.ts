@@ -62,6 +62,33 @@ function barChart(
   return `<figure><svg id="${id}" role="img" aria-label="${esc(title)}" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" xmlns="http://www.w3.org/2000/svg"><title>${esc(title)}</title><text x="0" y="14" class="title">${esc(title)}</text>${rows}</svg></figure>`;
 }
 
+/**
+ * Requests per day as a small inline SVG line (oldest left); each day's count is in the `data-daily`
+ * attribute and the title, so the figure is readable without seeing it.
+ */
+export function sparkline(daily: number[]): string {
+  const w = 120;
+  const h = 20;
+  const max = Math.max(1, ...daily);
+  const step = daily.length > 1 ? w / (daily.length - 1) : w;
+  const points = daily
+    .map((n, i) => `${(i * step).toFixed(1)},${(h - 1 - ((h - 2) * n) / max).toFixed(1)}`)
+    .join(' ');
+  const total = daily.reduce((a, b) => a + b, 0);
+  return `<svg class="spark" width="${w}" height="${h}" viewBox="0 0 ${w} ${h}" role="img" aria-label="${total} requests in ${daily.length} days" data-daily="${daily.join(',')}" xmlns="http://www.w3.org/2000/svg"><title>${total} requests in ${daily.length} days</title><polyline fill="none" stroke="${total > 0 ? '#4e79a7' : '#bbb'}" stroke-width="1.5" points="${points}"></polyline></svg>`;
+}
+
+/** The "last used" cell: the day, why it is unknown, and the traffic per day. */
+function usageCell(e: ReportEnvironment): string {
+  const u = e.usage;
+  if (!u) return '<td></td>';
+  const text =
+    u.state === 'unknown'
+      ? `unknown${u.why ? ` (${u.why})` : ''}`
+      : (u.lastUsed ?? `none in ${u.daily.length}d`);
+  return `<td data-sort="${esc(u.lastUsed ?? '')}">${esc(text)}${u.daily.length > 0 ? ` ${sparkline(u.daily)}` : ''}</td>`;
+}
+
 /** Renders the report as one HTML file. */
 export function renderHtml(report: Report): string {
   const now = Date.parse(report.generatedAt);
@@ -90,13 +117,18 @@ export function renderHtml(report: Report): string {
             .map(([label, count]) => ({ label, count, colour: '#e15759' })),
         )}`
       : `<figure id="chart-cost"><p><strong>Cost by project</strong></p><p class="muted">${cost ? 'Cost unknown: the cost-allocation tag is not activated, or Cost Explorer could not be read.' : 'Cost unknown: cost enrichment is not enabled for this run.'}</p></figure>`;
+  const withUsage = report.environments.some((e) => e.usage !== undefined);
+  const unusedList = report.environments.filter((e) => e.verdict === 'unused');
+  const unused = s.usage
+    ? `<h2>Unused environments</h2><p id="unused" data-unused="${unusedList.length}">${unusedList.length} of ${s.usage.stacks} live environments had no request for ${s.usage.windowDays} days${typeof cost?.monthlyUnused === 'number' ? `; they cost ${cost.monthlyUnused} USD/month` : ''}. ${s.usage.metricsRequested} CloudWatch metrics requested this run (~${s.usage.estimatedCostUsd} USD).</p><ul>${unusedList.map((e) => `<li><code>${esc(e.stack.name)}</code> (${esc(projectLabel(e.owner))}${e.mergeRequest ? ` !${e.mergeRequest.iid}` : ''}): last used ${esc(e.usage?.lastUsed ?? 'not in the days read')}, ${esc(e.action)}${typeof e.monthlyCost === 'number' ? `, ${e.monthlyCost} USD/month` : ''} ${sparkline(e.usage?.daily ?? [])}</li>`).join('')}</ul>`
+    : '';
   const rows = report.environments
     .map((e, i) => {
       const project = projectLabel(e.owner);
       const reason = e.reasons[0] ? `${e.reasons[0].code}: ${e.reasons[0].detail}` : '';
       const age = ageDays(e, now);
       const data = `data-verdict="${esc(e.verdict)}" data-action="${esc(e.action)}" data-project="${esc(project)}" data-region="${esc(e.stack.region)}"`;
-      return `<tr ${data}${i >= PAGE ? ' hidden' : ''}><td>${esc(e.stack.name)}</td><td>${esc(e.stack.account)}/${esc(e.stack.region)}</td><td>${esc(project)}</td><td>${esc(e.owner.ref ?? e.owner.refSlug ?? '')}</td><td><span class="v" style="background:${esc(COLOURS[e.verdict])}">${esc(e.verdict)}</span></td><td>${esc(e.action)} (${esc(e.plan.status)})</td><td data-sort="${age.toFixed(3)}">${age.toFixed(1)}</td><td>${esc(reason)}</td></tr>`;
+      return `<tr ${data}${i >= PAGE ? ' hidden' : ''}><td>${esc(e.stack.name)}</td><td>${esc(e.stack.account)}/${esc(e.stack.region)}</td><td>${esc(project)}</td><td>${esc(e.owner.ref ?? e.owner.refSlug ?? '')}</td><td><span class="v" style="background:${esc(COLOURS[e.verdict])}">${esc(e.verdict)}</span></td><td>${esc(e.action)} (${esc(e.plan.status)})</td><td data-sort="${age.toFixed(3)}">${age.toFixed(1)}</td><td>${esc(reason)}</td>${withUsage ? usageCell(e) : ''}</tr>`;
     })
     .join('\n');
   const errors =
@@ -158,12 +190,13 @@ ${barChart('chart-verdicts', 'Environments by verdict', byVerdict)}
 ${barChart('chart-ages', 'Age of stacks', ages)}
 ${costChart}
 </div>
+${unused}
 ${trend}
 ${ghosts}
 ${leftovers}
 <h2>Environments</h2>
 ${filters}
-<table id="environments"><thead><tr><th>stack</th><th>where</th><th>project</th><th>ref</th><th>verdict</th><th>action</th><th>age (days)</th><th>reason</th></tr></thead>
+<table id="environments"><thead><tr><th>stack</th><th>where</th><th>project</th><th>ref</th><th>verdict</th><th>action</th><th>age (days)</th><th>reason</th>${withUsage ? '<th>last used</th>' : ''}</tr></thead>
 <tbody>
 ${rows}
 </tbody></table>

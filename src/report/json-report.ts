@@ -11,6 +11,8 @@ import type { Versioning } from '../errors/versioned.js';
 import { type ExecutionOutcome, REPAIR_REFUSAL_CODES, type Repair } from '../executor/outcome.js';
 import { redactProcessSecrets as scrub } from '../util/redact.js';
 import { COMMIT, VERSION } from '../util/version.js';
+import { costSummary } from './cost-summary.js';
+import { environmentUsage, usageOf, usageSummary, usageSummaryOf } from './usage-report.js';
 
 /**
  * The versioned JSON report (docs/design.md §6). This zod schema is the contract: the JSON Schema in
@@ -90,6 +92,8 @@ const environment = z.object({
     .optional(),
   /** USD per month, from Cost Explorer; `null` when cost is enabled but unknown. Absent when disabled. */
   monthlyCost: z.number().nullable().optional(),
+  /** Whether anyone used it (`usage.enabled`; live environments only): its "last used" and traffic per day. */
+  usage: environmentUsage.optional(),
 });
 
 const counts = z.record(z.string(), z.number().int());
@@ -184,9 +188,13 @@ export const reportSchema = z
           currency: z.literal('USD'),
           monthlyTotal: z.number().nullable(),
           monthlyReapable: z.number().nullable(),
+          /** What the `unused` environments cost per month (live, but nobody opens them). */
+          monthlyUnused: z.number().nullable().optional(),
           byProject: z.record(z.string(), z.number()),
         })
         .optional(),
+      /** The usage check (`usage.enabled`): what it read and what its metrics cost. */
+      usage: usageSummary.optional(),
     }),
     scanned: z.array(z.object({ account: z.string(), region: z.string() })),
     environments: z.array(environment),
@@ -247,6 +255,15 @@ export const reportSchema = z
         new: z.array(z.string()),
         resolved: z.array(z.string()),
         stillFlagged: z.array(z.object({ name: z.string(), runs: z.number().int() })),
+        /** `usage.enabled`: unused environments now and in the previous run, and their monthly cost. */
+        unused: z
+          .object({
+            count: z.number().int(),
+            previous: z.number().int().nullable(),
+            monthlyCost: z.number().nullable(),
+            previousMonthlyCost: z.number().nullable(),
+          })
+          .optional(),
       })
       .optional(),
     /**
@@ -320,26 +337,6 @@ function mergeRequestOf(e: RunResult['environments'][number]): Pick<ReportEnviro
   };
 }
 
-/** Cost totals recomputed from the environments (also used by `report merge`). */
-export function costSummary(
-  environments: ReportEnvironment[],
-  known: boolean,
-): NonNullable<Report['summary']['cost']> {
-  if (!known) return { known, currency: 'USD', monthlyTotal: null, monthlyReapable: null, byProject: {} };
-  const round = (n: number) => Math.round(n * 100) / 100;
-  const byProject: Record<string, number> = {};
-  let total = 0;
-  let reapable = 0;
-  for (const e of environments) {
-    const c = e.monthlyCost ?? 0;
-    total += c;
-    if (e.action !== 'keep') reapable += c;
-    const project = projectLabel(e.owner);
-    byProject[project] = round((byProject[project] ?? 0) + c);
-  }
-  return { known, currency: 'USD', monthlyTotal: round(total), monthlyReapable: round(reapable), byProject };
-}
-
 /** Builds the report from a run (and the executor's outcomes, after `reap --apply`). */
 export function buildReport(
   run: RunResult,
@@ -396,6 +393,8 @@ export function buildReport(
       ...(run.costs ? { monthlyCost: run.costs.known ? (run.costs.monthly[stack.stackId] ?? 0) : null } : {}),
       ...mergeRequestOf(e),
     };
+    const usage = usageOf(e);
+    if (usage) env.usage = usage;
     return env;
   });
   const totals: Record<string, number> = {};
@@ -420,6 +419,7 @@ export function buildReport(
       brake: run.plan.brake,
       apiCalls: totals,
       ...(run.costs ? { cost: costSummary(environments, run.costs.known) } : {}),
+      ...(run.usage ? { usage: usageSummaryOf(run.usage) } : {}),
     },
     scanned: run.scanned,
     environments,

@@ -1,4 +1,6 @@
-import { costSummary, type Report, type ReportEnvironment } from './json-report.js';
+import { costSummary } from './cost-summary.js';
+import type { Report, ReportEnvironment } from './json-report.js';
+import { USD_PER_1000_METRICS } from './usage-report.js';
 
 function tally(values: string[]): Record<string, number> {
   const out: Record<string, number> = {};
@@ -78,6 +80,7 @@ export function mergeReports(given: Report[]): Report {
             ),
           }
         : {}),
+      ...mergedUsage(reports, environments),
     },
     scanned,
     environments,
@@ -126,14 +129,56 @@ function mergedTrend(reports: Report[]): Pick<Report, 'trend'> {
   const still = new Map<string, number>();
   for (const p of parts)
     for (const f of p.stillFlagged) still.set(f.name, Math.max(f.runs, still.get(f.name) ?? 0));
+  const unused = parts.flatMap((p) => (p.unused ? [p.unused] : []));
+  const add = (a: number | null, b: number | null) =>
+    a === null || b === null ? null : Math.round((a + b) * 100) / 100;
   return {
     trend: {
+      ...(unused.length > 0
+        ? {
+            unused: unused.reduce((a, b) => ({
+              count: a.count + b.count,
+              previous: a.previous === null || b.previous === null ? null : a.previous + b.previous,
+              monthlyCost: add(a.monthlyCost, b.monthlyCost),
+              previousMonthlyCost: add(a.previousMonthlyCost, b.previousMonthlyCost),
+            })),
+          }
+        : {}),
       previousRunId: parts.find((p) => p.previousRunId !== null)?.previousRunId ?? null,
       new: names((t) => t.new),
       resolved: names((t) => t.resolved),
       stillFlagged: [...still]
         .map(([name, runs]) => ({ name, runs }))
         .sort((a, b) => b.runs - a.runs || a.name.localeCompare(b.name)),
+    },
+  };
+}
+
+/**
+ * The usage check over every shard: each stack's metrics were read by one shard, so stacks, readings
+ * and metrics add up; the calls are what the shards made together (each lists every region).
+ */
+function mergedUsage(reports: Report[], environments: ReportEnvironment[]): Pick<Report['summary'], 'usage'> {
+  const parts = reports.flatMap((r) => (r.summary.usage ? [r.summary.usage] : []));
+  const first = parts[0];
+  if (!first) return {};
+  type Usage = NonNullable<Report['summary']['usage']>;
+  const sum = (pick: (u: Usage) => number) => parts.reduce((n, u) => n + pick(u), 0);
+  const metricsRequested = sum((u) => u.metricsRequested);
+  return {
+    usage: {
+      windowDays: first.windowDays,
+      stacks: sum((u) => u.stacks),
+      read: sum((u) => u.read),
+      reused: sum((u) => u.reused),
+      unused: environments.filter((e) => e.verdict === 'unused').length,
+      metricsRequested,
+      calls: {
+        getMetricData: sum((u) => u.calls.getMetricData),
+        getResources: sum((u) => u.calls.getResources),
+        getRestApis: sum((u) => u.calls.getRestApis),
+      },
+      estimatedCostUsd: Math.round(metricsRequested * USD_PER_1000_METRICS * 1000) / 1_000_000,
     },
   };
 }

@@ -1,5 +1,6 @@
 import { styleText } from 'node:util';
 import { VERDICTS, type Verdict } from '../core/model.js';
+import type { UsageUnknown } from '../core/usage.js';
 import { codeAndWord } from '../errors/failure.js';
 import { mdCode, termSafe } from '../util/safe-text.js';
 import { projectLabel, type Report, type ReportEnvironment } from './json-report.js';
@@ -25,13 +26,37 @@ function when(e: ReportEnvironment, now: number): string {
   if (e.result === 'deleted') return 'deleted';
   if (e.result === 'failed') return `failed: ${e.error?.code ?? ''}`;
   if (e.result === 'cancelled') return `cancelled: ${e.error?.code ?? ''}`;
-  if (e.action !== 'delete') return e.action;
-  if (e.plan.status === 'braked') return 'delete (braked)';
-  if (e.plan.status === 'due') return 'delete now';
+  if (e.action !== 'delete' && e.action !== 'stop') return e.action;
+  const act = e.action;
+  if (e.plan.status === 'braked') return `${act} (braked)`;
+  if (e.plan.status === 'due') return `${act} now`;
   const at = e.plan.deleteAfter ? Date.parse(e.plan.deleteAfter) : Number.NaN;
-  if (Number.isNaN(at)) return 'delete later';
+  if (Number.isNaN(at)) return `${act} later`;
   const mins = Math.max(1, Math.round((at - now) / 60_000));
-  return `delete in ${mins >= 120 ? `${Math.round(mins / 60)}h` : `${mins}m`} (${e.plan.waitingFor})`;
+  return `${act} in ${mins >= 120 ? `${Math.round(mins / 60)}h` : `${mins}m`} (${e.plan.waitingFor})`;
+}
+
+/** Why usage is unknown, in a few words for a table cell (the reason's detail says it in full). */
+const SHORT_WHY: Record<UsageUnknown, string> = {
+  READ_FAILED: 'read failed',
+  NO_MEASURED_RESOURCE: 'not measured',
+  UNMEASURED_RESOURCE: 'not measured',
+  METRIC_INCOMPLETE: 'incomplete',
+  TOO_YOUNG: 'too recent',
+  CHANGED_IN_WINDOW: 'too recent',
+};
+
+/** The "last used" cell: the last day with a request, `none in Nd`, or why it is unknown (`?`). */
+export function lastUsed(e: ReportEnvironment): string {
+  const u = e.usage;
+  if (!u) return '';
+  if (u.state === 'unknown') return `? ${u.why ? SHORT_WHY[u.why] : 'unknown'}`;
+  return u.lastUsed ?? `none in ${u.daily.length}d`;
+}
+
+/** Whether the report has usage to show (the column appears only then). */
+function withUsage(report: Report): boolean {
+  return report.environments.some((e) => e.usage !== undefined);
 }
 
 function ref(e: ReportEnvironment): string {
@@ -82,7 +107,9 @@ export function renderTable(report: Report, options: { colour: boolean; now: num
       ),
     );
   }
-  const header = `  ${pad('STACK', 44)} ${pad('REGION', 11)} ${pad('PROJECT', 16)} ${pad('REF', 24)} ${pad('ACTION', 26)} REASON`;
+  const usage = withUsage(report);
+  const used = (e?: ReportEnvironment) => (usage ? ` ${pad(e ? lastUsed(e) : 'LAST USED', 14)}` : '');
+  const header = `  ${pad('STACK', 44)} ${pad('REGION', 11)} ${pad('PROJECT', 16)} ${pad('REF', 24)} ${pad('ACTION', 26)}${used()} REASON`;
   for (const [verdict, list] of grouped(report)) {
     lines.push(
       '',
@@ -92,7 +119,7 @@ export function renderTable(report: Report, options: { colour: boolean; now: num
     for (const e of list) {
       lines.push(
         termSafe(
-          `  ${pad(e.stack.name, 44)} ${pad(e.stack.region, 11)} ${pad(projectLabel(e.owner), 16)} ${pad(ref(e), 24)} ${pad(when(e, options.now), 26)} ${mainReason(e)}`,
+          `  ${pad(e.stack.name, 44)} ${pad(e.stack.region, 11)} ${pad(projectLabel(e.owner), 16)} ${pad(ref(e), 24)} ${pad(when(e, options.now), 26)}${used(e)} ${mainReason(e)}`,
         ),
       );
     }
@@ -136,6 +163,14 @@ export function renderTable(report: Report, options: { colour: boolean; now: num
     .map(([k, v]) => `${k} ${v}`)
     .join(', ');
   lines.push('', paint('dim', `API calls: ${calls || 'none'}`));
+  const u = report.summary.usage;
+  if (u)
+    lines.push(
+      paint(
+        'dim',
+        `usage: ${u.stacks} live stack(s), ${u.unused} unused over ${u.windowDays} days; ${u.read} read, ${u.reused} reused; ${u.metricsRequested} metric(s) requested (~${u.estimatedCostUsd} USD)`,
+      ),
+    );
   const api = report.gitlabApi;
   if (api) {
     // Which GitLab API served each kind of fact: projects served by GraphQL / by REST.
@@ -181,11 +216,17 @@ export function renderMarkdown(report: Report, options: { now: number }): string
   if (s.cost) {
     lines.push(
       s.cost.known
-        ? `Monthly cost of the environments in scope: **${s.cost.monthlyTotal} USD**; reaping the flagged and due ones would save **${s.cost.monthlyReapable} USD**/month.`
+        ? `Monthly cost of the environments in scope: **${s.cost.monthlyTotal} USD**; reaping the flagged and due ones would save **${s.cost.monthlyReapable} USD**/month${s.cost.monthlyUnused ? `; the unused ones (live, but nobody opens them) cost **${s.cost.monthlyUnused} USD**/month` : ''}.`
         : 'Monthly cost: **unknown** (the cost-allocation tag is not activated, or Cost Explorer could not be read).',
       '',
     );
   }
+  const usage = withUsage(report);
+  if (s.usage)
+    lines.push(
+      `Usage over ${s.usage.windowDays} days: **${s.usage.unused} unused** of ${s.usage.stacks} live environment(s); ${s.usage.metricsRequested} CloudWatch metric(s) requested this run (~${s.usage.estimatedCostUsd} USD).`,
+      '',
+    );
   lines.push('| verdict | stacks |', '|---|---|');
   for (const [verdict, list] of grouped(report)) lines.push(`| ${verdict} | ${list.length} |`);
   for (const [verdict, list] of grouped(report)) {
@@ -193,13 +234,13 @@ export function renderMarkdown(report: Report, options: { now: number }): string
       '',
       `### ${verdict} (${list.length})`,
       '',
-      '| stack | region | project | ref | action | reasons |',
-      '|---|---|---|---|---|---|',
+      `| stack | region | project | ref | action |${usage ? ' last used |' : ''} reasons |`,
+      `|---|---|---|---|---|${usage ? '---|' : ''}---|`,
     );
     for (const e of list) {
       const reasons = e.reasons.map((r) => `\`${r.code}\` ${cell(r.detail)}`).join('; ');
       lines.push(
-        `| ${cell(e.stack.name)} | ${cell(e.stack.region)} | ${cell(projectLabel(e.owner))} | ${cell(ref(e))} | ${cell(when(e, options.now))} | ${reasons} |`,
+        `| ${cell(e.stack.name)} | ${cell(e.stack.region)} | ${cell(projectLabel(e.owner))} | ${cell(ref(e))} | ${cell(when(e, options.now))} |${usage ? ` ${cell(lastUsed(e))} |` : ''} ${reasons} |`,
       );
     }
   }
@@ -225,6 +266,10 @@ export function renderMarkdown(report: Report, options: { now: number }): string
       `- resolved: ${list(t.resolved)}`,
       `- still flagged: ${t.stillFlagged.length > 0 ? t.stillFlagged.map((f) => `${mdCode(f.name)} (${f.runs} runs)`).join(', ') : 'none'}`,
     );
+    if (t.unused)
+      lines.push(
+        `- unused: ${t.unused.count} (previous run: ${t.unused.previous ?? 'not measured'})${t.unused.monthlyCost !== null ? `, ${t.unused.monthlyCost} USD/month (previous: ${t.unused.previousMonthlyCost ?? 'unknown'})` : ''}`,
+      );
   }
   if (report.leftovers) {
     const left = report.leftovers.resources;

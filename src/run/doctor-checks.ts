@@ -1,3 +1,4 @@
+import type { AccountTarget, AwsProbes } from '../aws/ports.js';
 import type { Config } from '../config/schema.js';
 import type { GraphqlProbe } from '../gitlab/graphql-probe.js';
 import { redactProcessSecrets as scrub } from '../util/redact.js';
@@ -57,4 +58,43 @@ export function keepTagCheck(config: Config): DoctorCheck[] {
           detail: `warning: keep tag ${keep}; stacks still tagged ${DEFAULT_KEEP} are no longer protected (ownership.tags.alsoKeep does not list it)`,
         },
       ];
+}
+
+/** One IAM action a configured feature needs, and the read that proves it. */
+export interface Permission {
+  action: string;
+  /** The feature that needs it, in the words of the config. */
+  feature: string;
+  /** The statement of the documented policy that grants it. */
+  sid: string;
+  /** The read; `undefined` when nothing in the region lets it be proven (no stack, no export). */
+  read?: () => Promise<string>;
+  /** Why it was not proven, when `read` is undefined. */
+  unprovable?: string;
+}
+
+/** `usage.enabled`: the listing, the REST API names and one metric read. */
+export function usagePermissions(probes: AwsProbes, target: AccountTarget, region: string): Permission[] {
+  const feature = 'usage.enabled';
+  const sid = 'UsageOptIn';
+  return [
+    {
+      action: 'tag:GetResources',
+      feature,
+      sid,
+      read: async () => `${await probes.getResources(target, region)} resources on a page of one`,
+    },
+    {
+      action: 'apigateway:GET',
+      feature,
+      sid,
+      read: async () => `${await probes.getRestApis(target, region)} REST APIs on a page of one`,
+    },
+    {
+      action: 'cloudwatch:GetMetricData',
+      feature,
+      sid,
+      read: async () => `${await probes.getMetricData(target, region)} metric answered`,
+    },
+  ];
 }

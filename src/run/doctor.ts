@@ -6,7 +6,7 @@ import type { TokenInfo } from '../gitlab/ports.js';
 import { TOKEN_ADVICE } from '../gitlab/token-failure.js';
 import type { StateStore } from '../state/ports.js';
 import { redactProcessSecrets as scrub } from '../util/redact.js';
-import { graphqlCheck, keepTagCheck } from './doctor-checks.js';
+import { graphqlCheck, keepTagCheck, type Permission, usagePermissions } from './doctor-checks.js';
 
 /**
  * `env-reaper doctor`: checks, without writing anything (unless asked to test a state write), that a run
@@ -284,18 +284,6 @@ function denied(error: unknown): boolean {
 }
 
 /** One permission a configured feature needs, where it is granted, and the read that proves it. */
-interface Permission {
-  action: string;
-  /** The feature that needs it, in the words of the config. */
-  feature: string;
-  /** The statement of the documented policy that grants it. */
-  sid: string;
-  /** The read; `undefined` when nothing in the region lets it be proven (no stack, no export). */
-  read?: () => Promise<string>;
-  /** Why it was not proven, when `read` is undefined. */
-  unprovable?: string;
-}
-
 /** The permissions the configured features need beyond DescribeStacks, per account and region. */
 function permissions(
   deps: DoctorDeps,
@@ -404,6 +392,10 @@ function permissions(
       },
     );
   }
+  if (c.usage.enabled)
+    out.push(
+      ...usagePermissions(probes, target, region).filter((p) => !out.some((o) => o.action === p.action)),
+    );
   return out;
 }
 

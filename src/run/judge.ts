@@ -2,6 +2,7 @@ import { classify } from '../core/classify.js';
 import { mergeRequestFor } from '../core/match.js';
 import type {
   Classification,
+  Evidence,
   GitLabEvidence,
   Owner,
   StackFacts,
@@ -11,7 +12,6 @@ import type {
 import type { PlanInput } from '../core/plan.js';
 import type { Policy } from '../core/policy.js';
 import type { UsageReading } from '../core/usage.js';
-import type { Evidence } from '../core/model.js';
 
 /**
  * The one way a run turns a stack and its evidence into a classification and a plan input. The audit

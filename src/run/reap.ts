@@ -55,6 +55,22 @@ export interface Trend {
   resolved: string[];
   /** Flagged or planned for two runs or more in a row. */
   stillFlagged: { name: string; runs: number }[];
+  /** Unused environments now and in the previous run, and what they cost per month (null: unknown). */
+  unused?: {
+    count: number;
+    previous: number | null;
+    monthlyCost: number | null;
+    previousMonthlyCost: number | null;
+  };
+}
+
+/** How many environments are unused in a run, and what they cost per month (null when unknown). */
+function unusedOf(run: RunResult): { count: number; monthlyCost: number | null } {
+  const list = run.environments.filter((e) => e.classification.verdict === 'unused');
+  const cost = run.costs?.known
+    ? Math.round(list.reduce((n, e) => n + (run.costs?.monthly[e.stack.stackId] ?? 0), 0) * 100) / 100
+    : null;
+  return { count: list.length, monthlyCost: cost };
 }
 
 /**
@@ -99,6 +115,15 @@ export function recordVerdicts(state: State, run: RunResult): Trend {
       delete state.stacks[id];
   }
   for (const list of [trend.new, trend.resolved]) list.sort();
+  if (run.usage) {
+    const before = state.lastRun?.summary;
+    const num = (v: unknown) => (typeof v === 'number' ? v : null);
+    trend.unused = {
+      ...unusedOf(run),
+      previous: num(before?.unused),
+      previousMonthlyCost: num(before?.unusedMonthlyCost),
+    };
+  }
   trend.stillFlagged.sort((a, b) => b.runs - a.runs || a.name.localeCompare(b.name));
   return trend;
 }
@@ -289,6 +314,7 @@ function lastRunOf(run: RunResult, outcomes: Map<string, ExecutionOutcome>): Sta
       brake: run.plan.brake,
       deleted: count('deleted'),
       failed: count('failed'),
+      ...(run.usage ? { unused: unusedOf(run).count, unusedMonthlyCost: unusedOf(run).monthlyCost } : {}),
     },
   };
 }

@@ -41,7 +41,7 @@ describe('usage in a run', () => {
       'review-busy': 'active 7 requests in the last 14 days',
       'review-quiet': expect.stringMatching(/^unused no requests for 14 days/),
       'review-worker': 'active UNMEASURED_RESOURCE',
-      'review-young': 'active CHANGED_IN_WINDOW',
+      'review-young': 'active TOO_YOUNG',
     });
     const quiet = out.run.environments.find((e) => e.stack.name === 'review-quiet');
     expect(quiet?.classification.verdict).toBe('unused');

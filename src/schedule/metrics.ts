@@ -53,6 +53,18 @@ export const METRICS = {
     help: 'Errors of degraded runs (the report errors[]) by service and operation; no stack names.',
     labelNames: ['service', 'operation'],
   },
+  usageMetrics: {
+    name: 'env_reaper_usage_metrics_requested_total',
+    type: 'counter',
+    help: 'CloudWatch metrics requested by the usage check (GetMetricData bills per metric requested; `usage.enabled`).',
+    labelNames: [],
+  },
+  unusedMonthlyCost: {
+    name: 'env_reaper_unused_monthly_cost_usd',
+    type: 'gauge',
+    help: 'What the unused environments cost per month, as of the last completed run (needs cost.enabled; NaN when unknown).',
+    labelNames: [],
+  },
   lastSuccess: {
     name: 'env_reaper_last_success_timestamp_seconds',
     type: 'gauge',
@@ -95,6 +107,8 @@ export class ReaperMetrics {
   private readonly apiCalls = new Counter(spec('apiCalls', this.registry));
   private readonly apiErrors = new Counter(spec('apiErrors', this.registry));
   private readonly runErrors = new Counter(spec('runErrors', this.registry));
+  private readonly usageMetrics = new Counter(spec('usageMetrics', this.registry));
+  private readonly unusedMonthlyCost = new Gauge(spec('unusedMonthlyCost', this.registry));
   private readonly lastSuccess = new Gauge(spec('lastSuccess', this.registry));
 
   constructor() {
@@ -110,6 +124,9 @@ export class ReaperMetrics {
     if (outcome !== 'error') this.lastSuccess.set(Date.now() / 1000);
     if (!report) return;
     for (const verdict of VERDICTS) this.stacks.set({ verdict }, report.summary.byVerdict[verdict] ?? 0);
+    if (report.summary.usage) this.usageMetrics.inc(report.summary.usage.metricsRequested);
+    const unusedCost = report.summary.cost?.monthlyUnused;
+    this.unusedMonthlyCost.set(typeof unusedCost === 'number' ? unusedCost : Number.NaN);
     for (const e of report.environments) {
       if (e.result === 'deleted' || e.result === 'failed' || e.result === 'cancelled')
         this.deletions.inc({ result: e.result });

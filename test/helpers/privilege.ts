@@ -27,6 +27,8 @@ export function iamAction(operation: string): string {
     's3:ListObjectVersions': 's3:ListBucketVersions',
     's3:DeleteObjects': 's3:DeleteObjectVersion',
     's3:HeadBucket': 's3:ListBucket',
+    // API Gateway's management API is authorised by HTTP method on the resource path.
+    'apigateway:GetRestApis': 'apigateway:GET',
   };
   return bucketOps[operation] ?? operation;
 }
