@@ -61,7 +61,10 @@ try {
     .get(101)
     ?.mergeRequests.find((m) => m.iid === 13)
     ?.notes.find((n) => n.body.includes('no one has opened this environment'));
-  if (notice) console.log(`\nUnused-environment notice on acme/shop!13:\n${notice.body.split('\n').slice(1).join('\n')}`);
+  if (notice)
+    console.log(
+      `\nUnused-environment notice on acme/shop!13:\n${notice.body.split('\n').slice(1).join('\n')}`,
+    );
   const dashboard = sandbox.world.projects.get(101)?.issues[0];
   if (dashboard) {
     console.log(`\nDashboard issue acme/shop#${dashboard.iid} "${dashboard.title}" (first lines):`);

@@ -1,5 +1,9 @@
 import type { Report, ReportEnvironment } from './json-report.js';
-import { projectLabel } from './json-report.js';
+
+/** The one way a report names an environment's project: its path, else `#id`, else `unresolved`. */
+export function projectLabel(owner: Pick<ReportEnvironment['owner'], 'projectPath' | 'projectId'>): string {
+  return owner.projectPath ?? (owner.projectId !== undefined ? `#${owner.projectId}` : 'unresolved');
+}
 
 /** Cost totals recomputed from the environments (also used by `report merge`). */
 export function costSummary(

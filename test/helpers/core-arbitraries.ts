@@ -13,8 +13,8 @@ import type {
 } from '../../src/core/model.js';
 import { DELETABLE_VERDICTS, VERDICTS } from '../../src/core/model.js';
 import { type PlanInput, plan } from '../../src/core/plan.js';
-import type { ResourceUsage, UsageReading } from '../../src/core/usage.js';
 import type { Limits, Policy } from '../../src/core/policy.js';
+import type { ResourceUsage, UsageReading } from '../../src/core/usage.js';
 import { defaultPolicy, NOW, project } from './fixtures.js';
 
 /**

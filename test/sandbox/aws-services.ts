@@ -1,5 +1,5 @@
-import { AwsError, accountOf, offsetOf, type Scope, token } from './aws-wire.js';
 import { taggedUsageResources } from './aws-usage.js';
+import { AwsError, accountOf, offsetOf, type Scope, token } from './aws-wire.js';
 import type { World } from './world.js';
 
 /** The sandbox's Resource Groups Tagging API and Cost Explorer (JSON 1.1). */
