@@ -206,6 +206,7 @@ describe('audit e2e: the built CLI against the sandbox', () => {
       currency: 'USD',
       monthlyTotal: 42.5,
       monthlyReapable: 30,
+      monthlyUnused: 0,
       byProject: { 'acme/shop': 42.5, 'acme/api': 0 },
     });
     const unknown = await auditJson(await sandbox(scenario(['aws:cloudformation:stack-name'])), config);

@@ -233,6 +233,7 @@ export async function runCase(
 /** The operations of the world, as `service logged-name`: what the clean runs must call, no more. */
 export const OPERATIONS = {
   aws: [
+    'apigateway:GetRestApis',
     'ce:GetCostAndUsage',
     'ce:GetCostAndUsageWithResources',
     'cloudformation:DeleteStack',
@@ -241,6 +242,7 @@ export const OPERATIONS = {
     'cloudformation:ListExports',
     'cloudformation:ListImports',
     'cloudformation:ListStackResources',
+    'cloudwatch:GetMetricData',
     'ecr:BatchDeleteImage',
     'ecr:DescribeImages',
     'ecr:DescribeRepositories',

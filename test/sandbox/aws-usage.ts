@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { AwsError, accountOf, offsetOf, type Scope, token } from './aws-wire.js';
 import type { SandboxStack, World } from './world.js';
+import type { ResourceTraffic } from './world-types.js';
 
 /**
  * The sandbox's traffic-bearing resources and CloudWatch (issue #35), written from AWS's documentation,
@@ -21,6 +22,30 @@ import type { SandboxStack, World } from './world.js';
  */
 
 const DAY = 86_400_000;
+
+/** What a scenario resource says about its traffic, as the world keeps it. */
+export function trafficOf(
+  r: {
+    traffic: Record<string, number>;
+    daily?: number | undefined;
+    zeroDatapoints: boolean;
+    metricStatus?: ResourceTraffic['metricStatus'] | undefined;
+    untagged: boolean;
+    protocol: ResourceTraffic['protocol'];
+    lbType: ResourceTraffic['lbType'];
+  },
+  t: (at: string) => string,
+): ResourceTraffic {
+  return {
+    hits: Object.entries(r.traffic).map(([at, n]) => ({ at: Date.parse(t(at)), n })),
+    ...(r.daily !== undefined ? { daily: r.daily } : {}),
+    zeroDatapoints: r.zeroDatapoints,
+    ...(r.metricStatus ? { metricStatus: r.metricStatus } : {}),
+    untagged: r.untagged,
+    protocol: r.protocol,
+    lbType: r.lbType,
+  };
+}
 
 function hex(text: string, n: number): string {
   return createHash('sha256').update(text).digest('hex').slice(0, n);
@@ -44,7 +69,8 @@ export interface UsageResourceView {
 /** The ARN, tagging type and metrics of a resource, by its CloudFormation type; undefined for others. */
 function view(stack: SandboxStack, r: SandboxStack['resources'][number]): UsageResourceView | undefined {
   const { account, region } = stack;
-  const id = hex(`${stack.stackId}/${r.logicalId}`, 16);
+  // Stable across worlds built from one scenario (stack ids are random), as the tests compare runs.
+  const id = hex(`${account}/${region}/${stack.name}/${r.logicalId}`, 16);
   const name = r.physicalId;
   const u = r.usage;
   if (!u) return undefined;

@@ -1,4 +1,5 @@
 import type { z } from 'zod';
+import { trafficOf } from './aws-usage.js';
 import {
   type Fault,
   faultSchema,
@@ -10,7 +11,6 @@ import {
 } from './scenario.js';
 import { Storage } from './storage.js';
 import { gitlabProject, mulberry32, SOME_CONTENTS, stackArn } from './world-build.js';
-
 import type { RequestRecord, SandboxProject, SandboxStack, StackEvent, WriteRecord } from './world-types.js';
 
 export type {
@@ -130,15 +130,7 @@ export class World {
           status: r.status,
           retain: r.retain,
           physicalId: r.physicalId ?? `${s.name}-${r.logicalId}`.toLowerCase().slice(0, 63),
-          usage: {
-            hits: Object.entries(r.traffic).map(([at, n]) => ({ at: Date.parse(t(at)), n })),
-            ...(r.daily !== undefined ? { daily: r.daily } : {}),
-            zeroDatapoints: r.zeroDatapoints,
-            ...(r.metricStatus ? { metricStatus: r.metricStatus } : {}),
-            untagged: r.untagged,
-            protocol: r.protocol,
-            lbType: r.lbType,
-          },
+          usage: trafficOf(r, t),
         })),
         // A stack fails only on resources it has: a scripted failure names one, so it exists.
         ...(s.deletion?.failedResources ?? [])
