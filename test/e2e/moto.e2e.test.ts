@@ -1,13 +1,10 @@
-import { type ChildProcess, execFile, spawn } from 'node:child_process';
-import { existsSync } from 'node:fs';
 import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Report } from '../../src/report/json-report.js';
-import { configFile, runCli, until } from '../helpers/cli.js';
+import { configFile, runCli } from '../helpers/cli.js';
+import { type Moto, mustHaveMoto, startMoto } from '../helpers/moto.js';
 import { type Sandbox, startSandbox } from '../sandbox/index.js';
 
 /**
@@ -18,31 +15,7 @@ import { type Sandbox, startSandbox } from '../sandbox/index.js';
  * around is listed in docs/testing.md with which side is right.
  */
 
-const run = promisify(execFile);
-const AWS = '/usr/bin/aws';
-const PYTHON = 'python3';
-
-async function haveMoto(): Promise<boolean> {
-  try {
-    await run(PYTHON, ['-c', 'import moto.server']);
-    return existsSync(AWS);
-  } catch {
-    return false;
-  }
-}
-
-const available = await haveMoto();
-if (!available && process.env.CI)
-  throw new Error('CI must have moto (python3 -m moto.server) and the AWS CLI (/usr/bin/aws, see .ci/run)');
-if (!available) process.stderr.write('moto e2e skipped: python3 -m moto.server or /usr/bin/aws missing\n');
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
-  const { port } = server.address() as { port: number };
-  await new Promise((r) => server.close(r));
-  return port;
-}
+const available = await mustHaveMoto('moto e2e');
 
 /** Templates as a deploy job would have them: plain resources, one with an export. */
 const TEMPLATE = `AWSTemplateFormatVersion: '2010-09-09'
@@ -86,21 +59,11 @@ const SCENARIO = {
 };
 
 describe.skipIf(!available)('moto: audit and reap against a third-party AWS implementation', () => {
-  let moto: ChildProcess;
-  let endpoint: string;
+  let moto: Moto;
   let sb: Sandbox;
   let dir: string;
   let config: string;
-  const awsEnv = () => ({
-    ...process.env,
-    AWS_ACCESS_KEY_ID: 'moto',
-    AWS_SECRET_ACCESS_KEY: 'moto',
-    AWS_DEFAULT_REGION: 'eu-west-1',
-    AWS_REGION: 'eu-west-1',
-    AWS_PAGER: '',
-  });
-  const aws = async (...args: string[]) =>
-    (await run(AWS, [...args, '--endpoint-url', endpoint, '--output', 'json'], { env: awsEnv() })).stdout;
+  const aws = (...args: string[]) => moto.aws(...args);
   const statuses = async (): Promise<Record<string, string>> => {
     const out = JSON.parse(await aws('cloudformation', 'list-stacks')) as {
       StackSummaries: { StackName: string; StackStatus: string }[];
@@ -109,27 +72,10 @@ describe.skipIf(!available)('moto: audit and reap against a third-party AWS impl
     return Object.fromEntries(out.StackSummaries.map((s) => [s.StackName, s.StackStatus]));
   };
   const cli = (args: string[]) =>
-    runCli([...args, '--config', config, '--format', 'json'], {
-      ...sb.env(),
-      AWS_ENDPOINT_URL: endpoint,
-      AWS_ACCESS_KEY_ID: 'moto',
-      AWS_SECRET_ACCESS_KEY: 'moto',
-      AWS_REGION: 'eu-west-1',
-    });
+    runCli([...args, '--config', config, '--format', 'json'], { ...sb.env(), ...moto.env });
 
   beforeAll(async () => {
-    const port = await freePort();
-    endpoint = `http://127.0.0.1:${port}`;
-    moto = spawn(PYTHON, ['-m', 'moto.server', '-H', '127.0.0.1', '-p', String(port)], { stdio: 'ignore' });
-    await until(
-      () =>
-        fetch(`${endpoint}/moto-api/`).then(
-          (r) => r.ok,
-          () => false,
-        ),
-      'moto to listen',
-      30_000,
-    );
+    moto = await startMoto();
     dir = await mkdtemp(join(tmpdir(), 'env-reaper-moto-'));
     await writeFile(join(dir, 'review.yaml'), TEMPLATE);
     await writeFile(join(dir, 'exporting.yaml'), EXPORTING);
@@ -200,7 +146,7 @@ describe.skipIf(!available)('moto: audit and reap against a third-party AWS impl
   }, 120_000);
 
   afterAll(async () => {
-    moto?.kill('SIGTERM');
+    moto?.stop();
     await sb?.close();
   });
 

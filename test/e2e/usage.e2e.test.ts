@@ -32,10 +32,10 @@ async function world(options: Parameters<typeof usageWorld>[0] = {}) {
       ...extra,
     });
     const out = join(dir, `r-${Math.random().toString(36).slice(2)}.json`);
-    const r = await runCli(
-      [...args, '--config', file, '--format', 'json', '--output', `json=${out}`],
-      { ...sb.env(), ENV_REAPER_LOG_LEVEL: 'info' },
-    );
+    const r = await runCli([...args, '--config', file, '--format', 'json', '--output', `json=${out}`], {
+      ...sb.env(),
+      ENV_REAPER_LOG_LEVEL: 'info',
+    });
     const report = JSON.parse(await readFile(out, 'utf8')) as Report;
     return { ...r, report, byName: Object.fromEntries(report.environments.map((e) => [e.stack.name, e])) };
   };
@@ -80,7 +80,9 @@ describe('usage (the built CLI against the sandbox)', () => {
   it('reap --apply with the default flag: one notice on the MR, "no one has opened this environment for 14 days", nothing stopped', async () => {
     const { sb, run, notes } = await world();
     const dry = await run(['reap']);
-    expect(dry.stderr, `${dry.code} ${dry.stdout.slice(0, 300)}`).toMatch(/DRY-RUN: would post an unused-environment notice/);
+    expect(dry.stderr, `${dry.code} ${dry.stdout.slice(0, 300)}`).toMatch(
+      /DRY-RUN: would post an unused-environment notice/,
+    );
     const r = await run(['reap', '--apply']);
     expect(r.code, r.stderr.slice(-2000)).toBe(0);
     const quiet = notes(1);
