@@ -34,6 +34,8 @@ const { values } = parseArgs({
     repeat: { type: 'string', default: '1' },
     // For profiling memory and CPU only: no GitLab rate limit, so a large world runs in a minute or two.
     unlimited: { type: 'boolean', default: false },
+    // Issue #35: traffic scripted on every stack, and each run audited twice: without and with usage.enabled.
+    usage: { type: 'boolean', default: false },
   },
 });
 const sizeName = String(values.size).toUpperCase() as keyof typeof SIZES;
@@ -69,7 +71,7 @@ interface Outcome {
 }
 
 /** One audit of `world` by the built CLI, as a process, against a fresh sandbox. */
-async function audit(world: World, strategy: string, api = 'auto'): Promise<Outcome> {
+async function audit(world: World, strategy: string, api = 'auto', usage = false): Promise<Outcome> {
   const sandbox = await startSandbox({ scenario: world.scenario });
   const dir = mkdtempSync(join(tmpdir(), 'env-reaper-bench-'));
   const config = join(dir, 'config.yaml');
@@ -83,6 +85,7 @@ async function audit(world: World, strategy: string, api = 'auto'): Promise<Outc
       `  rateLimitReserve: ${reserve}`,
       `  fetchStrategy: ${strategy}`,
       `  api: ${api}`,
+      ...(usage ? ['usage:', '  enabled: true'] : []),
       '',
     ].join('\n'),
   );
@@ -156,7 +159,7 @@ function floorOf(world: World, bound: { aws: number; gitlab: number }, fixed: nu
 const sum = (o: Record<string, number> | undefined) => Object.values(o ?? {}).reduce((a, b) => a + b, 0);
 
 const t0 = Date.now();
-const world = generate(size, { ...(mess ? { mess } : {}), latency });
+const world = generate(size, { ...(mess ? { mess } : {}), latency, usage: values.usage === true });
 if (values.unlimited) (world.scenario.gitlab as { requestsPerMinute: number }).requestsPerMinute = 0;
 const bound = lowerBound(world);
 console.log(
@@ -238,6 +241,52 @@ console.log(
   '\n| size | world | strategy | gitlab.api | calls (aws + gitlab) | bound | calls ÷ bound | gitlab ÷ REST bound | max complexity | wall | floor | wall ÷ floor | peak RSS | verdict diffs (truth) | differ from first run |',
 );
 for (const r of rows) console.log(r);
+if (values.usage) await usageFigures();
+
+/**
+ * Issue #35's figures: the same world audited without and with usage.enabled — the calls the check adds
+ * against its bound (one GetResources page per 100 tagged resources, one GetMetricData per 500 metrics,
+ * per account × region, one GetRestApis per region with a REST API), its wall time, the verdicts against
+ * the scripted truth, and what the metrics cost.
+ */
+async function usageFigures(): Promise<void> {
+  const facts = world.usage;
+  if (!facts) return;
+  const off = await audit(world, 'auto');
+  const on = await audit(world, 'auto', 'auto', true);
+  const op = (o: Outcome, service: string) => o.counts.aws?.[service] ?? 0;
+  const pages = Object.values(facts.tagged).reduce((n, t) => n + Math.ceil(t / 100), 0);
+  const batches = Object.values(facts.metrics).reduce((n, m) => n + Math.ceil(m / 500), 0);
+  const bound = pages + batches + facts.restApiRegions.size;
+  const calls = {
+    getResources: op(on, 'tagging:GetResources') - op(off, 'tagging:GetResources'),
+    getMetricData: op(on, 'cloudwatch:GetMetricData'),
+    getRestApis: op(on, 'apigateway:GetRestApis'),
+  };
+  const report = on.report as Outcome['report'] & { summary?: { usage?: { metricsRequested: number } } };
+  const metrics = report.summary?.usage?.metricsRequested ?? 0;
+  let wrong = 0;
+  let falseUnused = 0;
+  for (const e of on.report.environments) {
+    if (world.truth.get(e.stack.name) !== e.verdict) wrong++;
+    if (e.verdict === 'unused' && facts.trafficInWindow.has(e.stack.name)) falseUnused++;
+  }
+  const unused = [...world.truth.values()].filter((v) => v === 'unused').length;
+  console.log(`\n== usage (issue #35): ${unused} stacks unused by the scripted truth`);
+  console.log(
+    `calls added  GetResources ${calls.getResources} + GetMetricData ${calls.getMetricData} + GetRestApis ${calls.getRestApis} = ${calls.getResources + calls.getMetricData + calls.getRestApis}; bound ${pages} + ${batches} + ${facts.restApiRegions.size} = ${bound}`,
+  );
+  console.log(
+    `metrics      ${metrics} requested = ${(metrics / 1000) * 0.01} USD at $0.01 per 1,000 (us-east-1)`,
+  );
+  console.log(
+    `wall         ${off.wall.toFixed(1)} s without, ${on.wall.toFixed(1)} s with usage: +${(on.wall - off.wall).toFixed(1)} s`,
+  );
+  console.log(`peak RSS     ${off.rssMb.toFixed(0)} MB without, ${on.rssMb.toFixed(0)} MB with`);
+  console.log(
+    `verdicts     ${wrong} differ from the truth; ${falseUnused} stacks with traffic in the window called unused`,
+  );
+}
 console.log(
-  `\ncommand: npm run bench -- --size ${sizeName} --world ${worldName} --strategy ${values.strategy} --api ${values.api}${values.latency !== undefined ? ` --latency ${values.latency}` : ''}${values.reserve !== '0.5' ? ` --reserve ${values.reserve}` : ''}${repeat > 1 ? ` --repeat ${repeat}` : ''}`,
+  `\ncommand: npm run bench -- --size ${sizeName} --world ${worldName} --strategy ${values.strategy} --api ${values.api}${values.latency !== undefined ? ` --latency ${values.latency}` : ''}${values.reserve !== '0.5' ? ` --reserve ${values.reserve}` : ''}${repeat > 1 ? ` --repeat ${repeat}` : ''}${values.usage ? ' --usage' : ''}`,
 );

@@ -76,6 +76,8 @@ export interface World {
   /** The GitLab rate budget: limit per window, and what others spent of the first window. */
   budget: { limit: number; usedByOthers: number };
   latency: { gitlab: number; aws: number };
+  /** With `usage`: the scripted traffic's facts. */
+  usage?: UsageFacts;
 }
 
 const slugOf = (ref: string) =>
@@ -96,7 +98,7 @@ function recase(path: string, random: () => number): string {
  */
 export function generate(
   size: Size,
-  options: { seed?: number; mess?: Mess; latency?: { gitlab: number; aws: number } } = {},
+  options: { seed?: number; mess?: Mess; latency?: { gitlab: number; aws: number }; usage?: boolean } = {},
 ): World {
   const seed = options.seed ?? 7;
   const mess = options.mess;
@@ -111,6 +113,8 @@ export function generate(
   const projects: Record<string, unknown>[] = [];
   const meta: World['projects'] = [];
   let made = 0;
+  // Traffic comes from a generator of its own: the rest of the world is the one without --usage.
+  const traffic = options.usage ? usageScripter(rng(seed + 1)) : undefined;
   for (let p = 1; p <= size.projects && made < size.stacks; p++) {
     const branches: Record<string, unknown>[] = [{ name: 'main', protected: true, committed: '-1h' }];
     const mrs: Record<string, unknown>[] = [];
@@ -167,14 +171,16 @@ export function generate(
         branches.push({ name: ref, committed: '-1h' });
       }
       if (tags['gitlab:ref'] !== undefined) refNames.push(ref);
-      truth.set(name, verdict);
       const region = REGIONS[made % REGIONS.length] as string;
-      (stacksByRegion[region] as Record<string, unknown>[]).push({
+      const stack: Record<string, unknown> = {
         name,
         created: updated === '-40d' ? '-45d' : '-3d',
         updated,
         tags,
-      });
+      };
+      if (traffic) verdict = traffic.script(stack, verdict, region);
+      truth.set(name, verdict);
+      (stacksByRegion[region] as Record<string, unknown>[]).push(stack);
     }
     // Messy: a few projects with thousands of branches, the rest with a handful; same total on average.
     const wanted = mess
@@ -241,6 +247,83 @@ export function generate(
     stacksPerRegion: Object.fromEntries(REGIONS.map((r) => [r, (stacksByRegion[r] as unknown[]).length])),
     budget: { limit: 2000, usedByOthers: mess?.budgetUsedByOthers ?? 0 },
     latency,
+    ...(traffic ? { usage: traffic.facts } : {}),
+  };
+}
+
+/** What the usage bench needs to know of the world: per region, and which stacks had traffic. */
+export interface UsageFacts {
+  /** Tagged resources of the types the usage listing asks for, per region. */
+  tagged: Record<string, number>;
+  /** Metrics the live stacks' measured resources need, per region. */
+  metrics: Record<string, number>;
+  /** Regions where a live stack has a REST API (one GetRestApis each). */
+  restApiRegions: Set<string>;
+  /** Live stacks with a request in the window: never to be called unused. */
+  trafficInWindow: Set<string>;
+}
+
+/**
+ * Scripts traffic on every stack (issue #35): live stacks are deployed 30 days ago and last changed 20
+ * days ago, so their usage can be judged over the default 14-day window; a quarter had no request in it
+ * (truth: `unused`), the rest had some — every day, on one day (up to the window's first), on their
+ * function only, or on a REST API — or have nothing measured. Dead stacks get a busy load balancer.
+ */
+function usageScripter(random: () => number) {
+  const facts: UsageFacts = {
+    tagged: {},
+    metrics: {},
+    restApiRegions: new Set(),
+    trafficInWindow: new Set(),
+  };
+  const add = (o: Record<string, number>, region: string, n: number) => {
+    o[region] = (o[region] ?? 0) + n;
+  };
+  const alb = (traffic: Record<string, number> = {}, daily?: number) => ({
+    logicalId: 'Alb',
+    type: 'AWS::ElasticLoadBalancingV2::LoadBalancer',
+    traffic,
+    ...(daily !== undefined ? { daily } : {}),
+  });
+  const fn = (traffic: Record<string, number> = {}) => ({
+    logicalId: 'Fn',
+    type: 'AWS::Lambda::Function',
+    traffic,
+  });
+  return {
+    facts,
+    script(stack: Record<string, unknown>, verdict: Verdict, region: string): Verdict {
+      const name = String(stack.name);
+      if (verdict !== 'active') {
+        stack.resources = [alb({}, 50)];
+        add(facts.tagged, region, 1);
+        return verdict;
+      }
+      stack.created = '-30d';
+      stack.updated = '-20d';
+      const r = random();
+      const day = Math.floor(random() * 15);
+      let resources: Record<string, unknown>[];
+      let inWindow = true;
+      if (r < 0.25) {
+        resources = [alb(random() < 0.5 ? { [`-${16 + day}d`]: 40 } : {}), fn()];
+        inWindow = false;
+      } else if (r < 0.5) resources = [alb({}, 1 + Math.floor(random() * 500)), fn()];
+      else if (r < 0.7) resources = [alb({ [`-${day}d`]: 1 }), fn()];
+      else if (r < 0.8) resources = [alb(), fn({ [`-${day}d`]: 3 })];
+      else if (r < 0.9) {
+        resources = [{ logicalId: 'Api', type: 'AWS::ApiGateway::RestApi', daily: 20 }];
+        facts.restApiRegions.add(region);
+      } else {
+        stack.resources = [{ logicalId: 'Bucket', type: 'AWS::S3::Bucket' }];
+        return 'active';
+      }
+      stack.resources = resources;
+      add(facts.tagged, region, resources.length);
+      add(facts.metrics, region, resources.length);
+      if (inWindow) facts.trafficInWindow.add(name);
+      return inWindow ? 'active' : 'unused';
+    },
   };
 }
 

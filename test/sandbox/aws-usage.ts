@@ -180,14 +180,29 @@ function view(stack: SandboxStack, r: SandboxStack['resources'][number]): UsageR
   }
 }
 
+/** Each resource's view, made once (a bench world has tens of thousands). */
+const views = new WeakMap<object, UsageResourceView | null>();
+
 /** The traffic-bearing resources of every live stack of the world. */
 export function usageResources(world: World): UsageResourceView[] {
-  return world
-    .allStacks()
-    .filter((s) => s.status !== 'DELETE_COMPLETE')
-    .flatMap((s) =>
-      s.resources.map((r) => view(s, r)).filter((v): v is UsageResourceView => v !== undefined),
-    );
+  const out: UsageResourceView[] = [];
+  for (const s of world.allStacks()) {
+    if (s.status === 'DELETE_COMPLETE') continue;
+    for (const r of s.resources) {
+      let v = views.get(r);
+      if (v === undefined) {
+        v = view(s, r) ?? null;
+        views.set(r, v);
+      }
+      if (v) out.push(v);
+    }
+  }
+  return out;
+}
+
+/** A metric's identity: namespace, name and its exact dimension set. */
+function metricKey(namespace: string, metric: string, dims: Record<string, unknown>): string {
+  return JSON.stringify([namespace, metric, Object.entries(dims).sort(([a], [b]) => (a < b ? -1 : 1))]);
 }
 
 /** What the tagging API lists of them in one account × region (CloudFormation's tags on each). */
@@ -260,20 +275,17 @@ export function getMetricData(
       'The parameter StartTime must be less than the parameter EndTime.',
     );
   const account = accountOf(world, scope);
-  const all = usageResources(world).filter((v) => v.stack.account === account && v.region === scope.region);
+  // CloudWatch matches the exact dimension set a metric was published with.
+  const byMetric = new Map<string, UsageResourceView>();
+  for (const v of usageResources(world))
+    if (v.stack.account === account && v.region === scope.region)
+      for (const m of v.metrics) byMetric.set(metricKey(m.namespace, m.metric, m.dimensions), v);
   const results = queries.map((q) => {
     const stat = q.MetricStat;
     const period = (stat?.Period ?? 60) * 1000;
     const dims = Object.fromEntries((stat?.Metric?.Dimensions ?? []).map((d) => [d.Name, d.Value]));
-    // CloudWatch matches the exact dimension set a metric was published with.
-    const owner = all.find((v) =>
-      v.metrics.some(
-        (m) =>
-          m.namespace === stat?.Metric?.Namespace &&
-          m.metric === stat?.Metric?.MetricName &&
-          Object.keys(m.dimensions).length === Object.keys(dims).length &&
-          Object.entries(m.dimensions).every(([k, val]) => dims[k] === val),
-      ),
+    const owner = byMetric.get(
+      metricKey(stat?.Metric?.Namespace ?? '', stat?.Metric?.MetricName ?? '', dims),
     );
     const points: { at: number; v: number }[] = [];
     if (owner && owner.resource.usage?.metricStatus !== 'Forbidden')
