@@ -11,7 +11,7 @@ import {
   xmlError,
 } from '../../test/helpers/hostile.js';
 import { VERDICTS } from '../core/model.js';
-import { deletedNoteBody, noticeBody } from '../executor/notes.js';
+import { deletedNoteBody, noticeBody, stoppedNoteBody, unusedNoticeBody } from '../executor/notes.js';
 import { DASHBOARD_MAX_BYTES, renderDashboard } from './dashboard.js';
 import { renderHtml } from './html.js';
 import type { Report, ReportEnvironment } from './json-report.js';
@@ -84,6 +84,14 @@ function environment(h: Hostile, i: number, verdict: ReportEnvironment['verdict'
 
 function report(hs: Hostile[]): Report {
   const environments = hs.map((h, i) => environment(h, i, VERDICTS[i % VERDICTS.length] ?? 'merged'));
+  // The last one is unused (the dashboard's Unused section, the unused notices), with its reading.
+  const last = environments.at(-1);
+  if (last)
+    Object.assign(last, {
+      verdict: 'unused',
+      action: 'stop',
+      usage: { state: 'unused', lastUsed: '2026-11-13', daily: [0, 4, 0], resources: 2 },
+    });
   const first = hs[0] as Hostile;
   return {
     schemaVersion: 2,
@@ -102,6 +110,16 @@ function report(hs: Hostile[]): Report {
       failed: 0,
       brake: null,
       apiCalls: {},
+      usage: {
+        windowDays: 14,
+        stacks: hs.length,
+        read: hs.length,
+        reused: 0,
+        unused: 1,
+        metricsRequested: 2,
+        calls: { getMetricData: 1, getResources: 2, getRestApis: 0 },
+        estimatedCostUsd: 0.00002,
+      },
       cost: {
         known: true,
         currency: 'USD',
@@ -233,6 +251,20 @@ describe('hostile input through every renderer', () => {
             hs[0]?.runId ?? '',
           );
           expectInert(note, [e.stack.name, ...e.reasons.map((x) => x.detail)]);
+          const stack = {
+            stackId: e.stack.id,
+            name: e.stack.name,
+            account: e.stack.account,
+            region: e.stack.region,
+          };
+          expectInert(
+            unusedNoticeBody(stack, e.reasons, 14, ['env-reaper::keep', '@all'], '2026-12-01T00:00:00Z'),
+            [e.stack.name, ...e.reasons.map((x) => x.detail)],
+          );
+          expectInert(stoppedNoteBody(stack, e.reasons, hs[0]?.runId ?? ''), [
+            e.stack.name,
+            ...e.reasons.map((x) => x.detail),
+          ]);
         }
       }),
       { numRuns },
@@ -267,6 +299,8 @@ describe('hostile input through every renderer', () => {
           'g',
           'text',
           'rect',
+          // The usage sparklines (issue #35): numbers only, drawn by us.
+          'polyline',
           'table',
           'thead',
           'tbody',

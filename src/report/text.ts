@@ -168,7 +168,7 @@ export function renderTable(report: Report, options: { colour: boolean; now: num
     lines.push(
       paint(
         'dim',
-        `usage: ${u.stacks} live stack(s), ${u.unused} unused over ${u.windowDays} days; ${u.read} read, ${u.reused} reused; ${u.metricsRequested} metric(s) requested (~${u.estimatedCostUsd} USD)`,
+        `usage: ${u.stacks} live stack(s), ${u.unused} unused over ${u.windowDays} days; ${u.read} read, ${u.reused} reused; ${u.metricsRequested} metric(s) requested (about ${u.estimatedCostUsd} USD)`,
       ),
     );
   const api = report.gitlabApi;
@@ -224,7 +224,7 @@ export function renderMarkdown(report: Report, options: { now: number }): string
   const usage = withUsage(report);
   if (s.usage)
     lines.push(
-      `Usage over ${s.usage.windowDays} days: **${s.usage.unused} unused** of ${s.usage.stacks} live environment(s); ${s.usage.metricsRequested} CloudWatch metric(s) requested this run (~${s.usage.estimatedCostUsd} USD).`,
+      `Usage over ${s.usage.windowDays} days: **${s.usage.unused} unused** of ${s.usage.stacks} live environment(s); ${s.usage.metricsRequested} CloudWatch metric(s) requested this run (about ${s.usage.estimatedCostUsd} USD).`,
       '',
     );
   lines.push('| verdict | stacks |', '|---|---|');
