@@ -257,7 +257,8 @@ async function usageFigures(): Promise<void> {
   const op = (o: Outcome, service: string) => o.counts.aws?.[service] ?? 0;
   const pages = Object.values(facts.tagged).reduce((n, t) => n + Math.ceil(t / 100), 0);
   const batches = Object.values(facts.metrics).reduce((n, m) => n + Math.ceil(m / 500), 0);
-  const bound = pages + batches + facts.restApiRegions.size;
+  const names = Object.values(facts.restApis).reduce((n, r) => n + Math.ceil(r / 500), 0);
+  const bound = pages + batches + names;
   const calls = {
     getResources: op(on, 'tagging:GetResources') - op(off, 'tagging:GetResources'),
     getMetricData: op(on, 'cloudwatch:GetMetricData'),
@@ -274,7 +275,7 @@ async function usageFigures(): Promise<void> {
   const unused = [...world.truth.values()].filter((v) => v === 'unused').length;
   console.log(`\n== usage (issue #35): ${unused} stacks unused by the scripted truth`);
   console.log(
-    `calls added  GetResources ${calls.getResources} + GetMetricData ${calls.getMetricData} + GetRestApis ${calls.getRestApis} = ${calls.getResources + calls.getMetricData + calls.getRestApis}; bound ${pages} + ${batches} + ${facts.restApiRegions.size} = ${bound}`,
+    `calls added  GetResources ${calls.getResources} + GetMetricData ${calls.getMetricData} + GetRestApis ${calls.getRestApis} = ${calls.getResources + calls.getMetricData + calls.getRestApis}; bound ${pages} + ${batches} + ${names} = ${bound}`,
   );
   console.log(
     `metrics      ${metrics} requested = ${(metrics / 1000) * 0.01} USD at $0.01 per 1,000 (us-east-1)`,
@@ -283,6 +284,9 @@ async function usageFigures(): Promise<void> {
     `wall         ${off.wall.toFixed(1)} s without, ${on.wall.toFixed(1)} s with usage: +${(on.wall - off.wall).toFixed(1)} s`,
   );
   console.log(`peak RSS     ${off.rssMb.toFixed(0)} MB without, ${on.rssMb.toFixed(0)} MB with`);
+  console.log(
+    `cpu          ${off.cpuS.toFixed(1)} s without, ${on.cpuS.toFixed(1)} s with (env-reaper process)`,
+  );
   console.log(
     `verdicts     ${wrong} differ from the truth; ${falseUnused} stacks with traffic in the window called unused`,
   );

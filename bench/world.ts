@@ -257,8 +257,8 @@ export interface UsageFacts {
   tagged: Record<string, number>;
   /** Metrics the live stacks' measured resources need, per region. */
   metrics: Record<string, number>;
-  /** Regions where a live stack has a REST API (one GetRestApis each). */
-  restApiRegions: Set<string>;
+  /** REST APIs of live stacks per region (GetRestApis pages of 500 where there is one). */
+  restApis: Record<string, number>;
   /** Live stacks with a request in the window: never to be called unused. */
   trafficInWindow: Set<string>;
 }
@@ -273,7 +273,7 @@ function usageScripter(random: () => number) {
   const facts: UsageFacts = {
     tagged: {},
     metrics: {},
-    restApiRegions: new Set(),
+    restApis: {},
     trafficInWindow: new Set(),
   };
   const add = (o: Record<string, number>, region: string, n: number) => {
@@ -313,7 +313,7 @@ function usageScripter(random: () => number) {
       else if (r < 0.8) resources = [alb(), fn({ [`-${day}d`]: 3 })];
       else if (r < 0.9) {
         resources = [{ logicalId: 'Api', type: 'AWS::ApiGateway::RestApi', daily: 20 }];
-        facts.restApiRegions.add(region);
+        add(facts.restApis, region, 1);
       } else {
         stack.resources = [{ logicalId: 'Bucket', type: 'AWS::S3::Bucket' }];
         return 'active';

@@ -15,6 +15,8 @@ function failing(e: ReportEnvironment): string | undefined {
   if (e.action === 'flag') return `flagged: ${e.verdict}`;
   if (e.action === 'delete')
     return `${e.verdict}: ${e.plan.status === 'due' ? 'due for deletion' : `deletion ${e.plan.status}`}`;
+  if (e.action === 'stop')
+    return `${e.verdict}: ${e.plan.status === 'due' ? 'due to be stopped' : `stop ${e.plan.status}`}`;
   return undefined;
 }
 

@@ -93,13 +93,32 @@ function reusable(
   return reading;
 }
 
-/** Which candidate stack a tagged resource belongs to: by the stack-id tag, else by name in its account. */
-function owningStack(hit: UsageHit, stacks: StackFacts[]): StackFacts | undefined {
-  if (hit.stackId !== undefined) return stacks.find((s) => s.stackId === hit.stackId);
-  const region = hit.arn.split(':')[3];
-  const named = stacks.filter((s) => s.name === hit.stackName && (region === '' || region === s.region));
-  // A name without its id, shared by two stacks (two regions, CloudFront), is nobody's: never guessed.
-  return named.length === 1 ? named[0] : undefined;
+/** Groups a list by a key, keeping the order (a Map of arrays, built in one pass). */
+function groupBy<T>(list: T[], key: (t: T) => string): Map<string, T[]> {
+  const out = new Map<string, T[]>();
+  for (const x of list) {
+    const k = key(x);
+    const group = out.get(k);
+    if (group) group.push(x);
+    else out.set(k, [x]);
+  }
+  return out;
+}
+
+/**
+ * Which candidate stack a tagged resource belongs to: by the stack-id tag, else by name in its account
+ * (and region, when the ARN has one). Indexed once per account: an estate lists tens of thousands.
+ */
+function stackIndex(stacks: StackFacts[]): (hit: UsageHit) => StackFacts | undefined {
+  const byId = new Map(stacks.map((s) => [s.stackId, s]));
+  const byName = groupBy(stacks, (s) => s.name);
+  return (hit) => {
+    if (hit.stackId !== undefined) return byId.get(hit.stackId);
+    const region = hit.arn.split(':')[3];
+    const named = (byName.get(hit.stackName ?? '') ?? []).filter((s) => region === '' || region === s.region);
+    // A name without its id, shared by two stacks (two regions, CloudFront), is nobody's: never guessed.
+    return named.length === 1 ? named[0] : undefined;
+  };
 }
 
 /** Reads the usage of the candidate stacks (live ones), reusing recent readings from state. */
@@ -128,8 +147,7 @@ export async function collectUsage(
       report.reused++;
     } else fresh.push(stack);
   }
-  const byAccount = new Map<string, StackFacts[]>();
-  for (const s of fresh) byAccount.set(s.account, [...(byAccount.get(s.account) ?? []), s]);
+  const byAccount = groupBy(fresh, (s) => s.account);
   const limit = pLimit(settings.concurrency);
   const days = daysRead(settings.windowDays);
   const today = Math.floor(now / DAY_MS) * DAY_MS;
@@ -211,17 +229,19 @@ async function readAccount(
     ),
   );
   const resources = new Map<string, UsageResource[]>(stacks.map((s) => [s.stackId, []]));
+  const owningStack = stackIndex(stacks);
   for (const hit of hits) {
-    const stack = owningStack(hit, stacks);
+    const stack = owningStack(hit);
     if (!stack) continue;
     const kind = usageSpecOf(hit.type, hit.arn)?.kind ?? 'other';
     resources.get(stack.stackId)?.push({ arn: hit.arn, kind });
   }
+  const byRegion = groupBy(stacks, (s) => s.region);
   await Promise.all(
     regions.map((region) =>
       readRegion(
         region,
-        stacks.filter((s) => s.region === region && !sink.readings.has(s.stackId)),
+        (byRegion.get(region) ?? []).filter((s) => !sink.readings.has(s.stackId)),
         resources,
         { target, deps, limit, window, now, sink, fail },
       ),
@@ -271,8 +291,7 @@ async function readRegion(
     for (const q of queries) all.push({ stackId: s.stackId, query: q });
   }
   // One call per 500 metrics and metric region; ids are unique within a call.
-  const byRegion = new Map<string, typeof all>();
-  for (const x of all) byRegion.set(x.query.region, [...(byRegion.get(x.query.region) ?? []), x]);
+  const byRegion = groupBy(all, (x) => x.query.region);
   const series = new Map<UsageQuery, MetricSeries>();
   const failed = new Set<string>();
   const calls: Promise<void>[] = [];
@@ -294,7 +313,8 @@ async function readRegion(
             }
           } catch (error) {
             sink.report.calls.getMetricData++;
-            const who = live.filter((s) => batch.some((x) => x.stackId === s.stackId));
+            const ids = new Set(batch.map((x) => x.stackId));
+            const who = live.filter((s) => ids.has(s.stackId));
             for (const s of who) failed.add(s.stackId);
             ctx.fail(error, metricRegion, 'GetMetricData', who);
           }

@@ -57,7 +57,8 @@ const usageSchema = z.object({
     resources: z.array(
       z.object({
         arn: z.string(),
-        kind: z.enum(USAGE_KINDS),
+        // A kind this version does not know (a newer env-reaper wrote it) is `other`: never measured.
+        kind: z.string().transform((k) => USAGE_KINDS.find((x) => x === k) ?? 'other'),
         daily: z.array(z.number()),
         complete: z.boolean(),
       }),

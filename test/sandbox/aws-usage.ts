@@ -213,7 +213,15 @@ export function taggedUsageResources(
 ): { arn: string; type: string; tags: Record<string, string>; deletedAt?: string }[] {
   return usageResources(world)
     .filter((v) => v.stack.account === account && v.region === region && !v.resource.usage?.untagged)
-    .map((v) => ({
+    .map(taggedOf);
+}
+
+/** A resource as the tagging index holds it, made once per resource (the bench pages tens of thousands). */
+const tagged = new WeakMap<UsageResourceView, { arn: string; type: string; tags: Record<string, string> }>();
+function taggedOf(v: UsageResourceView): { arn: string; type: string; tags: Record<string, string> } {
+  let t = tagged.get(v);
+  if (!t) {
+    t = {
       arn: v.arn,
       type: v.taggingType,
       tags: {
@@ -222,7 +230,10 @@ export function taggedUsageResources(
         'aws:cloudformation:stack-id': v.stack.stackId,
         'aws:cloudformation:logical-id': v.resource.logicalId,
       },
-    }));
+    };
+    tagged.set(v, t);
+  }
+  return t;
 }
 
 /** Requests of a resource in [from, to). */
