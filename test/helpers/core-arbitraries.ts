@@ -336,7 +336,7 @@ export const anySnapshotArb: fc.Arbitrary<StackSnapshot> = fc.oneof(
       .tuple(snapshotArb, usageArb, fc.integer({ min: 5, max: 40 }))
       .map(([s, usage, days]) => liveWithUsage(s, usage, days)),
   },
-  { weight: 2, arbitrary: snapshotArb },
+  { weight: 3, arbitrary: snapshotArb },
   {
     weight: 3,
     arbitrary: fc
