@@ -79,3 +79,73 @@ describe('plan', () => {
     expect(p.items[0]?.action).toBe('flag');
   });
 });
+
+describe('plan: stopping an unused environment (policy.unused: stop)', () => {
+  const stopping = { ...policy, actions: { ...policy.actions, unused: 'stop' as const } };
+
+  it('is due at once, with no grace, when the stack is old enough and no notice window is set', () => {
+    const p = plan([input(1, 'unused', ago(24))], stopping, limits, NOW);
+    expect(p.items[0]).toEqual({
+      stackId: p.items[0]?.stackId,
+      verdict: 'unused',
+      action: 'stop',
+      status: 'due',
+      deleteAfter: ago(72 - policy.minAgeHours),
+    });
+    expect(p.due).toBe(1);
+  });
+
+  it('waits for minAgeHours from the last change, and says so', () => {
+    const p = plan([input(1, 'unused', ago(24), 0.25)], stopping, limits, NOW);
+    expect(p.items[0]).toMatchObject({
+      status: 'waiting',
+      waitingFor: 'min-age',
+      deleteAfter: ago(0.25 - 1),
+    });
+    expect(p.due).toBe(0);
+  });
+
+  it('waits for the notice window, counted from the notice (or from now when it is posted this run)', () => {
+    const windowed = { ...stopping, noticeMs: 24 * 3_600_000 };
+    const fresh = plan([{ ...input(1, 'unused'), notice: {} }], windowed, limits, NOW);
+    expect(fresh.items[0]).toMatchObject({ status: 'waiting', waitingFor: 'notice', deleteAfter: ago(-24) });
+    const posted = plan([{ ...input(1, 'unused'), notice: { postedAt: ago(25) } }], windowed, limits, NOW);
+    expect(posted.items[0]).toMatchObject({ status: 'due', deleteAfter: ago(1) });
+    // No notice window: the notice does not delay.
+    const none = plan([{ ...input(1, 'unused'), notice: {} }], stopping, limits, NOW);
+    expect(none.items[0]?.status).toBe('due');
+  });
+
+  it('counts against the brakes like a deletion', () => {
+    const p = plan(
+      [input(1, 'unused'), input(2, 'unused')],
+      stopping,
+      { maxDeletionsPerRun: 1, maxDeletionPercent: 100 },
+      NOW,
+    );
+    expect(p.brake).toMatchObject({ kind: 'max-deletions', due: 2 });
+    expect(p.items.map((i) => i.status)).toEqual(['braked', 'braked']);
+  });
+
+  it('is never given to another verdict, and unused never gets delete', () => {
+    const odd = {
+      ...policy,
+      actions: { ...policy.actions, merged: 'stop' as const, unused: 'delete' as const },
+    };
+    const p = plan([input(1, 'merged', ago(5)), input(2, 'unused')], odd, limits, NOW);
+    expect(p.items.map((i) => [i.verdict, i.action, i.status])).toEqual([
+      ['merged', 'flag', 'flag'],
+      ['unused', 'flag', 'flag'],
+    ]);
+  });
+
+  it('an unreadable creation time counts the minimum age from now, never from the past (as for delete)', () => {
+    // classify() makes such a stack `unknown` (STACK_INCOMPLETE) first; plan() alone still never goes back in time.
+    const broken = input(1, 'unused');
+    broken.stack = { ...broken.stack, createdAt: '' };
+    expect(plan([broken], stopping, limits, NOW).items[0]).toMatchObject({
+      status: 'due',
+      deleteAfter: ago(0),
+    });
+  });
+});

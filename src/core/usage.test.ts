@@ -184,3 +184,142 @@ describe('judgeUsage', () => {
     expect(judgeUsage(usage([{ kind: 'alb' }, { kind: 'ecs-service' }]), old, 14, NOW).state).toBe('unused');
   });
 });
+
+describe('the usage table: what it does not take', () => {
+  it.each([
+    ['lambda:function', 'arn:aws:lambda:eu-west-1:123456789012:function:review-fn:live'],
+    ['apigateway:restapis', 'arn:aws:apigateway:eu-west-1::/restapis/a1b2c3/stages/prod'],
+    ['apigateway:apis', 'arn:aws:apigateway:eu-west-1::/apis/x9y8/routes/r1'],
+    ['apprunner:service', 'arn:aws:apprunner:eu-west-1:123456789012:service/web/id/extra'],
+    ['ecs:service', 'arn:aws:ecs:eu-west-1:123456789012:service/cluster/web/extra'],
+    ['ec2:instance', 'arn:aws:ec2:eu-west-1:123456789012:instance/i-1/extra'],
+    ['appsync:apis', 'arn:aws:appsync:eu-west-1:123456789012:apis/abc/types/Query'],
+    ['cloudfront:distribution', 'arn:aws:cloudfront::123456789012:distribution/E1/extra'],
+    ['elasticloadbalancing:loadbalancer', 'arn:aws:elasticloadbalancing:eu-west-1:1:loadbalancer/app/a/b/c'],
+    ['elasticloadbalancing:loadbalancer', 'arn:aws:elasticloadbalancing:eu-west-1:1:xloadbalancer/app/a/b'],
+    ['lambda:function', 'arn:aws:lambda:eu-west-1:123456789012:xfunction:fn'],
+    ['apigateway:apis', 'arn:aws:apigateway:eu-west-1::x/apis/x9y8'],
+  ])('%s %s is no kind it knows (so `other`: not measured)', (type, arn) => {
+    expect(usageSpecOf(type, arn)).toBeUndefined();
+  });
+
+  it('an AppSync API is a kind it knows, and never measures', () => {
+    expect(usageSpecOf('appsync:apis', 'arn:aws:appsync:eu-west-1:123456789012:apis/abc')?.kind).toBe(
+      'appsync',
+    );
+  });
+
+  it('asks nothing for a resource that is not measured, or whose ARN its kind does not match', () => {
+    const { queries, unnamed } = usageQueries(
+      [
+        { arn: ARNS.ecs, kind: 'ecs-service' },
+        { arn: ARNS.lambda, kind: 'alb' },
+        { arn: ARNS.alb, kind: 'other' },
+      ],
+      'eu-west-1',
+      new Map(),
+    );
+    expect(queries).toEqual([]);
+    expect(unnamed).toEqual([]);
+  });
+});
+
+describe('judgeUsage: the details and the edges', () => {
+  const DAYS = 28;
+  const silent = Array.from({ length: DAYS }, () => 0);
+
+  it('names the resources in a few words, and counts past five', () => {
+    const six = usage(
+      Array.from({ length: 6 }, (_, i) => ({
+        kind: 'lambda' as const,
+        arn: `arn:aws:lambda:eu-west-1:123456789012:function:fn-${i}`,
+        daily: silent,
+      })),
+    );
+    const v = judgeUsage(six, old, 14, NOW);
+    expect(v).toMatchObject({ state: 'unused' });
+    expect(v.state === 'unused' && v.resources).toHaveLength(6);
+    const gw = judgeUsage(usage([{ kind: 'alb' }, { kind: 'gwlb', arn: ARNS.gwlb }]), old, 14, NOW);
+    expect(gw).toMatchObject({ why: 'UNMEASURED_RESOURCE' });
+    expect(gw.state === 'unknown' && gw.detail).toBe(
+      'traffic can reach resources whose requests are not measured: gwlb gwy/review-gw/1a2b3c4d5e6f7a8b',
+    );
+    const part = judgeUsage(usage([{ kind: 'lambda', arn: ARNS.lambda, complete: false }]), old, 14, NOW);
+    expect(part.state === 'unknown' && part.detail).toBe(
+      'CloudWatch did not answer every metric completely: lambda review-shop-api',
+    );
+  });
+
+  it('resourceWords says at most five, then the count', async () => {
+    const { resourceWords } = await import('./usage.js');
+    const r = (i: number) => ({
+      arn: `arn:aws:lambda:eu-west-1:1:function:f${i}`,
+      kind: 'lambda' as const,
+      daily: [],
+      complete: true,
+    });
+    expect(resourceWords([1, 2, 3, 4, 5].map(r))).toBe(
+      'lambda f1, lambda f2, lambda f3, lambda f4, lambda f5',
+    );
+    expect(resourceWords([1, 2, 3, 4, 5, 6].map(r))).toBe(
+      'lambda f1, lambda f2, lambda f3, lambda f4, lambda f5, … (6)',
+    );
+    expect(resourceWords([{ ...r(0), arn: ARNS.alb, kind: 'alb' }])).toBe(
+      'alb app/review-shop/50dc6c495c0c9188',
+    );
+  });
+
+  it('a measured resource with fewer days than the reading is incomplete', () => {
+    const reading = usage([{ kind: 'alb' }]);
+    if (reading.ok) reading.value.resources[0]?.daily.pop();
+    expect(judgeUsage(reading, old, 14, NOW)).toMatchObject({ why: 'METRIC_INCOMPLETE' });
+  });
+
+  it('a reading made before the window began does not cover it', () => {
+    const reading = usage([{ kind: 'alb' }]);
+    if (reading.ok) reading.value.readAt = new Date(NOW - 15 * DAY).toISOString();
+    const v = judgeUsage(reading, old, 14, NOW);
+    expect(v).toMatchObject({ why: 'METRIC_INCOMPLETE' });
+    expect(v.state === 'unknown' && v.detail).toMatch(/does not cover the 14-day window/);
+    // Read on the window's first day, it does.
+    if (reading.ok) reading.value.readAt = new Date(Math.floor(NOW / DAY) * DAY - 14 * DAY).toISOString();
+    expect(judgeUsage(reading, old, 14, NOW).state).toBe('unused');
+  });
+
+  it('the change is an update unless said otherwise, and the detail names the window', () => {
+    const recent = new Date(NOW - 2 * DAY).toISOString();
+    const v = judgeUsage(usage([{ kind: 'alb' }]), recent, 14, NOW);
+    expect(v).toMatchObject({ why: 'CHANGED_IN_WINDOW' });
+    expect(v.state === 'unknown' && v.detail).toBe(
+      `the stack changed on ${recent}, after the 14-day window began (2026-11-14): its resources may be younger`,
+    );
+    const young = judgeUsage(usage([{ kind: 'alb' }]), recent, 14, NOW, false);
+    expect(young.state === 'unknown' && young.detail).toBe(
+      `the stack was created on ${recent}, after the 14-day window began (2026-11-14)`,
+    );
+  });
+
+  it('traffic on the very first day read is the last day with traffic; none at all names none', () => {
+    const first = judgeUsage(usage([{ kind: 'alb', daily: [9, ...silent.slice(1)] }]), old, 14, NOW);
+    expect(first).toEqual({
+      state: 'unused',
+      lastDay: '2026-11-01',
+      windowDays: 14,
+      resources: ['arn:aws:elasticloadbalancing:eu-west-1:111111111111:loadbalancer/app/review-0/0f0'],
+    });
+    expect(judgeUsage(usage([{ kind: 'alb', daily: silent }]), old, 14, NOW)).toEqual({
+      state: 'unused',
+      windowDays: 14,
+      resources: ['arn:aws:elasticloadbalancing:eu-west-1:111111111111:loadbalancer/app/review-0/0f0'],
+    });
+  });
+
+  it('dailyTotals adds the resources day by day', async () => {
+    const { dailyTotals } = await import('./usage.js');
+    const reading = usage(
+      [{ kind: 'alb', daily: [1, 2, 3] }, { kind: 'lambda', daily: [10, 0, 5] }, { kind: 'ecs-service' }],
+      3,
+    );
+    expect(reading.ok && dailyTotals(reading.value)).toEqual([11, 2, 8]);
+  });
+});
