@@ -1,5 +1,14 @@
 import { describe, expect, it } from 'vitest';
-import { deletedNoteBody, NOTE_MAX_REASONS, noteMarker, noticeBody, noticeMarker } from './notes.js';
+import {
+  BRING_BACK,
+  deletedNoteBody,
+  NOTE_MAX_REASONS,
+  noteMarker,
+  noticeBody,
+  noticeMarker,
+  stoppedNoteBody,
+  unusedNoticeBody,
+} from './notes.js';
 
 /** The texts people read on their merge requests: pinned whole, and hostile names kept inert. */
 
@@ -85,5 +94,49 @@ describe('MR notes', () => {
     expect(noteMarker(stack.stackId)).not.toBe(noteMarker(`${stack.stackId}2`));
     expect(noticeMarker(stack.stackId, 'merged')).not.toBe(noticeMarker(stack.stackId, 'idle'));
     expect(noticeMarker(stack.stackId, 'merged')).not.toBe(noteMarker(stack.stackId));
+  });
+
+  it('the unused notice: nobody opened it, how to silence it, and (stop) when and how to bring it back', () => {
+    const quiet = [
+      {
+        code: 'NO_TRAFFIC',
+        detail: 'no requests for 14 days on alb app/x/1',
+        at: '2026-11-13T00:00:00.000Z',
+      },
+    ];
+    expect(
+      unusedNoticeBody(stack, quiet, 14, ['env-reaper::keep', 'keep me'], undefined),
+    ).toMatchInlineSnapshot(`
+      "<!-- env-reaper:notice arn:aws:cloudformation:eu-west-1:111111111111:stack/review-a/x unused -->
+      **env-reaper**: no one has opened this environment for 14 days: the review environment stack \`review-a\` (account \`111111111111\`, \`eu-west-1\`) had no request in that time.
+
+      Nothing will be deleted: it is flagged for the team that pays for it.
+
+      Evidence:
+      - \`NO_TRAFFIC\` \`no requests for 14 days on alb app/x/1\` (\`2026-11-13T00:00:00.000Z\`)
+
+      To keep it as it is and silence this, add the label \`env-reaper::keep\` or \`keep me\` to this merge request, or tag the stack \`env-reaper:keep=true\` or \`env-reaper:keep=YYYY-MM-DD\`."
+    `);
+    const stop = unusedNoticeBody(stack, quiet, 7, ['k'], '2026-12-01T00:00:00.000Z');
+    expect(stop).toContain('no one has opened this environment for 7 days');
+    expect(stop).toContain(
+      `It will be **stopped** after **\`2026-12-01T00:00:00.000Z\`**, through this project's own \`on_stop\` job (env-reaper never deletes the stack of an open merge request). ${BRING_BACK}`,
+    );
+    expect(stop).not.toContain('Nothing will be deleted');
+    expect(BRING_BACK).toBe(
+      "To bring it back, re-run this merge request's deploy job (GitLab offers it as **Re-deploy** on the environment, or run the pipeline again).",
+    );
+  });
+
+  it('the note after a stop: stopped through on_stop, how to bring it back, the evidence', () => {
+    expect(stoppedNoteBody(stack, reasons, 'run-2')).toMatchInlineSnapshot(`
+      "<!-- env-reaper:deleted arn:aws:cloudformation:eu-west-1:111111111111:stack/review-a/x -->
+      **env-reaper** stopped the unused review environment stack \`review-a\` (account \`111111111111\`, \`eu-west-1\`) in run \`run-2\`, through this project's \`on_stop\` job: no one had opened it for the window below.
+
+      To bring it back, re-run this merge request's deploy job (GitLab offers it as **Re-deploy** on the environment, or run the pipeline again).
+
+      Evidence:
+      - \`MR_MERGED\` \`!12 from feature/x merged\` (\`2026-11-27T10:00:00.000Z\`)"
+    `);
   });
 });
