@@ -1,6 +1,13 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { anySnapshotArb, Coverage, numRuns, policyArb, record } from '../../test/helpers/core-arbitraries.js';
+import {
+  anySnapshotArb,
+  Coverage,
+  liveWithUsageArb,
+  numRuns,
+  policyArb,
+  record,
+} from '../../test/helpers/core-arbitraries.js';
 import { branch, defaultPolicy, NOW, snapshot } from '../../test/helpers/fixtures.js';
 import { classify } from './classify.js';
 import { REASONS } from './codes.js';
@@ -33,15 +40,20 @@ describe('the documented reason codes (src/core/codes.ts, docs/verdicts.md)', ()
       }
     }
     fc.assert(
-      fc.property(anySnapshotArb, policyArb, (snapshot, policy) => {
-        cov.hit('cases');
-        const c = classify(snapshot, policy, NOW);
-        for (const r of c.reasons) {
-          cov.hit(`code:${r.code}`);
-          const { verdicts } = REASONS[r.code];
-          if (verdicts.length > 0) expect(verdicts, `${r.code} with ${c.verdict}`).toContain(c.verdict);
-        }
-      }),
+      // Live stacks with a usage reading too: the usage reasons are reached only there.
+      fc.property(
+        fc.oneof({ weight: 3, arbitrary: anySnapshotArb }, { weight: 1, arbitrary: liveWithUsageArb }),
+        policyArb,
+        (snapshot, policy) => {
+          cov.hit('cases');
+          const c = classify(snapshot, policy, NOW);
+          for (const r of c.reasons) {
+            cov.hit(`code:${r.code}`);
+            const { verdicts } = REASONS[r.code];
+            if (verdicts.length > 0) expect(verdicts, `${r.code} with ${c.verdict}`).toContain(c.verdict);
+          }
+        },
+      ),
       // Cheap (about 25 ms a thousand): enough cases that every code turns up, whatever FC_NUM_RUNS says.
       { numRuns: Math.max(numRuns, 2000) },
     );
