@@ -12,6 +12,25 @@ import type { AwsUsageReader, MetricSeries, UsageHit } from './ports.js';
 /** GetMetricData's ceiling on queries per call. */
 export const METRICS_PER_CALL = 500;
 
+/** GetMetricData's queries: each metric's daily sum (period one day, `Sum`). */
+export function metricDataQueries(
+  queries: { id: string; namespace: string; metric: string; dimensions: Record<string, string> }[],
+) {
+  return queries.map((q) => ({
+    Id: q.id,
+    MetricStat: {
+      Metric: {
+        Namespace: q.namespace,
+        MetricName: q.metric,
+        Dimensions: Object.entries(q.dimensions).map(([Name, Value]) => ({ Name, Value })),
+      },
+      Period: 86_400,
+      Stat: 'Sum',
+    },
+    ReturnData: true,
+  }));
+}
+
 /** The SDK-backed usage reads. */
 export function createAwsUsageReader(clients: AwsClients): AwsUsageReader {
   return {
@@ -74,19 +93,7 @@ export function createAwsUsageReader(clients: AwsClients): AwsUsageReader {
         calls++;
         const page = await client.send(
           new GetMetricDataCommand({
-            MetricDataQueries: queries.map((q) => ({
-              Id: q.id,
-              MetricStat: {
-                Metric: {
-                  Namespace: q.namespace,
-                  MetricName: q.metric,
-                  Dimensions: Object.entries(q.dimensions).map(([Name, Value]) => ({ Name, Value })),
-                },
-                Period: 86_400,
-                Stat: 'Sum',
-              },
-              ReturnData: true,
-            })),
+            MetricDataQueries: metricDataQueries(queries),
             StartTime: new Date(start),
             EndTime: new Date(end),
             ScanBy: 'TimestampAscending',

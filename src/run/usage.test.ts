@@ -19,6 +19,16 @@ async function config(over: Record<string, unknown> = {}) {
   });
 }
 
+/** One reap of the in-process world. */
+function reapIn(
+  w: ReturnType<typeof inProcessWorld>,
+  cfg: Parameters<typeof reap>[0],
+  runId: string,
+  apply: boolean,
+) {
+  return reap(cfg, { ...w.deps, executorIo: w.executorIo, store: w.store }, { runId, apply });
+}
+
 function verdicts(run: Awaited<ReturnType<typeof reap>>['run']) {
   return Object.fromEntries(
     run.environments.map((e) => [
@@ -31,11 +41,7 @@ function verdicts(run: Awaited<ReturnType<typeof reap>>['run']) {
 describe('usage in a run', () => {
   it('tells the unused environment from the used, the young, the unmeasured and the bare one', async () => {
     const w = inProcessWorld(usageWorld());
-    const out = await reap(
-      await config(),
-      { ...w.deps, executorIo: w.executorIo, store: w.store },
-      { runId: 'r1', apply: false },
-    );
+    const out = await reapIn(w, await config(), 'r1', false);
     expect(verdicts(out.run)).toEqual({
       'review-bare': 'active NO_MEASURED_RESOURCE',
       'review-busy': 'active 7 requests in the last 14 days',
@@ -94,11 +100,7 @@ describe('usage in a run', () => {
         });
       },
     };
-    const out = await reap(
-      await config(),
-      { ...w.deps, executorIo: w.executorIo, store: w.store },
-      { runId: 'r1', apply: false },
-    );
+    const out = await reapIn(w, await config(), 'r1', false);
     const quiet = out.run.environments.find((e) => e.stack.name === 'review-quiet');
     expect(quiet?.classification.verdict).toBe('active');
     expect(
@@ -120,11 +122,7 @@ describe('usage in a run', () => {
   it('policy.unused stop: stops through the on_stop job, never DeleteStack, and only the unused one', async () => {
     const w = inProcessWorld(usageWorld());
     const cfg = await config({ policy: { unused: 'stop' } });
-    const out = await reap(
-      cfg,
-      { ...w.deps, executorIo: w.executorIo, store: w.store },
-      { runId: 'r1', apply: true },
-    );
+    const out = await reapIn(w, cfg, 'r1', true);
     const quiet = out.run.environments.find((e) => e.stack.name === 'review-quiet');
     expect(quiet?.plan).toMatchObject({ action: 'stop', status: 'due' });
     expect(out.outcomes.get(quiet?.stack.stackId ?? '')).toMatchObject({
@@ -144,11 +142,7 @@ describe('usage in a run', () => {
       delete (s.tags as Record<string, string>)['gitlab:environment'];
     const w = inProcessWorld(world);
     const cfg = await config({ policy: { unused: 'stop' } });
-    const out = await reap(
-      cfg,
-      { ...w.deps, executorIo: w.executorIo, store: w.store },
-      { runId: 'r1', apply: true },
-    );
+    const out = await reapIn(w, cfg, 'r1', true);
     const quiet = out.run.environments.find((e) => e.stack.name === 'review-quiet');
     expect(out.outcomes.get(quiet?.stack.stackId ?? '')).toMatchObject({
       result: 'cancelled',

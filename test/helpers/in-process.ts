@@ -1,6 +1,7 @@
 import type { ServerResponse } from 'node:http';
 import { z } from 'zod';
 import type { AwsReader, AwsUsageReader, MetricSeries, UsageHit } from '../../src/aws/ports.js';
+import { metricDataQueries } from '../../src/aws/usage.js';
 import type { BranchFacts, StackFacts } from '../../src/core/model.js';
 import type { ExecutorDeps } from '../../src/executor/executor.js';
 import type { GitLabReader, Page } from '../../src/gitlab/ports.js';
@@ -307,18 +308,7 @@ export function inProcessWorld(
         const out = getMetricData(
           world,
           {
-            MetricDataQueries: queries.map((q) => ({
-              Id: q.id,
-              MetricStat: {
-                Metric: {
-                  Namespace: q.namespace,
-                  MetricName: q.metric,
-                  Dimensions: Object.entries(q.dimensions).map(([Name, Value]) => ({ Name, Value })),
-                },
-                Period: 86_400,
-                Stat: 'Sum',
-              },
-            })),
+            MetricDataQueries: metricDataQueries(queries),
             StartTime: start / 1000,
             EndTime: end / 1000,
             NextToken: token,
