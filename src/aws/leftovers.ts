@@ -1,7 +1,7 @@
 import { arnType } from '../core/leftovers.js';
 import { describeFailure } from '../errors/failure.js';
 import type { AwsClients } from './clients.js';
-import type { AwsLeftoverReader, TaggedHit } from './ports.js';
+import type { AwsLeftoverReader, LeftoverInspection, TaggedHit } from './ports.js';
 
 /**
  * The reads behind the leftovers section: resources still tagged with a deleted environment (Resource
@@ -84,4 +84,76 @@ export function createAwsLeftoverReader(clients: AwsClients): AwsLeftoverReader 
       return { state: 'unverified' };
     },
   };
+}
+
+/** A tag list as the services return it (`Key`/`Value`, ECR's too), as a map. */
+function tagMap(list: { Key?: string | undefined; Value?: string | undefined }[] | undefined) {
+  const out: Record<string, string> = {};
+  for (const t of list ?? []) if (t.Key) out[t.Key] = t.Value ?? '';
+  return out;
+}
+
+/**
+ * A leftover re-read from its own service right before its deletion (the tagging index lags): whether
+ * it exists, its tags now, and what would stop the deletion (MFA delete on a bucket, a recent image
+ * pull). A resource that is gone answers `exists: false`; any other failure throws (never a deletion).
+ */
+export async function inspectLeftover(
+  clients: AwsClients,
+  target: Parameters<AwsLeftoverReader['tagged']>[0],
+  region: string,
+  arn: string,
+  type: string,
+): Promise<LeftoverInspection> {
+  const resource = arn.split(':').slice(5).join(':');
+  const absent = { exists: false, tags: {} };
+  try {
+    if (type === 's3:bucket') {
+      const s3 = await import('@aws-sdk/client-s3');
+      const client = await clients.s3(target, region);
+      let tags: Record<string, string> = {};
+      try {
+        tags = tagMap((await client.send(new s3.GetBucketTaggingCommand({ Bucket: resource }))).TagSet);
+      } catch (error) {
+        // A bucket without tags answers NoSuchTagSet (404): no tags, not a missing bucket.
+        if (describeFailure(error).serviceCode !== 'NoSuchTagSet') throw error;
+      }
+      const versioning = await client.send(new s3.GetBucketVersioningCommand({ Bucket: resource }));
+      return { exists: true, tags, mfaDelete: versioning.MFADelete === 'Enabled' };
+    }
+    if (type === 'ecr:repository') {
+      const ecr = await import('@aws-sdk/client-ecr');
+      const client = await clients.ecr(target, region);
+      const name = resource.replace(/^repository\//, '');
+      const tags = tagMap((await client.send(new ecr.ListTagsForResourceCommand({ resourceArn: arn }))).tags);
+      let last = 0;
+      let nextToken: string | undefined;
+      do {
+        const page = await client.send(
+          new ecr.DescribeImagesCommand({
+            repositoryName: name,
+            maxResults: 1000,
+            ...(nextToken ? { nextToken } : {}),
+          }),
+        );
+        for (const d of page.imageDetails ?? [])
+          last = Math.max(last, d.lastRecordedPullTime?.getTime() ?? 0);
+        nextToken = page.nextToken;
+      } while (nextToken);
+      return { exists: true, tags, ...(last > 0 ? { lastPulledAt: new Date(last).toISOString() } : {}) };
+    }
+    if (type === 'logs:log-group') {
+      const logs = await import('@aws-sdk/client-cloudwatch-logs');
+      const client = await clients.logs(target, region);
+      // ListTagsForResource takes the group's ARN without the `:*` DescribeLogGroups adds.
+      const out = await client.send(
+        new logs.ListTagsForResourceCommand({ resourceArn: arn.replace(/:\*$/, '') }),
+      );
+      return { exists: true, tags: out.tags ?? {} };
+    }
+  } catch (error) {
+    if (gone(error) && describeFailure(error).serviceCode !== 'NoSuchTagSet') return absent;
+    throw error;
+  }
+  throw new Error(`${type} leftovers cannot be deleted`);
 }

@@ -77,8 +77,26 @@ export interface FailedResource {
   reason: string;
 }
 
+/** What a leftover's own service says right before its deletion (docs/leftovers.md). */
+export interface LeftoverInspection {
+  exists: boolean;
+  /** Its tags as its service has them now (the tagging index lags). */
+  tags: Record<string, string>;
+  /** S3: MFA delete is enabled, so no version can be deleted without an MFA token. */
+  mfaDelete?: boolean;
+  /** ECR: the latest pull of any of its images (`lastRecordedPullTime`). */
+  lastPulledAt?: string;
+}
+
 /** The reads the executor makes around a deletion (docs/reaping.md). */
 export interface AwsDeletionReader {
+  /** A leftover re-read right before its deletion: existence, tags, what would stop it. */
+  inspectLeftover(
+    target: AccountTarget,
+    region: string,
+    arn: string,
+    type: string,
+  ): Promise<LeftoverInspection>;
   callerAccount(target: AccountTarget): Promise<string>;
   /** Re-reads a stack by its ARN (deleted stacks too); `null` when AWS does not know it. */
   describeStack(target: AccountTarget, region: string, stackId: string): Promise<StackFacts | null>;
@@ -175,8 +193,22 @@ export interface AwsWriter {
     stackId: string,
     options: { token: string; retainResources?: string[]; force?: boolean },
   ): Promise<void>;
-  /** Deletes every object version and delete marker of a bucket (pages of 1,000). */
-  emptyBucket(target: AccountTarget, region: string, bucket: string): Promise<Emptied>;
+  /**
+   * Deletes every object version and delete marker of a bucket: ListObjectVersions pages of 1,000, one
+   * DeleteObjects each; `onBatch` after each (progress).
+   */
+  emptyBucket(
+    target: AccountTarget,
+    region: string,
+    bucket: string,
+    onBatch?: (so: Emptied) => void,
+  ): Promise<Emptied>;
+  /** DeleteBucket (it must be empty: `BucketNotEmpty` otherwise). */
+  deleteBucket(target: AccountTarget, region: string, bucket: string): Promise<void>;
+  /** DeleteRepository with `force`: its images go with it. */
+  deleteRepository(target: AccountTarget, region: string, repository: string): Promise<void>;
+  /** DeleteLogGroup: the group and its log streams. */
+  deleteLogGroup(target: AccountTarget, region: string, logGroup: string): Promise<void>;
   /** Deletes every image of an ECR repository (batches of 100). */
   emptyRepository(target: AccountTarget, region: string, repository: string): Promise<Emptied>;
 }

@@ -11,6 +11,7 @@ import { GetCallerIdentityCommand } from '@aws-sdk/client-sts';
 import type { StackFacts } from '../core/model.js';
 import { describeFailure } from '../errors/failure.js';
 import type { AwsClients } from './clients.js';
+import { inspectLeftover } from './leftovers.js';
 import type { AwsDeletionReader, AwsReader, FailedResource, StackResource } from './ports.js';
 
 /**
@@ -83,6 +84,7 @@ function missing(error: unknown): boolean {
 /** The SDK-backed deletion reads. */
 export function createAwsDeletionReader(clients: AwsClients): AwsDeletionReader {
   return {
+    inspectLeftover: (target, region, arn, type) => inspectLeftover(clients, target, region, arn, type),
     async callerAccount(target) {
       return (await clients.stsClient(target).send(new GetCallerIdentityCommand({}))).Account ?? '';
     },

@@ -18,7 +18,7 @@ export function createAwsWriter(clients: AwsClients): AwsWriter {
       );
     },
 
-    async emptyBucket(target, region, bucket) {
+    async emptyBucket(target, region, bucket, onBatch) {
       const { ListObjectVersionsCommand, DeleteObjectsCommand } = await import('@aws-sdk/client-s3');
       const s3 = await clients.s3(target, region);
       const out: Emptied = { removed: 0, deleteMarkers: 0, bytes: 0, errors: [] };
@@ -65,11 +65,29 @@ export function createAwsWriter(clients: AwsClients): AwsWriter {
           }
           for (const e of res.Errors ?? [])
             if (out.errors.length < MAX_ERRORS) out.errors.push(`${e.Code ?? 'Error'}: ${e.Key ?? ''}`);
+          onBatch?.(out);
         }
         if (!page.IsTruncated) return out;
         keyMarker = page.NextKeyMarker;
         versionMarker = page.NextVersionIdMarker;
       }
+    },
+
+    async deleteBucket(target, region, bucket) {
+      const { DeleteBucketCommand } = await import('@aws-sdk/client-s3');
+      await (await clients.s3(target, region)).send(new DeleteBucketCommand({ Bucket: bucket }));
+    },
+
+    async deleteRepository(target, region, repository) {
+      const { DeleteRepositoryCommand } = await import('@aws-sdk/client-ecr');
+      await (await clients.ecr(target, region)).send(
+        new DeleteRepositoryCommand({ repositoryName: repository, force: true }),
+      );
+    },
+
+    async deleteLogGroup(target, region, logGroup) {
+      const { DeleteLogGroupCommand } = await import('@aws-sdk/client-cloudwatch-logs');
+      await (await clients.logs(target, region)).send(new DeleteLogGroupCommand({ logGroupName: logGroup }));
     },
 
     async emptyRepository(target, region, repository) {

@@ -12,6 +12,7 @@ export class Terminal {
   private bars: cliProgress.MultiBar | undefined;
   private bar: cliProgress.SingleBar | undefined;
   private deleteBar: cliProgress.SingleBar | undefined;
+  private emptyBar: cliProgress.SingleBar | undefined;
 
   constructor(private readonly io: CliIo) {}
 
@@ -37,6 +38,13 @@ export class Terminal {
       },
       cliProgress.Presets.shades_classic,
     );
+    if (phase === 'empty') {
+      // A bucket's size is not known before it is listed: the bar counts objects removed so far.
+      this.emptyBar ??= this.bars.create(0, 0, { phase: 'objects ', results: ' removed' });
+      this.emptyBar.setTotal(total);
+      this.emptyBar.update(done, { phase: 'objects ', results: ' removed' });
+      return;
+    }
     const label = phase === 'aws' ? 'regions ' : phase === 'gitlab' ? 'projects' : 'deletions';
     const results = phase === 'delete' ? ` · ${deleted ?? 0} deleted, ${failed ?? 0} failed` : '';
     // The deletions get their own bar under the reads': the longest phase of a reap.
@@ -57,6 +65,7 @@ export class Terminal {
     this.bars = undefined;
     this.bar = undefined;
     this.deleteBar = undefined;
+    this.emptyBar = undefined;
     for (const [host, r] of Object.entries(stats.retries())) {
       this.io.stderr(
         `${host}: ${r.retries} ${r.retries === 1 ? 'retry' : 'retries'}, waited ${(r.waitedMs / 1000).toFixed(1)} s, last status ${r.lastStatus}\n`,

@@ -1,6 +1,8 @@
 import { validate } from 'node-cron';
 import { z } from 'zod';
+import { LEFTOVER_DELETABLE_TYPES } from '../core/leftover-plan.js';
 import { flagRegistry, REPORT_FORMATS, RUN_COMMANDS } from './flags.js';
+import { webhooks } from './schema-notify.js';
 import { duration } from './schema-parts.js';
 import { ownershipSection, policySection } from './schema-policy.js';
 
@@ -243,11 +245,23 @@ export const configSchema = z
         }),
         watchFor: duration().prefault('7d').meta({
           description:
-            'How long after its deletion an environment is still looked at (from state, in every reap run, dry-run included).',
+            'How long after its deletion an environment is still looked at (from state, in every reap run, dry-run included). With leftovers.delete set it must exceed leftovers.deleteAfter, or nothing would ever be old enough.',
+        }),
+        delete: z.array(z.enum(LEFTOVER_DELETABLE_TYPES)).default([]).meta({
+          description:
+            'Leftover types env-reaper may delete (opt-in, per type): s3:bucket (every object version and delete marker, then the bucket), ecr:repository (with its images), logs:log-group. Empty: leftovers are only reported. Each type needs its IAM actions (docs/leftovers.md).',
+        }),
+        deleteAfter: duration().prefault('7d').meta({
+          description:
+            "A leftover is deleted no sooner than this long after its environment's stack was deleted: a window to notice and keep it (keep tag).",
         }),
       })
       .prefault({})
-      .meta({ description: 'What deleted environments left behind (report only).' }),
+      .refine((l) => l.delete.length === 0 || l.watchFor > l.deleteAfter, {
+        error: 'leftovers.watchFor must be longer than leftovers.deleteAfter when leftovers.delete is set',
+        path: ['watchFor'],
+      })
+      .meta({ description: 'What deleted environments left behind: reported, and deleted on request.' }),
     usage: z
       .strictObject({
         enabled: z.boolean().default(false).meta({
@@ -335,13 +349,16 @@ export const configSchema = z
             description:
               'One issue, edited in place every run: flagged, scheduled (with keep checkboxes), deleted, stuck.',
           }),
+        webhooks,
         beforeDeleteHours: z.number().min(0).default(0).meta({
           description:
             'Notice window: a stack with a known MR is deleted no sooner than this many hours after its notice (0: the notice does not delay).',
         }),
       })
       .prefault({})
-      .meta({ description: 'Feedback through GitLab.' }),
+      .meta({
+        description: 'Feedback through GitLab, and one message per run to chat and automation webhooks.',
+      }),
     cost: z
       .strictObject({
         enabled: z.boolean().default(false).meta({

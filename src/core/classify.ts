@@ -69,7 +69,7 @@ function keepTagReason(value: string | undefined, now: number): Reason | undefin
  * keeps (a stack kept under the old key and `false` under the new one stays kept); a former key's keep
  * says so, as the old key is meant to be retired. Else the configured key's expiry, if any.
  */
-function keepReason(tags: Record<string, string>, t: OwnershipTags, now: number): Reason | undefined {
+export function keepReason(tags: Record<string, string>, t: OwnershipTags, now: number): Reason | undefined {
   const keys = [t.keep, ...(t.alsoKeep ?? []).filter((k) => k !== t.keep)];
   const read = keys.map((key) => ({ key, reason: keepTagReason(tags[key], now) }));
   const kept = read.find((r) => r.reason?.code === 'KEEP_TAG');

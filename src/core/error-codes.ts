@@ -31,6 +31,7 @@ export const ERROR_CODE_LIST = [
   'OBJECT_NOT_DELETED',
   'STATE_UNAVAILABLE',
   'STATE_CONFLICT',
+  'SECRET_MISSING',
   'INTERNAL',
 ] as const;
 
@@ -40,7 +41,7 @@ export type ErrorCode = (typeof ERROR_CODE_LIST)[number];
 /** What a code means: who raises it and what the run did about it. */
 export interface ErrorCodeInfo {
   /** The services that raise it (`env-reaper` for the tool's own findings). */
-  services: readonly ('aws' | 'gitlab' | 'state' | 'env-reaper')[];
+  services: readonly ('aws' | 'gitlab' | 'state' | 'webhook' | 'env-reaper')[];
   /** What it means, for the operator. */
   meaning: string;
 }
@@ -48,16 +49,16 @@ export interface ErrorCodeInfo {
 /** Each code's meaning. A failure never decides a deletion: what it touched is kept or left undone. */
 export const ERROR_CODES: Record<ErrorCode, ErrorCodeInfo> = {
   UNAUTHENTICATED: {
-    services: ['aws', 'gitlab'],
+    services: ['aws', 'gitlab', 'webhook'],
     meaning:
       'the credentials were refused: GitLab 401 (token revoked, expired or wrong), AWS `ExpiredToken`, `InvalidClientTokenId`, no credentials',
   },
   ACCESS_DENIED: {
-    services: ['aws', 'gitlab'],
+    services: ['aws', 'gitlab', 'webhook'],
     meaning: 'the credentials lack a permission: GitLab 403, AWS `AccessDenied*`, `UnauthorizedOperation`',
   },
   NOT_FOUND: {
-    services: ['aws', 'gitlab'],
+    services: ['aws', 'gitlab', 'webhook'],
     meaning:
       'something a read needed is not there (404, `NoSuch*`, `*NotFound*`) where absence is not an answer',
   },
@@ -66,21 +67,24 @@ export const ERROR_CODES: Record<ErrorCode, ErrorCodeInfo> = {
     meaning: 'the service refused because the thing changed meanwhile (409, 412, `PreconditionFailed`)',
   },
   REJECTED: {
-    services: ['aws', 'gitlab'],
+    services: ['aws', 'gitlab', 'webhook'],
     meaning: 'the service refused the request (another 4xx, AWS `ValidationError`, `InvalidParameter*`)',
   },
   RATE_LIMITED: {
-    services: ['aws', 'gitlab'],
+    services: ['aws', 'gitlab', 'webhook'],
     meaning:
       'throttled, and still throttled after the retries: GitLab 429, AWS `Throttling*`, `TooManyRequests*`, `SlowDown`',
   },
   SERVER_ERROR: {
-    services: ['aws', 'gitlab'],
+    services: ['aws', 'gitlab', 'webhook'],
     meaning: 'the service failed (5xx, AWS `InternalFailure`, `ServiceUnavailable`), still after the retries',
   },
-  TIMEOUT: { services: ['aws', 'gitlab'], meaning: 'no answer within the timeout, after the retries' },
+  TIMEOUT: {
+    services: ['aws', 'gitlab', 'webhook'],
+    meaning: 'no answer within the timeout, after the retries',
+  },
   NETWORK: {
-    services: ['aws', 'gitlab', 'state'],
+    services: ['aws', 'gitlab', 'state', 'webhook'],
     meaning: 'no connection (refused, DNS, reset): the service was not reached',
   },
   MALFORMED_RESPONSE: {
@@ -124,7 +128,8 @@ export const ERROR_CODES: Record<ErrorCode, ErrorCodeInfo> = {
   },
   OBJECT_NOT_DELETED: {
     services: ['aws'],
-    meaning: '`DeleteObjects` answered with per-object errors while a retained bucket was emptied',
+    meaning:
+      '`DeleteObjects` answered with per-object errors while a bucket was emptied (a retained one, or a leftover)',
   },
   STATE_UNAVAILABLE: {
     services: ['state'],
@@ -134,6 +139,11 @@ export const ERROR_CODES: Record<ErrorCode, ErrorCodeInfo> = {
     services: ['state'],
     meaning:
       'the state object kept changing under this run (conditional writes refused, a bounded number of times)',
+  },
+  SECRET_MISSING: {
+    services: ['env-reaper'],
+    meaning:
+      'a secret the configuration names is not set (the environment variable of `notify.webhooks[].urlEnv`): that message is not sent',
   },
   INTERNAL: {
     services: ['env-reaper'],

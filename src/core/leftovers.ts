@@ -1,3 +1,5 @@
+import type { LeftoverDecision } from './leftover-plan.js';
+import type { Brake } from './plan.js';
 import type { OwnershipTags } from './policy.js';
 
 /**
@@ -24,6 +26,21 @@ export interface Leftover {
   confirmed: boolean;
   /** USD per month (Cost Explorer, `cost.enabled`); `null` when unknown. */
   monthlyCost?: number | null;
+  /** Its tags as the tagging API listed them (the keep tag, the environment's tags). */
+  tags?: Record<string, string>;
+  /** Whether it may be deleted, and why (`leftovers.delete` set). */
+  decision?: LeftoverDecision;
+  /** What this run did to it (`leftovers.delete` set). */
+  result?: LeftoverResult;
+}
+
+/** What a run did to one leftover (deleted, or why not). */
+export interface LeftoverResult {
+  result: 'deleted' | 'gone' | 'failed' | 'cancelled' | 'skipped';
+  error?: { code: string; message: string };
+  /** Object versions or images removed; delete markers (buckets). */
+  removed?: number;
+  deleteMarkers?: number;
 }
 
 /** The leftovers section of a run. */
@@ -33,6 +50,8 @@ export interface Leftovers {
   resources: Leftover[];
   /** Deleted environments not looked at, and why (no identifying tag, an API error). */
   skipped: { stackName: string; reason: string }[];
+  /** The deletion plan (`leftovers.delete` set): leftovers due, and the brake that held them. */
+  plan?: { due: number; brake: Brake | null };
 }
 
 /** A tag filter of GetResources: AND across entries. */

@@ -80,6 +80,42 @@ export const AUDIT_EVENTS = {
       errors: z.array(z.string()),
     }),
   },
+  'leftover-delete-attempt': {
+    meaning:
+      'a leftover is about to be emptied and deleted (state saved first), with the stack it was left by and the reason that decided it',
+    payload: z.object({
+      arn: z.string(),
+      type: z.string(),
+      stackId,
+      stackName: z.string(),
+      reason: z.string(),
+      attempt: z.number(),
+    }),
+  },
+  'leftover-deleted': {
+    meaning: 'the leftover is gone: what emptying it removed (object versions or images, delete markers)',
+    payload: z.object({
+      arn: z.string(),
+      stackId,
+      removed: z.number(),
+      deleteMarkers: z.number(),
+      bytes: z.number(),
+    }),
+  },
+  'leftover-delete-failed': {
+    meaning: 'the leftover deletion failed part way; `error` says why (the next run finishes it)',
+    payload: z.object({
+      arn: z.string(),
+      stackId,
+      removed: z.number(),
+      error: z.object({ code: z.string(), message: z.string() }),
+    }),
+  },
+  'leftover-delete-cancelled': {
+    meaning:
+      'a leftover deletion was not started after its re-check (tags, keep tag, GitLab, MFA delete, a recent pull)',
+    payload: z.object({ arn: z.string(), stackId, code: z.string(), detail: z.string() }),
+  },
   'environment-stopped': {
     meaning: "the stack's GitLab environment was stopped after the deletion",
     payload: z.object({ stackId, projectId, environmentId: z.number(), state: z.string() }),

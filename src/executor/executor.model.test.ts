@@ -170,6 +170,11 @@ function rawWriters(w: World): Pick<ExecutorDeps, 'aws' | 'gitlab'> {
       stackResources: () => call(w, () => []),
       emptyBucket: () => call(w, () => ({ removed: 0, deleteMarkers: 0, bytes: 0, errors: [] })),
       emptyRepository: () => call(w, () => ({ removed: 0, deleteMarkers: 0, bytes: 0, errors: [] })),
+      inspectLeftover: () => call(w, () => ({ exists: false, tags: {} })),
+      deleteBucket: () => call(w, () => void w.violations.push('DeleteBucket from the stack executor')),
+      deleteRepository: () =>
+        call(w, () => void w.violations.push('DeleteRepository from the stack executor')),
+      deleteLogGroup: () => call(w, () => void w.violations.push('DeleteLogGroup from the stack executor')),
     },
     gitlab: {
       environmentState: () => call(w, () => 'stopped'),

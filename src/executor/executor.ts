@@ -107,6 +107,9 @@ export function refusals(
 
 /** Every write the executor can say it would make: a closed list, so each log message stays static. */
 type WouldDo =
+  | 'delete bucket (every object version and delete marker, then the bucket)'
+  | 'delete repository (with its images)'
+  | 'delete log group'
   | 'post an advance notice'
   | 'post an unused-environment notice'
   | 'delete stack'
@@ -118,7 +121,7 @@ type WouldDo =
   | 'update the dashboard issue';
 
 /** What would be written, as one line each: the `DRY-RUN: would …` lines of the gate. */
-interface DryRunLine {
+export interface DryRunLine {
   fields: Record<string, unknown>;
   what: WouldDo;
 }

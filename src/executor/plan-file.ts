@@ -34,6 +34,20 @@ export const planSchema = z.object({
       deleteAfter: z.string().optional(),
     }),
   ),
+  /** Leftovers due now (`leftovers.delete`): apply deletes only these, each after its re-check. */
+  leftovers: z
+    .array(
+      z.object({
+        arn: z.string(),
+        type: z.string(),
+        account: z.string(),
+        region: z.string(),
+        stackId: z.string(),
+        stackName: z.string(),
+        reason: z.string(),
+      }),
+    )
+    .optional(),
   /**
    * Stacks due now that apply would refuse, and why (an outside importer of an export, an account the
    * guard refuses, a check that could not be made): shown to the reviewer, never deleted from this plan.
@@ -87,6 +101,10 @@ export function configDigest(config: Config): string {
       ownership: config.ownership,
       policy: config.policy,
       limits: config.limits,
+      // Only when set: plans made before leftovers could be deleted keep their digest.
+      ...(config.leftovers.delete.length > 0
+        ? { leftovers: { delete: config.leftovers.delete, deleteAfter: config.leftovers.deleteAfter } }
+        : {}),
     }),
   );
 }
@@ -109,6 +127,17 @@ export function buildPlanFile(
       : [];
   });
   const refusedIds = new Set(refused.map((r) => r.id));
+  const leftovers = (run.leftovers?.resources ?? [])
+    .filter((l) => l.decision?.status === 'due')
+    .map((l) => ({
+      arn: l.arn,
+      type: l.type,
+      account: l.account,
+      region: l.region,
+      stackId: l.stackId,
+      stackName: l.stackName,
+      reason: l.decision?.reason.code ?? 'DUE',
+    }));
   const body = {
     kind: 'env-reaper-plan' as const,
     version: 1 as const,
@@ -130,6 +159,7 @@ export function buildPlanFile(
         ...(e.plan.deleteAfter ? { deleteAfter: e.plan.deleteAfter } : {}),
       })),
     ...(refused.length > 0 ? { refused } : {}),
+    ...(leftovers.length > 0 ? { leftovers } : {}),
   };
   return { ...body, checksum: sha256(canonical(body)) };
 }

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import type { GeneratedFile } from '../config/artifacts.js';
 import { ERROR_CODE_LIST } from '../core/error-codes.js';
+import { LEFTOVER_REASONS, LEFTOVER_STATUSES, type LeftoverReasonCode } from '../core/leftover-plan.js';
 import { mergeRequestFor } from '../core/match.js';
 import { ACTIONS, REASON_CODES, VERDICTS } from '../core/model.js';
 import { BRAKE_KINDS, PLAN_STATUSES, WAITING_FOR } from '../core/plan.js';
@@ -289,9 +290,46 @@ export const reportSchema = z
             createdAt: z.string().optional(),
             confirmed: z.boolean(),
             monthlyCost: z.number().nullable().optional(),
+            tags: z.record(z.string(), z.string()).optional(),
+            /** `leftovers.delete` set: due, waiting (deleteAfter), report (a condition fails) or braked. */
+            decision: z
+              .object({
+                status: z.enum(LEFTOVER_STATUSES),
+                reason: z.object({
+                  code: z.enum(
+                    Object.keys(LEFTOVER_REASONS) as [LeftoverReasonCode, ...LeftoverReasonCode[]],
+                  ),
+                  detail: z.string(),
+                }),
+                deleteAfter: z.string().optional(),
+              })
+              .optional(),
+            /** What apply did: deleted, gone (before it), failed, cancelled (its re-check), skipped. */
+            result: z
+              .object({
+                result: z.enum(['deleted', 'gone', 'failed', 'cancelled', 'skipped']),
+                error: z.object({ code: z.string(), message: z.string() }).optional(),
+                removed: z.number().int().optional(),
+                deleteMarkers: z.number().int().optional(),
+              })
+              .optional(),
           }),
         ),
         skipped: z.array(z.object({ stackName: z.string(), reason: z.string() })),
+        /** `leftovers.delete` set: leftovers due in this run, and the brake that held them. */
+        plan: z
+          .object({
+            due: z.number().int(),
+            brake: z
+              .object({
+                kind: z.enum(BRAKE_KINDS),
+                due: z.number().int(),
+                inScope: z.number().int(),
+                limit: z.number(),
+              })
+              .nullable(),
+          })
+          .optional(),
       })
       .optional(),
   })
@@ -455,7 +493,18 @@ export function buildReport(
       ? {
           leftovers: {
             checked: run.leftovers.checked,
-            resources: run.leftovers.resources,
+            resources: run.leftovers.resources.map((l) =>
+              l.result?.error
+                ? {
+                    ...l,
+                    result: {
+                      ...l.result,
+                      error: { ...l.result.error, message: scrub(l.result.error.message) },
+                    },
+                  }
+                : l,
+            ),
+            ...(run.leftovers.plan ? { plan: run.leftovers.plan } : {}),
             skipped: run.leftovers.skipped.map((x) => ({ stackName: x.stackName, reason: scrub(x.reason) })),
           },
         }

@@ -55,7 +55,7 @@ export interface RunDeps extends RunMemory {
 
 /** One step of a run's progress: regions listed, projects read, deletions ended (with their results). */
 export interface ProgressEvent {
-  phase: 'aws' | 'gitlab' | 'delete';
+  phase: 'aws' | 'gitlab' | 'delete' | 'empty';
   done: number;
   total: number;
   /** `delete`: how many of those that ended were deleted, and how many failed. */

@@ -18,7 +18,9 @@ import { createGitLabProbes } from '../gitlab/probes.js';
 import { createGitLabReader } from '../gitlab/reader.js';
 import { createGitLabExecutorReader, createGitLabWriter } from '../gitlab/writer.js';
 import { createLogger, type Logger } from '../log/logger.js';
+import { webhookSecrets } from '../notify/send.js';
 import { ApiStats } from '../util/api-stats.js';
+import { secretValues } from '../util/redact.js';
 import type { ProgressEvent, RunDeps } from './audit.js';
 import type { CliIo } from './io.js';
 import { flagOverrides, type GlobalOptions } from './options.js';
@@ -126,7 +128,13 @@ export async function buildContext(
   const level = opts.quiet ? 'error' : config.log.level;
   const tty = io.isTTY?.stderr === true;
   const display = tty && !opts.quiet ? options.display?.(io) : undefined;
-  const logger = createLogger({ level, pretty: tty, ...(display ? { write: display.write } : {}) });
+  const logger = createLogger({
+    level,
+    pretty: tty,
+    // Webhook URLs are secrets too: scrubbed from every line, like the tokens.
+    secrets: [...secretValues(io.env), ...webhookSecrets(config, io.env)],
+    ...(display ? { write: display.write } : {}),
+  });
   for (const d of deprecations)
     logger.warn({ ...d, detail: describeDeprecation(d) }, 'deprecated config key');
   const stats = new ApiStats();

@@ -168,6 +168,7 @@ export async function findLeftovers(
             stackName: d.name,
             deletedAt: d.finishedAt as string,
             confirmed,
+            tags: hit.tags,
             ...(createdAt ? { createdAt } : {}),
           };
           out.resources.push(leftover);

@@ -25,6 +25,7 @@ import type { StateStore } from '../state/ports.js';
 import { STATE_RETENTION_MS, type State } from '../state/state.js';
 import { audit, type RunDeps, targetsOf, withAffectedStacks } from './audit.js';
 import { judge, type RunMemory } from './judge.js';
+import { reapLeftoverStep } from './leftover-reap.js';
 import { findLeftovers } from './leftovers.js';
 import { lastChangeOf } from './usage.js';
 
@@ -114,6 +115,9 @@ export function recordVerdicts(state: State, run: RunResult): Trend {
     if (run.now - Date.parse(s.lastSeen) > STATE_RETENTION_MS && s.deletion?.status !== 'started')
       delete state.stacks[id];
   }
+  // A leftover record goes with its stack's (the leftover is no longer looked for), unless unfinished.
+  for (const [arn, l] of Object.entries(state.leftovers ?? {}))
+    if (!state.stacks[l.stackId] && l.status !== 'started') delete state.leftovers?.[arn];
   for (const list of [trend.new, trend.resolved]) list.sort();
   if (run.usage) {
     const before = state.lastRun?.summary;
@@ -420,6 +424,34 @@ export async function reap(config: Config, deps: ReapDeps, options: ReapOptions)
         },
         state,
         run,
+      );
+    if (run.leftovers)
+      await reapLeftoverStep(
+        config,
+        {
+          aws: deps.executorIo.aws,
+          gitlab: deps.gitlab,
+          logger: deps.logger,
+          auditLog,
+          state,
+          saveState: () => deps.store.save(state),
+          targetOf: targetResolver(config, deps),
+          onError,
+          ...(deps.progress
+            ? {
+                progress: (p: { removed: number }) =>
+                  deps.progress?.({ phase: 'empty', done: p.removed, total: p.removed }),
+              }
+            : {}),
+        },
+        state,
+        run,
+        {
+          apply: options.apply,
+          runId: options.runId,
+          ...(options.plan ? { only: new Set((options.plan.leftovers ?? []).map((l) => l.arn)) } : {}),
+          ...(deps.shouldStop ? { shouldStop: deps.shouldStop } : {}),
+        },
       );
     const dash = config.notify.dashboard;
     if (dash.project !== undefined && dashboardIssue !== 'unreadable') {

@@ -3,6 +3,7 @@ import type { RunResult } from '../core/run-result.js';
 import { EXIT } from '../errors/errors.js';
 import { codeAndWord } from '../errors/failure.js';
 import { buildPlanFile, readPlanFile, writePlanFile } from '../executor/plan-file.js';
+import { sendWebhooks } from '../notify/send.js';
 import { buildReport, type Report } from '../report/json-report.js';
 import { parseOutputs, writeReports } from '../report/output.js';
 import { LockHeldError } from '../state/file-store.js';
@@ -179,6 +180,15 @@ export async function reapOnce(
     );
   }
   const report = buildReport(run, ctx.stats.snapshot(), outcomes, trend, ghostsStopped);
+  // One message per run where the team talks; a message not delivered is an error of this very run.
+  const hookErrors = await sendWebhooks(
+    ctx.config,
+    report,
+    { env: io.env, logger: ctx.logger },
+    { reportFiles: (opts.output ?? []).length > 0 || ctx.config.report.dir !== undefined },
+  );
+  run.errors.push(...hookErrors);
+  report.errors.push(...hookErrors);
   await emitReport(report, run, opts, ctx, io);
   logFinished(ctx, run, report, 'reap finished', io);
   return { code: reapExitCode(run, outcomes), report };

@@ -95,9 +95,30 @@ export function parseState(raw: unknown, where: string): State {
   return stateSchema.parse(upgrade(raw, { ...STATE_VERSIONING, what: `state ${where}` }));
 }
 
+/**
+ * A leftover deletion (issue #36), keyed by ARN: saved as `started` before the first write, so a run
+ * killed while emptying is finished by the next one, and `deleted` after, so no ARN is deleted twice.
+ */
+const leftoverStateSchema = z.object({
+  status: z.enum(['started', 'deleted', 'failed']),
+  type: z.string(),
+  account: z.string(),
+  region: z.string(),
+  stackId: z.string(),
+  stackName: z.string(),
+  runId: z.string(),
+  attempts: z.number().int(),
+  startedAt: z.string(),
+  finishedAt: z.string().optional(),
+  removed: z.number().int().default(0),
+  deleteMarkers: z.number().int().default(0),
+  error: z.object({ code: z.string(), message: z.string() }).optional(),
+});
+
 export const stateSchema = z.object({
   version: z.literal(1),
   stacks: z.record(z.string(), stackStateSchema).default({}),
+  leftovers: z.record(z.string(), leftoverStateSchema).optional(),
   lastRun: z
     .object({
       runId: z.string(),
@@ -110,6 +131,8 @@ export const stateSchema = z.object({
 
 /** The persisted state. */
 export type State = z.output<typeof stateSchema>;
+/** A leftover deletion record. */
+export type LeftoverDeletionRecord = z.output<typeof leftoverStateSchema>;
 /** A deletion record. */
 export type DeletionRecord = z.output<typeof deletionSchema>;
 

@@ -29,6 +29,10 @@ export function recorders() {
     stackResources: async () => [],
     emptyBucket: async () => ({ removed: 0, deleteMarkers: 0, bytes: 0, errors: [] }),
     emptyRepository: async () => ({ removed: 0, deleteMarkers: 0, bytes: 0, errors: [] }),
+    inspectLeftover: async () => ({ exists: false, tags: {} }),
+    deleteBucket: async () => undefined,
+    deleteRepository: async () => undefined,
+    deleteLogGroup: async () => undefined,
   });
   const gitlab: ExecutorDeps['gitlab'] = record({
     environmentState: async () => 'stopped',

@@ -125,6 +125,19 @@ export function executorWorld() {
       called('emptyRepository', region, repository);
       return { removed: 2, deleteMarkers: 0, bytes: 200, errors: [] };
     },
+    async inspectLeftover(_t, region, arn) {
+      called('inspectLeftover', region, arn);
+      return { exists: false, tags: {} };
+    },
+    async deleteBucket(_t, region, bucket) {
+      called('deleteBucket', region, bucket);
+    },
+    async deleteRepository(_t, region, repository) {
+      called('deleteRepository', region, repository);
+    },
+    async deleteLogGroup(_t, region, group) {
+      called('deleteLogGroup', region, group);
+    },
   };
   const gitlab: ExecutorDeps['gitlab'] = {
     async environmentState(projectId, environmentId) {
@@ -207,6 +220,9 @@ export function executorWorld() {
             'deleteStack',
             'emptyBucket',
             'emptyRepository',
+            'deleteBucket',
+            'deleteRepository',
+            'deleteLogGroup',
             'stopEnvironment',
             'deleteEnvironment',
             'createMergeRequestNote',

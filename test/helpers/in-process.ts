@@ -200,6 +200,11 @@ export function inProcessWorld(
         counted('aws.emptyBucket', { removed: 0, deleteMarkers: 0, bytes: 0, errors: [] }),
       emptyRepository: async () =>
         counted('aws.emptyRepository', { removed: 0, deleteMarkers: 0, bytes: 0, errors: [] }),
+      // No leftovers in process (no tagging reads here): a leftover write would be a bug.
+      inspectLeftover: async () => counted('aws.inspectLeftover', { exists: false, tags: {} }),
+      deleteBucket: async () => void count('aws.deleteBucket'),
+      deleteRepository: async () => void count('aws.deleteRepository'),
+      deleteLogGroup: async () => void count('aws.deleteLogGroup'),
       async deleteStack(_t, _r, stackId) {
         count('aws.deleteStack');
         const s = byId(stackId);
