@@ -136,6 +136,12 @@ describe('leftovers of deleted environments (the built CLI against the sandbox)'
     const ops = sb.world.requests.map((r) => r.operation);
     expect(ops.filter((o) => o === 'tagging:GetResources')).toHaveLength(1);
     expect(ops.filter((o) => o === 's3:HeadBucket')).toHaveLength(2);
+    // leftovers.delete unset: reported, never emptied, deleted or even re-read for a deletion.
+    expect(
+      ops.filter((o) =>
+        /DeleteBucket|DeleteRepository|DeleteLogGroup|DeleteObjects|BatchDeleteImage|Tagging|ListTagsForResource/.test(o),
+      ),
+    ).toEqual([]);
     expect(ops.filter((o) => o === 'logs:DescribeLogGroups')).toHaveLength(2);
 
     // A later dry-run reads the deleted environment from state and reports the same leftovers; without

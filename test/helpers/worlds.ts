@@ -178,6 +178,9 @@ export async function fullFeaturedWorld(options: { faults?: boolean } = {}): Pro
     policy: { onDeleteFailed: 'empty-and-retry', stopGhostEnvironments: true, deleteEnvironments: true },
     notify: { ...(demo.notify as object), beforeDeleteHours: 0 },
     limits: { deleteTimeout: '30s', maxDeletionPercent: 100, maxDeletionsPerRun: 100 },
+    // Leftover deletion, every type, at once: the failing stack's retained bucket and repository and its
+    // log group are deleted in the run that deleted the stack, so their calls are seen too.
+    leftovers: { delete: ['s3:bucket', 'ecr:repository', 'logs:log-group'], deleteAfter: '0s' },
   };
   return { scenario, config, dir };
 }

@@ -67,6 +67,25 @@ export class AwsSandbox {
           res.writeHead(answer.status, answer.headers).end(answer.body);
           return;
         }
+        const pathname = new URL(req.url ?? '/', 'http://sandbox').pathname;
+        if (this.world.storage.buckets.get(bucketName)?.deletedAt && /^\/[^/]+\/?$/.test(pathname)) {
+          // A world bucket deleted earlier: every bucket-level call answers NoSuchBucket, as S3 does.
+          const q = new URL(req.url ?? '/', 'http://sandbox').searchParams;
+          operation =
+            req.method === 'HEAD'
+              ? 's3:HeadBucket'
+              : req.method === 'DELETE'
+                ? 's3:DeleteBucket'
+                : q.has('tagging')
+                  ? 's3:GetBucketTagging'
+                  : q.has('versioning')
+                    ? 's3:GetBucketVersioning'
+                    : q.has('versions')
+                      ? 's3:ListObjectVersions'
+                      : `s3:${req.method}`;
+          if (req.method === 'HEAD') throw new AwsError(404, 'NotFound', 'Not Found');
+          throw new AwsError(404, 'NoSuchBucket', 'The specified bucket does not exist');
+        }
         if (
           req.method === 'HEAD' &&
           /^\/[^/]+\/?$/.test(new URL(req.url ?? '/', 'http://sandbox').pathname)
@@ -90,7 +109,7 @@ export class AwsSandbox {
           this.world.logWrite({
             service: 'aws',
             operation: op ?? '',
-            target: String(input.repositoryName ?? ''),
+            target: String(input.repositoryName ?? input.logGroupName ?? ''),
             params: write as Record<string, unknown>,
           });
         }

@@ -3,8 +3,10 @@ import type { AddressInfo } from 'node:net';
 import { AwsSandbox } from './aws.js';
 import { GitLabSandbox } from './gitlab.js';
 import { faultSchema, loadScenario, parseScenario, type Scenario } from './scenario.js';
+import { handleHook, hooksOf } from './webhooks.js';
 import { World } from './world.js';
 
+export { hooksOf } from './webhooks.js';
 export type { RequestRecord, WriteRecord } from './world.js';
 export { World } from './world.js';
 
@@ -40,6 +42,7 @@ function control(world: World, req: IncomingMessage, res: ServerResponse, body: 
   const input = body.length > 0 ? (JSON.parse(body.toString()) as Record<string, unknown>) : {};
   if (req.method === 'GET' && path === '/requests') return sendJson(res, 200, world.requests);
   if (req.method === 'GET' && path === '/writes') return sendJson(res, 200, world.writes);
+  if (req.method === 'GET' && path === '/hooks') return sendJson(res, 200, hooksOf(world).received);
   if (req.method === 'GET' && path === '/counts') return sendJson(res, 200, world.counts());
   if (req.method === 'GET' && path === '/stacks') {
     return sendJson(
@@ -106,6 +109,7 @@ function serve(
           control(world, req, res, body);
           return;
         }
+        if ((req.url ?? '').startsWith('/hooks/') && handleHook(world, req, res, body)) return;
         return handler(req, res, body);
       })
       .catch((e: unknown) => {

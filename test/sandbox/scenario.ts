@@ -44,6 +44,12 @@ const looseSchema = z.object({
   contents: contentsSchema.optional(),
   /** USD per month, for Cost Explorer's resource-level data. */
   monthlyCost: z.number().optional(),
+  /** Bucket: MFA delete enabled (GetBucketVersioning says so; deleting a version without a token is refused). */
+  mfaDelete: z.boolean().optional(),
+  /** Bucket: something keeps writing to it: after each DeleteObjects, `objects` new ones, `times` times. */
+  refill: z.object({ objects: z.number().int(), times: z.number().int() }).optional(),
+  /** Repository: its images' `lastRecordedPullTime`. */
+  pulled: time.optional(),
 });
 
 const stackSchema = z.object({

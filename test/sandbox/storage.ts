@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
-import type { ScenarioContents } from './scenario.js';
+import type { ScenarioContents, ScenarioLoose } from './scenario.js';
+import { ecrCall, logsCall } from './storage-services.js';
 
 /**
  * The resources a review app leaves behind or fills up: S3 buckets (versioned or not), ECR repositories
@@ -48,10 +49,14 @@ interface Base {
 export interface SandboxBucket extends Base {
   versioned: boolean;
   entries: S3Entry[];
+  /** MFA delete: GetBucketVersioning answers `MfaDelete: Enabled`; a version is not deleted without a token. */
+  mfaDelete?: boolean;
+  /** Written to while emptied: after each DeleteObjects, `objects` new objects, `times` more times. */
+  refill?: { objects: number; times: number };
 }
 
 export interface SandboxRepository extends Base {
-  images: { digest: string; tag?: string; size: number; pushedAt: string }[];
+  images: { digest: string; tag?: string; size: number; pushedAt: string; pulledAt?: string }[];
 }
 
 export interface SandboxLogGroup extends Base {
@@ -128,6 +133,27 @@ export class Storage {
     }
     this.repositories.push(repo);
     return repo;
+  }
+
+  /** A region's loose resources (outside stacks), with their failure modes. */
+  addLoose(
+    r: { buckets: ScenarioLoose[]; repositories: ScenarioLoose[]; logGroups: ScenarioLoose[] },
+    loose: (l: ScenarioLoose) => Omit<Base, 'storedBytes'>,
+    t: (text: string) => string,
+  ): void {
+    for (const b of r.buckets) {
+      const bucket = this.addBucket(loose(b), b.contents);
+      if (b.mfaDelete) bucket.mfaDelete = true;
+      if (b.refill) bucket.refill = { ...b.refill };
+    }
+    for (const b of r.repositories) {
+      const repo = this.addRepository(loose(b), b.contents);
+      if (b.pulled !== undefined) {
+        const at = t(b.pulled);
+        repo.images = repo.images.map((i) => ({ ...i, pulledAt: at }));
+      }
+    }
+    for (const g of r.logGroups) this.addLogGroup({ ...loose(g), storedBytes: 4096 });
   }
 
   addLogGroup(g: SandboxLogGroup): SandboxLogGroup {
@@ -227,6 +253,35 @@ export class Storage {
     const xml = { 'content-type': 'application/xml' };
     if (req.method === 'HEAD')
       return { operation: 'HeadBucket', status: 200, headers: { 'x-amz-bucket-region': bucket.region } };
+    if (req.method === 'GET' && url.searchParams.has('tagging')) {
+      const tags = Object.entries(bucket.tags);
+      if (tags.length === 0) throw new StorageError(404, 'NoSuchTagSet', 'The TagSet does not exist');
+      return {
+        operation: 'GetBucketTagging',
+        status: 200,
+        headers: xml,
+        body: `<?xml version="1.0" encoding="UTF-8"?><Tagging xmlns="${S3_NS}"><TagSet>${tags
+          .map(([k, v]) => `<Tag><Key>${xmlEsc(k)}</Key><Value>${xmlEsc(v)}</Value></Tag>`)
+          .join('')}</TagSet></Tagging>`,
+      };
+    }
+    if (req.method === 'GET' && url.searchParams.has('versioning')) {
+      // A bucket never versioned answers an empty configuration (no Status).
+      const status = bucket.versioned ? '<Status>Enabled</Status>' : '';
+      const mfa = bucket.mfaDelete ? '<MfaDelete>Enabled</MfaDelete>' : '';
+      return {
+        operation: 'GetBucketVersioning',
+        status: 200,
+        headers: xml,
+        body: `<?xml version="1.0" encoding="UTF-8"?><VersioningConfiguration xmlns="${S3_NS}">${status}${mfa}</VersioningConfiguration>`,
+      };
+    }
+    if (req.method === 'DELETE' && [...url.searchParams.keys()].length === 0) {
+      if (bucket.entries.length > 0)
+        throw new StorageError(409, 'BucketNotEmpty', 'The bucket you tried to delete is not empty');
+      bucket.deletedAt = new Date().toISOString();
+      return { operation: 'DeleteBucket', status: 204, headers: {}, write: { bucket: bucket.name } };
+    }
     if (req.method === 'GET' && url.searchParams.has('versions')) {
       return {
         operation: 'ListObjectVersions',
@@ -314,6 +369,9 @@ export class Storage {
         'MalformedXML',
         'The XML you provided was not well-formed or did not validate against our published schema',
       );
+    // MFA delete: a request that deletes any version without `x-amz-mfa` fails whole (DeleteObjects docs).
+    if (bucket.mfaDelete && !req.headers['x-amz-mfa'] && objects.some((o) => o.versionId))
+      throw new StorageError(403, 'AccessDenied', 'Mfa Authentication must be used for this request');
     const quiet = /<Quiet>true<\/Quiet>/i.test(text);
     const removed = { versions: 0, markers: 0, added: 0 };
     const results = objects.map(({ key, versionId }) => {
@@ -341,127 +399,24 @@ export class Storage {
       removed.added++;
       return `<Deleted><Key>${xmlEsc(k)}</Key><DeleteMarker>true</DeleteMarker><DeleteMarkerVersionId>${m.versionId}</DeleteMarkerVersionId></Deleted>`;
     });
+    // Something still writes to the bucket (the review app's workers): new objects arrive meanwhile.
+    if (bucket.refill && bucket.refill.times > 0) {
+      bucket.refill.times--;
+      for (let i = 0; i < bucket.refill.objects; i++) this.put(bucket, `late/${this.seq}-${i}.bin`, 1024);
+    }
     return {
       body: `<?xml version="1.0" encoding="UTF-8"?><DeleteResult xmlns="${S3_NS}">${quiet ? '' : results.join('')}</DeleteResult>`,
       removed,
     };
   }
 
-  /** ECR (JSON 1.1, `AmazonEC2ContainerRegistry_V20150921.*`). */
-  ecr(
-    op: string,
-    input: Record<string, unknown>,
-    account: string,
-    region: string,
-  ): { out: Record<string, unknown>; write?: unknown } {
-    const name = String(input.repositoryName ?? '');
-    const arnOf = (r: SandboxRepository) => `arn:aws:ecr:${r.region}:${r.account}:repository/${r.name}`;
-    const missing = () =>
-      new StorageError(
-        400,
-        'RepositoryNotFoundException',
-        `The repository with name '${name}' does not exist in the registry with id '${account}'`,
-      );
-    if (op === 'DescribeRepositories') {
-      const names = (input.repositoryNames as string[] | undefined) ?? [];
-      const found = names.map((n) => this.repository(account, region, n));
-      if (found.some((r) => !r))
-        throw new StorageError(
-          400,
-          'RepositoryNotFoundException',
-          `The repository with name '${names[found.indexOf(undefined)]}' does not exist in the registry with id '${account}'`,
-        );
-      return {
-        out: {
-          repositories: (found as SandboxRepository[]).map((r) => ({
-            repositoryArn: arnOf(r),
-            registryId: r.account,
-            repositoryName: r.name,
-            repositoryUri: `${r.account}.dkr.ecr.${r.region}.amazonaws.com/${r.name}`,
-            createdAt: Date.parse(r.createdAt) / 1000,
-          })),
-        },
-      };
-    }
-    const repo = this.repository(account, region, name);
-    if (!repo) throw missing();
-    const page = <T>(items: T[]) => {
-      const max = Math.min(Math.max(Number(input.maxResults ?? 100), 1), 1000);
-      const offset = typeof input.nextToken === 'string' ? Number(input.nextToken.slice(1)) : 0;
-      const slice = items.slice(offset, offset + max);
-      return { slice, next: offset + max < items.length ? `o${offset + max}` : undefined };
-    };
-    if (op === 'ListImages') {
-      const { slice, next } = page(repo.images);
-      return {
-        out: {
-          imageIds: slice.map((i) => ({ imageDigest: i.digest, ...(i.tag ? { imageTag: i.tag } : {}) })),
-          ...(next ? { nextToken: next } : {}),
-        },
-      };
-    }
-    if (op === 'DescribeImages') {
-      const { slice, next } = page(repo.images);
-      return {
-        out: {
-          imageDetails: slice.map((i) => ({
-            registryId: repo.account,
-            repositoryName: repo.name,
-            imageDigest: i.digest,
-            ...(i.tag ? { imageTags: [i.tag] } : {}),
-            imageSizeInBytes: i.size,
-            imagePushedAt: Date.parse(i.pushedAt) / 1000,
-          })),
-          ...(next ? { nextToken: next } : {}),
-        },
-      };
-    }
-    if (op === 'BatchDeleteImage') {
-      const ids = (input.imageIds as { imageDigest?: string; imageTag?: string }[] | undefined) ?? [];
-      if (ids.length === 0 || ids.length > 100)
-        throw new StorageError(
-          400,
-          'InvalidParameterException',
-          'imageIds must contain between 1 and 100 image identifiers',
-        );
-      const deleted: unknown[] = [];
-      const failures: unknown[] = [];
-      for (const id of ids) {
-        const hit = repo.images.find(
-          (i) => (id.imageDigest && i.digest === id.imageDigest) || (id.imageTag && i.tag === id.imageTag),
-        );
-        if (!hit) {
-          failures.push({
-            imageId: id,
-            failureCode: 'ImageNotFound',
-            failureReason: 'Requested image not found',
-          });
-          continue;
-        }
-        repo.images = repo.images.filter((i) => i !== hit);
-        deleted.push({ imageDigest: hit.digest, ...(hit.tag ? { imageTag: hit.tag } : {}) });
-      }
-      return { out: { imageIds: deleted, failures }, write: { images: deleted.length } };
-    }
-    throw new StorageError(400, 'UnknownOperationException', `unknown operation ${op}`);
+  /** ECR (JSON 1.1, `AmazonEC2ContainerRegistry_V20150921.*`): storage-services.ts. */
+  ecr(op: string, input: Record<string, unknown>, account: string, region: string) {
+    return ecrCall(this, op, input, account, region);
   }
 
-  /** CloudWatch Logs (JSON 1.1, `Logs_20140328.*`): DescribeLogGroups by prefix. */
-  logs(op: string, input: Record<string, unknown>, account: string, region: string): Record<string, unknown> {
-    if (op !== 'DescribeLogGroups')
-      throw new StorageError(400, 'UnknownOperationException', `unknown operation ${op}`);
-    const prefix = String(input.logGroupNamePrefix ?? '');
-    const groups = this.logGroups.filter(
-      (g) => g.account === account && g.region === region && !g.deletedAt && g.name.startsWith(prefix),
-    );
-    return {
-      logGroups: groups.map((g) => ({
-        logGroupName: g.name,
-        creationTime: Date.parse(g.createdAt),
-        arn: `arn:aws:logs:${g.region}:${g.account}:log-group:${g.name}:*`,
-        logGroupArn: `arn:aws:logs:${g.region}:${g.account}:log-group:${g.name}`,
-        storedBytes: g.storedBytes,
-      })),
-    };
+  /** CloudWatch Logs (JSON 1.1, `Logs_20140328.*`): storage-services.ts. */
+  logs(op: string, input: Record<string, unknown>, account: string, region: string) {
+    return logsCall(this, op, input, account, region);
   }
 }

@@ -89,9 +89,7 @@ export class World {
           ...(l.monthlyCost !== undefined ? { monthlyCost: l.monthlyCost } : {}),
         });
         const r = account.regions[region];
-        for (const b of r?.buckets ?? []) this.storage.addBucket(loose(b), b.contents);
-        for (const b of r?.repositories ?? []) this.storage.addRepository(loose(b), b.contents);
-        for (const g of r?.logGroups ?? []) this.storage.addLogGroup({ ...loose(g), storedBytes: 4096 });
+        if (r) this.storage.addLoose(r, loose, t);
       }
     }
     for (const p of scenario.gitlab.projects)
