@@ -245,7 +245,7 @@ export const configSchema = z
         }),
         watchFor: duration().prefault('7d').meta({
           description:
-            'How long after its deletion an environment is still looked at (from state, in every reap run, dry-run included). With leftovers.delete set it must exceed leftovers.deleteAfter, or nothing would ever be old enough.',
+            'How long after its deletion an environment is still looked at (from state, in every reap run, dry-run included). With leftovers.delete set, counted from leftovers.deleteAfter: its leftovers are looked at for deleteAfter + watchFor.',
         }),
         delete: z.array(z.enum(LEFTOVER_DELETABLE_TYPES)).default([]).meta({
           description:
@@ -257,8 +257,10 @@ export const configSchema = z
         }),
       })
       .prefault({})
-      .refine((l) => l.delete.length === 0 || l.watchFor > l.deleteAfter, {
-        error: 'leftovers.watchFor must be longer than leftovers.deleteAfter when leftovers.delete is set',
+      // State forgets a deleted stack 30 days after it was last seen: a later leftover has no owner left.
+      .refine((l) => (l.delete.length === 0 ? l.watchFor : l.deleteAfter + l.watchFor) <= 30 * 86_400_000, {
+        error:
+          'leftovers.watchFor (plus leftovers.deleteAfter when leftovers.delete is set) must be at most 30d',
         path: ['watchFor'],
       })
       .meta({ description: 'What deleted environments left behind: reported, and deleted on request.' }),

@@ -85,7 +85,9 @@ export async function findLeftovers(
   state: State,
   run: RunResult,
 ): Promise<Leftovers> {
-  const watchMs = config.leftovers.watchFor;
+  // With deletion on, an environment is watched for watchFor after its leftovers may go.
+  const watchMs =
+    config.leftovers.watchFor + (config.leftovers.delete.length > 0 ? config.leftovers.deleteAfter : 0);
   const deleted = Object.entries(state.stacks)
     .flatMap(([stackId, s]) => (s.deletion ? [{ stackId, d: s.deletion }] : []))
     .filter(({ d }) => d.status === 'deleted' && d.finishedAt !== undefined)

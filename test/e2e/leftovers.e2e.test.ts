@@ -139,7 +139,9 @@ describe('leftovers of deleted environments (the built CLI against the sandbox)'
     // leftovers.delete unset: reported, never emptied, deleted or even re-read for a deletion.
     expect(
       ops.filter((o) =>
-        /DeleteBucket|DeleteRepository|DeleteLogGroup|DeleteObjects|BatchDeleteImage|Tagging|ListTagsForResource/.test(o),
+        /DeleteBucket|DeleteRepository|DeleteLogGroup|DeleteObjects|BatchDeleteImage|Tagging|ListTagsForResource/.test(
+          o,
+        ),
       ),
     ).toEqual([]);
     expect(ops.filter((o) => o === 'logs:DescribeLogGroups')).toHaveLength(2);

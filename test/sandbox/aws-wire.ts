@@ -104,3 +104,15 @@ export function summaryXml(s: SandboxStack): Record<string, unknown> {
 export function accountOf(world: World, scope: Scope): string {
   return world.accessKeys.get(scope.accessKeyId) ?? world.defaultAccount;
 }
+
+/** The S3 operation a bucket-level request is (named before it runs, so a refused one is logged by name). */
+export function bucketOperation(req: IncomingMessage): string {
+  const q = new URL(req.url ?? '/', 'http://sandbox').searchParams;
+  if (req.method === 'HEAD') return 'HeadBucket';
+  if (req.method === 'DELETE') return 'DeleteBucket';
+  if (req.method === 'POST' && q.has('delete')) return 'DeleteObjects';
+  if (q.has('tagging')) return 'GetBucketTagging';
+  if (q.has('versioning')) return 'GetBucketVersioning';
+  if (q.has('versions')) return 'ListObjectVersions';
+  return String(req.method);
+}

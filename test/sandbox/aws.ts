@@ -5,6 +5,7 @@ import { getMetricData, getRestApis } from './aws-usage.js';
 import {
   AwsError,
   accountOf,
+  bucketOperation,
   CFN_NS,
   esc,
   JSON_SERVICES,
@@ -53,6 +54,7 @@ export class AwsSandbox {
         const bucket = this.world.storage.bucket(bucketName);
         if (bucket) {
           // A bucket of the world (a stack's or a loose one): the bucket-level operations.
+          operation = `s3:${bucketOperation(req)}`;
           const answer = this.world.storage.s3(req, body, bucket);
           operation = `s3:${answer.operation}`;
           await this.inject(answer.operation, scope, 'query');
@@ -70,19 +72,7 @@ export class AwsSandbox {
         const pathname = new URL(req.url ?? '/', 'http://sandbox').pathname;
         if (this.world.storage.buckets.get(bucketName)?.deletedAt && /^\/[^/]+\/?$/.test(pathname)) {
           // A world bucket deleted earlier: every bucket-level call answers NoSuchBucket, as S3 does.
-          const q = new URL(req.url ?? '/', 'http://sandbox').searchParams;
-          operation =
-            req.method === 'HEAD'
-              ? 's3:HeadBucket'
-              : req.method === 'DELETE'
-                ? 's3:DeleteBucket'
-                : q.has('tagging')
-                  ? 's3:GetBucketTagging'
-                  : q.has('versioning')
-                    ? 's3:GetBucketVersioning'
-                    : q.has('versions')
-                      ? 's3:ListObjectVersions'
-                      : `s3:${req.method}`;
+          operation = `s3:${bucketOperation(req)}`;
           if (req.method === 'HEAD') throw new AwsError(404, 'NotFound', 'Not Found');
           throw new AwsError(404, 'NoSuchBucket', 'The specified bucket does not exist');
         }
