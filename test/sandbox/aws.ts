@@ -69,19 +69,15 @@ export class AwsSandbox {
           res.writeHead(answer.status, answer.headers).end(answer.body);
           return;
         }
-        const pathname = new URL(req.url ?? '/', 'http://sandbox').pathname;
-        if (this.world.storage.buckets.get(bucketName)?.deletedAt && /^\/[^/]+\/?$/.test(pathname)) {
-          // A world bucket deleted earlier: every bucket-level call answers NoSuchBucket, as S3 does.
+        // A bucket-level call to a bucket that is not (or no longer) there: 404, as S3 answers.
+        const deleted = this.world.storage.buckets.get(bucketName)?.deletedAt !== undefined;
+        if (
+          (deleted || req.method === 'HEAD') &&
+          /^\/[^/]+\/?$/.test(new URL(req.url ?? '/', 'http://sandbox').pathname)
+        ) {
           operation = `s3:${bucketOperation(req)}`;
           if (req.method === 'HEAD') throw new AwsError(404, 'NotFound', 'Not Found');
           throw new AwsError(404, 'NoSuchBucket', 'The specified bucket does not exist');
-        }
-        if (
-          req.method === 'HEAD' &&
-          /^\/[^/]+\/?$/.test(new URL(req.url ?? '/', 'http://sandbox').pathname)
-        ) {
-          operation = 's3:HeadBucket';
-          throw new AwsError(404, 'NotFound', 'Not Found');
         }
         operation = `s3:${req.method}`;
         status = await this.s3(req, res, body, scope);
