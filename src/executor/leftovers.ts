@@ -21,10 +21,17 @@ import { type DryRunLine, writeGate } from './executor.js';
 
 /** What the leftover path needs beyond the executor's deps. */
 export interface LeftoverDeps
-  extends Pick<
-    ExecutorDeps,
-    'aws' | 'logger' | 'auditLog' | 'state' | 'saveState' | 'targetOf' | 'onError' | 'now'
-  > {
+  extends Pick<ExecutorDeps, 'logger' | 'auditLog' | 'state' | 'saveState' | 'targetOf' | 'onError' | 'now'> {
+  /** Only the AWS calls a leftover deletion makes. */
+  aws: Pick<
+    ExecutorDeps['aws'],
+    | 'callerAccount'
+    | 'inspectLeftover'
+    | 'emptyBucket'
+    | 'deleteBucket'
+    | 'deleteRepository'
+    | 'deleteLogGroup'
+  >;
   /** Re-reads whether the environment's branch and MR are still gone (once per deleted stack). */
   recheckEnvironment: (leftover: Leftover) => Promise<{ gone: EnvironmentGone; errors?: RunError[] }>;
   /** The project and environment tags of the deleted stack a leftover belongs to. */

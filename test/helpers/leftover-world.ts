@@ -253,17 +253,6 @@ export function worldDeps(world: LeftoverWorld, state: State) {
         const r = write('deleteLogGroup', 'logs:log-group', name);
         r.exists = false;
       },
-      describeStack: async () => null,
-      listExports: async () => [],
-      listImports: async () => [],
-      failedResources: async () => [],
-      stackResources: async () => [],
-      deleteStack: async () => {
-        throw new Error('no stack is deleted here');
-      },
-      emptyRepository: async () => {
-        throw new Error('no repository is emptied here');
-      },
     },
     gitlab: {
       async project() {
