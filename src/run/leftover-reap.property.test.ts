@@ -46,7 +46,7 @@ describe('leftover deletion over random worlds (fast-check, in process)', () => 
         const step = async () => {
           const run = runOf(c.stacksDue);
           run.leftovers = await findLeftovers(config, { ...deps, leftovers }, state, run);
-          await reapLeftoverStep(config, deps, state, run, { apply: true, runId: run.runId });
+          await reapLeftoverStep(config, deps, state, run, { apply: true, runId: run.runId, now: run.now });
           return run;
         };
         const first = await step();

@@ -56,7 +56,14 @@ export async function reapLeftoverStep(
   deps: LeftoverReapDeps,
   state: State,
   run: RunResult,
-  options: { apply: boolean; runId: string; only?: ReadonlySet<string>; shouldStop?: () => boolean },
+  options: {
+    apply: boolean;
+    runId: string;
+    /** The clock of this step (after the stack deletions, which may be minutes after the run began). */
+    now: number;
+    only?: ReadonlySet<string>;
+    shouldStop?: () => boolean;
+  },
 ): Promise<void> {
   const found = run.leftovers;
   if (!found || config.leftovers.delete.length === 0) return;
@@ -99,7 +106,7 @@ export async function reapLeftoverStep(
   };
   // GitLab is read once per deleted environment, and only when every other condition already holds.
   for (const input of inputs) {
-    if (leftoverHeld(input, policy, run.now)) continue;
+    if (leftoverHeld(input, policy, options.now)) continue;
     const id = input.leftover.stackId;
     if (!reads.has(id)) reads.set(id, readEnvironment(input.leftover));
     const answer = await reads.get(id);
@@ -120,7 +127,7 @@ export async function reapLeftoverStep(
       inScope: run.environments.length,
       ...(options.only ? { only: options.only } : {}),
     },
-    run.now,
+    options.now,
   );
   found.plan = { due: leftoverPlan.due, brake: leftoverPlan.brake };
   for (const [i, d] of leftoverPlan.decisions.entries()) {

@@ -449,6 +449,7 @@ export async function reap(config: Config, deps: ReapDeps, options: ReapOptions)
         {
           apply: options.apply,
           runId: options.runId,
+          now: deps.now(),
           ...(options.plan ? { only: new Set((options.plan.leftovers ?? []).map((l) => l.arn)) } : {}),
           ...(deps.shouldStop ? { shouldStop: deps.shouldStop } : {}),
         },
