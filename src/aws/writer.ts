@@ -3,6 +3,8 @@ import type { AwsClients } from './clients.js';
 import type { AwsWriter, Emptied } from './ports.js';
 
 const MAX_ERRORS = 5;
+/** Pages one emptying lists at most (10 million entries): a bucket written to as fast is not emptied. */
+const MAX_PAGES = 10_000;
 
 /** The SDK-backed writer. */
 export function createAwsWriter(clients: AwsClients): AwsWriter {
@@ -24,8 +26,11 @@ export function createAwsWriter(clients: AwsClients): AwsWriter {
       const out: Emptied = { removed: 0, deleteMarkers: 0, bytes: 0, errors: [] };
       let keyMarker: string | undefined;
       let versionMarker: string | undefined;
-      // Markers, not re-listing from the start: a key whose deletion failed must not loop forever.
-      for (;;) {
+      // Each page is listed from the start of what is left: a deleted entry is gone from the listing, and
+      // a marker naming a deleted version is read differently by S3-compatible stores (moto returns
+      // nothing after one). Once a deletion failed, markers: a key that cannot be deleted must not loop.
+      let markers = false;
+      for (let pages = 0; pages < MAX_PAGES; pages++) {
         const page = await s3.send(
           new ListObjectVersionsCommand({
             Bucket: bucket,
@@ -65,12 +70,16 @@ export function createAwsWriter(clients: AwsClients): AwsWriter {
           }
           for (const e of res.Errors ?? [])
             if (out.errors.length < MAX_ERRORS) out.errors.push(`${e.Code ?? 'Error'}: ${e.Key ?? ''}`);
+          if ((res.Errors ?? []).length > 0) markers = true;
           onBatch?.(out);
         }
         if (!page.IsTruncated) return out;
-        keyMarker = page.NextKeyMarker;
-        versionMarker = page.NextVersionIdMarker;
+        keyMarker = markers ? page.NextKeyMarker : undefined;
+        versionMarker = markers ? page.NextVersionIdMarker : undefined;
       }
+      // Still listing after that many pages: something writes as fast as it is emptied.
+      out.errors.push(`still not empty after ${MAX_PAGES} pages of 1,000`);
+      return out;
     },
 
     async deleteBucket(target, region, bucket) {
