@@ -95,6 +95,8 @@ export interface CaseResult {
   report?: Report;
   deleted: string[];
   emptied: string[];
+  /** Buckets, repositories and log groups deleted as leftovers. */
+  leftoversDeleted: string[];
   notesPerStack: Map<string, number>;
   dashboards: { description: string }[];
   stateValid: boolean;
@@ -179,6 +181,14 @@ export async function runCase(
           .map((w) => w.target),
       ),
     ];
+    // Leftovers deleted (leftovers.delete): never more than the clean run deletes.
+    const leftoversDeleted = [
+      ...new Set(
+        writes
+          .filter((w) => ['DeleteBucket', 'DeleteRepository', 'DeleteLogGroup'].includes(w.operation))
+          .map((w) => w.target),
+      ),
+    ];
     const notesPerStack = new Map<string, number>();
     for (const p of sb.world.projects.values())
       for (const mr of p.mergeRequests)
@@ -219,6 +229,7 @@ export async function runCase(
       report,
       deleted,
       emptied,
+      leftoversDeleted,
       notesPerStack,
       dashboards,
       stateValid,
@@ -244,12 +255,19 @@ export const OPERATIONS = {
     'cloudformation:ListStackResources',
     'cloudwatch:GetMetricData',
     'ecr:BatchDeleteImage',
+    'ecr:DeleteRepository',
     'ecr:DescribeImages',
     'ecr:DescribeRepositories',
+    'ecr:ListTagsForResource',
+    'logs:DeleteLogGroup',
     'logs:DescribeLogGroups',
+    'logs:ListTagsForResource',
     's3:DELETE',
+    's3:DeleteBucket',
     's3:DeleteObjects',
     's3:GET',
+    's3:GetBucketTagging',
+    's3:GetBucketVersioning',
     's3:HeadBucket',
     's3:ListObjectVersions',
     's3:PUT',
@@ -308,6 +326,10 @@ export function checkCase(
   ).toEqual([]);
   expect(
     r.emptied.filter((s) => !clean.emptied.includes(s)),
+    context,
+  ).toEqual([]);
+  expect(
+    r.leftoversDeleted.filter((s) => !clean.leftoversDeleted.includes(s)),
     context,
   ).toEqual([]);
   expect(

@@ -55,9 +55,10 @@ export class AwsSandbox {
         if (bucket) {
           // A bucket of the world (a stack's or a loose one): the bucket-level operations.
           operation = `s3:${bucketOperation(req)}`;
+          // Faults before the call is applied: a refused or parked request changes nothing.
+          await this.inject(bucketOperation(req), scope, 'query');
           const answer = this.world.storage.s3(req, body, bucket);
           operation = `s3:${answer.operation}`;
-          await this.inject(answer.operation, scope, 'query');
           if (answer.write)
             this.world.logWrite({
               service: 'aws',
