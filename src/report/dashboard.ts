@@ -1,6 +1,7 @@
 import { codeAndWord } from '../errors/failure.js';
 import { decodeMarkerPart, mdCode, mdMarker } from '../util/safe-text.js';
 import { projectLabel, type Report } from './json-report.js';
+import { leftoverStatus, leftoverSummary } from './leftover-words.js';
 import { errorEffect } from './text.js';
 
 /**
@@ -174,14 +175,14 @@ function renderWith(report: Report, ctx: DashboardContext, maxRows: number): str
     lines.push('', `### Left behind by deleted environments (${left.length})`, '');
     if (left.length > 0)
       lines.push(
-        'Still tagged with an environment that was deleted; reported only, never deleted.',
+        `Still tagged with an environment that was deleted: ${leftoverSummary(report.leftovers, report.mode)}. A keep tag on a resource keeps it.`,
         '',
-        '| resource | type | deleted stack | deleted at | monthly cost |',
-        '|---|---|---|---|---|',
+        '| resource | type | deleted stack | deleted at | monthly cost | status |',
+        '|---|---|---|---|---|---|',
       );
     for (const l of left.slice(0, maxRows))
       lines.push(
-        `| ${cell(l.arn)}${l.confirmed ? '' : ' (unconfirmed)'} | ${cell(l.type)} | ${cell(l.stackName)} | ${cell(l.deletedAt)} | ${typeof l.monthlyCost === 'number' ? `${l.monthlyCost} USD` : l.monthlyCost === null ? 'unknown' : ''} |`,
+        `| ${cell(l.arn)}${l.confirmed ? '' : ' (unconfirmed)'} | ${cell(l.type)} | ${cell(l.stackName)} | ${cell(l.deletedAt)} | ${typeof l.monthlyCost === 'number' ? `${l.monthlyCost} USD` : l.monthlyCost === null ? 'unknown' : ''} | ${cell(leftoverStatus(l, report.mode))} |`,
       );
     lines.push(...cut(Math.min(maxRows, left.length), left.length));
   }

@@ -2,6 +2,7 @@ import { VERDICTS, type Verdict } from '../core/model.js';
 import { codeAndWord } from '../errors/failure.js';
 import { htmlEscape as esc } from '../util/safe-text.js';
 import { projectLabel, type Report, type ReportEnvironment } from './json-report.js';
+import { leftoverStatus, leftoverSummary } from './leftover-words.js';
 
 /**
  * One self-contained HTML file: no external assets (the machines that view it may be offline), charts as
@@ -144,7 +145,7 @@ export function renderHtml(report: Report): string {
     : '';
   const left = report.leftovers;
   const leftovers = left
-    ? `<h2>Left behind by deleted environments</h2><p id="leftovers" data-leftovers="${left.resources.length}">${left.resources.length} resources still tagged with one of ${left.checked} recently deleted environments (report only)</p><ul>${left.resources.map((l) => `<li><code>${esc(l.arn)}</code> (${esc(l.type)}) from <code>${esc(l.stackName)}</code>, deleted ${esc(l.deletedAt)}${typeof l.monthlyCost === 'number' ? `, ${l.monthlyCost} USD/month` : l.monthlyCost === null ? ', cost unknown' : ''}${l.confirmed ? '' : ' <span class="muted">unconfirmed</span>'}</li>`).join('')}</ul>`
+    ? `<h2>Left behind by deleted environments</h2><p id="leftovers" data-leftovers="${left.resources.length}">${left.resources.length} resources still tagged with one of ${left.checked} recently deleted environments (${esc(leftoverSummary(left, report.mode))})</p><ul>${left.resources.map((l) => `<li><code>${esc(l.arn)}</code> (${esc(l.type)}) from <code>${esc(l.stackName)}</code>, deleted ${esc(l.deletedAt)}${typeof l.monthlyCost === 'number' ? `, ${l.monthlyCost} USD/month` : l.monthlyCost === null ? ', cost unknown' : ''}${l.confirmed ? '' : ' <span class="muted">unconfirmed</span>'}${l.decision ? ` <span class="leftover-status" data-status="${esc(l.result?.result ?? l.decision.status)}">${esc(leftoverStatus(l, report.mode))}</span>` : ''}</li>`).join('')}</ul>`
     : '';
   const brake = s.brake
     ? `<p class="brake">Brake engaged (${esc(s.brake.kind)}): ${s.brake.due} deletions due, limit ${s.brake.limit}. Nothing is deleted.</p>`

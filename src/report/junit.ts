@@ -1,5 +1,6 @@
 import { xmlEscape as esc } from '../util/safe-text.js';
 import { projectLabel, type Report, type ReportEnvironment } from './json-report.js';
+import { leftoverStatus } from './leftover-words.js';
 
 /**
  * JUnit XML for GitLab's `artifacts:reports:junit`: one test case per in-scope stack, grouped in one
@@ -26,7 +27,10 @@ export function renderJunit(report: Report): string {
   for (const e of report.environments) suites.set(e.verdict, [...(suites.get(e.verdict) ?? []), e]);
   const left = report.leftovers?.resources ?? [];
   const total = report.environments.length + left.length;
-  const failures = report.environments.filter((e) => failing(e) !== undefined).length + left.length;
+  // A leftover fails its case until it is gone (deleted by this run, or gone before it).
+  const gone = (l: (typeof left)[number]) => l.result?.result === 'deleted' || l.result?.result === 'gone';
+  const leftFailing = left.filter((l) => !gone(l)).length;
+  const failures = report.environments.filter((e) => failing(e) !== undefined).length + leftFailing;
   const lines = [
     '<?xml version="1.0" encoding="UTF-8"?>',
     `<testsuites name="env-reaper ${esc(report.mode)}" tests="${total}" failures="${failures}" errors="${report.errors.length}">`,
@@ -53,16 +57,17 @@ export function renderJunit(report: Report): string {
   if (left.length > 0) {
     // A leftover is a failing case: someone should look at what is still billed.
     lines.push(
-      `  <testsuite name="leftovers" tests="${left.length}" failures="${left.length}" errors="0" timestamp="${esc(report.generatedAt)}">`,
+      `  <testsuite name="leftovers" tests="${left.length}" failures="${leftFailing}" errors="0" timestamp="${esc(report.generatedAt)}">`,
     );
     for (const l of left) {
       lines.push(
         `    <testcase classname="env-reaper.leftovers" name="${esc(l.arn)}" file="${esc(l.stackId)}">`,
       );
-      lines.push(
-        `      <failure message="${esc(`left behind by ${l.stackName}`)}" type="leftover">${esc(`${l.type}, deleted ${l.deletedAt}${l.confirmed ? '' : ', unconfirmed'}`)}</failure>`,
-        '    </testcase>',
-      );
+      if (!gone(l))
+        lines.push(
+          `      <failure message="${esc(`left behind by ${l.stackName}`)}" type="leftover">${esc(`${l.type}, deleted ${l.deletedAt}${l.confirmed ? '' : ', unconfirmed'}${l.decision ? `, ${leftoverStatus(l, report.mode)}` : ''}`)}</failure>`,
+        );
+      lines.push('    </testcase>');
     }
     lines.push('  </testsuite>');
   }

@@ -211,5 +211,17 @@ function mergedLeftovers(reports: Report[]): Pick<Report, 'leftovers'> {
   const skipped = [
     ...new Map(parts.flatMap((p) => p.skipped).map((x) => [`${x.stackName}\u0000${x.reason}`, x])).values(),
   ].sort((a, b) => a.stackName.localeCompare(b.stackName) || a.reason.localeCompare(b.reason));
-  return { leftovers: { checked: Math.max(...parts.map((p) => p.checked)), resources, skipped } };
+  const plans = parts.flatMap((p) => (p.plan ? [p.plan] : []));
+  const plan =
+    plans.length > 0
+      ? { due: plans.reduce((n, p) => n + p.due, 0), brake: plans.find((p) => p.brake)?.brake ?? null }
+      : undefined;
+  return {
+    leftovers: {
+      checked: Math.max(...parts.map((p) => p.checked)),
+      resources,
+      skipped,
+      ...(plan ? { plan } : {}),
+    },
+  };
 }

@@ -4,6 +4,7 @@ import type { UsageUnknown } from '../core/usage.js';
 import { codeAndWord } from '../errors/failure.js';
 import { mdCode, termSafe } from '../util/safe-text.js';
 import { projectLabel, type Report, type ReportEnvironment } from './json-report.js';
+import { leftoverStatus, leftoverSummary } from './leftover-words.js';
 
 /** Table (terminal) and Markdown renderers of a report. Both group environments by verdict. */
 
@@ -139,11 +140,17 @@ export function renderTable(report: Report, options: { colour: boolean; now: num
   }
   if (report.leftovers && report.leftovers.resources.length > 0) {
     const left = report.leftovers.resources;
-    lines.push('', paint('bold', `left behind by deleted environments (${left.length}, report only)`));
+    lines.push(
+      '',
+      paint(
+        'bold',
+        `left behind by deleted environments (${left.length}, ${leftoverSummary(report.leftovers, report.mode)})`,
+      ),
+    );
     for (const l of left)
       lines.push(
         termSafe(
-          `  ${pad(l.type, 18)} ${l.arn}  from ${l.stackName}, deleted ${l.deletedAt.slice(0, 10)}${l.createdAt ? `, created ${l.createdAt.slice(0, 10)}` : ''}${l.confirmed ? '' : ' (unconfirmed)'}${l.monthlyCost !== undefined ? `, ${costText(l.monthlyCost)}/month` : ''}`,
+          `  ${pad(l.type, 18)} ${l.arn}  from ${l.stackName}, deleted ${l.deletedAt.slice(0, 10)}${l.createdAt ? `, created ${l.createdAt.slice(0, 10)}` : ''}${l.confirmed ? '' : ' (unconfirmed)'}${l.monthlyCost !== undefined ? `, ${costText(l.monthlyCost)}/month` : ''}${l.decision ? `  [${leftoverStatus(l, report.mode)}]` : ''}`,
         ),
       );
   }
@@ -277,17 +284,17 @@ export function renderMarkdown(report: Report, options: { now: number }): string
       '',
       `### left behind by deleted environments (${left.length})`,
       '',
-      `Resources still tagged with one of the ${report.leftovers.checked} environments deleted recently; reported only, never deleted.`,
+      `Resources still tagged with one of the ${report.leftovers.checked} environments deleted recently: ${leftoverSummary(report.leftovers, report.mode)}.`,
     );
     if (left.length > 0)
       lines.push(
         '',
-        '| resource | type | deleted stack | deleted at | created | confirmed | monthly cost |',
-        '|---|---|---|---|---|---|---|',
+        '| resource | type | deleted stack | deleted at | created | confirmed | monthly cost | status |',
+        '|---|---|---|---|---|---|---|---|',
       );
     for (const l of left)
       lines.push(
-        `| ${cell(l.arn)} | ${cell(l.type)} | ${cell(l.stackName)} | ${cell(l.deletedAt)} | ${cell(l.createdAt ?? '')} | ${l.confirmed ? 'yes' : 'no (no check for this type)'} | ${costText(l.monthlyCost)} |`,
+        `| ${cell(l.arn)} | ${cell(l.type)} | ${cell(l.stackName)} | ${cell(l.deletedAt)} | ${cell(l.createdAt ?? '')} | ${l.confirmed ? 'yes' : 'no (no check for this type)'} | ${costText(l.monthlyCost)} | ${cell(leftoverStatus(l, report.mode))} |`,
       );
   }
   if (report.errors.length > 0) {

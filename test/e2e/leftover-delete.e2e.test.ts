@@ -121,8 +121,12 @@ describe('leftover deletion (the built CLI against the sandbox)', () => {
     ).toEqual([]);
 
     const mark = sb.world.requests.length;
-    const applied = await reap('--apply-plan', plan);
+    const applied = await reap('--apply-plan', plan, '--output', `markdown=${join(dir, 'applied.md')}`);
     expect(applied.code, applied.stderr.slice(-2000)).toBe(0);
+    const md = await readFile(join(dir, 'applied.md'), 'utf8');
+    expect(md).toContain('Resources still tagged with one of the 1 environments deleted recently: 3 deleted.');
+    expect(md).toMatch(/review-gone-uploads.*\| `deleted` \|/);
+    expect(md).toMatch(/review-gone-kept.*\| `kept: KEEP_TAG` \|/);
     const got = byArn(applied.report);
     expect(got.get(BUCKET)?.result).toEqual({ result: 'deleted', removed: 5000, deleteMarkers: 100 });
     expect(got.get(REPO)?.result?.result).toBe('deleted');
