@@ -17,6 +17,8 @@ export const LAYERS: readonly (readonly string[])[] = [
   ['aws', 'gitlab'],
   ['executor'],
   ['report'],
+  // Webhook messages: rendered from the report, sent by the run (fetch, a global: no socket import).
+  ['notify'],
   ['run'],
   ['schedule'],
   ['cli'],

@@ -3,6 +3,7 @@ import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { optionsDocRegion } from '../src/cli/option-table.js';
 import { configFiles } from '../src/config/artifacts.js';
+import { runEventSchemaFile } from '../src/notify/event.js';
 import { docRegions, withRegion } from '../src/report/doc-tables.js';
 import { reportSchemaFile } from '../src/report/json-report.js';
 import { metricsDocRegion } from '../src/schedule/metrics.js';
@@ -10,7 +11,7 @@ import { metricsDocRegion } from '../src/schedule/metrics.js';
 // Regenerates config/*.schema.json, the example config and docs/configuration.md from the zod schemas,
 // the code tables inside docs/verdicts.md and docs/reaping.md from src/core and src/executor, and the
 // metrics table of docs/deploy.md from src/schedule/metrics.ts.
-for (const file of [...configFiles(), reportSchemaFile()]) {
+for (const file of [...configFiles(), reportSchemaFile(), runEventSchemaFile()]) {
   await mkdir(dirname(file.path), { recursive: true });
   await writeFile(file.path, file.content);
   console.log(`wrote ${file.path}`);

@@ -1,8 +1,17 @@
 import { z } from 'zod';
-import { WEBHOOK_ON, WEBHOOK_TYPES } from '../notify/event.js';
 import { duration } from './schema-parts.js';
 
 /** `notify.webhooks`: one message per run where the platform team talks (docs/webhooks.md). */
+
+/** Webhook targets. */
+export const WEBHOOK_TYPES = ['slack', 'mattermost', 'teams', 'json'] as const;
+/** A webhook target. */
+export type WebhookType = (typeof WEBHOOK_TYPES)[number];
+
+/** When a webhook sends: every run, runs that changed something or failed, or degraded runs only. */
+export const WEBHOOK_ON = ['always', 'changes', 'degraded'] as const;
+/** A webhook's sending rule. */
+export type WebhookOn = (typeof WEBHOOK_ON)[number];
 
 const webhook = z
   .strictObject({

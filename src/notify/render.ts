@@ -1,5 +1,6 @@
+import type { WebhookType } from '../config/schema-notify.js';
 import { MAX_OUTSIDE_TEXT, mdCode } from '../util/safe-text.js';
-import { RUN_EVENT_TYPE, type RunEventData, type WebhookType } from './event.js';
+import { RUN_EVENT_TYPE, type RunEventData } from './event.js';
 
 /**
  * The message of each webhook target, from the run event. A message is lines of parts: our own words

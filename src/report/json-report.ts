@@ -1,7 +1,6 @@
 import { z } from 'zod';
 import type { GeneratedFile } from '../config/artifacts.js';
 import { ERROR_CODE_LIST } from '../core/error-codes.js';
-import { LEFTOVER_REASONS, LEFTOVER_STATUSES, type LeftoverReasonCode } from '../core/leftover-plan.js';
 import { mergeRequestFor } from '../core/match.js';
 import { ACTIONS, REASON_CODES, VERDICTS } from '../core/model.js';
 import { BRAKE_KINDS, PLAN_STATUSES, WAITING_FOR } from '../core/plan.js';
@@ -13,6 +12,7 @@ import { type ExecutionOutcome, REPAIR_REFUSAL_CODES, type Repair } from '../exe
 import { redactProcessSecrets as scrub } from '../util/redact.js';
 import { COMMIT, VERSION } from '../util/version.js';
 import { costSummary, projectLabel } from './cost-summary.js';
+import { leftoversSchema } from './leftover-schema.js';
 
 export { projectLabel };
 
@@ -270,68 +270,8 @@ export const reportSchema = z
           .optional(),
       })
       .optional(),
-    /**
-     * Only from `reap` (`leftovers.enabled`): resources still tagged with an environment deleted within
-     * `leftovers.watchFor`, confirmed by their service (`confirmed: false`: a type without a check).
-     * Reported, never deleted.
-     */
-    leftovers: z
-      .object({
-        checked: z.number().int(),
-        resources: z.array(
-          z.object({
-            arn: z.string(),
-            type: z.string(),
-            account: z.string(),
-            region: z.string(),
-            stackId: z.string(),
-            stackName: z.string(),
-            deletedAt: z.string(),
-            createdAt: z.string().optional(),
-            confirmed: z.boolean(),
-            monthlyCost: z.number().nullable().optional(),
-            tags: z.record(z.string(), z.string()).optional(),
-            /** `leftovers.delete` set: due, waiting (deleteAfter), report (a condition fails) or braked. */
-            decision: z
-              .object({
-                status: z.enum(LEFTOVER_STATUSES),
-                reason: z.object({
-                  code: z.enum(
-                    Object.keys(LEFTOVER_REASONS) as [LeftoverReasonCode, ...LeftoverReasonCode[]],
-                  ),
-                  detail: z.string(),
-                }),
-                deleteAfter: z.string().optional(),
-              })
-              .optional(),
-            /** What apply did: deleted, gone (before it), failed, cancelled (its re-check), skipped. */
-            result: z
-              .object({
-                result: z.enum(['deleted', 'gone', 'failed', 'cancelled', 'skipped']),
-                error: z.object({ code: z.string(), message: z.string() }).optional(),
-                removed: z.number().int().optional(),
-                deleteMarkers: z.number().int().optional(),
-              })
-              .optional(),
-          }),
-        ),
-        skipped: z.array(z.object({ stackName: z.string(), reason: z.string() })),
-        /** `leftovers.delete` set: leftovers due in this run, and the brake that held them. */
-        plan: z
-          .object({
-            due: z.number().int(),
-            brake: z
-              .object({
-                kind: z.enum(BRAKE_KINDS),
-                due: z.number().int(),
-                inScope: z.number().int(),
-                limit: z.number(),
-              })
-              .nullable(),
-          })
-          .optional(),
-      })
-      .optional(),
+    /** Only from `reap` (`leftovers.enabled`): what deleted environments left (`leftover-schema.ts`). */
+    leftovers: leftoversSchema.optional(),
   })
   .meta({
     title: 'env-reaper report',

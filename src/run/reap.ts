@@ -18,7 +18,7 @@ import {
 import type { ExecutionOutcome } from '../executor/outcome.js';
 import type { PlanFile } from '../executor/plan-file.js';
 import { collectGitLab } from '../gitlab/collector.js';
-import { parseKeepBoxes, renderDashboard } from '../report/dashboard.js';
+import { parseKeepBoxes } from '../report/dashboard.js';
 import { buildReport } from '../report/json-report.js';
 import { JsonLinesLog, LockHeldError, StateCorruptError } from '../state/file-store.js';
 import type { StateStore } from '../state/ports.js';
@@ -27,6 +27,7 @@ import { audit, type RunDeps, targetsOf, withAffectedStacks } from './audit.js';
 import { judge, type RunMemory } from './judge.js';
 import { reapLeftoverStep } from './leftover-reap.js';
 import { findLeftovers } from './leftovers.js';
+import { dashboardBody, lastRunOf, unusedOf } from './reap-summary.js';
 import { lastChangeOf } from './usage.js';
 
 /** What `reap` needs beyond an audit. */
@@ -63,15 +64,6 @@ export interface Trend {
     monthlyCost: number | null;
     previousMonthlyCost: number | null;
   };
-}
-
-/** How many environments are unused in a run, and what they cost per month (null when unknown). */
-function unusedOf(run: RunResult): { count: number; monthlyCost: number | null } {
-  const list = run.environments.filter((e) => e.classification.verdict === 'unused');
-  const cost = run.costs?.known
-    ? Math.round(list.reduce((n, e) => n + (run.costs?.monthly[e.stack.stackId] ?? 0), 0) * 100) / 100
-    : null;
-  return { count: list.length, monthlyCost: cost };
 }
 
 /**
@@ -279,48 +271,6 @@ function cancelNoLongerDue(
         },
       });
   }
-}
-
-/** The dashboard body after the run: kept stacks, recent deletions, the report. */
-function dashboardBody(
-  config: Config,
-  state: State,
-  report: ReturnType<typeof buildReport>,
-  now: number,
-): string {
-  const kept = new Map(
-    Object.entries(state.stacks)
-      .filter(([, st]) => st.keptUntil !== undefined)
-      .map(([id, st]) => [id, st.keptUntil as string]),
-  );
-  const since = now - config.notify.dashboard.recentlyDeleted;
-  const recentlyDeleted = Object.values(state.stacks)
-    .filter((st) => st.deletion?.status === 'deleted' && Date.parse(st.deletion.finishedAt ?? '') >= since)
-    .map((st) => ({ name: st.name, at: st.deletion?.finishedAt ?? '', verdict: st.deletion?.verdict ?? '' }))
-    .sort((a, b) => b.at.localeCompare(a.at));
-  return renderDashboard(report, {
-    keptUntil: kept,
-    recentlyDeleted,
-    keepDays: config.notify.dashboard.keepDays,
-  });
-}
-
-/** The summary of this run kept in state (the next run's trend and `lastRun`). */
-function lastRunOf(run: RunResult, outcomes: Map<string, ExecutionOutcome>): State['lastRun'] {
-  const count = (result: string) => [...outcomes.values()].filter((o) => o.result === result).length;
-  return {
-    runId: run.runId,
-    at: new Date(run.now).toISOString(),
-    mode: run.mode,
-    summary: {
-      inScope: run.environments.length,
-      due: run.plan.due,
-      brake: run.plan.brake,
-      deleted: count('deleted'),
-      failed: count('failed'),
-      ...(run.usage ? { unused: unusedOf(run).count, unusedMonthlyCost: unusedOf(run).monthlyCost } : {}),
-    },
-  };
 }
 
 /** Options of one reap run. */

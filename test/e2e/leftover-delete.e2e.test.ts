@@ -124,7 +124,9 @@ describe('leftover deletion (the built CLI against the sandbox)', () => {
     const applied = await reap('--apply-plan', plan, '--output', `markdown=${join(dir, 'applied.md')}`);
     expect(applied.code, applied.stderr.slice(-2000)).toBe(0);
     const md = await readFile(join(dir, 'applied.md'), 'utf8');
-    expect(md).toContain('Resources still tagged with one of the 1 environments deleted recently: 3 deleted.');
+    expect(md).toContain(
+      'Resources still tagged with one of the 1 environments deleted recently: 3 deleted.',
+    );
     expect(md).toMatch(/review-gone-uploads.*\| `deleted` \|/);
     expect(md).toMatch(/review-gone-kept.*\| `kept: KEEP_TAG` \|/);
     const got = byArn(applied.report);

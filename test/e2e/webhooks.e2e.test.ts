@@ -1,6 +1,8 @@
-import { mkdtemp } from 'node:fs/promises';
+import { mkdtemp, readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import Ajv2020 from 'ajv/dist/2020.js';
+import addFormats from 'ajv-formats';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Report } from '../../src/report/json-report.js';
 import { configFile, runCli, tagsFor } from '../helpers/cli.js';
@@ -124,6 +126,13 @@ describe('notify.webhooks (the built CLI against the sandbox receiver)', () => {
       source: 'https://gitlab.example.com/acme/ops/-/pipelines/77',
       id: report.runId,
     });
+    // Valid against the committed, documented schema (config/run-event.schema.json).
+    const ajv = new Ajv2020.default({ allErrors: true, strict: false });
+    addFormats.default(ajv);
+    const validate = ajv.compile(
+      JSON.parse(await readFile('config/run-event.schema.json', 'utf8')) as object,
+    );
+    expect(validate(event), JSON.stringify(validate.errors)).toBe(true);
     expect(event.data).toMatchObject({
       schemaVersion: 1,
       mode: 'apply',

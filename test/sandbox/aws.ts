@@ -28,10 +28,9 @@ import type { World } from './world.js';
  * AWS's API documentation; signatures are not checked, but the SigV4 scope picks region and service.
  */
 
-/** S3 objects: bucket/key → body and ETag. */
+/** S3 objects (bucket/key → body and ETag); the text of one, for the state backend's tests. */
 const s3Objects = new WeakMap<World, Map<string, { body: Buffer; etag: string; modified: string }>>();
 
-/** The text of an object of the sandbox's plain S3 (the state backend's), by `bucket/key`. */
 export function s3ObjectText(world: World, path: string): string | undefined {
   return s3Objects.get(world)?.get(path)?.body.toString('utf8');
 }
