@@ -135,6 +135,13 @@ describe('planLeftovers: the brakes, with the stacks of the run', () => {
     });
   });
 
+  it("the stacks' brake holds the leftovers too", () => {
+    const brake = { kind: 'max-percent' as const, due: 9, inScope: 10, limit: 25 };
+    const p = planLeftovers(many(1), policy, { limits, stacksDue: 0, inScope: 10, stacksBrake: brake }, NOW);
+    expect(p).toMatchObject({ due: 0, brake });
+    expect(p.decisions[0]?.status).toBe('braked');
+  });
+
   it('no brake when nothing is due, however tight', () => {
     const none = { maxDeletionsPerRun: 0, maxDeletionPercent: 0 };
     const p = planLeftovers(

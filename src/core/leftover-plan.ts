@@ -143,6 +143,8 @@ export interface LeftoverBudget {
   inScope: number;
   /** `--apply-plan`: only these ARNs may be deleted. */
   only?: ReadonlySet<string>;
+  /** The stacks' brake, when it engaged: it holds every leftover deletion of the run too. */
+  stacksBrake?: Brake | null;
 }
 
 /** The leftover plan of a run. */
@@ -176,7 +178,8 @@ export function planLeftovers(
   const total = budget.stacksDue + due;
   const base = budget.inScope + inputs.length;
   let brake: Brake | null = null;
-  if (due > 0 && total > budget.limits.maxDeletionsPerRun)
+  if (due > 0 && budget.stacksBrake) brake = budget.stacksBrake;
+  else if (due > 0 && total > budget.limits.maxDeletionsPerRun)
     brake = { kind: 'max-deletions', due: total, inScope: base, limit: budget.limits.maxDeletionsPerRun };
   else if (due > 0 && total * 100 > budget.limits.maxDeletionPercent * base)
     brake = { kind: 'max-percent', due: total, inScope: base, limit: budget.limits.maxDeletionPercent };

@@ -122,8 +122,9 @@ export async function reapLeftoverStep(
         maxDeletionsPerRun: config.limits.maxDeletionsPerRun,
         maxDeletionPercent: config.limits.maxDeletionPercent,
       },
+      stacksDue: run.plan.due,
       // A braked stack plan deletes no stack; its brake holds the leftovers too.
-      stacksDue: run.plan.brake ? run.plan.brake.due : run.plan.due,
+      stacksBrake: run.plan.brake,
       inScope: run.environments.length,
       ...(options.only ? { only: options.only } : {}),
     },
