@@ -49,7 +49,9 @@ describe('sendWebhooks', () => {
     expect(s.posts).toHaveLength(1);
     expect(s.posts[0]?.url).toBe(SECRET);
     expect(s.posts[0]?.init.method).toBe('POST');
-    expect((s.posts[0]?.init.headers as Record<string, string>)['content-type']).toBe('application/json');
+    expect((s.posts[0]?.init.headers as Record<string, string> | undefined)?.['content-type']).toBe(
+      'application/json',
+    );
     expect(s.sleeps).toEqual([]);
   });
 

@@ -97,7 +97,7 @@ describe('notify.webhooks (the built CLI against the sandbox receiver)', () => {
     );
     expect(mrkdwn).toContain('<https://gitlab.example.com/acme/ops/-/pipelines/77|pipeline>');
     // Mattermost: the same in Markdown code spans.
-    const mm = (of('chat')[0]?.json as { text: string }).text;
+    const mm = (of('chat')[0]?.json as { text: string } | undefined)?.text ?? '';
     expect(mm.split('\n')[0]).toBe('#### env-reaper reap (apply) · DEGRADED');
     expect(mm).toContain(`\`arn:aws:logs:eu-west-1:111111111111:log-group:${WORKER}\``);
     // Teams: an Adaptive Card; the name a monospace TextRun (no Markdown).

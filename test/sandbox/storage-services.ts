@@ -1,4 +1,4 @@
-import { type SandboxRepository, type Storage, StorageError } from './storage.js';
+import { type SandboxRepository, type StorageView as Storage, StorageError } from './storage-types.js';
 
 /**
  * The ECR and CloudWatch Logs calls of the sandbox's storage (AWS's API references: DescribeRepositories,

@@ -2,6 +2,18 @@ import { createHash } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import type { ScenarioContents, ScenarioLoose } from './scenario.js';
 import { ecrCall, logsCall } from './storage-services.js';
+import {
+  type Base,
+  type S3Entry,
+  type SandboxBucket,
+  type SandboxLogGroup,
+  type SandboxRepository,
+  StorageError,
+  type TaggedResource,
+} from './storage-types.js';
+
+export type { S3Entry, SandboxBucket, SandboxLogGroup, SandboxRepository, TaggedResource };
+export { StorageError };
 
 /**
  * The resources a review app leaves behind or fills up: S3 buckets (versioned or not), ECR repositories
@@ -10,69 +22,6 @@ import { ecrCall, logsCall } from './storage-services.js';
  * BatchDeleteImage, DescribeRepositories; Logs DescribeLogGroups). Stack resources of these types are
  * backed by these objects, so a non-empty bucket fails its stack's deletion as on AWS.
  */
-
-/** An error the protocol handlers answer with (mapped to each protocol's error shape by the caller). */
-export class StorageError extends Error {
-  constructor(
-    readonly status: number,
-    readonly code: string,
-    message: string,
-  ) {
-    super(message);
-  }
-}
-
-/** One object version or delete marker; an unversioned bucket holds one `null` version per key. */
-export interface S3Entry {
-  key: string;
-  versionId: string;
-  /** Creation order: versions of a key are listed newest first. */
-  seq: number;
-  size: number;
-  deleteMarker: boolean;
-  lastModified: string;
-  etag: string;
-}
-
-interface Base {
-  name: string;
-  account: string;
-  region: string;
-  createdAt: string;
-  tags: Record<string, string>;
-  /** Gone from its service (the tagging index may still list it for a while). */
-  deletedAt?: string;
-  /** USD per month (Cost Explorer's resource-level data). */
-  monthlyCost?: number;
-}
-
-export interface SandboxBucket extends Base {
-  versioned: boolean;
-  entries: S3Entry[];
-  /** MFA delete: GetBucketVersioning answers `MfaDelete: Enabled`; a version is not deleted without a token. */
-  mfaDelete?: boolean;
-  /** Written to while emptied: after each DeleteObjects, `objects` new objects, `times` more times. */
-  refill?: { objects: number; times: number };
-}
-
-export interface SandboxRepository extends Base {
-  images: { digest: string; tag?: string; size: number; pushedAt: string; pulledAt?: string }[];
-}
-
-export interface SandboxLogGroup extends Base {
-  storedBytes: number;
-}
-
-/** A resource as the Resource Groups Tagging API sees it. */
-export interface TaggedResource {
-  arn: string;
-  /** `service:type`, as `ResourceTypeFilters` names it. */
-  type: string;
-  account: string;
-  region: string;
-  tags: Record<string, string>;
-  deletedAt?: string;
-}
 
 const S3_NS = 'http://s3.amazonaws.com/doc/2006-03-01/';
 
