@@ -2,7 +2,7 @@ import { spawn } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { startSandbox } from '../test/sandbox/index.js';
+import { hooksOf, startSandbox } from '../test/sandbox/index.js';
 
 // `npm run demo`: the embedded sandbox on test/scenarios/demo.yaml, and the built CLI run against it with
 // no credentials of yours. Everything stays on 127.0.0.1.
@@ -12,7 +12,7 @@ const sandbox = await startSandbox({ scenario });
 // State and audit log of this demo only, so demos never share grace clocks or locks.
 const work = mkdtempSync(join(tmpdir(), 'env-reaper-demo-'));
 
-function cli(args: string[]): Promise<number> {
+function cli(args: string[], extra: Record<string, string> = {}): Promise<number> {
   console.log(`\n$ env-reaper ${args.join(' ')}\n`);
   return new Promise((resolve) => {
     const child = spawn(process.execPath, ['dist/cli/main.js', ...args], {
@@ -23,6 +23,7 @@ function cli(args: string[]): Promise<number> {
         ENV_REAPER_LOG_LEVEL: process.env.ENV_REAPER_LOG_LEVEL ?? 'warn',
         ENV_REAPER_STATE_PATH: join(work, 'state.json'),
         ENV_REAPER_STATE_AUDIT_LOG: join(work, 'audit.jsonl'),
+        ...extra,
       },
     });
     child.on('exit', (code) => resolve(code ?? 1));
@@ -36,10 +37,21 @@ try {
   console.log(
     `\n(audit exit code ${first}: 1 because acme/infra's GitLab answers 500 in this scenario, so its stacks are unknown)`,
   );
-  const reaped = await cli(['reap', '--apply', '--config', config]);
+  // Issue #36: leftover deletion opted in for buckets and log groups, and one message per run to a chat
+  // webhook (the sandbox's receiver stands in for Slack), both through ENV_REAPER_* for this run only.
+  const reaped = await cli(['reap', '--apply', '--config', config], {
+    ENV_REAPER_LEFTOVERS_DELETE: 's3:bucket,logs:log-group',
+    ENV_REAPER_NOTIFY_WEBHOOKS: JSON.stringify([{ type: 'slack', urlEnv: 'DEMO_SLACK_WEBHOOK', on: 'always' }]),
+    DEMO_SLACK_WEBHOOK: `${sandbox.gitlabUrl}/hooks/slack/platform-team`,
+  });
   console.log(
-    `\n(reap exit code ${reaped}: 1 again for acme/infra; review-shop-fix-typo is kept because a live stack imports its export; the retained uploads bucket and the worker log group of review-shop-feature-gone are reported as leftovers, never deleted)`,
+    `\n(reap exit code ${reaped}: 1 again for acme/infra; review-shop-fix-typo is kept because a live stack imports its export; the retained uploads bucket and the worker log group of review-shop-feature-gone are leftovers: leftovers.delete opts them in, and they wait leftovers.deleteAfter, 7 days after their stack's deletion, before a run deletes them)`,
   );
+  const slack = hooksOf(sandbox.world).received.find((h) => h.name === 'platform-team')?.json as
+    | { blocks?: { text?: { text?: string } }[] }
+    | undefined;
+  if (slack)
+    console.log(`\nThe run's Slack message (mrkdwn, as the webhook received it):\n${slack.blocks?.[1]?.text?.text ?? ''}`);
   code = await cli(['audit', '--config', config]);
   const deletes = sandbox.world.writes
     .filter((w) => w.operation === 'DeleteStack')

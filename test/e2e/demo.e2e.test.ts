@@ -23,6 +23,9 @@ describe('npm run demo', () => {
     expect(deleted).not.toContain('review-shop-fix-typo');
     expect(stdout).toMatch(/now DELETE_COMPLETE: .*review-/);
     expect(stdout).toContain('Dashboard issue acme/shop#1');
+    // Issue #36: the leftovers wait deleteAfter; the run's message reached the chat webhook.
+    expect(stdout).toMatch(/review-shop-feature-gone-uploads.*\[waiting until \d{4}-\d{2}-\d{2}\]/);
+    expect(stdout).toMatch(/The run's Slack message[\s\S]*Deleted: \d+ stacks?, 0 leftovers/);
     // Its state and audit log are the demo's own, in the directory it names, never in the checkout.
     const work = /state and audit log in (\S+)/.exec(stdout)?.[1] ?? '';
     expect(existsSync(join(work, 'state.json')) && existsSync(join(work, 'audit.jsonl'))).toBe(true);
