@@ -151,6 +151,8 @@ async function reap(world: ReturnType<typeof worldOf>) {
   const child = spawn(
     process.execPath,
     [
+      // BENCH_PROF=dir writes a V8 CPU profile of the env-reaper process there.
+      ...(process.env.BENCH_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_PROF}`] : []),
       'dist/cli/main.js',
       'reap',
       '--apply',
