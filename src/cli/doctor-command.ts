@@ -24,6 +24,7 @@ export async function doctorCommand(
     {
       config,
       targets: targetsOf(config, io.env),
+      env: io.env,
       token,
       reach: () => probes.gitlab.reach(),
       tokenInfo: () => probes.gitlab.tokenInfo(),

@@ -98,3 +98,53 @@ export function usagePermissions(probes: AwsProbes, target: AccountTarget, regio
     },
   ];
 }
+
+/**
+ * `leftovers.delete`: the actions each opted-in type needs (docs/leftovers.md). Listed, never proven: the
+ * re-checks read a leftover that may not exist, and a deletion cannot be proven without deleting.
+ */
+export function leftoverDeletePermissions(types: readonly string[]): Permission[] {
+  const actions: Record<string, string[]> = {
+    's3:bucket': [
+      's3:GetBucketTagging',
+      's3:GetBucketVersioning',
+      's3:ListBucketVersions',
+      's3:DeleteObjectVersion',
+      's3:DeleteBucket',
+    ],
+    'ecr:repository': ['ecr:ListTagsForResource', 'ecr:DescribeImages', 'ecr:DeleteRepository'],
+    'logs:log-group': ['logs:ListTagsForResource', 'logs:DeleteLogGroup'],
+  };
+  return types.flatMap((type) =>
+    (actions[type] ?? []).map((action) => ({
+      action,
+      feature: `leftovers.delete ${type}`,
+      sid: 'LeftoverDeletionOptIn',
+      unprovable: 'proving a deletion would delete; granted by LeftoverDeletionOptIn in deploy/iam/reap.json',
+    })),
+  );
+}
+
+/**
+ * `notify.webhooks`: each one's URL is there (`urlEnv` set), and a URL written in the file is a warning
+ * (it is a secret). Nothing is sent, and no URL is shown.
+ */
+export function webhookChecks(config: Config, env: Record<string, string | undefined>): DoctorCheck[] {
+  return config.notify.webhooks.map((w, i) => {
+    const id = `notify.webhooks.${w.name ?? `${w.type}#${i}`}`;
+    if (w.urlEnv !== undefined)
+      return env[w.urlEnv]
+        ? { id, ok: true, detail: `${w.type}: URL from $${w.urlEnv}; sends ${w.on}` }
+        : {
+            id,
+            ok: false,
+            detail: `${w.type}: $${w.urlEnv} is not set: no message would be sent (SECRET_MISSING)`,
+            fix: `set ${w.urlEnv} (a masked CI/CD variable) to the webhook URL`,
+          };
+    return {
+      id,
+      ok: true,
+      detail: `warning: ${w.type}: the URL is written in the config file; it is a secret: prefer urlEnv and a masked CI/CD variable`,
+    };
+  });
+}

@@ -6,7 +6,14 @@ import type { TokenInfo } from '../gitlab/ports.js';
 import { TOKEN_ADVICE } from '../gitlab/token-failure.js';
 import type { StateStore } from '../state/ports.js';
 import { redactProcessSecrets as scrub } from '../util/redact.js';
-import { graphqlCheck, keepTagCheck, type Permission, usagePermissions } from './doctor-checks.js';
+import {
+  graphqlCheck,
+  keepTagCheck,
+  leftoverDeletePermissions,
+  type Permission,
+  usagePermissions,
+  webhookChecks,
+} from './doctor-checks.js';
 
 /**
  * `env-reaper doctor`: checks, without writing anything (unless asked to test a state write), that a run
@@ -49,6 +56,8 @@ export interface DoctorDeps {
   probes?: AwsProbes;
   store: StateStore;
   now: () => number;
+  /** The environment (webhook URLs named by `urlEnv`); only whether a variable is set is read. */
+  env?: Record<string, string | undefined>;
 }
 
 /** Options of one doctor run. */
@@ -396,6 +405,9 @@ function permissions(
     out.push(
       ...usagePermissions(probes, target, region).filter((p) => !out.some((o) => o.action === p.action)),
     );
+  out.push(
+    ...leftoverDeletePermissions(c.leftovers.delete).filter((p) => !out.some((o) => o.action === p.action)),
+  );
   return out;
 }
 
@@ -465,6 +477,7 @@ export async function doctor(deps: DoctorDeps, options: DoctorOptions): Promise<
   return [
     { id: 'config', ok: true, detail: 'configuration is valid' },
     ...keepTagCheck(deps.config),
+    ...webhookChecks(deps.config, deps.env ?? {}),
     ...(await gitlabChecks(deps, options)),
     ...(await awsChecks(deps, options)),
     ...(await stateChecks(deps, options)),
