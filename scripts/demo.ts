@@ -41,7 +41,9 @@ try {
   // webhook (the sandbox's receiver stands in for Slack), both through ENV_REAPER_* for this run only.
   const reaped = await cli(['reap', '--apply', '--config', config], {
     ENV_REAPER_LEFTOVERS_DELETE: 's3:bucket,logs:log-group',
-    ENV_REAPER_NOTIFY_WEBHOOKS: JSON.stringify([{ type: 'slack', urlEnv: 'DEMO_SLACK_WEBHOOK', on: 'always' }]),
+    ENV_REAPER_NOTIFY_WEBHOOKS: JSON.stringify([
+      { type: 'slack', urlEnv: 'DEMO_SLACK_WEBHOOK', on: 'always' },
+    ]),
     DEMO_SLACK_WEBHOOK: `${sandbox.gitlabUrl}/hooks/slack/platform-team`,
   });
   console.log(
@@ -51,7 +53,9 @@ try {
     | { blocks?: { text?: { text?: string } }[] }
     | undefined;
   if (slack)
-    console.log(`\nThe run's Slack message (mrkdwn, as the webhook received it):\n${slack.blocks?.[1]?.text?.text ?? ''}`);
+    console.log(
+      `\nThe run's Slack message (mrkdwn, as the webhook received it):\n${slack.blocks?.[1]?.text?.text ?? ''}`,
+    );
   code = await cli(['audit', '--config', config]);
   const deletes = sandbox.world.writes
     .filter((w) => w.operation === 'DeleteStack')

@@ -1,7 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import { NOW } from '../../test/helpers/fixtures.js';
 import { FILTERS, OWNERSHIP_TAGS } from '../../test/helpers/leftover-arbitraries.js';
-import { judgeLeftover, type LeftoverInput, leftoverHeld, planLeftovers } from './leftover-plan.js';
+import {
+  arnAccount,
+  judgeLeftover,
+  type LeftoverInput,
+  leftoverHeld,
+  planLeftovers,
+} from './leftover-plan.js';
 
 const DAY = 86_400_000;
 const policy = { delete: ['s3:bucket', 'logs:log-group'], deleteAfterMs: 7 * DAY, tags: OWNERSHIP_TAGS };
@@ -38,6 +44,31 @@ describe('judgeLeftover: every condition, the first that fails is the reason', (
       status: 'due',
       reason: { code: 'DUE', detail: expect.stringContaining('every condition holds') },
     });
+  });
+
+  it('every held leftover is status report (only TOO_RECENT waits), with the reason code', () => {
+    const held: [LeftoverInput, string][] = [
+      [input({}, { previous: 'deleted' }), 'ALREADY_DELETED'],
+      [input({ type: 'ecr:repository' }), 'NOT_OPTED_IN'],
+      [input({ confirmed: false }), 'NOT_CONFIRMED'],
+      [
+        input({ arn: 'arn:aws:logs:eu-west-1:222222222222:log-group:/x', type: 'logs:log-group' }),
+        'OTHER_ACCOUNT',
+      ],
+      [input({ tags: { 'gitlab:project-id': '1' } }), 'TAGS_CHANGED'],
+      [input({ tags: { ...envTags, 'env-reaper:keep': 'true' } }), 'KEEP_TAG'],
+      [input({}, { gitlab: 'back' }), 'ENVIRONMENT_BACK'],
+      [input({}, { gitlab: 'unknown' }), 'EVIDENCE_UNKNOWN'],
+    ];
+    for (const [i, c] of held) {
+      const d = judgeLeftover(i, policy, NOW);
+      expect(d.status, c).toBe('report');
+      expect(d.reason.code, c).toBe(c);
+      expect(d.deleteAfter, c).toBeUndefined();
+    }
+    expect(arnAccount('not-an-arn')).toBe('');
+    expect(arnAccount('arn:aws:s3:::bucket')).toBe('');
+    expect(arnAccount('arn:aws:ecr:eu-west-1:111111111111:repository/x')).toBe('111111111111');
   });
 
   it('reports each failed condition with its code', () => {
@@ -140,6 +171,37 @@ describe('planLeftovers: the brakes, with the stacks of the run', () => {
     const p = planLeftovers(many(1), policy, { limits, stacksDue: 0, inScope: 10, stacksBrake: brake }, NOW);
     expect(p).toMatchObject({ due: 0, brake });
     expect(p.decisions[0]?.status).toBe('braked');
+  });
+
+  it('a brake holds the due leftovers only: the others keep their own status and reason', () => {
+    const mixed = [
+      ...many(3),
+      input({ arn: 'arn:aws:s3:::kept', tags: { ...envTags, 'env-reaper:keep': 'true' } }),
+    ];
+    const p = planLeftovers(
+      mixed,
+      policy,
+      { limits: { maxDeletionsPerRun: 2, maxDeletionPercent: 100 }, stacksDue: 0, inScope: 5 },
+      NOW,
+    );
+    expect(p.decisions.map((d) => [d.status, d.reason.code])).toEqual([
+      ['braked', 'BRAKED'],
+      ['braked', 'BRAKED'],
+      ['braked', 'BRAKED'],
+      ['report', 'KEEP_TAG'],
+    ]);
+  });
+
+  it("the stacks' brake changes nothing when no leftover is due", () => {
+    const brake = { kind: 'max-percent' as const, due: 9, inScope: 10, limit: 25 };
+    const p = planLeftovers(
+      [input({ type: 'sqs' })],
+      policy,
+      { limits, stacksDue: 0, inScope: 10, stacksBrake: brake },
+      NOW,
+    );
+    expect(p).toMatchObject({ due: 0, brake: null });
+    expect(p.decisions[0]?.status).toBe('report');
   });
 
   it('no brake when nothing is due, however tight', () => {

@@ -99,7 +99,7 @@ export function leftoverHeld(
   if (account !== '' && account !== l.account)
     return { status: 'report', reason: reason('OTHER_ACCOUNT', `the ARN names account ${account}`) };
   const tags = l.tags ?? {};
-  const missing = input.filters.length === 0 ? undefined : input.filters.find((f) => tags[f.key] !== f.value);
+  const missing = input.filters.find((f) => tags[f.key] !== f.value);
   if (input.filters.length === 0 || missing)
     return {
       status: 'report',

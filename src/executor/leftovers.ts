@@ -1,7 +1,7 @@
 import pLimit from 'p-limit';
 import type { Emptied } from '../aws/ports.js';
 import { keepReason } from '../core/classify.js';
-import type { EnvironmentGone, LeftoverDecision } from '../core/leftover-plan.js';
+import type { EnvironmentGone, LeftoverDecision, LeftoverType } from '../core/leftover-plan.js';
 import type { Leftover, LeftoverResult, TagFilter } from '../core/leftovers.js';
 import type { OwnershipTags } from '../core/policy.js';
 import type { RunError } from '../core/run-result.js';
@@ -52,7 +52,7 @@ export interface LeftoverOptions {
 /** A bucket that still has objects after this many emptying rounds is being written to: not deleted. */
 export const EMPTY_ROUNDS = 3;
 
-const WHAT: Record<string, DryRunLine['what']> = {
+const WHAT: Record<LeftoverType, DryRunLine['what']> = {
   's3:bucket': 'delete bucket (every object version and delete marker, then the bucket)',
   'ecr:repository': 'delete repository (with its images)',
   'logs:log-group': 'delete log group',
@@ -83,7 +83,8 @@ export async function reapLeftovers(
         region: l.region,
         reason: l.decision.reason.code,
       },
-      what: WHAT[l.type] ?? 'delete log group',
+      // Only the deletable types are ever due (core/leftover-plan.ts: NOT_OPTED_IN otherwise).
+      what: WHAT[l.type as LeftoverType],
     }),
   );
   return writeGate(options.apply).pass(deps.logger, lines, new Map(), async () => {
@@ -191,7 +192,8 @@ async function deleteOne(
   if (before?.status === 'deleted')
     return { result: 'skipped', error: { code: 'ALREADY_DELETED', message: 'deleted before' } };
   const target = deps.targetOf(l.account);
-  let step = 'check';
+  /** The step under way: what a failure was doing (the run error's `what`). */
+  let step: 'leftover re-check' | 'leftover emptying' | 'leftover deletion' = 'leftover re-check';
   let emptied: Emptied = { removed: 0, deleteMarkers: 0, bytes: 0, errors: [] };
   try {
     let caller = cache.accounts.get(l.account);
@@ -248,7 +250,7 @@ async function deleteOne(
     const name = leftoverName(l);
     if (l.type === 's3:bucket') {
       for (let round = 1; ; round++) {
-        step = 'empty';
+        step = 'leftover emptying';
         const r = await deps.aws.emptyBucket(target, l.region, name, (so) =>
           deps.progress?.({ arn: l.arn, removed: emptied.removed + so.removed + so.deleteMarkers }),
         );
@@ -268,7 +270,7 @@ async function deleteOne(
               serviceCode: r.errors[0]?.split(':')[0],
             },
           );
-        step = 'delete';
+        step = 'leftover deletion';
         try {
           await deps.aws.deleteBucket(target, l.region, name);
           break;
@@ -278,7 +280,7 @@ async function deleteOne(
         }
       }
     } else {
-      step = 'delete';
+      step = 'leftover deletion';
       try {
         if (l.type === 'ecr:repository') await deps.aws.deleteRepository(target, l.region, name);
         else await deps.aws.deleteLogGroup(target, l.region, name);
@@ -306,21 +308,21 @@ async function deleteOne(
     return { result: 'deleted', removed: emptied.removed, deleteMarkers: emptied.deleteMarkers };
   } catch (error) {
     const e = ctx.fail(error, {
-      what:
-        step === 'check' ? 'leftover re-check' : step === 'empty' ? 'leftover emptying' : 'leftover deletion',
+      what: step,
       stacks: [l.stackName],
       effect: 'kept',
       ...where,
     });
     const rec = state[l.arn];
-    if (rec && step !== 'check')
+    const wrote = step !== 'leftover re-check';
+    if (rec && wrote)
       Object.assign(rec, {
         status: 'failed',
         removed: (before?.removed ?? 0) + emptied.removed,
         deleteMarkers: (before?.deleteMarkers ?? 0) + emptied.deleteMarkers,
         error: { code: e.code, message: e.message },
       });
-    if (step !== 'check') {
+    if (wrote) {
       await ctx.save().catch(() => undefined);
       await ctx.audit({
         event: 'leftover-delete-failed',

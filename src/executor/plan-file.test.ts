@@ -137,3 +137,63 @@ describe('plan files', () => {
     expect(evidenceDigest({ ...r, stack: { ...r.stack, tags: {} } })).toBe(d);
   });
 });
+
+describe('plan files: leftovers (leftovers.delete)', () => {
+  const leftover = (arn: string, status: 'due' | 'waiting' | 'report', code = 'DUE') => ({
+    arn,
+    type: 's3:bucket',
+    account: '111111111111',
+    region: 'eu-west-1',
+    stackId: 'arn:aws:cloudformation:eu-west-1:111111111111:stack/review-x/1',
+    stackName: 'review-x',
+    deletedAt: '2026-11-01T00:00:00.000Z',
+    confirmed: true,
+    decision: { status, reason: { code: code as 'DUE', detail: 'd' } },
+  });
+
+  it('list the due leftovers only, with their reason; none: no leftovers key', () => {
+    const run = runWith([record('review-a')]);
+    expect('leftovers' in buildPlanFile(run, config, HOUR)).toBe(false);
+    run.leftovers = {
+      checked: 1,
+      skipped: [],
+      resources: [
+        leftover('arn:aws:s3:::due', 'due'),
+        leftover('arn:aws:s3:::resume', 'due', 'RESUME'),
+        leftover('arn:aws:s3:::later', 'waiting', 'TOO_RECENT'),
+        leftover('arn:aws:s3:::kept', 'report', 'KEEP_TAG'),
+        { ...leftover('arn:aws:s3:::undecided', 'due'), decision: undefined },
+      ],
+    };
+    expect(buildPlanFile(run, config, HOUR).leftovers).toEqual([
+      {
+        arn: 'arn:aws:s3:::due',
+        type: 's3:bucket',
+        account: '111111111111',
+        region: 'eu-west-1',
+        stackId: 'arn:aws:cloudformation:eu-west-1:111111111111:stack/review-x/1',
+        stackName: 'review-x',
+        reason: 'DUE',
+      },
+      expect.objectContaining({ arn: 'arn:aws:s3:::resume', reason: 'RESUME' }),
+    ]);
+  });
+
+  it('the config digest covers leftovers.delete and deleteAfter once set, and only then', () => {
+    const same = parseConfig({ aws: { regions: ['eu-west-1'] }, leftovers: { deleteAfter: '3d' } });
+    // Unset: plans made before leftover deletion existed keep their digest.
+    expect(configDigest(same)).toBe(configDigest(config));
+    const on = parseConfig({ aws: { regions: ['eu-west-1'] }, leftovers: { delete: ['s3:bucket'] } });
+    const later = parseConfig({
+      aws: { regions: ['eu-west-1'] },
+      leftovers: { delete: ['s3:bucket'], deleteAfter: '3d' },
+    });
+    const more = parseConfig({
+      aws: { regions: ['eu-west-1'] },
+      leftovers: { delete: ['s3:bucket', 'logs:log-group'] },
+    });
+    expect(
+      new Set([configDigest(config), configDigest(on), configDigest(later), configDigest(more)]).size,
+    ).toBe(4);
+  });
+});
