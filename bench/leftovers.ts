@@ -1,9 +1,9 @@
-import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { startSandbox } from '../test/sandbox/index.js';
+import { runBuiltCli } from './cli-process.js';
 
 // npm run bench:leftovers -- [--environments 200] [--versions 100000] [--latency 50]
 // Issue #36's figures, by the built CLI's `reap --apply` against the sandbox: (1) a world of deleted
@@ -147,33 +147,10 @@ async function reap(world: ReturnType<typeof worldOf>) {
       '',
     ].join('\n'),
   );
-  const started = Date.now();
-  const child = spawn(
-    process.execPath,
-    [
-      // BENCH_PROF=dir writes a V8 CPU profile of the env-reaper process there.
-      ...(process.env.BENCH_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_PROF}`] : []),
-      'dist/cli/main.js',
-      'reap',
-      '--apply',
-      '--config',
-      config,
-      '--format',
-      'json',
-      '--output',
-      `json=${join(dir, 'r.json')}`,
-    ],
-    {
-      env: { ...process.env, ...sandbox.env(), ENV_REAPER_LOG_LEVEL: 'info' },
-      stdio: ['ignore', 'ignore', 'pipe'],
-    },
+  const { code, wall, stderr, cpuS, rssMb } = await runBuiltCli(
+    ['reap', '--apply', '--config', config, '--format', 'json', '--output', `json=${join(dir, 'r.json')}`],
+    sandbox.env(),
   );
-  let stderr = '';
-  child.stderr?.on('data', (d: Buffer) => {
-    stderr += d.toString();
-  });
-  const code = await new Promise<number>((r) => child.on('exit', (c) => r(c ?? 1)));
-  const wall = (Date.now() - started) / 1000;
   const report = JSON.parse(readFileSync(join(dir, 'r.json'), 'utf8')) as {
     leftovers?: { resources: { arn: string; result?: { result: string } }[] };
   };
@@ -183,8 +160,8 @@ async function reap(world: ReturnType<typeof worldOf>) {
     code,
     wall,
     stderr,
-    cpuS: Number(/"cpuMs":(\d+)/.exec(stderr)?.[1] ?? 0) / 1000,
-    rssMb: Number(/"maxRssKb":(\d+)/.exec(stderr)?.[1] ?? 0) / 1024,
+    cpuS,
+    rssMb,
     deleted: (report.leftovers?.resources ?? []).filter((l) => l.result?.result === 'deleted').length,
     found: report.leftovers?.resources.length ?? 0,
     count,

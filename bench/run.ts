@@ -1,9 +1,9 @@
-import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { startSandbox } from '../test/sandbox/index.js';
+import { runBuiltCli } from './cli-process.js';
 import {
   generate,
   lowerBound,
@@ -89,42 +89,18 @@ async function audit(world: World, strategy: string, api = 'auto', usage = false
       '',
     ].join('\n'),
   );
-  const started = Date.now();
-  const child = spawn(
-    process.execPath,
-    [
-      // BENCH_PROF=dir writes a V8 CPU profile of the env-reaper process there.
-      ...(process.env.BENCH_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_PROF}`] : []),
-      // BENCH_NODE_ARGS="--flag …" passes V8/Node flags to the env-reaper process (memory experiments).
-      ...(process.env.BENCH_NODE_ARGS ? process.env.BENCH_NODE_ARGS.split(' ') : []),
-      'dist/cli/main.js',
-      'audit',
-      '--config',
-      config,
-      '--format',
-      'json',
-      '--output',
-      `json=${join(dir, 'r.json')}`,
-    ],
-    {
-      env: { ...process.env, ...sandbox.env(), ENV_REAPER_LOG_LEVEL: 'info' },
-      stdio: ['ignore', 'ignore', 'pipe'],
-    },
+  const { code, wall, stderr, cpuS, rssMb } = await runBuiltCli(
+    ['audit', '--config', config, '--format', 'json', '--output', `json=${join(dir, 'r.json')}`],
+    sandbox.env(),
   );
-  let stderr = '';
-  child.stderr?.on('data', (d: Buffer) => {
-    stderr += d.toString();
-  });
-  const code = await new Promise<number>((r) => child.on('exit', (c) => r(c ?? 1)));
-  const wall = (Date.now() - started) / 1000;
   // BENCH_LOG=file keeps the run's log lines (timestamps per phase) for a closer look.
   if (process.env.BENCH_LOG)
     writeFileSync(`${process.env.BENCH_LOG}.${strategy}.${world.truth.size}`, stderr);
   const out: Outcome = {
     code,
     wall,
-    cpuS: Number(/"cpuMs":(\d+)/.exec(stderr)?.[1] ?? 0) / 1000,
-    rssMb: Number(/"maxRssKb":(\d+)/.exec(stderr)?.[1] ?? 0) / 1024,
+    cpuS,
+    rssMb,
     counts: sandbox.world.counts(),
     throttled: sandbox.world.requests.filter((r) => r.status === 429 || r.status === 400).length,
     graphql: {

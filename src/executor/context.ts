@@ -141,28 +141,40 @@ export function writeAudit(
   return deps.auditLog.append({ runId, ...entry });
 }
 
+/** Saves state one save after the other (steps run concurrently; the state is written whole). */
+export function serialSaver(saveState: () => Promise<void>): () => Promise<void> {
+  let saving: Promise<void> = Promise.resolve();
+  return () => {
+    saving = saving.then(saveState, saveState);
+    return saving;
+  };
+}
+
+/** Records a failed call: logged, handed to the run's errors, and returned. */
+export function failureRecorder(
+  deps: Pick<ExecutorDeps, 'logger' | 'onError'>,
+): (error: unknown, where: FailureSite) => RunError {
+  return (error, where) => {
+    const e = runErrorOf(error, where);
+    deps.logger.error(
+      { what: where.what, code: e.code, operation: e.operation, stacks: where.stacks, err: error },
+      'a call failed: the run is degraded',
+    );
+    deps.onError?.(e);
+    return e;
+  };
+}
+
 /** The shared context of one `--apply` execution. */
 export function executionContext(deps: ExecutorDeps, options: ExecutorOptions): ExecutionContext {
-  let saving: Promise<void> = Promise.resolve();
   return {
     deps,
     options,
-    save: () => {
-      saving = saving.then(deps.saveState, deps.saveState);
-      return saving;
-    },
+    save: serialSaver(deps.saveState),
     audit: (entry) => writeAudit(deps, options.runId, entry),
     sleep: deps.sleep ?? ((ms: number) => new Promise<void>((r) => setTimeout(r, ms))),
     now: deps.now ?? (() => Date.now()),
     repairsLeft: { count: Math.max(0, options.maxRepairs) },
-    fail: (error, where) => {
-      const e = runErrorOf(error, where);
-      deps.logger.error(
-        { what: where.what, code: e.code, operation: e.operation, stacks: where.stacks, err: error },
-        'a call failed: the run is degraded',
-      );
-      deps.onError?.(e);
-      return e;
-    },
+    fail: failureRecorder(deps),
   };
 }

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import {
   awsError,
   BUCKET,
+  earlierRecord,
   GROUP,
   NOW,
   options,
@@ -95,19 +96,7 @@ describe('reapLeftovers: what each outcome says, and what state held at each sav
     const saved: unknown[] = [];
     w.deps.saveState = async () => void saved.push(structuredClone(w.state.leftovers?.[BUCKET.arn]));
     w.state.leftovers = {
-      [BUCKET.arn]: {
-        status: 'failed',
-        type: 's3:bucket',
-        account: '111111111111',
-        region: 'eu-west-1',
-        stackId: BUCKET.stackId,
-        stackName: 'review-x',
-        runId: 'run-0',
-        attempts: 2,
-        startedAt: '2026-11-27T00:00:00.000Z',
-        removed: 10,
-        deleteMarkers: 4,
-      },
+      [BUCKET.arn]: earlierRecord({ status: 'failed', attempts: 2, removed: 10, deleteMarkers: 4 }),
     };
     await reapLeftovers([BUCKET], w.deps, options);
     expect(saved).toEqual([

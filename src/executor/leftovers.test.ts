@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import {
   awsError,
   BUCKET,
+  earlierRecord,
   GROUP,
   NOW,
   options,
@@ -105,19 +106,7 @@ describe('reapLeftovers', () => {
   it('gone before its deletion: nothing written; an unfinished record of it is closed', async () => {
     const w = world({ seen: { exists: false } });
     w.state.leftovers = {
-      [BUCKET.arn]: {
-        status: 'started',
-        type: 's3:bucket',
-        account: '111111111111',
-        region: 'eu-west-1',
-        stackId: BUCKET.stackId,
-        stackName: 'review-x',
-        runId: 'run-0',
-        attempts: 1,
-        startedAt: '2026-11-27T00:00:00.000Z',
-        removed: 7,
-        deleteMarkers: 0,
-      },
+      [BUCKET.arn]: earlierRecord({ status: 'started', attempts: 1, removed: 7, deleteMarkers: 0 }),
     };
     const out = await reapLeftovers([BUCKET], w.deps, options);
     expect(out.get(BUCKET.arn)).toEqual({ result: 'gone' });
@@ -142,19 +131,7 @@ describe('reapLeftovers', () => {
   it('a resumed deletion counts its attempts and adds what the cut run removed', async () => {
     const w = world();
     w.state.leftovers = {
-      [BUCKET.arn]: {
-        status: 'started',
-        type: 's3:bucket',
-        account: '111111111111',
-        region: 'eu-west-1',
-        stackId: BUCKET.stackId,
-        stackName: 'review-x',
-        runId: 'run-0',
-        attempts: 1,
-        startedAt: '2026-11-27T00:00:00.000Z',
-        removed: 2000,
-        deleteMarkers: 5,
-      },
+      [BUCKET.arn]: earlierRecord({ status: 'started', attempts: 1, removed: 2000, deleteMarkers: 5 }),
     };
     await reapLeftovers([BUCKET], w.deps, options);
     expect(w.state.leftovers[BUCKET.arn]).toMatchObject({

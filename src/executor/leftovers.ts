@@ -8,7 +8,7 @@ import type { RunError } from '../core/run-result.js';
 import { ExternalServiceError } from '../errors/errors.js';
 import { describeFailure } from '../errors/failure.js';
 import type { AuditEntry } from './audit-events.js';
-import { type ExecutorDeps, type FailureSite, runErrorOf, writeAudit } from './context.js';
+import { type ExecutorDeps, type FailureSite, failureRecorder, serialSaver, writeAudit } from './context.js';
 import { type DryRunLine, writeGate } from './executor.js';
 
 /**
@@ -142,23 +142,11 @@ interface LeftoverContext {
 }
 
 function leftoverContext(deps: LeftoverDeps, runId: string): LeftoverContext {
-  let saving: Promise<void> = Promise.resolve();
   return {
-    save: () => {
-      saving = saving.then(deps.saveState, deps.saveState);
-      return saving;
-    },
+    save: serialSaver(deps.saveState),
     audit: (entry) => writeAudit(deps, runId, entry),
     now: deps.now ?? (() => Date.now()),
-    fail: (error, where) => {
-      const e = runErrorOf(error, where);
-      deps.logger.error(
-        { what: where.what, code: e.code, operation: e.operation, stacks: where.stacks, err: error },
-        'a call failed: the run is degraded',
-      );
-      deps.onError?.(e);
-      return e;
-    },
+    fail: failureRecorder(deps),
   };
 }
 

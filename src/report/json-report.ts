@@ -3,7 +3,7 @@ import type { GeneratedFile } from '../config/artifacts.js';
 import { ERROR_CODE_LIST } from '../core/error-codes.js';
 import { mergeRequestFor } from '../core/match.js';
 import { ACTIONS, REASON_CODES, VERDICTS } from '../core/model.js';
-import { BRAKE_KINDS, PLAN_STATUSES, WAITING_FOR } from '../core/plan.js';
+import { PLAN_STATUSES, WAITING_FOR } from '../core/plan.js';
 import { ERROR_EFFECTS, type RunResult } from '../core/run-result.js';
 import { FALLBACKS, TEARDOWN_METHODS } from '../core/teardown.js';
 import { codeOfWord } from '../errors/failure.js';
@@ -12,7 +12,7 @@ import { type ExecutionOutcome, REPAIR_REFUSAL_CODES, type Repair } from '../exe
 import { redactProcessSecrets as scrub } from '../util/redact.js';
 import { COMMIT, VERSION } from '../util/version.js';
 import { costSummary, projectLabel } from './cost-summary.js';
-import { leftoversSchema } from './leftover-schema.js';
+import { brakeSchema, leftoversSchema } from './leftover-schema.js';
 
 export { projectLabel };
 
@@ -176,14 +176,7 @@ export const reportSchema = z
       due: z.number().int(),
       deleted: z.number().int(),
       failed: z.number().int(),
-      brake: z
-        .object({
-          kind: z.enum(BRAKE_KINDS),
-          due: z.number().int(),
-          inScope: z.number().int(),
-          limit: z.number(),
-        })
-        .nullable(),
+      brake: brakeSchema.nullable(),
       apiCalls: counts,
       /** Cost enrichment (`cost.enabled`): `known: false` means unknown, never zero. */
       cost: z

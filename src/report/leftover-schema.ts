@@ -2,6 +2,14 @@ import { z } from 'zod';
 import { LEFTOVER_REASONS, LEFTOVER_STATUSES, type LeftoverReasonCode } from '../core/leftover-plan.js';
 import { BRAKE_KINDS } from '../core/plan.js';
 
+/** A brake that engaged, with the figures behind it (the stacks' and the leftovers'). */
+export const brakeSchema = z.object({
+  kind: z.enum(BRAKE_KINDS),
+  due: z.number().int(),
+  inScope: z.number().int(),
+  limit: z.number(),
+});
+
 /**
  * The report's `leftovers` section (only from `reap`, `leftovers.enabled`): resources still tagged with an
  * environment deleted within `leftovers.watchFor`, confirmed by their service (`confirmed: false`: a type
@@ -49,14 +57,7 @@ export const leftoversSchema = z.object({
   plan: z
     .object({
       due: z.number().int(),
-      brake: z
-        .object({
-          kind: z.enum(BRAKE_KINDS),
-          due: z.number().int(),
-          inScope: z.number().int(),
-          limit: z.number(),
-        })
-        .nullable(),
+      brake: brakeSchema.nullable(),
     })
     .optional(),
 });

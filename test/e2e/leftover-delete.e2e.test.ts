@@ -1,9 +1,9 @@
-import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Report } from '../../src/report/json-report.js';
-import { configFile, readJsonLines, runCli, startCli, tagsFor, until } from '../helpers/cli.js';
+import { ageDeletions, configFile, readJsonLines, runCli, startCli, tagsFor, until } from '../helpers/cli.js';
 import { liveAndGoneWorld } from '../helpers/worlds.js';
 import { type Sandbox, startSandbox } from '../sandbox/index.js';
 
@@ -56,14 +56,7 @@ async function setup(loose: Parameters<typeof scenario>[0]) {
     return { ...out, report: JSON.parse(out.stdout) as Report };
   };
   // Time passes: the deletion env-reaper recorded happened eight days ago (past leftovers.deleteAfter).
-  const age = async () => {
-    const file = join(dir, 'state.json');
-    const state = JSON.parse(await readFile(file, 'utf8'));
-    for (const s of Object.values(state.stacks) as { deletion?: { finishedAt?: string } }[])
-      if (s.deletion?.finishedAt)
-        s.deletion.finishedAt = new Date(Date.parse(s.deletion.finishedAt) - 8 * 86_400_000).toISOString();
-    await writeFile(file, JSON.stringify(state));
-  };
+  const age = () => ageDeletions(join(dir, 'state.json'), 8);
   return { sb, dir, config, reap, age };
 }
 

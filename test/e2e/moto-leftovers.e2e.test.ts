@@ -1,4 +1,4 @@
-import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
+import { mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
@@ -12,7 +12,7 @@ import {
 } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Report } from '../../src/report/json-report.js';
-import { configFile, readJsonLines, runCli } from '../helpers/cli.js';
+import { ageDeletions, configFile, readJsonLines, runCli } from '../helpers/cli.js';
 import { type Moto, mustHaveMoto, startMoto } from '../helpers/moto.js';
 import { type Sandbox, startSandbox } from '../sandbox/index.js';
 
@@ -133,12 +133,7 @@ describe.skipIf(!available)('moto: a versioned leftover bucket deleted through a
     });
 
     // Eight days pass for env-reaper's state (moto has no clock to move).
-    const file = join(dir, 'state.json');
-    const state = JSON.parse(await readFile(file, 'utf8'));
-    for (const s of Object.values(state.stacks) as { deletion?: { finishedAt?: string } }[])
-      if (s.deletion?.finishedAt)
-        s.deletion.finishedAt = new Date(Date.parse(s.deletion.finishedAt) - 8 * 86_400_000).toISOString();
-    await writeFile(file, JSON.stringify(state));
+    await ageDeletions(join(dir, 'state.json'), 8);
 
     const second = await cli('--log-level', 'debug');
     expect(second.code, second.stderr.slice(-3000)).toBe(0);

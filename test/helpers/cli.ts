@@ -153,3 +153,17 @@ export async function readJsonLines(path: string): Promise<Record<string, unknow
     .split('\n')
     .map((l) => JSON.parse(l) as Record<string, unknown>);
 }
+
+/**
+ * Time passes for env-reaper's state file: every recorded deletion moves `days` into the past (the
+ * sandbox and moto have no clock a test can move for what env-reaper remembers).
+ */
+export async function ageDeletions(statePath: string, days: number): Promise<void> {
+  const state = JSON.parse(await readFile(statePath, 'utf8')) as {
+    stacks: Record<string, { deletion?: { finishedAt?: string } }>;
+  };
+  for (const s of Object.values(state.stacks))
+    if (s.deletion?.finishedAt)
+      s.deletion.finishedAt = new Date(Date.parse(s.deletion.finishedAt) - days * 86_400_000).toISOString();
+  await writeFile(statePath, JSON.stringify(state));
+}

@@ -4,7 +4,7 @@ import type { Leftover } from '../../src/core/leftovers.js';
 import type { RunError } from '../../src/core/run-result.js';
 import type { LeftoverDeps } from '../../src/executor/leftovers.js';
 import type { JsonLinesLog } from '../../src/state/file-store.js';
-import { emptyState } from '../../src/state/state.js';
+import { emptyState, type LeftoverDeletionRecord } from '../../src/state/state.js';
 
 /** A fake world for the executor's leftover path (src/executor/leftovers*.test.ts): every call recorded. */
 
@@ -126,3 +126,21 @@ export function world(
 }
 
 export const options = { apply: true, runId: 'run-1', concurrency: 1, keepTags };
+
+/** An earlier run's record of the bucket's deletion (what a cut or failed run left in state). */
+export function earlierRecord(over: Partial<LeftoverDeletionRecord>): LeftoverDeletionRecord {
+  return {
+    status: 'started',
+    type: 's3:bucket',
+    account: '111111111111',
+    region: 'eu-west-1',
+    stackId: BUCKET.stackId,
+    stackName: 'review-x',
+    runId: 'run-0',
+    attempts: 1,
+    startedAt: '2026-11-27T00:00:00.000Z',
+    removed: 0,
+    deleteMarkers: 0,
+    ...over,
+  };
+}
