@@ -4,7 +4,7 @@ import { Coverage, numRuns, record } from '../../test/helpers/core-arbitraries.j
 import { NOW } from '../../test/helpers/fixtures.js';
 import { budgetArb, leftoverInputsArb, leftoverPolicyArb } from '../../test/helpers/leftover-arbitraries.js';
 import { keepReason } from './classify.js';
-import { arnAccount, planLeftovers } from './leftover-plan.js';
+import { arnAccount, judgeLeftover, planLeftovers } from './leftover-plan.js';
 
 /**
  * The leftover plan's invariants (issue #36), over random leftovers and policies: nothing is due
@@ -34,7 +34,6 @@ describe('leftover plan invariants (fast-check)', () => {
             budget.limits.maxDeletionPercent * (budget.inScope + inputs.length),
           );
         }
-        cov.hit('a brake held leftovers', p.brake !== null);
         for (const [i, d] of p.decisions.entries()) {
           const input = inputs[i];
           if (!input) continue;
@@ -42,6 +41,8 @@ describe('leftover plan invariants (fast-check)', () => {
           const tags = l.tags ?? {};
           cov.hit(`status:${d.status}`);
           cov.hit(`reason:${d.reason.code}`);
+          // Before the brakes: every reason the judgement gives is reached, whatever the budget.
+          cov.hit(`judged:${judgeLeftover(input, policy, NOW).reason.code}`);
           if (d.status !== 'due') continue;
           expect(policy.delete).toContain(l.type);
           expect(l.confirmed).toBe(true);
@@ -57,12 +58,12 @@ describe('leftover plan invariants (fast-check)', () => {
       { numRuns },
     );
     record(task, cov);
-    // Minimums hold at 200 runs (Stryker's dry run); the default 1,000 reaches five times as many.
-    cov.require('status:due', 20);
+    // Minimums hold at 200 runs (Stryker's dry run) with a margin (the least of 40 seeds, halved); the
+    // default 1,000 runs reach five times as many.
+    cov.require('status:due', 8);
+    cov.require('status:braked', 3);
     cov.require('nothing opted in, leftovers found', 20);
-    cov.require('a brake held leftovers', 8);
     for (const code of [
-      'RESUME',
       'ALREADY_DELETED',
       'NOT_OPTED_IN',
       'NOT_CONFIRMED',
@@ -72,8 +73,10 @@ describe('leftover plan invariants (fast-check)', () => {
       'TOO_RECENT',
       'EVIDENCE_UNKNOWN',
       'ENVIRONMENT_BACK',
-      'BRAKED',
+      'DUE',
     ])
-      cov.require(`reason:${code}`, 4);
+      cov.require(`judged:${code}`, 4);
+    // A resumed deletion needs an earlier `started` record and every other condition: rarer.
+    cov.require('judged:RESUME', 2);
   });
 });
