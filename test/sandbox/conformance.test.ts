@@ -59,8 +59,23 @@ describe.skipIf(!haveClients)('sandbox conformance with real third-party clients
                       contents: { objects: 1200, versioned: true, versionsPerObject: 2, deleteMarkers: 50 },
                     },
                     { name: 'cli-plain', contents: { objects: 1500 } },
+                    {
+                      name: 'cli-leftover',
+                      tags: { env: 'review/x', 'env-reaper:keep': 'false' },
+                      mfaDelete: true,
+                      contents: { objects: 2, versioned: true },
+                    },
                   ],
-                  repositories: [{ name: 'cli-repo', contents: { images: 120 } }],
+                  repositories: [
+                    { name: 'cli-repo', contents: { images: 120 } },
+                    {
+                      name: 'cli-leftover-repo',
+                      tags: { env: 'review/x' },
+                      contents: { images: 3 },
+                      pulled: '-1h',
+                    },
+                  ],
+                  logGroups: [{ name: '/aws/lambda/cli-leftover', tags: { env: 'review/x' } }],
                 },
               },
             },
@@ -240,6 +255,57 @@ describe.skipIf(!haveClients)('sandbox conformance with real third-party clients
     await expect(aws('ecr', 'list-images', '--repository-name', 'nope')).rejects.toThrow(
       /RepositoryNotFoundException/,
     );
+  });
+
+  it('aws: what a leftover deletion reads and writes (bucket tagging and versioning, MFA delete, ECR and Logs tags and deletions)', async () => {
+    const tagging = (await aws('s3api', 'get-bucket-tagging', '--bucket', 'cli-leftover')) as {
+      TagSet: { Key: string; Value: string }[];
+    };
+    expect(tagging.TagSet).toEqual([
+      { Key: 'env', Value: 'review/x' },
+      { Key: 'env-reaper:keep', Value: 'false' },
+    ]);
+    await expect(aws('s3api', 'get-bucket-tagging', '--bucket', 'cli-plain')).rejects.toThrow(/NoSuchTagSet/);
+    expect(await aws('s3api', 'get-bucket-versioning', '--bucket', 'cli-leftover')).toEqual({
+      Status: 'Enabled',
+      MFADelete: 'Enabled',
+    });
+    expect(await aws('s3api', 'get-bucket-versioning', '--bucket', 'cli-plain')).toEqual({});
+    // MFA delete: a request deleting a version without a token fails whole.
+    const versions = (await aws('s3api', 'list-object-versions', '--bucket', 'cli-leftover')) as {
+      Versions: { Key: string; VersionId: string }[];
+    };
+    const objects = JSON.stringify({
+      Objects: versions.Versions.map((v) => ({ Key: v.Key, VersionId: v.VersionId })),
+    });
+    await expect(
+      aws('s3api', 'delete-objects', '--bucket', 'cli-leftover', '--delete', objects),
+    ).rejects.toThrow(/AccessDenied/);
+    await expect(aws('s3api', 'delete-bucket', '--bucket', 'cli-leftover')).rejects.toThrow(/BucketNotEmpty/);
+    const arn = 'arn:aws:ecr:eu-west-1:123456789012:repository/cli-leftover-repo';
+    expect(await aws('ecr', 'list-tags-for-resource', '--resource-arn', arn)).toEqual({
+      tags: [{ Key: 'env', Value: 'review/x' }],
+    });
+    const images = (await aws('ecr', 'describe-images', '--repository-name', 'cli-leftover-repo')) as {
+      imageDetails: { lastRecordedPullTime?: string }[];
+    };
+    expect(images.imageDetails.every((d) => d.lastRecordedPullTime !== undefined)).toBe(true);
+    await expect(aws('ecr', 'delete-repository', '--repository-name', 'cli-leftover-repo')).rejects.toThrow(
+      /RepositoryNotEmptyException/,
+    );
+    expect(
+      await aws('ecr', 'delete-repository', '--repository-name', 'cli-leftover-repo', '--force'),
+    ).toMatchObject({
+      repository: { repositoryName: 'cli-leftover-repo' },
+    });
+    const groupArn = 'arn:aws:logs:eu-west-1:123456789012:log-group:/aws/lambda/cli-leftover';
+    expect(await aws('logs', 'list-tags-for-resource', '--resource-arn', groupArn)).toEqual({
+      tags: { env: 'review/x' },
+    });
+    await aws('logs', 'delete-log-group', '--log-group-name', '/aws/lambda/cli-leftover');
+    await expect(
+      aws('logs', 'delete-log-group', '--log-group-name', '/aws/lambda/cli-leftover'),
+    ).rejects.toThrow(/ResourceNotFoundException/);
   });
 
   it('aws s3api put/head/get-object with ETag preconditions (the state backend protocol)', async () => {
