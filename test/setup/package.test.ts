@@ -62,10 +62,18 @@ describe('npm package', () => {
   it('holds what the CLI needs and nothing else', () => {
     const allowed = (f: string) =>
       ['LICENSE', 'README.md', 'package.json', 'dist/build-info.json'].includes(f) ||
-      /^config\/(env-reaper\.example\.yaml|env-reaper\.schema\.json|report\.schema\.json)$/.test(f) ||
+      /^config\/(env-reaper\.example\.yaml|env-reaper\.schema\.json|report\.schema\.json|run-event\.schema\.json)$/.test(
+        f,
+      ) ||
       (/^dist\/[a-z-]+\/[a-z0-9-]+\.js$/.test(f) && !f.endsWith('.test.js'));
     expect(files.filter((f) => !allowed(f))).toEqual([]);
-    for (const needed of ['dist/cli/main.js', 'dist/build-info.json', 'config/report.schema.json', 'LICENSE'])
+    for (const needed of [
+      'dist/cli/main.js',
+      'dist/build-info.json',
+      'config/report.schema.json',
+      'config/run-event.schema.json',
+      'LICENSE',
+    ])
       expect(files).toContain(needed);
     // Every compiled module is in, nothing from the sources, tests, bench or mutation runs.
     expect(files.filter((f) => f.endsWith('.js')).length).toBeGreaterThan(80);
