@@ -2,6 +2,7 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
+import { deletedStack } from '../test/helpers/leftover-world.js';
 import { startSandbox } from '../test/sandbox/index.js';
 import { runBuiltCli } from './cli-process.js';
 
@@ -61,25 +62,7 @@ function worldOf(
     stacks: Object.fromEntries(
       envs.map((e) => [
         e.stackId,
-        {
-          name: `review-e${e.i}`,
-          firstSeen: {},
-          lastSeen: at,
-          deletion: {
-            status: 'deleted',
-            runId: 'bench',
-            token: 't',
-            attempts: 1,
-            startedAt: at,
-            finishedAt: at,
-            account: ACCOUNT,
-            region: 'eu-west-1',
-            name: `review-e${e.i}`,
-            tags: e.tags,
-            verdict: 'merged',
-            reasons: [],
-          },
-        },
+        deletedStack(`review-e${e.i}`, e.tags, at, { runId: 'bench', verdict: 'merged' }),
       ]),
     ),
   };

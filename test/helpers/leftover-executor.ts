@@ -5,22 +5,14 @@ import type { RunError } from '../../src/core/run-result.js';
 import type { LeftoverDeps } from '../../src/executor/leftovers.js';
 import type { JsonLinesLog } from '../../src/state/file-store.js';
 import { emptyState, type LeftoverDeletionRecord } from '../../src/state/state.js';
+import { defaultPolicy, NOW } from './fixtures.js';
 
 /** A fake world for the executor's leftover path (src/executor/leftovers*.test.ts): every call recorded. */
 
-export const NOW = Date.parse('2026-11-28T12:00:00Z');
+export { NOW };
 export const tags = { 'gitlab:project-id': '1', 'gitlab:environment': 'review/x' };
 const filters = Object.entries(tags).map(([key, value]) => ({ key, value }));
-const keepTags = {
-  projectId: 'gitlab:project-id',
-  projectPath: 'gitlab:project-path',
-  ref: 'gitlab:ref',
-  refSlug: 'gitlab:ref-slug',
-  environment: 'gitlab:environment',
-  environmentSlug: 'gitlab:environment-slug',
-  mrIid: 'gitlab:mr-iid',
-  keep: 'env-reaper:keep',
-};
+const keepTags = defaultPolicy().ownership.tags;
 
 export function leftover(
   arn: string,

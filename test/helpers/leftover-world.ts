@@ -124,30 +124,43 @@ export const leftoverWorldArb: fc.Arbitrary<LeftoverWorld> = fc
     resources: [...new Map(w.resources.map((r) => [r.arn, r])).values()],
   }));
 
+/** A stack's state after env-reaper deleted it at `at` (its deletion record, with the stack's tags). */
+export function deletedStack(
+  name: string,
+  tags: Record<string, string>,
+  at: string,
+  by: { runId: string; verdict: string },
+): State['stacks'][string] {
+  return {
+    name,
+    firstSeen: {},
+    lastSeen: at,
+    deletion: {
+      status: 'deleted',
+      runId: by.runId,
+      token: 't',
+      attempts: 1,
+      startedAt: at,
+      finishedAt: at,
+      account: ACCOUNT,
+      region: 'eu-west-1',
+      name,
+      tags,
+      verdict: by.verdict,
+      reasons: [],
+    },
+  };
+}
+
 /** The state env-reaper would have after deleting the world's environments. */
 export function stateOf(world: LeftoverWorld): State {
   const state = emptyState();
   for (const [i, e] of world.envs.entries()) {
     const at = new Date(NOW - e.deletedDaysAgo * DAY).toISOString();
-    state.stacks[e.stackId] = {
-      name: `review-e${i}`,
-      firstSeen: {},
-      lastSeen: at,
-      deletion: {
-        status: 'deleted',
-        runId: 'r0',
-        token: 't',
-        attempts: 1,
-        startedAt: at,
-        finishedAt: at,
-        account: ACCOUNT,
-        region: 'eu-west-1',
-        name: `review-e${i}`,
-        tags: envTags(i),
-        verdict: 'branch-deleted',
-        reasons: [],
-      },
-    };
+    state.stacks[e.stackId] = deletedStack(`review-e${i}`, envTags(i), at, {
+      runId: 'r0',
+      verdict: 'branch-deleted',
+    });
   }
   return state;
 }
